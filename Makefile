@@ -1,0 +1,54 @@
+# 亦城 platform: `make run` serves the demo, `make test` runs everything. `make help` lists the rest.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+export PICCOLO_CONF := piccolo_conf
+
+.PHONY: help setup run migrate demo serve test test-sqlite test-postgres lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed ## create the virtual environment and install the project
+
+run: setup ## migrate the database, load the demo if empty, serve on YICHENG_HOST:YICHENG_PORT
+	$(PY) cli.py run
+
+migrate: setup ## apply pending migrations
+	$(PY) cli.py migrate
+
+demo: setup ## load the demo data set into an empty database
+	$(PY) cli.py demo
+
+serve: setup ## serve without migrating
+	$(PY) cli.py serve
+
+lint: setup ## ruff: lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## ruff: fix and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test-sqlite: setup
+	YICHENG_TEST_ENGINE=sqlite $(PY) -m pytest -p no:cacheprovider
+
+test-postgres: setup
+	YICHENG_TEST_ENGINE=postgres $(PY) -m pytest -p no:cacheprovider
+
+test: lint test-sqlite ## lint, then the whole suite on SQLite, and on PostgreSQL when YICHENG_TEST_POSTGRES_URL is set
+	@if [ -n "$$YICHENG_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "YICHENG_TEST_POSTGRES_URL not set: PostgreSQL run skipped"; fi
+
+bench: setup ## benchmarks against a bare Litestar app on the same server, one `name: value` per line
+	$(PY) -m bench
+
+clean: ## remove the virtual environment and the local database
+	rm -rf $(VENV) yicheng.sqlite3 yicheng.sqlite3-wal yicheng.sqlite3-shm

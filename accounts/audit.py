@@ -1,0 +1,56 @@
+"""The one way every domain writes the audit log: inside the transaction of the change it records.
+
+:func:`record` refuses to run outside a transaction, so an audit row can never be committed without its
+change, nor a change without its row (both roll back together).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from accounts.tables import AuditLog
+from core.db import engine, utcnow
+
+
+class Actor(msgspec.Struct, frozen=True):
+    """Who did it: a logged-in user, or the system itself (id None) for automatic steps."""
+
+    id: int | None
+    name: str
+    role: str = "system"
+
+
+SYSTEM = Actor(None, "系统", "system")
+
+
+def _as_json(value: Any) -> str | None:
+    return None if value is None else msgspec.json.encode(value).decode()
+
+
+async def record(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    *,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+) -> None:
+    if not engine().transaction_exists():
+        raise RuntimeError(f"audit row for {action} written outside a transaction")
+    await AuditLog.insert(
+        AuditLog(
+            at=utcnow(),
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=_as_json(before),
+            after=_as_json(after),
+            reason=reason,
+        )
+    )

@@ -1,0 +1,190 @@
+"""HTTP routes of the accounts domain: thin; parse, authorize (by ``opt``), call the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from accounts import service
+from accounts.rules import ALL_ROLES, Role
+from accounts.schemas import (
+    AuditPage,
+    CurrentUser,
+    EnterpriseIn,
+    EnterpriseOut,
+    LoginIn,
+    PeoplePage,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    UnionIn,
+    UnionOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from accounts.security import PUBLIC, actor_of, allow, login_rate_limit
+from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session
+from core.errors import DomainError
+from settings import load_settings
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+
+CurrentRequest = Request[CurrentUser, Any, Any]
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["accounts"]
+
+    @post(
+        "/login",
+        opt=PUBLIC,
+        status_code=200,
+        middleware=[login_rate_limit(load_settings()).middleware],
+        summary="Log in with username and password; sets the session cookie",
+    )
+    async def login(self, data: JSONBody[LoginIn]) -> Response[CurrentUser]:
+        user = await service.authenticate(data.username, data.password)
+        if user is None:
+            raise DomainError("用户名或密码错误", code="bad_credentials", status=401)
+        token = await start_session(user.id)
+        response = Response(user)
+        response.set_cookie(session_cookie(token))
+        return response
+
+    @post("/logout", opt=allow(*ALL_ROLES), status_code=204, summary="End the session")
+    async def logout(self, request: CurrentRequest) -> Response[None]:
+        await end_session(request.auth)
+        response: Response[None] = Response(None, status_code=204)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @get("/me", opt=allow(*ALL_ROLES), summary="Who is logged in")
+    async def me(self, request: CurrentRequest) -> CurrentUser:
+        return request.user
+
+
+class UnionController(Controller):
+    path = "/api/unions"
+    tags = ["accounts"]
+    opt = allow(Role.ORGANIZER)
+
+    @get("/", opt=allow(Role.ORGANIZER, Role.UNION_OFFICER), summary="List grassroots unions")
+    async def list_unions(self) -> list[UnionOut]:
+        return await service.list_unions()
+
+    @post("/", summary="Create a grassroots union or a park federation")
+    async def create_union(self, request: CurrentRequest, data: JSONBody[UnionIn]) -> UnionOut:
+        return await service.create_union(actor_of(request.user), data)
+
+
+class EnterpriseController(Controller):
+    path = "/api/enterprises"
+    tags = ["accounts"]
+    opt = allow(Role.ORGANIZER)
+
+    @get("/", opt=allow(Role.ORGANIZER, Role.UNION_OFFICER), summary="List enterprises")
+    async def list_enterprises(self) -> list[EnterpriseOut]:
+        return await service.list_enterprises()
+
+    @post("/", summary="Register an enterprise (credit code validated)")
+    async def create_enterprise(self, request: CurrentRequest, data: JSONBody[EnterpriseIn]) -> EnterpriseOut:
+        return await service.create_enterprise(actor_of(request.user), data)
+
+
+class PersonController(Controller):
+    path = "/api/people"
+    tags = ["accounts"]
+    opt = allow(Role.ORGANIZER, Role.UNION_OFFICER)
+
+    @get("/", summary="List people (a union officer sees their own union's members, masked)")
+    async def list_people(
+        self,
+        request: CurrentRequest,
+        union_id: FromQuery[int | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> PeoplePage:
+        total, items = await service.list_people(
+            request.user, union_id=union_id, query=q, limit=limit, offset=offset
+        )
+        return PeoplePage(total=total, limit=limit, offset=offset, items=items)
+
+    @post("/", summary="Register a person (ID number and mobile validated, stored sealed)")
+    async def create_person(self, request: CurrentRequest, data: JSONBody[PersonIn]) -> PersonOut:
+        return await service.create_person(actor_of(request.user), request.user, data)
+
+    @get("/{person_id:int}", opt=allow(*ALL_ROLES), summary="One person, masked unless organizer")
+    async def get_person(self, request: CurrentRequest, person_id: FromPath[int]) -> PersonOut:
+        return await service.get_person(request.user, person_id)
+
+    @patch("/{person_id:int}", summary="Update a person; stale version gets 409")
+    async def update_person(
+        self, request: CurrentRequest, person_id: FromPath[int], data: JSONBody[PersonPatch]
+    ) -> PersonOut:
+        return await service.update_person(actor_of(request.user), request.user, person_id, data)
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["accounts"]
+    opt = allow(Role.ORGANIZER)
+
+    @get("/", summary="List users")
+    async def list_users(self, role: FromQuery[Role | None] = None) -> list[UserOut]:
+        return await service.list_users(role)
+
+    @post("/", summary="Create a user of any role")
+    async def create_user(self, request: CurrentRequest, data: JSONBody[UserIn]) -> UserOut:
+        return await service.create_user(actor_of(request.user), data)
+
+    @patch("/{user_id:int}", summary="Rename, deactivate or reset the password of a user")
+    async def update_user(
+        self, request: CurrentRequest, user_id: FromPath[int], data: JSONBody[UserPatch]
+    ) -> UserOut:
+        return await service.update_user(actor_of(request.user), user_id, data)
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["accounts"]
+    opt = allow(Role.ORGANIZER)
+
+    @get("/", summary="The audit log, newest first, filtered")
+    async def list_audit(
+        self,
+        entity: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        entity_id: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        action: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        actor_id: FromQuery[int | None] = None,
+        since: FromQuery[dt.datetime | None] = None,
+        until: FromQuery[dt.datetime | None] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> AuditPage:
+        return await service.list_audit(
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            actor_id=actor_id,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+
+
+ROUTES = [
+    AuthController,
+    UnionController,
+    EnterpriseController,
+    PersonController,
+    UserController,
+    AuditController,
+]

@@ -1,0 +1,177 @@
+"""What crosses the wire for the accounts domain: msgspec Structs with their constraints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+from accounts.rules import Role
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+LongName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Username = Annotated[str, msgspec.Meta(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+SkillLevel = Annotated[int, msgspec.Meta(ge=1, le=5)]
+Version = Annotated[int, msgspec.Meta(ge=1)]
+Industry = Literal[
+    "new_generation_it", "biomedicine", "intelligent_manufacturing", "robotics_equipment", "other"
+]
+
+
+class CurrentUser(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    username: str
+    role: str
+    display_name: str
+    union_id: int | None = None
+    person_id: int | None = None
+
+
+class LoginIn(msgspec.Struct, kw_only=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    password: Password
+
+
+class UnionIn(msgspec.Struct, kw_only=True):
+    name: LongName
+    kind: Literal["enterprise", "federation"]
+    parent_id: int | None = None
+
+
+class UnionOut(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+class EnterpriseIn(msgspec.Struct, kw_only=True):
+    name: LongName
+    credit_code: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    industry: Industry
+    union_id: int | None = None
+    in_zone: bool = True
+
+
+class EnterpriseOut(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    credit_code: str
+    industry: str
+    industry_name: str
+    union_id: int | None
+    in_zone: bool
+    version: int
+
+
+class PersonIn(msgspec.Struct, kw_only=True):
+    name: Name
+    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    mobile: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    employer_id: int | None = None
+    union_id: int | None = None
+    union_member: bool = False
+    skill_level: SkillLevel | None = None
+    front_line: bool = False
+    enterprise_leader: bool = False
+    employed_since: dt.date | None = None
+
+
+class PersonPatch(msgspec.Struct, kw_only=True):
+    """A partial update: only the fields sent change; ``version`` must be the one read."""
+
+    version: Version
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    mobile: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | msgspec.UnsetType = msgspec.UNSET
+    employer_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    union_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    union_member: bool | msgspec.UnsetType = msgspec.UNSET
+    skill_level: SkillLevel | msgspec.UnsetType | None = msgspec.UNSET
+    front_line: bool | msgspec.UnsetType = msgspec.UNSET
+    enterprise_leader: bool | msgspec.UnsetType = msgspec.UNSET
+    employed_since: dt.date | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class PersonOut(msgspec.Struct, kw_only=True):
+    """A person as shown: ``id_number`` and ``mobile`` are masked unless the reader is an organizer."""
+
+    id: int
+    name: str
+    id_number: str
+    mobile: str
+    birth_date: dt.date
+    gender: Literal["M", "F"]
+    employer_id: int | None
+    employer_name: str | None
+    union_id: int | None
+    union_member: bool
+    skill_level: int | None
+    front_line: bool
+    enterprise_leader: bool
+    employed_since: dt.date | None
+    version: int
+
+
+class UserIn(msgspec.Struct, kw_only=True):
+    username: Username
+    password: Password
+    role: Role
+    display_name: Name
+    union_id: int | None = None
+    person_id: int | None = None
+
+
+class UserPatch(msgspec.Struct, kw_only=True):
+    version: Version
+    display_name: Name | msgspec.UnsetType = msgspec.UNSET
+    password: Password | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class UserOut(msgspec.Struct, kw_only=True):
+    """Never carries the password or its hash."""
+
+    id: int
+    username: str
+    role: str
+    role_name: str
+    display_name: str
+    union_id: int | None
+    person_id: int | None
+    active: bool
+    version: int
+
+
+class AuditOut(msgspec.Struct, kw_only=True):
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    entity: str
+    entity_id: str
+    before: object | None
+    after: object | None
+    reason: str
+
+
+class Page(msgspec.Struct, kw_only=True):
+    total: int
+    limit: int
+    offset: int
+
+
+class PeoplePage(Page, kw_only=True):
+    items: list[PersonOut]
+
+
+class AuditPage(Page, kw_only=True):
+    items: list[AuditOut]
+
+
+class HealthOut(msgspec.Struct, kw_only=True):
+    status: Literal["ok", "degraded"]
+    engine: str
+    migrations_pending: int

@@ -1,0 +1,76 @@
+"""What callers may do: passwords, CSRF, the log-in rate limit and the role guard.
+
+Every route declares its audience in ``opt``: :data:`PUBLIC`, or :func:`allow` with the roles that may
+call it. One app-wide guard enforces it and fails closed, so a route that declares neither is refused
+to everyone (and the route-table test names it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.rate_limit import RateLimitConfig
+
+from accounts.audit import Actor
+from accounts.rules import Role
+from accounts.schemas import CurrentUser
+from settings import Settings
+
+PUBLIC: dict[str, Any] = {"public": True}
+CSRF_COOKIE = "csrftoken"
+CSRF_HEADER = "x-csrftoken"
+
+_hasher = PasswordHasher()
+
+
+def allow(*roles: Role) -> dict[str, Any]:
+    """The ``opt`` of a route that the given roles may call."""
+    return {"roles": frozenset(roles)}
+
+
+async def hash_password(password: str) -> str:
+    # Argon2 is deliberately slow: keep it off the event loop.
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await anyio.to_thread.run_sync(verify)
+
+
+def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    if handler.opt.get("public"):
+        return
+    roles = handler.opt.get("roles")
+    user = connection.user
+    if not roles or not isinstance(user, CurrentUser) or user.role not in roles:
+        raise PermissionDeniedException("role not allowed")
+
+
+def actor_of(user: CurrentUser) -> Actor:
+    return Actor(user.id, user.display_name, user.role)
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_samesite="lax",
+    )
+
+
+def login_rate_limit(settings: Settings) -> RateLimitConfig:
+    return RateLimitConfig(rate_limit=("minute", settings.login_attempts_per_minute), store="rate_limit")

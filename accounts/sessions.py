@@ -1,0 +1,95 @@
+"""Log-in sessions kept in the database, and the middleware that turns a session cookie into a user.
+
+Litestar's server-side session backend writes the session back on every response; a judge submitting
+marks or the public reading the leaderboard would then cost a write each. This middleware (Litestar's own
+authentication extension point) only reads: one indexed query per authenticated request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
+
+from accounts.schemas import CurrentUser
+from accounts.tables import LoginSession
+from core.db import utcnow
+
+SESSION_COOKIE = "yc_session"
+SESSION_LIFETIME = dt.timedelta(hours=12)  # one working day on the floor
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start_session(
+    user_id: int, *, expires_at: dt.datetime | None = None, origin: str = "password"
+) -> str:
+    """Open a session for a user; returns the token for the cookie (stored only as its hash)."""
+    token = secrets.token_urlsafe(32)
+    await LoginSession.insert(
+        LoginSession(
+            token_hash=_hash(token),
+            user=user_id,
+            origin=origin,
+            expires_at=expires_at or utcnow() + SESSION_LIFETIME,
+        )
+    )
+    return token
+
+
+async def end_session(token: str) -> None:
+    await LoginSession.delete().where(LoginSession.token_hash == _hash(token))
+
+
+async def end_sessions_from(origin: str) -> None:
+    """Revoke every session opened through one origin (e.g. a judge's one-time link)."""
+    await LoginSession.delete().where(LoginSession.origin == origin)
+
+
+async def user_of_token(token: str) -> CurrentUser | None:
+    row = (
+        await LoginSession.select(
+            LoginSession.user.id.as_alias("id"),
+            LoginSession.user.username.as_alias("username"),
+            LoginSession.user.role.as_alias("role"),
+            LoginSession.user.display_name.as_alias("display_name"),
+            LoginSession.user.union.as_alias("union_id"),
+            LoginSession.user.person.as_alias("person_id"),
+        )
+        .where(
+            (LoginSession.token_hash == _hash(token))
+            & (LoginSession.expires_at > utcnow())
+            & (LoginSession.user.active == True)  # noqa: E712 - Piccolo needs ==
+        )
+        .first()
+    )
+    return None if row is None else CurrentUser(**row)
+
+
+class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = connection.cookies.get(SESSION_COOKIE)
+        user = await user_of_token(token) if token else None
+        if user is None:
+            raise NotAuthorizedException("not logged in")
+        return AuthenticationResult(user=user, auth=token)
+
+
+def session_cookie(token: str, *, max_age: int = int(SESSION_LIFETIME.total_seconds())) -> Cookie:
+    # HttpOnly: page scripts never need the token; SameSite=Lax plus the CSRF header guard writes.
+    return Cookie(key=SESSION_COOKIE, value=token, max_age=max_age, httponly=True, samesite="lax", path="/")
+
+
+def session_auth_middleware() -> DefineMiddleware:
+    return DefineMiddleware(
+        SessionAuthMiddleware,
+        exclude=["^/schema", "^/static", "^/favicon"],
+        exclude_from_auth_key="public",
+    )

@@ -1,0 +1,103 @@
+"""The ``yicheng`` command: migrate, load the demo, serve (``make run`` does all three)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sqlite3
+import sys
+
+from settings import SettingsError, load_settings
+
+
+def _settings_or_exit():  # type: ignore[no-untyped-def]
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        sys.exit(f"configuration error: {exc}")
+
+
+def _enable_wal(path: str) -> None:
+    # WAL lets readers go on while one writer commits; it is a property of the file, set once.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+
+async def _migrate() -> None:
+    from core.migrations import migrate
+
+    await migrate()
+
+
+async def _load_demo() -> bool:
+    from accounts import demo as accounts_demo
+
+    if not await accounts_demo.is_empty():
+        return False
+    rng = random.Random(accounts_demo.SEED)
+    ids = await accounts_demo.load(rng)
+    for module in ("competitions.demo", "scoring.demo", "awards.demo"):
+        try:
+            domain_demo = __import__(module, fromlist=["load"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        ids |= await domain_demo.load(rng, ids)
+    return True
+
+
+def migrate() -> None:
+    settings = _settings_or_exit()
+    if settings.engine == "sqlite":
+        _enable_wal(settings.sqlite_path)
+    asyncio.run(_migrate())
+
+
+def demo() -> None:
+    from accounts.demo import DEMO_ORGANIZER, DEMO_PASSWORD
+
+    loaded = asyncio.run(_load_demo())
+    print("demo data loaded" if loaded else "database not empty: demo data left alone")
+    print(f"demo organizer: username {DEMO_ORGANIZER!r}, password {DEMO_PASSWORD!r}")
+
+
+def serve(workers: int = 1) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    settings = _settings_or_exit()
+    print(f"serving on http://{settings.host}:{settings.port} ({settings.engine})", flush=True)
+    Granian(
+        "app:create_app",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        log_access=False,
+    ).serve()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="yicheng", description="亦城职工技能竞赛与工匠评选平台")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("demo", help="load the demo data set if the database is empty")
+    serve_parser = commands.add_parser("serve", help="serve the API and pages")
+    serve_parser.add_argument("--workers", type=int, default=int(os.environ.get("YICHENG_WORKERS", "1")))
+    run_parser = commands.add_parser("run", help="migrate, load the demo, serve")
+    run_parser.add_argument("--workers", type=int, default=int(os.environ.get("YICHENG_WORKERS", "1")))
+    args = parser.parse_args(argv)
+    if args.command in {"migrate", "run"}:
+        migrate()
+    if args.command in {"demo", "run"}:
+        demo()
+    if args.command in {"serve", "run"}:
+        serve(args.workers)
+
+
+if __name__ == "__main__":
+    main()

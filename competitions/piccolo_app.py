@@ -1,0 +1,11 @@
+import os
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+APP_CONFIG = AppConfig(
+    app_name="competitions",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=table_finder(["competitions.tables"], exclude_imported=True),
+    migration_dependencies=["accounts.piccolo_app"],
+    commands=[],
+)

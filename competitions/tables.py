@@ -1,0 +1,1 @@
+"""What the competitions domain stores."""

@@ -1,0 +1,63 @@
+"""Database helpers shared by every domain: the engine, write transactions, clocks.
+
+Piccolo finds its engine through ``piccolo_conf.DB`` (a module global chosen from the settings), so every
+table of every app shares one engine per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+
+def engine() -> Engine:
+    found = engine_finder()
+    if found is None:  # pragma: no cover - piccolo_conf always defines DB
+        raise RuntimeError("piccolo_conf.DB is not defined")
+    return found
+
+
+def engine_name() -> str:
+    return "sqlite" if isinstance(engine(), SQLiteEngine) else "postgres"
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """One atomic write: everything inside commits together or not at all.
+
+    On SQLite the transaction is IMMEDIATE, so it takes the write lock at BEGIN: two writers queue on the
+    busy timeout instead of both reading, then one failing to upgrade its lock (``database is locked``).
+    Inside an existing transaction Piccolo simply joins it.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate) as txn:
+            yield txn
+    else:
+        async with db.transaction() as txn:
+            yield txn
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, timezone-aware (stored as UTC, shown in Asia/Shanghai)."""
+    return dt.datetime.now(dt.UTC)
+
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def today_shanghai() -> dt.date:
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True when a write failed on a UNIQUE constraint, on SQLite or PostgreSQL alike."""
+    name = type(exc).__name__
+    text = str(exc)
+    return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in text)

@@ -1,0 +1,145 @@
+"""One JSON error shape for every failed request.
+
+``{"status": 422, "code": "validation_error", "message": "...", "field": "id_number", "detail": {...}}``
+
+Domain code raises :class:`DomainError` (or a subclass) with a machine code, a Chinese message for the
+pages and the offending field; framework exceptions (validation, auth, CSRF, 404, 413, 429) are mapped to
+the same shape by :func:`exception_handlers`, and anything unexpected becomes a 500 without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+logger = logging.getLogger("yicheng.errors")
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+class DomainError(Exception):
+    """A request the domain refuses; carries everything the error body needs."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        detail: dict[str, Any] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.field = field
+        self.detail = detail
+        self.status = status or self.status
+
+    def body(self) -> ErrorBody:
+        return ErrorBody(self.status, self.code, self.message, self.field, self.detail)
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+def error_response(body: ErrorBody, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
+    return Response(body, status_code=body.status, media_type=MediaType.JSON, headers=headers)
+
+
+def _domain_handler(_: Request, exc: DomainError) -> Response[ErrorBody]:
+    return error_response(exc.body())
+
+
+_MSGSPEC_PATH = re.compile(r"at `\$\.?([^`]*)`")
+
+
+def _field_of(item: dict[str, Any]) -> str | None:
+    """The field a validation error names: Litestar's ``key``, or the path inside msgspec's message."""
+    match = _MSGSPEC_PATH.search(str(item.get("message", "")))
+    if match and match.group(1):
+        return match.group(1)
+    key = item.get("key")
+    return str(key) if key else None
+
+
+def _validation_handler(_: Request, exc: ValidationException) -> Response[ErrorBody]:
+    items = exc.extra if isinstance(exc.extra, list) else []
+    first = items[0] if items and isinstance(items[0], dict) else {}
+    field = _field_of(first)
+    reason = str(first.get("message") or exc.detail)
+    message = f"字段 {field} 无效：{reason}" if field else f"请求无效：{reason}"
+    detail = {"errors": items} if len(items) > 1 else None
+    return error_response(ErrorBody(422, "validation_error", message, field, detail))
+
+
+def _http_handler(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException):
+        body = ErrorBody(401, "not_authenticated", "请先登录")
+    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        body = ErrorBody(403, "csrf_failed", "页面已过期或请求来源无效，请刷新后重试（CSRF 校验失败）")
+    elif isinstance(exc, PermissionDeniedException):
+        body = ErrorBody(403, "forbidden", "当前角色无权执行此操作")
+    elif status == 400 and "malformed" in str(exc.detail).lower():
+        body = ErrorBody(400, "malformed_body", "请求内容不是有效的 JSON")
+    else:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
+        body = ErrorBody(status, code.get(status, "http_error"), str(exc.detail))
+    return error_response(body, headers=getattr(exc, "headers", None))
+
+
+def _internal_handler(request: Request, exc: Exception) -> Response[ErrorBody]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(ErrorBody(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误"))
+
+
+def exception_handlers() -> dict[Any, Any]:
+    return {
+        DomainError: _domain_handler,
+        ValidationException: _validation_handler,
+        HTTPException: _http_handler,
+        Exception: _internal_handler,
+    }

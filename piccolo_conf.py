@@ -1,0 +1,38 @@
+"""Piccolo's configuration: the engine chosen from the settings, and the registry of domain apps.
+
+Piccolo looks this module up through the ``PICCOLO_CONF`` environment variable (default: ``piccolo_conf``),
+so the engine is fixed per process when it is first imported: tests and tools set
+``YICHENG_DATABASE_URL`` before anything imports a table.
+"""
+
+from __future__ import annotations
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from settings import Settings, load_settings
+
+# The order is the order of dependency: accounts <- competitions <- scoring <- awards.
+DOMAIN_APPS = [
+    "accounts.piccolo_app",
+    "competitions.piccolo_app",
+    "scoring.piccolo_app",
+    "awards.piccolo_app",
+]
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.engine == "postgres":
+        return PostgresEngine(
+            config={"dsn": settings.database_url},
+            extensions=(),
+            log_queries=False,
+        )
+    # timeout: how long a writer waits for the lock (sqlite3's busy timeout), in seconds.
+    return SQLiteEngine(path=settings.sqlite_path, timeout=30, check_same_thread=False)
+
+
+DB = build_engine(load_settings())
+APP_REGISTRY = AppRegistry(apps=DOMAIN_APPS)

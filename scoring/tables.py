@@ -1,0 +1,1 @@
+"""What the scoring domain stores."""

@@ -1,0 +1,215 @@
+"""Test set-up shared by every domain.
+
+The engine is chosen per pytest run by ``YICHENG_TEST_ENGINE`` (``sqlite``, the default, or ``postgres``
+with ``YICHENG_TEST_POSTGRES_URL``); ``make test`` runs the suite once per engine. Each run gets a database
+of its own (a temporary SQLite file, or a fresh PostgreSQL database dropped at the end), migrated once;
+the ``db`` fixture empties every table before a test, so each test starts clean.
+
+This module sets ``YICHENG_DATABASE_URL`` before anything imports a table: Piccolo binds its engine when
+``piccolo_conf`` is first imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = os.environ.get("YICHENG_TEST_ENGINE", "sqlite")
+_RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("YICHENG_TEST_POSTGRES_URL")
+    if not url:
+        raise pytest.UsageError("YICHENG_TEST_ENGINE=postgres needs YICHENG_TEST_POSTGRES_URL")
+    return url
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _postgres(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_postgres_admin_url())
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def _create_test_database() -> str:
+    if ENGINE == "postgres":
+        name = f"yicheng_test_{_RUN_ID}"
+        asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+        return _with_database(_postgres_admin_url(), name)
+    path = Path(tempfile.gettempdir()) / f"yicheng_test_{_RUN_ID}.sqlite3"
+    return f"sqlite:///{path}"
+
+
+TEST_DATABASE_URL = _create_test_database()
+os.environ["YICHENG_DATABASE_URL"] = TEST_DATABASE_URL
+os.environ["PICCOLO_CONF"] = "piccolo_conf"
+os.environ.setdefault("YICHENG_SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop")
+os.environ.setdefault("YICHENG_LOGIN_ATTEMPTS_PER_MINUTE", "30")
+
+
+def _drop_test_database() -> None:
+    if ENGINE == "postgres":
+        name = urlsplit(TEST_DATABASE_URL).path.lstrip("/")
+        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(TEST_DATABASE_URL.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _drop_test_database()
+
+
+def pytest_report_header() -> str:
+    return f"yicheng test engine: {ENGINE} ({TEST_DATABASE_URL})"
+
+
+# --- the database ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def migrated() -> AsyncIterator[None]:
+    from piccolo.engine.postgres import PostgresEngine
+
+    from core.db import engine
+    from core.migrations import migrate
+
+    if ENGINE == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(TEST_DATABASE_URL.removeprefix("sqlite:///")) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+    await migrate()
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(max_size=20)
+    yield
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+def _all_tables() -> list[str]:
+    from piccolo.conf.apps import Finder
+
+    return [t._meta.tablename for t in Finder().get_table_classes()]
+
+
+@pytest.fixture
+async def db(migrated: None) -> AsyncIterator[None]:
+    """A clean database: every table emptied (and ids restarted) before the test."""
+    from core.db import engine
+
+    tables = _all_tables()
+    if ENGINE == "postgres":
+        names = ", ".join(f'"{t}"' for t in tables)
+        await engine().run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    else:
+        async with engine().transaction():
+            for table in tables:
+                await engine().run_ddl(f'DELETE FROM "{table}"')
+            # Piccolo's SQLite ids are plain INTEGER PRIMARY KEY: an emptied table numbers from 1 again.
+    yield
+
+
+# --- the app, in process ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def app(migrated: None) -> AsyncIterator[object]:
+    from app import create_app
+
+    application = create_app()
+    # Start-up (migrations check, pool, channels) runs in the test's own event loop, once per run. The
+    # hooks are called one by one because ``lifespan()``'s task group cannot be left from the finalizer.
+    for hook in application.on_startup:
+        await application._call_lifespan_hook(hook)
+    yield application
+    for hook in application.on_shutdown:
+        await application._call_lifespan_hook(hook)
+
+
+@pytest.fixture
+async def client(app: object, db: None) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client of the in-process app, with a CSRF token ready for writes."""
+    from tests.helpers import new_client
+
+    async with new_client(app) as c:
+        yield c
+
+
+# --- the app, as a real server -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated: None) -> Iterator[str]:
+    """The real server (granian, as ``make run`` starts it) on a free port, over the test database."""
+    port = _free_port()
+    env = {**os.environ, "YICHENG_PORT": str(port), "YICHENG_HOST": "127.0.0.1"}
+    process = subprocess.Popen(
+        [sys.executable, "cli.py", "serve", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError(
+            f"server did not start: {process.stderr.read().decode() if process.stderr else ''}"
+        )
+    yield base_url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    """Argon2 with test-sized cost: hashes stay real (verify reads the cost from the hash)."""
+    from argon2 import PasswordHasher
+
+    import accounts.security
+
+    accounts.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+async def world(db: None) -> dict[str, object]:
+    from tests.helpers import world as build_world
+
+    return await build_world()

@@ -1,0 +1,120 @@
+"""Helpers every domain's tests use: clients that speak CSRF, log-ins, and a small standard world."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from stdnum.cn import ric, uscc
+
+PASSWORD = "secret123"
+_serial = itertools.count(1)
+
+
+@asynccontextmanager
+async def new_client(
+    app: Any = None, base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the in-process app (``app``) or of a live server (``base_url``), CSRF token set."""
+    transport = httpx.ASGITransport(app=app) if app is not None else None
+    async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=60) as client:
+        await client.get("/health")
+        client.headers["x-csrftoken"] = client.cookies.get("csrftoken", "")
+        yield client
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    response = await client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def make_id_number(
+    birth: dt.date = dt.date(1990, 5, 17), *, female: bool = False, serial: int | None = None
+) -> str:
+    """A valid 18-digit resident ID number (Beijing Chaoyang), unique per call unless ``serial`` is given."""
+    n = next(_serial) if serial is None else serial
+    sequence = (n % 499) * 2 + (0 if female else 1)
+    body = f"110105{birth:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def make_credit_code(serial: int) -> str:
+    body = f"91110302{serial:09d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def make_mobile(serial: int | None = None) -> str:
+    n = next(_serial) if serial is None else serial
+    return f"139{n:08d}"
+
+
+async def world() -> dict[str, Any]:
+    """A small standard world written straight through the services: two unions, two enterprises,
+    a few people and a user of every role (password :data:`PASSWORD`). Returns their ids."""
+    from accounts import service
+    from accounts.audit import SYSTEM
+    from accounts.rules import Role
+    from accounts.schemas import CurrentUser, EnterpriseIn, PersonIn, UnionIn, UserIn
+
+    root = CurrentUser(id=0, username="system", role=Role.ORGANIZER, display_name="系统")
+    union_a = await service.create_union(SYSTEM, UnionIn(name="甲公司工会", kind="enterprise"))
+    union_b = await service.create_union(SYSTEM, UnionIn(name="乙公司工会", kind="enterprise"))
+    enterprise_a = await service.create_enterprise(
+        SYSTEM,
+        EnterpriseIn(
+            name="甲公司", credit_code=make_credit_code(1), industry="biomedicine", union_id=union_a.id
+        ),
+    )
+    enterprise_b = await service.create_enterprise(
+        SYSTEM,
+        EnterpriseIn(name="乙公司", credit_code=make_credit_code(2), industry="other", union_id=union_b.id),
+    )
+    people = []
+    for index in range(4):
+        enterprise, union = (enterprise_a, union_a) if index % 2 == 0 else (enterprise_b, union_b)
+        person = await service.create_person(
+            SYSTEM,
+            root,
+            PersonIn(
+                name=f"测试{index}",
+                id_number=make_id_number(dt.date(1985 + index, 3, 9)),
+                mobile=make_mobile(),
+                employer_id=enterprise.id,
+                union_id=union.id,
+                union_member=True,
+                skill_level=3,
+                front_line=True,
+            ),
+        )
+        people.append(person.id)
+    users = {}
+    for username, role, union_id, person_id in [
+        ("organizer", Role.ORGANIZER, None, None),
+        ("judge", Role.JUDGE, None, None),
+        ("officer", Role.UNION_OFFICER, union_a.id, None),
+        ("expert", Role.EXPERT, None, None),
+        ("contestant", Role.CONTESTANT, None, people[0]),
+    ]:
+        user = await service.create_user(
+            SYSTEM,
+            UserIn(
+                username=username,
+                password=PASSWORD,
+                role=role,
+                display_name=username,
+                union_id=union_id,
+                person_id=person_id,
+            ),
+        )
+        users[username] = user.id
+    return {
+        "unions": [union_a.id, union_b.id],
+        "enterprises": [enterprise_a.id, enterprise_b.id],
+        "people": people,
+        "users": users,
+    }
