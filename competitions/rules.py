@@ -26,6 +26,8 @@ from typing import Annotated
 
 import msgspec
 
+from accounts.rules import SKILL_LEVEL_NAMES
+
 # ---------------------------------------------------------------------------------------------------------
 # Shared result type
 # ---------------------------------------------------------------------------------------------------------
@@ -44,7 +46,6 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 # ---------------------------------------------------------------------------------------------------------
 
 MOST_SENIOR, LEAST_SENIOR = 1, 5
-SKILL_LEVEL_NAMES = {5: "初级工", 4: "中级工", 3: "高级工", 2: "技师", 1: "高级技师"}
 _GRADE_NAMES = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}
 # Sanity bounds for organizer input only; the law (minimum working age 16) is the organizer's business.
 MIN_AGE_BOUND, MAX_AGE_BOUND = 0, 120
