@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -213,3 +214,46 @@ async def world(db: None) -> dict[str, object]:
     from tests.helpers import world as build_world
 
     return await build_world()
+
+
+# --- the pages, in headless Chromium ----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium driven by Playwright. Missing Chromium skips locally and fails in CI."""
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - a single stat at session start
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(chromium: Any, live_server: str) -> AsyncIterator[Any]:
+    """A fresh browser page (phone-sized, Chinese locale) on the live server; async Playwright API."""
+    context = await chromium.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844}, has_touch=True
+    )
+    context.set_default_timeout(10_000)
+    browser_page = await context.new_page()
+    yield browser_page
+    await context.close()

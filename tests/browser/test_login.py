@@ -1,0 +1,38 @@
+"""In headless Chromium: the organizer logs in and reads the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+async def test_organizer_logs_in_and_sees_the_audit_log(page: Any, world: dict[str, Any]) -> None:
+    await page.goto("/login")
+    await page.fill("#username", "organizer")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/organizer/competitions")
+    await page.goto("/audit")
+    await page.wait_for_selector("#audit tbody tr")
+    text = await page.inner_text("#audit")
+    assert "user.create" in text and "union.create" in text
+    assert "退出" in await page.inner_text("header")
+
+
+async def test_wrong_password_shows_the_reason(page: Any, world: dict[str, Any]) -> None:
+    await page.goto("/login")
+    await page.fill("#username", "organizer")
+    await page.fill("#password", "wrong-password-1")
+    await page.click("button[type=submit]")
+    await page.wait_for_selector(".notice.bad")
+    assert "用户名或密码错误" in await page.inner_text(".notice.bad")
+
+
+async def test_audit_page_sends_anonymous_visitors_to_log_in(page: Any, world: dict[str, Any]) -> None:
+    await page.goto("/audit")
+    await page.wait_for_url("**/login?next=%2Faudit")
