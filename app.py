@@ -21,7 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from accounts.routes import ROUTES as ACCOUNT_ROUTES
 from accounts.schemas import HealthOut
-from accounts.security import PUBLIC, csrf_config, role_guard
+from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
 from accounts.sessions import session_auth_middleware
 from accounts.store import DatabaseStore
 from core.db import engine, engine_name
@@ -58,7 +58,7 @@ class _State:
     migrations_pending = 0
 
 
-@get("/health", opt=PUBLIC, summary="Liveness: database engine and migration state", tags=["system"])
+@get("/health", opt=PUBLIC_READ, summary="Liveness: database engine and migration state", tags=["system"])
 async def health() -> HealthOut:
     pending = _State.migrations_pending
     return HealthOut(

@@ -24,6 +24,9 @@ from accounts.schemas import CurrentUser
 from settings import Settings
 
 PUBLIC: dict[str, Any] = {"public": True}
+# A public read that mints no CSRF cookie: machine and public-data endpoints hammered by clients that
+# never write (load balancer, the public leaderboard). Pages keep PUBLIC so a visitor gets the cookie.
+PUBLIC_READ: dict[str, Any] = {"public": True, "exclude_from_csrf": True}
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
 
@@ -50,7 +53,8 @@ async def verify_password(password_hash: str, password: str) -> bool:
     return await anyio.to_thread.run_sync(verify)
 
 
-def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    # async on purpose: Litestar runs a sync guard in a worker thread, which costs more than the check.
     if handler.opt.get("public"):
         return
     roles = handler.opt.get("roles")

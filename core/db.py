@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -16,7 +17,9 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 
+@cache
 def engine() -> Engine:
+    """The process's engine (fixed when piccolo_conf is first imported), looked up once."""
     found = engine_finder()
     if found is None:  # pragma: no cover - piccolo_conf always defines DB
         raise RuntimeError("piccolo_conf.DB is not defined")

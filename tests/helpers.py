@@ -22,7 +22,7 @@ async def new_client(
     """A client of the in-process app (``app``) or of a live server (``base_url``), CSRF token set."""
     transport = httpx.ASGITransport(app=app) if app is not None else None
     async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=60) as client:
-        await client.get("/health")
+        await client.get("/login")  # a page: it sets the CSRF cookie
         client.headers["x-csrftoken"] = client.cookies.get("csrftoken", "")
         yield client
 

@@ -19,7 +19,7 @@ const App = (() => {
 
   // Every write carries the CSRF token from the cookie; a safe request first if the cookie is not set yet.
   async function api(method, path, body, options = {}) {
-    if (method !== "GET" && !cookie("csrftoken")) await fetch("/health", { credentials: "same-origin" });
+    if (method !== "GET" && !cookie("csrftoken")) await fetch("/login", { credentials: "same-origin" });
     const headers = { Accept: "application/json", "x-csrftoken": cookie("csrftoken") };
     let payload = body;
     if (body !== undefined && !(body instanceof FormData)) {

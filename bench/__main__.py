@@ -1,0 +1,38 @@
+"""Run every benchmark section and print ``name: value`` lines (see bench/__init__.py)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from bench.load import wrk_rps
+from bench.servers import platform_database, serve
+
+# Each section module has ``run(ceiling_rps, base_url) -> dict[str, float | int]``; they run in this order
+# against one server over one demo database, after the ceiling is measured.
+SECTIONS = ["bench.health", "bench.competitions", "bench.scoring", "bench.awards"]
+
+
+def emit(name: str, value: float | int) -> None:
+    text = f"{value:.3f}" if isinstance(value, float) else str(value)
+    print(f"{name}: {text}", flush=True)
+
+
+def main() -> None:
+    with serve("bench.bare_app:create_app") as bare:
+        ceiling = wrk_rps(f"{bare}/health")
+    emit("ceiling_rps", round(ceiling, 1))
+    with platform_database() as env, serve("app:create_app", env) as base_url:
+        for name in SECTIONS:
+            try:
+                section = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                continue
+            for figure, value in section.run(ceiling, base_url, env).items():
+                emit(figure, value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Start the servers the benchmark measures, each in a process of its own, the way ``make run`` does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = int(os.environ.get("YICHENG_BENCH_WORKERS", "1"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+@contextlib.contextmanager
+def serve(target: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve ``module:factory`` with granian (ASGI, ``WORKERS`` workers) on a free port; yields its URL."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(WORKERS), "--no-ws", "--log-level", "warning", target,
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base_url}/health", process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def platform_database() -> Iterator[dict[str, str]]:
+    """A fresh SQLite database (or ``YICHENG_BENCH_DATABASE_URL``), migrated and loaded with the demo."""
+    with tempfile.TemporaryDirectory(prefix="yicheng-bench-") as folder:
+        url = os.environ.get("YICHENG_BENCH_DATABASE_URL", f"sqlite:///{folder}/bench.sqlite3")
+        env = {
+            "YICHENG_DATABASE_URL": url,
+            "PICCOLO_CONF": "piccolo_conf",
+            "YICHENG_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
+        }
+        full_env = {**os.environ, **env}
+        subprocess.run(
+            [sys.executable, "cli.py", "migrate"], cwd=ROOT, env=full_env, check=True, capture_output=True
+        )
+        subprocess.run(
+            [sys.executable, "cli.py", "demo"], cwd=ROOT, env=full_env, check=True, capture_output=True
+        )
+        yield env
