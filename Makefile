@@ -48,6 +48,7 @@ test: lint test-sqlite ## lint, then the whole suite on SQLite, and on PostgreSQ
 	else echo "YICHENG_TEST_POSTGRES_URL not set: PostgreSQL run skipped"; fi
 
 bench: setup ## benchmarks against a bare Litestar app on the same server, one `name: value` per line
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench
 
 clean: ## remove the virtual environment and the local database
