@@ -28,6 +28,7 @@ from core.db import engine, engine_name
 from core.errors import exception_handlers
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.pages import STATIC_DIR, page
+from scoring import live
 from settings import Settings, load_settings
 
 logger = logging.getLogger("yicheng")
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
             *extra_routes,
         ],
+        plugins=[live.channels_plugin(settings)],
         on_startup=[_on_startup],
         on_shutdown=[_on_shutdown],
         guards=[role_guard],

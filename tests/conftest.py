@@ -12,6 +12,7 @@ This module sets ``YICHENG_DATABASE_URL`` before anything imports a table: Picco
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -142,13 +143,22 @@ async def app(migrated: None) -> AsyncIterator[object]:
     from app import create_app
 
     application = create_app()
-    # Start-up (migrations check, pool, channels) runs in the test's own event loop, once per run. The
-    # hooks are called one by one because ``lifespan()``'s task group cannot be left from the finalizer.
-    for hook in application.on_startup:
-        await application._call_lifespan_hook(hook)
-    yield application
-    for hook in application.on_shutdown:
-        await application._call_lifespan_hook(hook)
+    # Start-up (channels, cache listener, migrations check, pool) runs in the test's own event loop, once per
+    # run: what ``Litestar.lifespan()`` does, less its event emitter, whose task group cannot be left from
+    # the finalizer's task.
+    async with contextlib.AsyncExitStack() as stack:
+        for manager in application._lifespan_managers:
+            context = (
+                manager
+                if isinstance(manager, contextlib.AbstractAsyncContextManager)
+                else manager(application)
+            )
+            await stack.enter_async_context(context)
+        for hook in application.on_startup:
+            await application._call_lifespan_hook(hook)
+        yield application
+        for hook in application.on_shutdown:
+            await application._call_lifespan_hook(hook)
 
 
 @pytest.fixture
