@@ -122,3 +122,40 @@ def competition(subjects: int, judges: int = 7, aspects: int = 40, seed: int = 1
 def aggregate_ms(subjects: int) -> float:
     rules, subject_inputs, marks = competition(subjects)
     return best_ms(lambda: scoring_rules.leaderboard(rules, subject_inputs, marks), repeat=2)
+
+
+def candidates(count: int, unions: int, seed: int = 5) -> list:
+    """Nominees of a good-employee programme: scores to two decimals, ~40% women, ~70% front-line."""
+    from awards import rules as award_rules
+
+    rng = random.Random(seed)
+    result = []
+    for i in range(count):
+        attributes = set()
+        if rng.random() < 0.7:
+            attributes.add("front_line")
+        if rng.random() < 0.08:
+            attributes.add("enterprise_leader")
+        if rng.random() < 0.4:
+            attributes.add("female")
+        score = Decimal(rng.randint(6000, 9800)) / 100
+        result.append(
+            award_rules.Candidate(
+                id=i, score=score, group=f"u{rng.randrange(unions)}", attributes=frozenset(attributes)
+            )
+        )
+    return result
+
+
+def shortlist_ms(count: int, unions: int, awards: int) -> float:
+    from awards import rules as award_rules
+
+    pool = candidates(count, unions)
+    constraints = [
+        award_rules.StructuralConstraint(attribute="front_line", bound="at_least", percent=Decimal(60)),
+        award_rules.StructuralConstraint(attribute="enterprise_leader", bound="at_most", percent=Decimal(10)),
+        award_rules.StructuralConstraint(attribute="female", bound="at_least", percent=Decimal(30)),
+    ]
+    return best_ms(
+        lambda: award_rules.compute_shortlist(pool, awards=awards, quotas=2, constraints=constraints)
+    )
