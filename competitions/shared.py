@@ -1,0 +1,395 @@
+"""What the competitions modules share: the competition row lock, the read models, the waitlist moves.
+
+Nothing here is a use case of its own; :mod:`competitions.service`, :mod:`competitions.registration` and
+:mod:`competitions.checkin` build on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, ParamSpec, TypeVar
+
+import msgspec
+
+from accounts import audit
+from accounts.audit import SYSTEM
+from accounts.rules import INDUSTRIES, Role
+from accounts.schemas import CurrentUser
+from accounts.service import stale
+from accounts.tables import Person
+from competitions.rules import (
+    STATE_NAMES,
+    CompetitionState,
+    EligibilityRules,
+    PersonFacts,
+    waitlist_promotion,
+)
+from competitions.schemas import (
+    CompetitionSummary,
+    RegistrationOut,
+)
+from competitions.tables import Competition, Registration
+from core.db import SHANGHAI, utcnow
+from core.errors import NotFound
+
+S = CompetitionState
+CENT = Decimal("0.01")
+ACCEPTED, WAITLISTED, REJECTED, WITHDRAWN = "accepted", "waitlisted", "rejected", "withdrawn"
+LIVE = (ACCEPTED, WAITLISTED)
+STATUS_NAMES = {ACCEPTED: "已报名", WAITLISTED: "候补", REJECTED: "已驳回", WITHDRAWN: "已退出"}
+PROMOTION_REASON = "候补递补"
+
+
+def local_time(moment: dt.datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+# --- the public reads, cached ---------------------------------------------------------------------------
+
+PUBLIC_TTL_S = 1.0
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class PublicReads:
+    """Per-process cache of what the public hammers (the competition list and pages), as encoded JSON.
+
+    Every write of the domain drops it in its own process; another process serves the old answer for at
+    most :data:`PUBLIC_TTL_S` seconds (the figures are counts and states, never personal data). One loader
+    per key at a time, so a burst of readers after a change costs one query.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[tuple[Any, ...], tuple[float, bytes]] = {}
+        self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+
+    async def get_or_load(self, key: tuple[Any, ...], load: Callable[[], Awaitable[bytes]]) -> bytes:
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
+            value = await load()
+            self._entries[key] = (time.monotonic() + self.ttl, value)
+            return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+public_reads = PublicReads(PUBLIC_TTL_S)
+
+
+def changes_public_reads(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """A write the public could see: the process's cached public reads are dropped once it is done."""
+
+    @functools.wraps(function)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            public_reads.clear()
+
+    return wrapper
+
+
+# --- competitions as read ---------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = (
+    Competition.id,
+    Competition.series,
+    Competition.series.name.as_alias("series_name"),
+    Competition.title,
+    Competition.occupation,
+    Competition.industry,
+    Competition.venue,
+    Competition.registration_opens_at,
+    Competition.registration_closes_at,
+    Competition.capacity,
+    Competition.accepted_count,
+    Competition.state,
+)
+
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    Competition.description,
+    Competition.eligibility,
+    Competition.drawn_at,
+    Competition.version,
+)
+
+
+def open_now(row: dict[str, Any], now: dt.datetime) -> bool:
+    return row["state"] == S.OPEN and row["registration_opens_at"] <= now < row["registration_closes_at"]
+
+
+def summary(row: dict[str, Any], now: dt.datetime) -> CompetitionSummary:
+    return CompetitionSummary(
+        id=row["id"],
+        series_id=row["series"],
+        series_name=row["series_name"],
+        title=row["title"],
+        occupation=row["occupation"],
+        industry=row["industry"],
+        industry_name=INDUSTRIES.get(row["industry"], row["industry"]),
+        venue=row["venue"],
+        registration_opens_at=row["registration_opens_at"],
+        registration_closes_at=row["registration_closes_at"],
+        capacity=row["capacity"],
+        accepted_count=row["accepted_count"],
+        state=row["state"],
+        state_name=STATE_NAMES.get(row["state"], row["state"]),
+        registration_open_now=open_now(row, now),
+    )
+
+
+async def competition_row(competition_id: int, *, include_draft: bool = True) -> dict[str, Any]:
+    row = await Competition.select(*DETAIL_COLUMNS).where(Competition.id == competition_id).first()
+    if row is None or (row["state"] == S.DRAFT and not include_draft):
+        raise NotFound(f"竞赛不存在：{competition_id}", field="competition_id")
+    return row
+
+
+def rules_of(row: dict[str, Any]) -> EligibilityRules:
+    value = row["eligibility"]
+    if isinstance(value, dict):
+        return msgspec.convert(value, EligibilityRules)
+    return msgspec.json.decode(value or "{}", type=EligibilityRules)
+
+
+async def count_registrations(condition: Any) -> int:
+    return await Registration.count().where(condition)
+
+
+async def summary_of(competition_id: int) -> CompetitionSummary:
+    return summary(await competition_row(competition_id), utcnow())
+
+
+# --- the competition row lock -----------------------------------------------------------------------------
+
+LOCK_COLUMNS = (
+    Competition.id,
+    Competition.state,
+    Competition.capacity,
+    Competition.accepted_count,
+    Competition.eligibility,
+    Competition.registration_opens_at,
+    Competition.registration_closes_at,
+    Competition.drawn_at,
+    Competition.version,
+)
+
+
+async def lock_competition(competition_id: int) -> dict[str, Any]:
+    """Inside a write transaction: the competition row, locked until commit (see the module docstring)."""
+    rows = await (
+        Competition.update({Competition.version: Competition.version})
+        .where(Competition.id == competition_id)
+        .returning(*LOCK_COLUMNS)
+    )
+    if not rows:
+        raise NotFound(f"竞赛不存在：{competition_id}", field="competition_id")
+    return rows[0]
+
+
+def reference_day(rules: EligibilityRules, competition: dict[str, Any]) -> dt.date:
+    return rules.age_reference_date or competition["registration_closes_at"].astimezone(SHANGHAI).date()
+
+
+# --- what eligibility needs to know of a person -----------------------------------------------------------
+
+FACT_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.union,
+    Person.birth_date,
+    Person.skill_level,
+    Person.union_member,
+    Person.employer,
+    Person.employer.in_zone.as_alias("employer_in_zone"),
+    Person.front_line,
+    Person.employed_since,
+)
+
+
+def person_facts(row: dict[str, Any]) -> PersonFacts:
+    return PersonFacts(
+        person_id=row["id"],
+        birth_date=row["birth_date"],
+        skill_level=row["skill_level"],
+        union_member=row["union_member"],
+        employer_id=row["employer"],
+        employer_in_zone=bool(row["employer_in_zone"]),
+        front_line=row["front_line"],
+        employed_since=row["employed_since"],
+    )
+
+
+# --- places -----------------------------------------------------------------------------------------------
+
+
+async def claim_seat(competition_id: int) -> bool:
+    rows = await (
+        Competition.update({Competition.accepted_count: Competition.accepted_count + 1})
+        .where(
+            (Competition.id == competition_id)
+            & (Competition.capacity.is_null() | (Competition.accepted_count < Competition.capacity))
+        )
+        .returning(Competition.accepted_count)
+    )
+    return bool(rows)
+
+
+# --- registrations as read --------------------------------------------------------------------------------
+
+REG_COLUMNS = (
+    Registration.id,
+    Registration.competition,
+    Registration.competition.title.as_alias("competition_title"),
+    Registration.competition.state.as_alias("competition_state"),
+    Registration.registration_no,
+    Registration.person,
+    Registration.person.name.as_alias("name"),
+    Registration.person.id_masked.as_alias("id_masked"),
+    Registration.person.mobile_masked.as_alias("mobile_masked"),
+    Registration.person.union.as_alias("union"),
+    Registration.employer,
+    Registration.employer.name.as_alias("employer_name"),
+    Registration.status,
+    Registration.arrival,
+    Registration.review,
+    Registration.review_reason,
+    Registration.attendance,
+    Registration.station_no,
+    Registration.blind_code,
+    Registration.registered_by,
+    Registration.created_at,
+    Registration.version,
+)
+
+
+def registration_out(row: dict[str, Any], position: int | None, *, show_blind: bool) -> RegistrationOut:
+    return RegistrationOut(
+        id=row["id"],
+        competition_id=row["competition"],
+        competition_title=row["competition_title"],
+        competition_state=row["competition_state"],
+        registration_no=row["registration_no"],
+        person_id=row["person"],
+        name=row["name"],
+        id_number=row["id_masked"],
+        mobile=row["mobile_masked"],
+        employer_id=row["employer"],
+        employer_name=row["employer_name"],
+        status=row["status"],
+        status_name=STATUS_NAMES.get(row["status"], row["status"]),
+        waitlist_position=position if row["status"] == WAITLISTED else None,
+        review=row["review"],
+        review_reason=row["review_reason"],
+        attendance=row["attendance"],
+        station_no=row["station_no"],
+        blind_code=row["blind_code"] if show_blind else None,
+        registered_by=row["registered_by"],
+        created_at=row["created_at"],
+        version=row["version"],
+    )
+
+
+async def waitlist_position_of(row: dict[str, Any]) -> int | None:
+    if row["status"] != WAITLISTED:
+        return None
+    return await count_registrations(
+        (Registration.competition == row["competition"])
+        & (Registration.status == WAITLISTED)
+        & (Registration.arrival <= row["arrival"])
+    )
+
+
+async def waitlist_positions(competition_id: int) -> dict[int, int]:
+    rows = (
+        await Registration.select(Registration.id)
+        .where((Registration.competition == competition_id) & (Registration.status == WAITLISTED))
+        .order_by(Registration.arrival)
+    )
+    return {r["id"]: index for index, r in enumerate(rows, start=1)}
+
+
+async def registration_row(registration_id: int) -> dict[str, Any]:
+    row = await Registration.select(*REG_COLUMNS).where(Registration.id == registration_id).first()
+    if row is None:
+        raise NotFound(f"报名记录不存在：{registration_id}", field="registration_id")
+    return row
+
+
+async def registration_out_by_id(registration_id: int, *, show_blind: bool) -> RegistrationOut:
+    row = await registration_row(registration_id)
+    return registration_out(row, await waitlist_position_of(row), show_blind=show_blind)
+
+
+def may_see(viewer: CurrentUser, row: dict[str, Any]) -> bool:
+    if viewer.role == Role.ORGANIZER:
+        return True
+    if viewer.role == Role.UNION_OFFICER:
+        return row["union"] is not None and row["union"] == viewer.union_id
+    return viewer.role == Role.CONTESTANT and viewer.person_id == row["person"]
+
+
+# --- places freed, the waitlist moves up ------------------------------------------------------------------
+
+
+async def release_seat(competition_id: int, now: dt.datetime) -> None:
+    """An accepted registration left: one place less taken, then the waitlist moves up (if still open)."""
+    await Competition.update({Competition.accepted_count: Competition.accepted_count - 1}).where(
+        (Competition.id == competition_id) & (Competition.accepted_count > 0)
+    )
+    await promote_waitlisted(competition_id, now)
+
+
+async def promote_waitlisted(competition_id: int, now: dt.datetime) -> None:
+    """While there is room and registration is open, the first on the waitlist is accepted (audited)."""
+    while True:
+        row = await Competition.select(*LOCK_COLUMNS).where(Competition.id == competition_id).first()
+        state = row["state"] if open_now(row, now) else S.CLOSED
+        first = (
+            await Registration.select(Registration.id, Registration.version)
+            .where((Registration.competition == competition_id) & (Registration.status == WAITLISTED))
+            .order_by(Registration.arrival)
+            .first()
+        )
+        waitlist = [first["id"]] if first else []
+        promoted = waitlist_promotion(
+            waitlist, state=state, capacity=row["capacity"], accepted_count=row["accepted_count"]
+        )
+        if promoted is None or not await claim_seat(competition_id):
+            return
+        await Registration.update(
+            {Registration.status: ACCEPTED, Registration.version: Registration.version + 1}
+        ).where(Registration.id == promoted)
+        await audit.record(
+            SYSTEM,
+            "registration.promote",
+            "registration",
+            promoted,
+            before={"status": WAITLISTED},
+            after={"status": ACCEPTED},
+            reason=PROMOTION_REASON,
+        )
+
+
+async def update_registration(row: dict[str, Any], version: int | None, values: dict[Any, Any]) -> None:
+    expected = row["version"] if version is None else version
+    updated = await (
+        Registration.update({**values, Registration.version: expected + 1})
+        .where((Registration.id == row["id"]) & (Registration.version == expected))
+        .returning(Registration.id)
+    )
+    if not updated:
+        raise stale(row["version"])

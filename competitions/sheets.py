@@ -1,0 +1,397 @@
+"""Spreadsheets in and out: the registration template, reading an upload row by row, the exports.
+
+No database here: the service passes in what it knows (the enterprises by name) and gets back parsed
+rows and every problem, with the row number the officer sees in Excel (the header is row 1).
+
+Uploads are read defensively: the content decides the format (a zip that openpyxl opens is XLSX, text
+that decodes as UTF-8 or GB18030 is CSV), never the file name; reading stops after ``max_rows`` non-blank
+rows, so a file of endless garbage costs no more than the cap.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import msgspec
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+from stdnum.cn import ric
+
+from accounts.rules import SKILL_LEVEL_NAMES, IdentityNumber, InvalidNumber, validate_mobile
+from competitions.rules import skill_level_label
+from competitions.schemas import RowError
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_ROWS = 5000
+MAX_COLUMNS = 50
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+class SheetError(Exception):
+    """The file as a whole is refused (not a spreadsheet, wrong columns, too many rows)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Column(msgspec.Struct, frozen=True):
+    field: str
+    header: str
+    required: bool
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", True, ("名字",), "必填"),
+    Column(
+        "id_number", "身份证号", True, ("身份证号码", "公民身份号码", "身份证"), "必填，18 位，请设为文本格式"
+    ),
+    Column("mobile", "手机号", True, ("手机号码", "手机", "联系电话"), "必填，11 位"),
+    Column("employer", "工作单位", False, ("单位", "所在单位", "企业名称"), "须与平台登记的企业名称一致"),
+    Column(
+        "skill_level",
+        "职业技能等级",
+        False,
+        ("技能等级", "等级"),
+        "填 1–5 或 初级工/中级工/高级工/技师/高级技师",
+    ),
+    Column("union_member", "工会会员", False, ("是否工会会员",), "是 / 否"),
+    Column("front_line", "一线职工", False, ("是否一线职工",), "是 / 否"),
+)
+HEADER_OF = {c.field: c.header for c in COLUMNS}
+
+# The template's example row: a valid-looking number that an upload skips, in case it is left in.
+_EXAMPLE_BODY = "11010519900307123"
+EXAMPLE_ID_NUMBER = _EXAMPLE_BODY + ric.calc_check_digit(_EXAMPLE_BODY + "0")
+EXAMPLE_ROW = ("张三（示例，可删除）", EXAMPLE_ID_NUMBER, "13800000000", "", "高级工", "是", "是")
+
+_GRADES = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}
+SKILL_LEVELS: dict[str, int] = {}
+for _level in range(1, 6):
+    for _text in (
+        str(_level),
+        f"{_level}级",
+        _GRADES[_level],
+        SKILL_LEVEL_NAMES[_level],
+        skill_level_label(_level),
+    ):
+        SKILL_LEVELS[_text] = _level
+SKILL_LEVELS |= {label.replace("（", "(").replace("）", ")"): n for label, n in list(SKILL_LEVELS.items())}
+_YES = {"是", "y", "yes", "true", "1", "√", "会员", "是的"}
+_NO = {"否", "n", "no", "false", "0", "×", "", "不是"}
+
+
+class ParsedRow(msgspec.Struct, kw_only=True):
+    row: int
+    name: str
+    identity: Any  # accounts.rules.IdentityNumber
+    mobile: str
+    employer_id: int | None
+    skill_level: int | None
+    union_member: bool
+    front_line: bool
+
+
+# --- the template ----------------------------------------------------------------------------------------
+
+
+def template_xlsx() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "报名名单"
+    sheet.append([c.header for c in COLUMNS])
+    sheet.append(list(EXAMPLE_ROW))
+    for index, column in enumerate(COLUMNS):
+        letter = openpyxl.utils.get_column_letter(index + 1)
+        sheet.column_dimensions[letter].width = 24 if column.field in {"id_number", "employer"} else 14
+        if column.field in {"id_number", "mobile"}:
+            sheet.column_dimensions[letter].number_format = "@"
+            for cell in sheet[letter]:
+                cell.number_format = "@"
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列", "说明"])
+    for column in COLUMNS:
+        notes.append([column.header, column.note])
+    notes.append(["", "第一行为表头，请勿修改；示例行可删除（导入时自动忽略）；每个文件最多 5000 行。"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv() -> bytes:
+    return write_csv([c.header for c in COLUMNS], [list(EXAMPLE_ROW)])
+
+
+# --- reading an upload ------------------------------------------------------------------------------------
+
+
+def read_table(
+    content: bytes, *, max_rows: int = MAX_UPLOAD_ROWS
+) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The header and the non-blank data rows (with their spreadsheet row numbers) of an XLSX or CSV."""
+    if not content.strip():
+        raise SheetError("empty_file", "文件为空")
+    if content[:4] == b"PK\x03\x04":
+        rows = _xlsx_rows(content)
+    elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise SheetError("xls_not_supported", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
+    else:
+        rows = _csv_rows(content)
+    return _collect(rows, max_rows)
+
+
+def _collect(rows: Iterator[list[Any]], max_rows: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    header: list[str] | None = None
+    data: list[tuple[int, list[Any]]] = []
+    for number, row in enumerate(rows, start=1):
+        cells = list(row[:MAX_COLUMNS])
+        if all(_blank(c) for c in cells):
+            continue
+        if header is None:
+            header = [_text(c) for c in cells]
+            continue
+        if len(data) >= max_rows:
+            raise SheetError("too_many_rows", f"每个文件最多 {max_rows} 行数据，请分批上传")
+        data.append((number, cells))
+    if header is None:
+        raise SheetError("empty_file", "文件中没有表头和数据")
+    return header, data
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError):
+        raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格") from None
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+                yield list(row)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise SheetError("not_a_spreadsheet", "Excel 文件已损坏，无法读取") from exc
+        finally:
+            workbook.close()
+
+    return rows()
+
+
+def _csv_rows(content: bytes) -> Iterator[list[Any]]:
+    if b"\x00" in content:
+        raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly everything; kept for safety
+        raise SheetError("not_a_spreadsheet", "CSV 文件编码无法识别，请使用 UTF-8 或 GBK")
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            yield from csv.reader(io.StringIO(text, newline=""))
+        except csv.Error:
+            raise SheetError("not_a_spreadsheet", "CSV 文件格式不正确") from None
+
+    return rows()
+
+
+def map_header(header: Sequence[str]) -> dict[str, int]:
+    """Column index of each known field; missing required columns raise :class:`SheetError`."""
+    positions: dict[str, int] = {}
+    for column in COLUMNS:
+        names = {column.header, *column.aliases}
+        for index, text in enumerate(header):
+            if text.replace(" ", "").replace("*", "") in names:
+                positions[column.field] = index
+                break
+    missing = [c.header for c in COLUMNS if c.required and c.field not in positions]
+    if missing:
+        raise SheetError("missing_columns", "缺少必填列：" + "、".join(missing) + "（请使用平台提供的模板）")
+    return positions
+
+
+def parse_rows(
+    header: Sequence[str], rows: Iterable[tuple[int, list[Any]]], enterprises: dict[str, int]
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """Every row validated on its own; a row with any problem is left out of the parsed rows."""
+    positions = map_header(header)
+    parsed: list[ParsedRow] = []
+    errors: list[RowError] = []
+    first_row_of: dict[str, int] = {}
+    for number, cells in rows:
+        row_errors: list[RowError] = []
+        cell = _cell_reader(cells, positions)
+        result = _parse_row(number, cell, enterprises, row_errors)
+        if result is not None and result.identity.number == EXAMPLE_ID_NUMBER:
+            continue
+        if result is not None:
+            first = first_row_of.setdefault(result.identity.number, number)
+            if first != number:
+                message = f"与第 {first} 行的身份证号重复"
+                row_errors.append(_error(number, "id_number", "duplicate_in_file", message))
+        errors.extend(row_errors)
+        if result is not None and not row_errors:
+            parsed.append(result)
+    return parsed, errors
+
+
+def _cell_reader(cells: list[Any], positions: dict[str, int]) -> Any:
+    def cell(field: str) -> Any:
+        index = positions.get(field)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    return cell
+
+
+def _parse_row(
+    number: int, cell: Any, enterprises: dict[str, int], errors: list[RowError]
+) -> ParsedRow | None:
+    name = _text(cell("name"))
+    if not name:
+        errors.append(_error(number, "name", "required", "姓名不能为空"))
+    elif len(name) > 50:
+        errors.append(_error(number, "name", "too_long", "姓名不能超过 50 个字"))
+    identity = _identity(number, cell("id_number"), errors)
+    mobile = _mobile(number, cell("mobile"), errors)
+    employer_id = _employer(number, cell("employer"), enterprises, errors)
+    level = _skill_level(number, cell("skill_level"), errors)
+    union_member = _yes_no(number, "union_member", cell("union_member"), errors)
+    front_line = _yes_no(number, "front_line", cell("front_line"), errors)
+    if errors or identity is None or mobile is None:
+        return None
+    return ParsedRow(
+        row=number,
+        name=name,
+        identity=identity,
+        mobile=mobile,
+        employer_id=employer_id,
+        skill_level=level,
+        union_member=bool(union_member),
+        front_line=bool(front_line),
+    )
+
+
+def _identity(number: int, value: Any, errors: list[RowError]) -> IdentityNumber | None:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        message = "身份证号被存成了数字（末位可能已丢失），请将该列设为文本格式后重新填写"
+        errors.append(_error(number, "id_number", "id_number_as_number", message))
+        return None
+    text = _text(value)
+    if not text:
+        errors.append(_error(number, "id_number", "required", "身份证号不能为空"))
+        return None
+    try:
+        return IdentityNumber(text)
+    except InvalidNumber as exc:
+        errors.append(_error(number, "id_number", exc.code, exc.message))
+        return None
+
+
+def _mobile(number: int, value: Any, errors: list[RowError]) -> str | None:
+    text = _text(value)
+    if not text:
+        errors.append(_error(number, "mobile", "required", "手机号不能为空"))
+        return None
+    try:
+        return validate_mobile(text)
+    except InvalidNumber as exc:
+        errors.append(_error(number, "mobile", exc.code, exc.message))
+        return None
+
+
+def _employer(number: int, value: Any, enterprises: dict[str, int], errors: list[RowError]) -> int | None:
+    text = _text(value)
+    if not text:
+        return None
+    if text not in enterprises:
+        message = f"工作单位「{text[:50]}」未在平台登记（须与企业全称一致）"
+        errors.append(_error(number, "employer", "unknown_employer", message))
+        return None
+    return enterprises[text]
+
+
+def _skill_level(number: int, value: Any, errors: list[RowError]) -> int | None:
+    text = _text(value).replace(" ", "")
+    if not text or text in {"无", "-", "—"}:
+        return None
+    if text in SKILL_LEVELS:
+        return SKILL_LEVELS[text]
+    message = "职业技能等级应为 1–5 或 初级工/中级工/高级工/技师/高级技师"
+    errors.append(_error(number, "skill_level", "bad_skill_level", message))
+    return None
+
+
+def _yes_no(number: int, field: str, value: Any, errors: list[RowError]) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    errors.append(_error(number, field, "bad_yes_no", f"{HEADER_OF[field]}应填“是”或“否”"))
+    return None
+
+
+def _error(row: int, field: str, code: str, message: str) -> RowError:
+    return RowError(row=row, column=HEADER_OF[field], field=field, code=code, message=message)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    """A cell as text: integral floats lose their ``.0`` (Excel stores 3 as 3.0), dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- exports ----------------------------------------------------------------------------------------------
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "报名名单") -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([_safe(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel on Chinese Windows opens the names correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else _safe(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
