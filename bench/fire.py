@@ -1,0 +1,46 @@
+"""The load generator for writes: a separate process that sends one request per session, all at once.
+
+    python -m bench.fire PLAN.json  ->  prints {"elapsed_s", "statuses", "latencies_ms"} as JSON
+
+PLAN: {"base_url", "csrf", "method", "requests": [{"path", "token", "json"}], "connections"}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+import httpx
+
+
+async def fire(plan: dict) -> dict:
+    limits = httpx.Limits(max_connections=plan.get("connections", 64), max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=plan["base_url"], limits=limits, timeout=120) as client:
+
+        async def one(request: dict) -> tuple[int, float]:
+            cookies = f"csrftoken={plan['csrf']}; yc_session={request['token']}"
+            headers = {"x-csrftoken": plan["csrf"], "cookie": cookies}
+            start = time.perf_counter()
+            try:
+                response = await client.request(
+                    plan["method"], request["path"], json=request.get("json"), headers=headers
+                )
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            return status, (time.perf_counter() - start) * 1000
+
+        start = time.perf_counter()
+        results = await asyncio.gather(*(one(r) for r in plan["requests"]))
+        elapsed = time.perf_counter() - start
+    statuses: dict[str, int] = {}
+    for status, _ in results:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    return {"elapsed_s": elapsed, "statuses": statuses, "latencies_ms": sorted(ms for _, ms in results)}
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as plan_file:
+        print(json.dumps(asyncio.run(fire(json.load(plan_file)))))

@@ -1,0 +1,383 @@
+"""HTTP routes of score entry: thin; parse, authorize (by ``opt``), call :mod:`scoring.service`.
+
+- ``/api/competitions/{id}/...``: the organizer sets the rubric, the panel, recusals, log-in links and
+  imported marks (judges may read the rubric of their own competition).
+- ``/api/judge/...``: a judge's tablet: their contestants (station and blind code only), sheets, sign.
+- ``/api/chief/...``: the chief judge: progress, tolerance flags, stage sign-off, disqualification.
+- ``/api/scoring/corrections``: corrections after submission or sign-off (chief judge or organizer).
+- pages: ``/judge`` (tablet), ``/judge/login`` (one-time link), ``/judge/chief``, ``/organizer/scoring``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, delete, get, post, put
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.response import Redirect
+
+from accounts.rules import Role
+from accounts.schemas import CurrentUser
+from accounts.security import PUBLIC, actor_of, allow
+from accounts.sessions import session_cookie
+from core.db import utcnow
+from core.pages import page
+from scoring import rules, service
+from scoring.schemas import (
+    AcceptFlagIn,
+    ChiefOverview,
+    ConflictIn,
+    ContestantFactsOut,
+    ContestantRow,
+    CorrectionIn,
+    DisqualifyIn,
+    FlagOut,
+    ImportedMarkOut,
+    ImportResult,
+    JudgeCompetitionOut,
+    JudgesIn,
+    LinkOut,
+    OwnConflictIn,
+    PanelOut,
+    RevokeOut,
+    SchemeIn,
+    SchemeOut,
+    SheetIn,
+    SheetOut,
+    SheetSummary,
+    SignIn,
+    SignoffOut,
+    SignOut,
+    TimeUsedIn,
+)
+
+CurrentRequest = Request[CurrentUser, Any, Any]
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class MyCompetition(msgspec.Struct, kw_only=True):
+    competition_id: int
+    title: str
+    occupation: str
+    state: str
+    judge_no: int
+    is_chief: bool
+
+
+class ScoringSetupController(Controller):
+    """The organizer's side: rubric, panel, recusal, links, imported marks."""
+
+    path = "/api/competitions/{competition_id:int}"
+    tags = ["scoring"]
+    opt = allow(Role.ORGANIZER)
+
+    @get(
+        "/scoring",
+        opt=allow(Role.ORGANIZER, Role.JUDGE),
+        summary="The competition's scoring rules (judges: their own competitions only)",
+    )
+    async def get_scheme(self, request: CurrentRequest, competition_id: FromPath[int]) -> SchemeOut:
+        return await service.get_scheme(request.user, competition_id)
+
+    @put("/scoring", summary="Set the scoring rules (version-checked; 409 once the first mark is in)")
+    async def put_scheme(
+        self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[SchemeIn]
+    ) -> SchemeOut:
+        return await service.put_scheme(actor_of(request.user), competition_id, data)
+
+    @get("/scoring/template", summary="A starting rubric built from the competition's stages")
+    async def scheme_template(self, competition_id: FromPath[int]) -> rules.CompetitionRules:
+        return await service.get_scheme_template(competition_id)
+
+    @get("/judges", summary="The panel: judges, chief, modules, recusals, panel problems")
+    async def get_panel(self, competition_id: FromPath[int]) -> PanelOut:
+        return await service.get_panel(competition_id)
+
+    @post("/judges", status_code=200, summary="Add judges (or change chief / modules); the panel is checked")
+    async def assign_judges(
+        self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[JudgesIn]
+    ) -> PanelOut:
+        return await service.assign_judges(actor_of(request.user), competition_id, data.judges)
+
+    @delete("/judges/{judge_id:int}", status_code=200, summary="Take a judge without marks off the panel")
+    async def remove_judge(
+        self, request: CurrentRequest, competition_id: FromPath[int], judge_id: FromPath[int]
+    ) -> PanelOut:
+        return await service.remove_judge(actor_of(request.user), competition_id, judge_id)
+
+    @post("/judges/{judge_id:int}/conflicts", status_code=200, summary="Record a judge's declared conflict")
+    async def declare_conflict(
+        self,
+        request: CurrentRequest,
+        competition_id: FromPath[int],
+        judge_id: FromPath[int],
+        data: JSONBody[ConflictIn],
+    ) -> PanelOut:
+        return await service.declare_conflict(
+            actor_of(request.user),
+            competition_id,
+            judge_id,
+            data.registration_id,
+            data.registration_no,
+            data.reason,
+        )
+
+    @delete(
+        "/judges/{judge_id:int}/conflicts/{registration_id:int}",
+        status_code=200,
+        summary="Withdraw a declared conflict entered by mistake",
+    )
+    async def withdraw_conflict(
+        self,
+        request: CurrentRequest,
+        competition_id: FromPath[int],
+        judge_id: FromPath[int],
+        registration_id: FromPath[int],
+    ) -> PanelOut:
+        return await service.withdraw_conflict(
+            actor_of(request.user), competition_id, judge_id, registration_id
+        )
+
+    @post("/recusals/refresh", status_code=200, summary="Record employer recusals (e.g. after the draw)")
+    async def refresh_recusals(self, request: CurrentRequest, competition_id: FromPath[int]) -> PanelOut:
+        return await service.refresh_recusals_now(actor_of(request.user), competition_id)
+
+    @post("/judges/{judge_id:int}/link", status_code=201, summary="A one-time log-in link and QR code")
+    async def create_link(
+        self, request: CurrentRequest, competition_id: FromPath[int], judge_id: FromPath[int]
+    ) -> LinkOut:
+        links = await service.create_links(
+            actor_of(request.user), competition_id, [judge_id], str(request.base_url)
+        )
+        return links[0]
+
+    @post("/judges/links", status_code=201, summary="One-time log-in links for every judge (printable sheet)")
+    async def create_links(self, request: CurrentRequest, competition_id: FromPath[int]) -> list[LinkOut]:
+        return await service.create_links(actor_of(request.user), competition_id, None, str(request.base_url))
+
+    @post(
+        "/judges/{judge_id:int}/link/revoke", status_code=200, summary="Revoke a judge's links and sessions"
+    )
+    async def revoke_link(
+        self, request: CurrentRequest, competition_id: FromPath[int], judge_id: FromPath[int]
+    ) -> RevokeOut:
+        return RevokeOut(revoked=await service.revoke_links(actor_of(request.user), competition_id, judge_id))
+
+    @post(
+        "/stages/{stage_id:int}/imported-marks",
+        status_code=200,
+        request_max_body_size=MAX_IMPORT_BYTES,
+        summary="Import a stage's marks (XLSX/CSV by blind code or registration number); all or nothing",
+    )
+    async def import_marks(
+        self,
+        request: CurrentRequest,
+        competition_id: FromPath[int],
+        stage_id: FromPath[int],
+        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> ImportResult:
+        content = await data.read()
+        return await service.import_marks(actor_of(request.user), competition_id, stage_id, content)
+
+    @get("/stages/{stage_id:int}/imported-marks", summary="A stage's imported marks")
+    async def list_imported_marks(
+        self, competition_id: FromPath[int], stage_id: FromPath[int]
+    ) -> list[ImportedMarkOut]:
+        return await service.imported_marks(competition_id, stage_id)
+
+
+class JudgeController(Controller):
+    """The judge's tablet: contestants by station and blind code, sheets, signing."""
+
+    path = "/api/judge"
+    tags = ["scoring"]
+    opt = allow(Role.JUDGE)
+
+    @get("/competitions", summary="The competitions this judge is on")
+    async def my_competitions(self, request: CurrentRequest) -> list[MyCompetition]:
+        return [MyCompetition(**row) for row in await service.my_competitions(request.user)]
+
+    @get("/competitions/{competition_id:int}", summary="Judge number, chief flag and the rubric to mark")
+    async def competition(
+        self, request: CurrentRequest, competition_id: FromPath[int]
+    ) -> JudgeCompetitionOut:
+        return await service.judge_competition(request.user, competition_id)
+
+    @get(
+        "/competitions/{competition_id:int}/sheets",
+        summary="Contestants to mark (station, blind code, progress); recused ones absent",
+    )
+    async def sheets(self, request: CurrentRequest, competition_id: FromPath[int]) -> list[ContestantRow]:
+        return await service.judge_sheets(request.user, competition_id)
+
+    @get(
+        "/competitions/{competition_id:int}/stages/{stage_id:int}/sheets/{blind_code:str}",
+        summary="One of my sheets (version 0 before the first write)",
+    )
+    async def sheet(
+        self,
+        request: CurrentRequest,
+        competition_id: FromPath[int],
+        stage_id: FromPath[int],
+        blind_code: FromPath[str],
+    ) -> SheetOut:
+        return await service.get_sheet(request.user, competition_id, stage_id, blind_code)
+
+    @put("/sheets", summary="Save or submit marks: idempotent by client_id, version-checked, one transaction")
+    async def put_sheet(self, request: CurrentRequest, data: JSONBody[SheetIn]) -> Response[SheetOut]:
+        out, replayed = await service.put_sheet(request.user, actor_of(request.user), data)
+        return Response(out, headers={"x-replayed": "1" if replayed else "0"})
+
+    @post("/sheets/{sheet_id:int}/sign", status_code=200, summary="Sign my submitted sheet (locks it)")
+    async def sign_sheet(
+        self, request: CurrentRequest, sheet_id: FromPath[int], data: JSONBody[SignIn | None] = None
+    ) -> SignOut:
+        version = data.version if data is not None else None
+        return await service.sign_sheet(request.user, actor_of(request.user), sheet_id, version)
+
+    @post(
+        "/competitions/{competition_id:int}/stages/{stage_id:int}/sign",
+        status_code=200,
+        summary="Sign all my submitted sheets of a stage (those with open tolerance flags are skipped)",
+    )
+    async def sign_stage(
+        self, request: CurrentRequest, competition_id: FromPath[int], stage_id: FromPath[int]
+    ) -> SignOut:
+        return await service.sign_stage_sheets(request.user, actor_of(request.user), competition_id, stage_id)
+
+    @post(
+        "/competitions/{competition_id:int}/conflicts",
+        status_code=204,
+        summary="Declare my own conflict with a contestant (by blind code): I am recused from them",
+    )
+    async def declare_conflict(
+        self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[OwnConflictIn]
+    ) -> None:
+        await service.declare_own_conflict(
+            request.user, actor_of(request.user), competition_id, data.blind_code, data.reason
+        )
+
+
+class ChiefController(Controller):
+    """The chief judge (裁判长): progress, tolerance flags, sign-off, disqualification."""
+
+    path = "/api/chief"
+    tags = ["scoring"]
+    opt = allow(Role.JUDGE)
+
+    @get(
+        "/competitions/{competition_id:int}",
+        opt=allow(Role.ORGANIZER, Role.JUDGE),
+        summary="Progress per judge and stage, flagged aspects, contestants' status (chief or organizer)",
+    )
+    async def overview(self, request: CurrentRequest, competition_id: FromPath[int]) -> ChiefOverview:
+        return await service.chief_overview(request.user, competition_id)
+
+    @get(
+        "/competitions/{competition_id:int}/sheets",
+        opt=allow(Role.ORGANIZER, Role.JUDGE),
+        summary="Every judge's sheets by judge number (chief or organizer), to review and correct",
+    )
+    async def sheets(
+        self, request: CurrentRequest, competition_id: FromPath[int], blind_code: FromQuery[str | None] = None
+    ) -> list[SheetSummary]:
+        return await service.chief_sheets(request.user, competition_id, blind_code)
+
+    @post(
+        "/competitions/{competition_id:int}/stages/{stage_id:int}/signoff",
+        status_code=200,
+        summary="Sign off a stage (409 with open flags / unsigned sheets)",
+    )
+    async def signoff(
+        self, request: CurrentRequest, competition_id: FromPath[int], stage_id: FromPath[int]
+    ) -> SignoffOut:
+        return await service.signoff_stage(request.user, actor_of(request.user), competition_id, stage_id)
+
+    @post("/flags/{flag_id:int}/accept", status_code=200, summary="Accept a tolerance flag with a reason")
+    async def accept_flag(
+        self, request: CurrentRequest, flag_id: FromPath[int], data: JSONBody[AcceptFlagIn]
+    ) -> FlagOut:
+        return await service.accept_flag(request.user, actor_of(request.user), flag_id, data.reason)
+
+    @post(
+        "/competitions/{competition_id:int}/disqualifications",
+        status_code=200,
+        summary="Disqualify (or reinstate) a contestant, with a reason; marks stay on record",
+    )
+    async def disqualify(
+        self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[DisqualifyIn]
+    ) -> ContestantFactsOut:
+        return await service.disqualify(request.user, actor_of(request.user), competition_id, data)
+
+    @put(
+        "/competitions/{competition_id:int}/time-used",
+        opt=allow(Role.ORGANIZER, Role.JUDGE),
+        summary="Record a contestant's time used (a tie-break)",
+    )
+    async def time_used(
+        self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[TimeUsedIn]
+    ) -> ContestantFactsOut:
+        return await service.set_time_used(request.user, actor_of(request.user), competition_id, data)
+
+
+class CorrectionController(Controller):
+    path = "/api/scoring/corrections"
+    tags = ["scoring"]
+    opt = allow(Role.ORGANIZER, Role.JUDGE)
+
+    @post("/", status_code=200, summary="Correct a mark after submission or sign-off (chief or organizer)")
+    async def correct(self, request: CurrentRequest, data: JSONBody[CorrectionIn]) -> SheetSummary:
+        return await service.correct_mark(request.user, actor_of(request.user), data)
+
+
+_INVALID_LINK = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>登录链接无效</title>
+<link rel="stylesheet" href="/static/css/app.css"></head><body>
+<header class="bar"><a class="title" href="/">亦城平台</a></header>
+<main style="max-width:520px"><h1>登录链接无效</h1>
+<div class="notice bad">该登录链接无效、已使用、已撤销或已过期。
+请联系组织者重新打印二维码，或使用账号密码登录。</div>
+<p><a class="button" href="/login?next=%2Fjudge">账号密码登录</a></p></main></body></html>"""
+
+
+@get("/judge/login", opt=PUBLIC, include_in_schema=False, summary="Use a judge's one-time log-in link")
+async def judge_login(token: FromQuery[str] = "") -> Response[Any]:
+    login = await service.consume_link(token)
+    if login is None:
+        return Response(_INVALID_LINK, status_code=400, media_type=MediaType.HTML)
+    max_age = max(60, int((login.expires_at - utcnow()).total_seconds()))
+    return Redirect(
+        path=f"/judge?competition={login.competition_id}",
+        cookies=[session_cookie(login.session_token, max_age=max_age)],
+        headers={"cache-control": "no-store"},
+    )
+
+
+PAGES = [
+    page("/judge", "judge.html", "Judge tablet page"),
+    page("/judge/chief", "chief.html", "Chief judge page"),
+    page("/organizer/scoring", "organizer-scoring.html", "Organizer: rubric, judges, links"),
+    page(
+        "/organizer/scoring/links", "organizer-scoring-links.html", "Organizer: printable judge log-in sheet"
+    ),
+]
+
+ROUTES: list[Any] = [
+    ScoringSetupController,
+    JudgeController,
+    ChiefController,
+    CorrectionController,
+    judge_login,
+    *PAGES,
+]
+
+try:  # the results half's routes, when they have landed (either file may land first)
+    import scoring.results_routes as results_routes
+except ModuleNotFoundError as exc:
+    if exc.name != "scoring.results_routes":
+        raise
+else:
+    ROUTES += results_routes.ROUTES

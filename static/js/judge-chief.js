@@ -1,0 +1,200 @@
+// 裁判长工作台: progress per judge and stage, flagged aspects (accept with a reason), stage sign-off,
+// disqualification, time used, corrections. Contestants appear by station and blind code only.
+"use strict";
+
+(() => {
+  const $ = (selector) => document.querySelector(selector);
+  const competitionId = Number(new URLSearchParams(location.search).get("competition")) || null;
+  const FLAG = { open: ["待处理", "bad"], accepted: ["已确认", "ok"] };
+  const SHEET = { not_started: "未开始", draft: "草稿", submitted: "已提交", signed: "已签字" };
+  let me = null;
+  let data = null;
+
+  function showMessage(kind, html) {
+    const box = $("#message");
+    box.className = `notice ${kind}`;
+    box.innerHTML = html;
+    box.hidden = !html;
+  }
+  const stageName = (id) => (data.stages.find((s) => s.stage_id === id) || {}).name || id;
+
+  function renderStages() {
+    $("#stages").innerHTML = data.stages.map((stage) => {
+      const signed = stage.signed_off_at
+        ? `<span class="badge ok">已签字确认 ${App.when(stage.signed_off_at)}</span>`
+        : `<span class="badge warn">未签字确认</span>`;
+      const body = stage.kind === "imported"
+        ? `<p class="muted">导入成绩：已导入 ${stage.imported}/${stage.contestants} 名选手。</p>`
+        : `<div class="table-wrap"><table class="chief-progress">
+            <thead><tr><th>裁判</th><th class="num">应评</th><th class="num">未开始</th><th class="num">草稿</th>
+              <th class="num">已提交</th><th class="num">已签字</th></tr></thead>
+            <tbody>${stage.judges.map((j) => `
+              <tr class="${j.signed === j.expected ? "done" : ""}"><td>${j.judge_no} 号 ${App.esc(j.display_name)}${j.is_chief ? "（裁判长）" : ""}</td>
+              <td class="num">${j.expected}</td><td class="num">${j.not_started}</td><td class="num">${j.draft}</td>
+              <td class="num">${j.submitted}</td><td class="num">${j.signed}</td></tr>`).join("")}</tbody></table></div>
+           <p>超差待处理：<b>${stage.open_flags}</b> 项</p>`;
+      const action = data.is_chief && !stage.signed_off_at
+        ? `<button type="button" class="signoff" data-stage="${stage.stage_id}">签字确认本环节</button>` : "";
+      return `<div class="card" data-stage-card="${stage.stage_id}"><div class="row"><h3 class="spacer">${App.esc(stage.name)}</h3>${signed}</div>
+        ${body}<div class="row">${action}</div></div>`;
+    }).join("") || `<p class="muted">尚未设置评分标准。</p>`;
+  }
+
+  function renderFlags() {
+    const open = data.flags.filter((f) => f.status === "open").length;
+    $("#flag-count").textContent = String(open);
+    $("#flag-count").className = `badge ${open ? "bad" : "ok"}`;
+    $("#no-flags").hidden = data.flags.length > 0;
+    $("#flags tbody").innerHTML = data.flags.map((flag) => {
+      const [label, tone] = FLAG[flag.status] || [flag.status, ""];
+      const marks = flag.marks.map((m) => `${m.judge_no}号：${App.esc(m.value)}`).join("，");
+      const action = flag.status === "open" && data.is_chief
+        ? `<form class="accept row" data-flag="${flag.id}"><input name="reason" required maxlength="500" placeholder="确认理由">
+             <button type="submit">确认</button></form>`
+        : App.esc(flag.reason);
+      return `<tr data-flag-row="${flag.id}"><td>${App.esc(stageName(flag.stage_id))}</td><td>${flag.station_no}</td>
+        <td class="judge-code">${App.esc(flag.blind_code)}</td><td>${App.esc(flag.aspect_name || flag.aspect_id)}</td>
+        <td>${marks}</td><td class="num">${App.esc(flag.spread)}</td><td><span class="badge ${tone}">${label}</span></td><td>${action}</td></tr>`;
+    }).join("");
+  }
+
+  function renderContestants() {
+    $("#contestants tbody").innerHTML = data.contestants.map((c) => {
+      const status = c.disqualified
+        ? `<span class="badge bad">取消资格</span> ${App.esc(c.reason)}` : `<span class="badge ok">正常</span>`;
+      const disqualify = data.is_chief
+        ? `<button type="button" class="secondary small dq" data-code="${App.esc(c.blind_code)}" data-dq="${!c.disqualified}">
+             ${c.disqualified ? "恢复资格" : "取消资格"}</button>` : "";
+      return `<tr><td>${c.station_no}</td><td class="judge-code">${App.esc(c.blind_code)}</td><td>${status}</td>
+        <td><form class="time row" data-code="${App.esc(c.blind_code)}"><input name="seconds" type="number" min="0" step="0.1"
+          value="${c.time_used_seconds ?? ""}" style="max-width: 9rem"><button type="submit" class="ghost small">保存</button></form></td>
+        <td>${disqualify}</td></tr>`;
+    }).join("");
+  }
+
+  async function load() {
+    try {
+      data = await App.api("GET", `/api/chief/competitions/${competitionId}`);
+    } catch (error) {
+      showMessage("bad", App.esc(error.message));
+      return;
+    }
+    $("#title").textContent = `${data.title} · 裁判长工作台`;
+    renderStages();
+    renderFlags();
+    renderContestants();
+  }
+
+  $("#stages").addEventListener("click", async (event) => {
+    const button = event.target.closest(".signoff");
+    if (!button) return;
+    if (!confirm("签字确认后，本环节所有评分锁定，只能由裁判长或组织者说明理由后更正。确认？")) return;
+    try {
+      await App.api("POST", `/api/chief/competitions/${competitionId}/stages/${button.dataset.stage}/signoff`);
+      showMessage("ok", "已签字确认。");
+      await load();
+    } catch (error) {
+      const detail = (error.body && error.body.detail) || {};
+      const items = [
+        ...(detail.open_flags || []).map((f) => `超差：工位 ${f.station_no}（${App.esc(f.blind_code)}）评分项 ${App.esc(f.aspect_id)}，差 ${App.esc(f.spread)} 分`),
+        ...(detail.unsigned_sheets || []).map((s) => `${s.judge_no} 号裁判 · 工位 ${s.station_no}（${App.esc(s.blind_code)}）：${SHEET[s.status] || s.status}`),
+        ...(detail.missing_imported || []).map((s) => `工位 ${s.station_no}（${App.esc(s.blind_code)}）：缺少导入成绩`),
+      ];
+      showMessage("bad", `${App.esc(error.message)}${items.length ? `<ul>${items.map((i) => `<li>${i}</li>`).join("")}</ul>` : ""}`);
+    }
+  });
+
+  $("#flags").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target.closest("form.accept");
+    const reason = form.reason.value.trim();
+    if (!reason) return showMessage("bad", "请填写确认理由。");
+    try {
+      await App.api("POST", `/api/chief/flags/${form.dataset.flag}/accept`, { reason });
+      showMessage("ok", "已确认。");
+      await load();
+    } catch (error) {
+      showMessage("bad", App.esc(error.message));
+    }
+  });
+
+  $("#contestants").addEventListener("click", async (event) => {
+    const button = event.target.closest(".dq");
+    if (!button) return;
+    const disqualified = button.dataset.dq === "true";
+    const reason = prompt(disqualified ? "取消资格的理由（将记入审计日志）：" : "恢复资格的理由：");
+    if (!reason || !reason.trim()) return;
+    try {
+      await App.api("POST", `/api/chief/competitions/${competitionId}/disqualifications`,
+        { blind_code: button.dataset.code, reason: reason.trim(), disqualified });
+      await load();
+    } catch (error) {
+      showMessage("bad", App.esc(error.message));
+    }
+  });
+
+  $("#contestants").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target.closest("form.time");
+    const text = form.seconds.value.trim();
+    try {
+      await App.api("PUT", `/api/chief/competitions/${competitionId}/time-used`,
+        { blind_code: form.dataset.code, seconds: text === "" ? null : text });
+      showMessage("ok", "用时已保存。");
+    } catch (error) {
+      showMessage("bad", App.esc(error.message));
+    }
+  });
+
+  $("#find-sheets").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const code = $("#find-code").value.trim();
+    try {
+      const sheets = await App.api("GET", `/api/chief/competitions/${competitionId}/sheets?blind_code=${encodeURIComponent(code)}`);
+      $("#sheets").innerHTML = sheets.map((sheet) => `
+        <div class="card"><div class="row"><b class="spacer">${App.esc(stageName(sheet.stage_id))} · ${sheet.judge_no} 号裁判 ·
+          工位 ${sheet.station_no}（${App.esc(sheet.blind_code)}）</b><span class="badge">${SHEET[sheet.status] || sheet.status}</span></div>
+          <p>${sheet.marks.map((m) => `${App.esc(m.aspect_id)}：<b>${App.esc(m.value)}</b>`).join("　")}</p>
+          ${sheet.status === "draft" ? "" : `<form class="correct row" data-sheet="${sheet.sheet_id}" data-version="${sheet.version}">
+            <select name="aspect_id">${sheet.marks.map((m) => `<option>${App.esc(m.aspect_id)}</option>`).join("")}</select>
+            <input name="value" inputmode="decimal" placeholder="更正后分数" required style="max-width: 9rem">
+            <input name="reason" placeholder="更正理由（必填）" required maxlength="500" class="spacer">
+            <button type="submit">更正</button></form>`}</div>`).join("") || `<p class="muted">没有评分表。</p>`;
+    } catch (error) {
+      showMessage("bad", App.esc(error.message));
+    }
+  });
+
+  $("#sheets").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target.closest("form.correct");
+    try {
+      await App.api("POST", "/api/scoring/corrections", {
+        sheet_id: Number(form.dataset.sheet), aspect_id: form.aspect_id.value, value: form.value.value.trim(),
+        reason: form.reason.value.trim(), base_version: Number(form.dataset.version),
+      });
+      showMessage("ok", "已更正，并记入审计日志。");
+      $("#find-sheets").requestSubmit();
+      await load();
+    } catch (error) {
+      showMessage("bad", App.esc(error.message));
+    }
+  });
+
+  $("#refresh").addEventListener("click", load);
+
+  async function start() {
+    me = await App.header();
+    if (!me) {
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      return;
+    }
+    if (!competitionId) return showMessage("bad", "缺少竞赛编号。");
+    $("#to-tablet").href = `/judge?competition=${competitionId}`;
+    $("#to-tablet").hidden = me.role !== "judge";
+    await load();
+    setInterval(load, 30000);
+  }
+
+  start();
+})();

@@ -1,0 +1,534 @@
+// 裁判评分平板: contestants by station and blind code only, one sheet per contestant and stage, and an
+// outbox that survives a dropped network. Every write is queued in localStorage with a client UUID made
+// once, when it is queued, and reused on every retry: the server answers a replay with its first answer,
+// so a mark is never written twice however often the tablet retries.
+"use strict";
+
+(() => {
+  const $ = (selector) => document.querySelector(selector);
+  const params = new URLSearchParams(location.search);
+  const competitionId = Number(params.get("competition")) || null;
+  const KIND = { measurement: "测量", pass_fail: "达标判定", judgement: "评价", deduction: "扣分" };
+  const STATUS = { draft: ["草稿", "warn"], submitted: ["已提交", "ok"], signed: ["已签字", "ok"] };
+  const RETRY_MS = 4000;
+  const DEBOUNCE_MS = 250;
+
+  let me = null;
+  let comp = null; // the competition as this judge sees it (rubric filtered to their modules)
+  let rows = []; // contestants: station, blind code, progress per stage
+  let stageId = null;
+  let openSheet = null; // { key, code, stageId }
+  const sheets = {}; // key -> the server's sheet (last answer)
+  const notes = {}; // key -> a message to show on the sheet (conflict, refusal)
+
+  // --- storage: the outbox and the last version seen of each sheet ------------------------------------
+  const outbox = { items: [], versions: {} };
+  const storeKey = () => `yc-judge-outbox:${me.id}`;
+  const versionKey = () => `yc-judge-versions:${me.id}`;
+
+  function readStore(key, fallback) {
+    try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch { return fallback; }
+  }
+  function persist() {
+    localStorage.setItem(storeKey(), JSON.stringify(outbox.items));
+    localStorage.setItem(versionKey(), JSON.stringify(outbox.versions));
+    renderCounter();
+  }
+  const keyOf = (stage, code) => `${competitionId}:${stage}:${code}`;
+  const pendingFor = (key) => outbox.items.filter((item) => item.key === key);
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // plain-HTTP tablets have no randomUUID
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  // Queue marks of one sheet. An entry never sent yet takes further edits of the same sheet; once it has
+  // been sent (even if no answer came back) it is frozen with its UUID and new edits go in a new entry.
+  function queue(stage, code, marks, submit) {
+    const key = keyOf(stage, code);
+    const last = pendingFor(key).at(-1);
+    if (last && last.attempts === 0) {
+      Object.assign(last.marks, marks);
+      last.submit = last.submit || submit;
+    } else {
+      outbox.items.push({
+        id: uuid(), key, competition_id: competitionId, stage_id: stage, blind_code: code, marks: { ...marks }, submit, attempts: 0,
+      });
+    }
+    persist();
+    scheduleFlush();
+  }
+
+  function pendingCount() {
+    return outbox.items.reduce((n, item) => n + (Object.keys(item.marks).length || 1), 0);
+  }
+
+  // --- sending -------------------------------------------------------------------------------------------
+  let flushing = false;
+  let timer = null;
+  function scheduleFlush(delay = DEBOUNCE_MS) {
+    clearTimeout(timer);
+    timer = setTimeout(flush, delay);
+  }
+
+  async function csrf() {
+    if (!App.cookie("csrftoken")) await fetch("/login", { credentials: "same-origin" });
+    return App.cookie("csrftoken");
+  }
+
+  async function flush() {
+    if (flushing || !outbox.items.length) return;
+    flushing = true;
+    try {
+      while (outbox.items.length) {
+        const entry = outbox.items[0];
+        entry.attempts += 1;
+        persist();
+        const body = {
+          competition_id: entry.competition_id,
+          stage_id: entry.stage_id,
+          blind_code: entry.blind_code,
+          client_id: entry.id,
+          base_version: outbox.versions[entry.key] ?? 0,
+          marks: Object.entries(entry.marks).map(([aspect_id, value]) => ({ aspect_id, value: String(value) })),
+          submit: entry.submit,
+        };
+        let response;
+        let data = {};
+        try {
+          response = await fetch("/api/judge/sheets", {
+            method: "PUT",
+            credentials: "same-origin",
+            headers: { "Content-Type": "application/json", Accept: "application/json", "x-csrftoken": await csrf() },
+            body: JSON.stringify(body),
+          });
+          data = await response.json().catch(() => ({}));
+        } catch {
+          setOnline(false); // no answer: keep it (same UUID) and try again later
+          break;
+        }
+        setOnline(true);
+        if (response.ok) {
+          outbox.items.shift();
+          outbox.versions[entry.key] = data.version;
+          persist();
+          received(entry.key, data);
+          continue;
+        }
+        if (response.status === 409 && data.code === "stale_version") {
+          // Another tablet wrote this sheet: show the server's marks, the judge redoes the rest.
+          outbox.items = outbox.items.filter((item) => item.key !== entry.key);
+          outbox.versions[entry.key] = data.detail.current_version;
+          persist();
+          const server = sheets[entry.key] || { marks: [], flags: [] };
+          received(entry.key, { ...server, version: data.detail.current_version, status: data.detail.status, marks: data.detail.marks });
+          note(entry.key, "bad", "此评分表已在另一台设备上更新，已显示服务器上的分数，请核对后重新录入。");
+          continue;
+        }
+        if (response.status === 401) {
+          showMessage("bad", "登录已过期，评分仍保存在本机。请重新扫描二维码或登录后自动发送。");
+          break;
+        }
+        if (response.status >= 500 || response.status === 429 || data.code === "csrf_failed") {
+          break; // the server will be back: keep the entry and its UUID
+        }
+        // Refused for good (a bad mark, a locked sheet, recusal): drop it and say why.
+        outbox.items.shift();
+        persist();
+        note(entry.key, "bad", data.message || `提交失败（${response.status}）`, data.detail && data.detail.aspect_id);
+        if (openSheet && openSheet.key === entry.key) reloadSheet();
+      }
+    } finally {
+      flushing = false;
+      renderCounter();
+      if (openSheet) renderSheetState();
+    }
+  }
+
+  function received(key, sheet) {
+    sheets[key] = sheet;
+    const [competition, stage, code] = key.split(":");
+    if (Number(competition) !== competitionId) return;
+    const row = rows.find((r) => r.blind_code === code);
+    const progress = row && row.stages.find((s) => String(s.stage_id) === stage);
+    if (progress) {
+      progress.status = sheet.status;
+      progress.version = sheet.version;
+      progress.marked = sheet.marks.length;
+      progress.open_flags = (sheet.flags || []).filter((f) => f.status === "open").length;
+    }
+    if (openSheet && openSheet.key === key) renderSheet();
+    else renderList();
+  }
+
+  // --- online state and the counter ----------------------------------------------------------------------
+  let online = navigator.onLine;
+  function setOnline(value) {
+    online = value;
+    const badge = $("#net");
+    badge.textContent = online ? "在线" : "离线";
+    badge.className = `badge ${online ? "ok" : "bad"}`;
+  }
+  function renderCounter() {
+    const n = pendingCount();
+    $("#pending-count").textContent = String(n);
+    $("#sync").classList.toggle("waiting", n > 0);
+    $("#sync-now").hidden = n === 0;
+  }
+  window.addEventListener("online", () => { setOnline(true); flush(); });
+  window.addEventListener("offline", () => setOnline(false));
+  setInterval(() => { if (outbox.items.length) flush(); }, RETRY_MS);
+  $("#sync-now").addEventListener("click", () => flush());
+
+  function showMessage(kind, text) {
+    const box = $("#message");
+    box.className = `notice ${kind}`;
+    box.textContent = text;
+    box.hidden = !text;
+  }
+  function note(key, kind, text, aspectId) {
+    notes[key] = { kind, text, aspectId };
+    if (openSheet && openSheet.key === key) renderSheetState();
+    else renderList();
+  }
+
+  // --- the rubric ----------------------------------------------------------------------------------------
+  const stageOf = (id) => comp.stages.find((s) => s.id === Number(id));
+  const aspectsOf = (id) => stageOf(id).modules.flatMap((m) => m.aspects);
+
+  // The marks shown: the server's, with what is still waiting in the outbox on top.
+  function shownMarks(key) {
+    const marks = {};
+    for (const m of (sheets[key] && sheets[key].marks) || []) marks[m.aspect_id] = String(m.value);
+    for (const item of pendingFor(key)) Object.assign(marks, item.marks);
+    return marks;
+  }
+
+  // --- the list ------------------------------------------------------------------------------------------
+  function renderTabs() {
+    const rubric = comp.stages.filter((s) => s.kind === "rubric");
+    $("#stage-tabs").innerHTML = rubric.map((s) => `
+      <button type="button" role="tab" data-stage="${s.id}" aria-selected="${s.id === stageId}"
+        class="${s.id === stageId ? "" : "secondary"}">${App.esc(s.name)}${s.signed_off ? "（已签字确认）" : ""}</button>`).join("");
+    $("#stage-tabs").hidden = rubric.length < 2;
+  }
+
+  function renderList() {
+    if (!comp) return;
+    renderTabs();
+    const cards = rows.map((row) => {
+      const progress = row.stages.find((s) => s.stage_id === stageId);
+      if (!progress) return "";
+      const key = keyOf(stageId, row.blind_code);
+      const waiting = pendingFor(key).length > 0;
+      const [label, tone] = progress.version === 0 && !waiting ? ["未评", ""] : STATUS[progress.status];
+      const flags = progress.open_flags ? `<span class="badge bad">需复核 ${progress.open_flags}</span>` : "";
+      const queued = waiting ? `<span class="badge warn">待发送</span>` : "";
+      const conflict = notes[key] ? `<span class="badge bad">需核对</span>` : "";
+      return `
+        <button type="button" class="judge-card ${progress.status}" data-code="${App.esc(row.blind_code)}">
+          <span class="judge-station">工位 <b>${row.station_no}</b></span>
+          <span class="judge-code">${App.esc(row.blind_code)}</span>
+          <span class="judge-progress">已评 ${progress.marked}/${progress.total}</span>
+          <span class="row"><span class="badge ${tone}">${label}</span>${queued}${flags}${conflict}</span>
+        </button>`;
+    });
+    $("#contestants").innerHTML = cards.join("");
+    $("#no-contestants").hidden = rows.length > 0;
+    const stage = stageOf(stageId);
+    $("#sign-stage").hidden = !stage || stage.signed_off || !rows.length;
+  }
+
+  $("#stage-tabs").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-stage]");
+    if (!button) return;
+    stageId = Number(button.dataset.stage);
+    renderList();
+  });
+  $("#contestants").addEventListener("click", (event) => {
+    const card = event.target.closest("[data-code]");
+    if (card) showSheet(stageId, card.dataset.code, true);
+  });
+  $("#sign-stage").addEventListener("click", async () => {
+    if (outbox.items.length) return showMessage("warn", "还有评分待发送，请待发送完成后再签字。");
+    if (!confirm("确认对本环节所有已提交的评分表签字？签字后不可修改。")) return;
+    try {
+      const result = await App.api("POST", `/api/judge/competitions/${competitionId}/stages/${stageId}/sign`);
+      const skipped = result.skipped.length ? `，${result.skipped.length} 份有超差评分项待复核，未签字` : "";
+      showMessage("ok", `已签字 ${result.signed.length} 份${skipped}。`);
+      await loadRows();
+    } catch (error) {
+      showMessage("bad", error.message);
+    }
+  });
+
+  // --- the sheet -----------------------------------------------------------------------------------------
+  async function showSheet(stage, code, push) {
+    openSheet = { key: keyOf(stage, code), code, stageId: stage };
+    if (push) history.pushState({ sheet: [stage, code] }, "", `?competition=${competitionId}#${stage}/${code}`);
+    $("#list").hidden = true;
+    $("#sheet").hidden = false;
+    window.scrollTo(0, 0);
+    renderSheet();
+    await reloadSheet();
+  }
+
+  async function reloadSheet() {
+    if (!openSheet) return;
+    const { key, code, stageId: stage } = openSheet;
+    try {
+      const sheet = await App.api("GET", `/api/judge/competitions/${competitionId}/stages/${stage}/sheets/${encodeURIComponent(code)}`);
+      setOnline(true);
+      sheets[key] = sheet;
+      if (!pendingFor(key).length) outbox.versions[key] = sheet.version;
+      persist();
+      if (openSheet && openSheet.key === key) renderSheet();
+    } catch (error) {
+      if (error instanceof App.ApiError) note(key, "bad", error.message);
+      else setOnline(false); // offline: work from what is known
+    }
+  }
+
+  function backToList() {
+    openSheet = null;
+    $("#sheet").hidden = true;
+    $("#list").hidden = false;
+    renderList();
+  }
+  $("#back").addEventListener("click", () => { history.pushState({}, "", `?competition=${competitionId}`); backToList(); });
+  window.addEventListener("popstate", () => {
+    const match = location.hash.match(/^#(\d+)\/(.+)$/);
+    if (match) showSheet(Number(match[1]), decodeURIComponent(match[2]), false);
+    else backToList();
+  });
+
+  function locked(key) {
+    const sheet = sheets[key];
+    const stage = stageOf(openSheet.stageId);
+    return (sheet && sheet.status === "signed") || (stage && stage.signed_off) || (sheet && sheet.stage_signed_off);
+  }
+
+  function renderSheet() {
+    if (!openSheet) return;
+    const { key, code, stageId: stage } = openSheet;
+    const row = rows.find((r) => r.blind_code === code);
+    $("#sheet-station").textContent = row ? row.station_no : "";
+    $("#sheet-code").textContent = code;
+    $("#sheet-stage").textContent = stageOf(stage).name;
+    const marks = shownMarks(key);
+    const flags = ((sheets[key] && sheets[key].flags) || []).filter((f) => f.status === "open");
+    const disabled = locked(key) ? "disabled" : "";
+    const form = $("#marks");
+    const focused = document.activeElement && form.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
+    if (focused) return renderSheetState(); // never re-render under a finger that is typing
+    form.innerHTML = stageOf(stage).modules.map((module) => `
+      <fieldset class="judge-module"><legend>${App.esc(module.name || module.id)}</legend>
+        ${module.aspects.map((aspect) => aspectHtml(aspect, marks[aspect.id], flags.find((f) => f.aspect_id === aspect.id), disabled)).join("")}
+      </fieldset>`).join("");
+    renderSheetState();
+  }
+
+  function aspectHtml(aspect, value, flag, disabled) {
+    const id = `aspect-${aspect.id}`;
+    const head = `<div class="judge-aspect-head"><label for="${id}">${App.esc(aspect.name || aspect.id)}</label>
+      <span class="muted">${KIND[aspect.kind]} · ${aspectRange(aspect)}</span></div>`;
+    const warn = flag ? `<div class="judge-flag">⚠ 与其他裁判评分相差 ${App.esc(flag.spread)} 分，超出允许范围，请复核；如确认无误请等待裁判长处理。</div>` : "";
+    let control;
+    if (aspect.kind === "judgement" || aspect.kind === "pass_fail") {
+      const choices = aspect.kind === "judgement"
+        ? [["0", "0"], ["1", "1"], ["2", "2"], ["3", "3"]]
+        : [[String(aspect.max_mark), `达标 ${aspect.max_mark}`], ["0", "不达标 0"]];
+      control = `<div class="judge-choice" id="${id}" role="group">${choices.map(([v, text]) => `
+        <button type="button" data-aspect="${App.esc(aspect.id)}" data-value="${v}" ${disabled}
+          aria-pressed="${value !== undefined && Number(value) === Number(v)}">${text}</button>`).join("")}</div>`;
+    } else {
+      const step = aspect.step || "any";
+      control = `<div class="judge-number"><input id="${id}" name="${App.esc(aspect.id)}" type="number" inputmode="decimal"
+        min="0" max="${aspect.max_mark}" step="${step}" value="${value ?? ""}" ${disabled}
+        placeholder="${aspect.kind === "deduction" ? "0（无扣分）" : `0–${aspect.max_mark}`}" data-aspect="${App.esc(aspect.id)}"></div>`;
+    }
+    return `<div class="judge-aspect ${flag ? "flagged" : ""}" data-aspect-box="${App.esc(aspect.id)}">${head}${control}
+      <div class="field-error" data-error-for="${App.esc(aspect.id)}"></div>${warn}</div>`;
+  }
+
+  function aspectRange(aspect) {
+    if (aspect.kind === "judgement") return `0–3 分，满分 ${aspect.max_mark}`;
+    if (aspect.kind === "pass_fail") return `0 或 ${aspect.max_mark}`;
+    const step = aspect.step ? `，步长 ${aspect.step}` : "";
+    return aspect.kind === "deduction" ? `最多扣 ${aspect.max_mark}${step}` : `0–${aspect.max_mark}${step}`;
+  }
+
+  function renderSheetState() {
+    if (!openSheet) return;
+    const { key } = openSheet;
+    const sheet = sheets[key];
+    const waiting = pendingFor(key).length > 0;
+    const status = sheet ? sheet.status : "draft";
+    const [label, tone] = waiting ? ["待发送", "warn"] : sheet && sheet.version ? STATUS[status] : ["未评", ""];
+    const badge = $("#sheet-status");
+    badge.textContent = label;
+    badge.className = `badge ${tone}`;
+    const isLocked = locked(key);
+    $("#submit").hidden = isLocked;
+    $("#submit").textContent = status === "submitted" ? "重新提交（复核后）" : "提交评分";
+    const openFlags = ((sheet && sheet.flags) || []).some((f) => f.status === "open");
+    $("#sign").hidden = isLocked || status !== "submitted" || waiting || openFlags;
+    const box = $("#sheet-notice");
+    const message = notes[key];
+    if (message) {
+      box.className = `notice ${message.kind}`;
+      box.textContent = message.text;
+      box.hidden = false;
+      if (message.aspectId) {
+        const slot = document.querySelector(`[data-error-for="${CSS.escape(message.aspectId)}"]`);
+        if (slot) slot.textContent = message.text;
+      }
+    } else if (isLocked) {
+      box.className = "notice ok";
+      box.textContent = "本评分表已签字确认，分数已锁定。如需更正请联系裁判长。";
+      box.hidden = false;
+    } else {
+      box.hidden = true;
+    }
+  }
+
+  function clientProblem(aspect, text) {
+    if (text === "") return null;
+    const value = Number(text);
+    if (!Number.isFinite(value)) return "请输入数字";
+    const max = Number(aspect.max_mark);
+    if (value < 0 || value > max) return `应在 0 到 ${max} 之间`;
+    if (aspect.step) {
+      const steps = value / Number(aspect.step);
+      if (Math.abs(steps - Math.round(steps)) > 1e-9) return `应为 ${aspect.step} 的整数倍`;
+    }
+    return null;
+  }
+
+  function setMark(aspectId, value, submit = false) {
+    const { stageId: stage, code, key } = openSheet;
+    delete notes[key];
+    queue(stage, code, { [aspectId]: value }, submit);
+    renderSheetState();
+  }
+
+  $("#marks").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-aspect]");
+    if (!button || button.disabled) return;
+    const group = button.parentElement;
+    group.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
+    setMark(button.dataset.aspect, button.dataset.value);
+  });
+  $("#marks").addEventListener("change", (event) => {
+    const input = event.target.closest("input[data-aspect]");
+    if (!input) return;
+    const aspect = aspectsOf(openSheet.stageId).find((a) => a.id === input.dataset.aspect);
+    const problem = clientProblem(aspect, input.value.trim());
+    const slot = document.querySelector(`[data-error-for="${CSS.escape(aspect.id)}"]`);
+    slot.textContent = problem || "";
+    input.setAttribute("aria-invalid", String(Boolean(problem)));
+    if (!problem && input.value.trim() !== "") setMark(aspect.id, input.value.trim());
+  });
+  $("#marks").addEventListener("submit", (event) => event.preventDefault());
+
+  $("#submit").addEventListener("click", () => {
+    document.activeElement && document.activeElement.blur(); // commits a number being typed
+    const { key, stageId: stage, code } = openSheet;
+    const marks = shownMarks(key);
+    const filled = {};
+    for (const aspect of aspectsOf(stage)) {
+      if (marks[aspect.id] === undefined && aspect.kind === "deduction") filled[aspect.id] = "0"; // blank = no deduction
+    }
+    const missing = aspectsOf(stage).filter((a) => marks[a.id] === undefined && filled[a.id] === undefined);
+    if (missing.length) {
+      note(key, "bad", `还有 ${missing.length} 项未评分：${missing.map((a) => a.name || a.id).join("、")}`);
+      return;
+    }
+    delete notes[key];
+    queue(stage, code, filled, true);
+    renderSheet();
+    flush();
+  });
+
+  $("#sign").addEventListener("click", async () => {
+    const { key } = openSheet;
+    const sheet = sheets[key];
+    if (!sheet || !sheet.sheet_id) return;
+    if (!confirm("签字确认后本评分表不可再修改，确认签字？")) return;
+    try {
+      await App.api("POST", `/api/judge/sheets/${sheet.sheet_id}/sign`, { version: sheet.version });
+      await reloadSheet();
+      await loadRows();
+      renderSheet();
+    } catch (error) {
+      note(key, "bad", error.message);
+    }
+  });
+
+  // --- start ---------------------------------------------------------------------------------------------
+  async function loadRows() {
+    rows = await App.api("GET", `/api/judge/competitions/${competitionId}/sheets`);
+    for (const row of rows) {
+      for (const progress of row.stages) {
+        const key = keyOf(progress.stage_id, row.blind_code);
+        if (!pendingFor(key).length && outbox.versions[key] === undefined) outbox.versions[key] = progress.version;
+      }
+    }
+    persist();
+    renderList();
+  }
+
+  async function chooseCompetition() {
+    const mine = await App.api("GET", "/api/judge/competitions");
+    $("#choose").hidden = false;
+    $("#no-competitions").hidden = mine.length > 0;
+    $("#competitions").innerHTML = mine.map((c) => `
+      <a class="judge-card" href="/judge?competition=${c.competition_id}">
+        <span class="judge-station"><b>${App.esc(c.title)}</b></span>
+        <span class="muted">${App.esc(c.occupation)} · ${c.judge_no} 号裁判${c.is_chief ? "（裁判长）" : ""}</span>
+      </a>`).join("");
+  }
+
+  async function start() {
+    me = await App.header();
+    if (!me) {
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      return;
+    }
+    if (me.role !== "judge") {
+      showMessage("bad", "本页面供裁判使用。");
+      return;
+    }
+    outbox.items = readStore(storeKey(), []);
+    outbox.versions = readStore(versionKey(), {});
+    setOnline(navigator.onLine);
+    renderCounter();
+    if (!competitionId) return chooseCompetition();
+    try {
+      comp = await App.api("GET", `/api/judge/competitions/${competitionId}`);
+    } catch (error) {
+      showMessage("bad", error.message);
+      return;
+    }
+    document.title = `${comp.title} · 裁判评分`;
+    $("#comp-title").textContent = comp.title;
+    $("#comp-meta").textContent = `${comp.judge_no} 号裁判${comp.is_chief ? "（裁判长）" : ""} · 允许误差 ${comp.tolerance} 分`;
+    const chief = $("#chief-link");
+    chief.hidden = !comp.is_chief;
+    chief.href = `/judge/chief?competition=${competitionId}`;
+    if (!comp.has_scheme) showMessage("warn", "组织者尚未设置评分标准。");
+    const rubric = comp.stages.filter((s) => s.kind === "rubric");
+    stageId = rubric.length ? rubric[0].id : null;
+    $("#list").hidden = false;
+    await loadRows();
+    const match = location.hash.match(/^#(\d+)\/(.+)$/);
+    if (match) showSheet(Number(match[1]), decodeURIComponent(match[2]), false);
+    flush();
+  }
+
+  start();
+})();

@@ -1,0 +1,90 @@
+// 成绩页面的公共脚本: the competition id from the path, live events (SSE), leaderboard tables.
+"use strict";
+
+const Results = (() => {
+  // /results/12, /bigscreen/12, /organizer/competitions/12/results ...: the first number in the path.
+  function competitionId() {
+    const match = location.pathname.match(/\/(\d+)(?:\/|$)/);
+    return match ? Number(match[1]) : null;
+  }
+
+  // Subscribes to a Server-Sent Events stream; `handlers` maps an event kind to a callback. The browser
+  // reconnects by itself; `onState(true|false)` tells the page whether it is live.
+  function stream(url, handlers, onState = () => {}) {
+    const source = new EventSource(url, { withCredentials: true });
+    source.addEventListener("ready", () => onState(true));
+    source.onerror = () => onState(false);
+    for (const [kind, handler] of Object.entries(handlers)) {
+      source.addEventListener(kind, (event) => {
+        let data = {};
+        try { data = JSON.parse(event.data); } catch { /* keep {} */ }
+        handler(data);
+      });
+    }
+    return source;
+  }
+
+  // Runs `fn` at most once per `ms`, and once more after the last call (a burst of marks = a few refetches).
+  function throttle(fn, ms = 600) {
+    let timer = null, again = false;
+    return function run() {
+      if (timer) { again = true; return; }
+      fn();
+      timer = setTimeout(() => { timer = null; if (again) { again = false; run(); } }, ms);
+    };
+  }
+
+  function prizeBadge(row) {
+    if (row.disqualified) return '<span class="badge bad">取消资格</span>';
+    if (!row.prize) return "";
+    return `<span class="badge prize prize-${row.tier}">${App.esc(row.prize)}</span>`;
+  }
+
+  function rank(row) { return row.rank == null ? "—" : row.rank; }
+
+  function completeness(row) {
+    const pct = row.marks_expected ? Math.round((100 * row.marks_in) / row.marks_expected) : 0;
+    const cls = row.complete ? "ok" : "warn";
+    return `<span class="badge ${cls}" title="评分表 ${row.sheets_in ?? "-"}/${row.sheets_expected ?? "-"}">`
+      + `${row.marks_in}/${row.marks_expected}</span> <span class="progress-bar"><span style="width:${pct}%"></span></span>`;
+  }
+
+  // A published (or organizer) leaderboard: columns chosen by what the rows carry. On a phone the blind
+  // code, station and stage columns give way (.col-*), so rank, name, prize and score stay readable.
+  function table(target, stages, rows, { names = true, station = true, progress = false } = {}) {
+    const head = ['<th class="num">名次</th>', "<th>奖项</th>"];
+    if (names) head.push("<th>姓名</th>", '<th class="col-employer">工作单位</th>');
+    head.push('<th class="col-code">加密号</th>');
+    if (station) head.push('<th class="num col-station">工位号</th>');
+    for (const stage of stages) {
+      head.push(`<th class="num col-stage">${App.esc(stage.name)}<br><small>${App.esc(stage.weight_percent)}%</small></th>`);
+    }
+    head.push('<th class="num">总成绩</th>');
+    if (progress) head.push("<th>评分进度</th>");
+    const body = rows.map((row) => {
+      const cells = [`<td class="num rank">${rank(row)}</td>`, `<td class="prize">${prizeBadge(row)}</td>`];
+      if (names) cells.push(`<td class="name">${App.esc(row.name ?? "")}</td>`, `<td class="col-employer">${App.esc(row.employer ?? "")}</td>`);
+      cells.push(`<td class="code col-code">${App.esc(row.blind_code)}</td>`);
+      if (station) cells.push(`<td class="num col-station">${App.esc(row.station_no ?? "")}</td>`);
+      for (const stage of stages) cells.push(`<td class="num col-stage">${App.esc((row.stage_scores || {})[stage.id] ?? "")}</td>`);
+      // The public is not shown a disqualified contestant's score; organizers see it (the open document has it).
+      const score = row.disqualified && !progress ? "—" : App.esc(row.final_score);
+      cells.push(`<td class="num score">${score}</td>`);
+      if (progress) cells.push(`<td>${completeness(row)}</td>`);
+      return `<tr data-code="${App.esc(row.blind_code)}" class="${row.tier ? "tier-" + row.tier : ""}">${cells.join("")}</tr>`;
+    });
+    target.innerHTML = `<thead><tr>${head.join("")}</tr></thead><tbody>${body.join("")}</tbody>`;
+  }
+
+  // GET that returns null on 404 (not published yet) instead of throwing.
+  async function maybe(path) {
+    try {
+      return await App.api("GET", path, undefined, { allowAnonymous: true });
+    } catch (error) {
+      if (error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  return { competitionId, stream, throttle, table, prizeBadge, completeness, maybe };
+})();

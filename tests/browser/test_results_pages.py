@@ -1,0 +1,161 @@
+"""In headless Chromium: the organizer unblinds and publishes; the public leaderboard and the venue big
+screen, open in other browsers, follow live (Server-Sent Events) without reloading."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import ENGINE
+from tests.helpers import PASSWORD, login, new_client
+from tests.scoring import factories
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def results_server(request: pytest.FixtureRequest, migrated: None) -> Iterator[str]:
+    """Two processes on PostgreSQL (events cross them through NOTIFY); one on SQLite."""
+    if ENGINE == "postgres":
+        yield request.getfixturevalue("live_server")
+    else:
+        with factories.one_worker_server() as url:
+            yield url
+
+
+@pytest.fixture
+async def browser(chromium: Any, results_server: str) -> AsyncIterator[Any]:
+    """A factory of fresh browser pages (separate contexts: separate cookies) on the results server."""
+    contexts = []
+
+    async def new_page(width: int = 1280, height: int = 800) -> Any:
+        context = await chromium.new_context(
+            base_url=results_server, locale="zh-CN", viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        return page
+
+    yield new_page
+    for context in contexts:
+        await context.close()
+
+
+async def published_built(world: dict[str, Any]) -> factories.Built:
+    built = await factories.build(world, competition_id=factories.fresh_competition_id())
+    await factories.sign_off(built)
+    return built
+
+
+async def test_organizer_publishes_and_the_public_board_updates_live(
+    browser: Any, world: dict[str, Any], results_server: str
+) -> None:
+    built = await published_built(world)
+    cid = built.competition_id
+    public = await browser(390, 844)
+    await public.goto(f"/results/{cid}")
+    await public.wait_for_selector("#pending:not([hidden])")
+    await public.wait_for_selector("#live.on")  # the event stream is open
+    await public.evaluate("window.notReloaded = true")
+
+    organizer = await browser()
+    await organizer.goto("/login")
+    await organizer.fill("#username", "organizer")
+    await organizer.fill("#password", PASSWORD)
+    await organizer.click("button[type=submit]")
+    await organizer.wait_for_url("**/organizer/**")
+    await organizer.goto(f"/organizer/competitions/{cid}/results")
+    await organizer.wait_for_selector(f"#board tr[data-code='{built.blind_codes[9]}']")
+    assert built.names[9] not in await organizer.inner_text("#board")  # blind until unblinded
+    await organizer.click("#unblind")
+    await organizer.wait_for_selector(f"#board td.name:has-text('{built.names[9]}')")
+    await organizer.click("#publish")
+    await organizer.wait_for_selector("#message:has-text('已发布第 1 版')")
+
+    # The public page, never reloaded, now shows the published board.
+    await public.wait_for_selector(f"#board td.name:has-text('{built.names[9]}')")
+    assert await public.evaluate("window.notReloaded") is True
+    assert await public.is_hidden("#pending")
+    text = await public.inner_text("#board")
+    assert "一等奖" in text and "85.64" in text
+    assert "1 版" in await public.inner_text("#version")
+
+    # A correction, republished with a reason: the public page follows to version 2.
+    async with new_client(base_url=results_server) as api:
+        await login(api, "organizer")
+        response = await api.post(
+            f"/api/competitions/{cid}/results/publish",
+            json={"previous_version": 1, "reason": "复核无误，重新发布"},
+        )
+        assert response.status_code == 201
+    await public.wait_for_selector("#version:has-text('第 2 版')")
+    assert await public.evaluate("window.notReloaded") is True
+    await organizer.wait_for_selector(".publication[data-version='2']")
+
+
+async def test_big_screen_shows_blind_codes_before_and_names_after_publication(
+    browser: Any, world: dict[str, Any], results_server: str
+) -> None:
+    built = await published_built(world)
+    cid = built.competition_id
+    screen = await browser(1920, 1080)
+    await screen.goto(f"/bigscreen/{cid}")
+    await screen.wait_for_selector("#board[data-phase='provisional']")
+    await screen.wait_for_selector("#live.on")
+    before = await screen.inner_text("#board")
+    assert built.blind_codes[9] in before
+    assert not any(name in before for name in built.names)
+    async with new_client(base_url=results_server) as api:
+        await login(api, "organizer")
+        assert (await api.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+        assert (
+            await api.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+        ).status_code == 201
+    await screen.wait_for_selector("#board[data-phase='published']")
+    after = await screen.inner_text("#board")
+    assert built.names[9] in after and "一等奖" in after
+    assert built.blind_codes[9] not in after
+
+
+async def test_contestant_appeals_and_the_arbitration_group_answers(
+    browser: Any, world: dict[str, Any], results_server: str
+) -> None:
+    built = await factories.build(world, competition_id=factories.fresh_competition_id())
+    cid = built.competition_id
+    async with new_client(base_url=results_server) as api:
+        await login(api, "organizer")
+        assert (
+            await api.post(f"/api/competitions/{cid}/arbitration", json={"user_id": built.chief})
+        ).status_code == 201
+    contestant = await browser(390, 844)
+    await contestant.goto("/login")
+    await contestant.fill("#username", "contestant")
+    await contestant.fill("#password", PASSWORD)
+    await contestant.click("button[type=submit]")
+    await contestant.wait_for_load_state("networkidle")
+    await contestant.goto(f"/results/{cid}/appeal")
+    await contestant.wait_for_selector("#lodge:not([hidden])")
+    await contestant.fill("#grounds", "我认为调试项评分有误")
+    await contestant.click("#lodge button[type=submit]")
+    await contestant.wait_for_selector("#mine .appeal:has-text('待答复')")
+
+    chief = await browser()
+    await chief.goto("/login")
+    await chief.fill("#username", "judge")
+    await chief.fill("#password", PASSWORD)
+    await chief.click("button[type=submit]")
+    await chief.wait_for_load_state("networkidle")
+    await chief.goto(f"/results/{cid}/appeal")
+    await chief.wait_for_selector("form.answer")
+    await chief.fill("form.answer textarea[name=reason]", "经复核，评分符合评分标准")
+    await chief.click("form.answer button[type=submit]")
+    await chief.wait_for_selector(".appeal .notice:has-text('仲裁结论')")
+    assert await chief.locator("form.answer").count() == 0
+
+    await contestant.reload()
+    await contestant.wait_for_selector("#mine .appeal:has-text('经复核，评分符合评分标准')")

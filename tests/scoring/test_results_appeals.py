@@ -1,0 +1,250 @@
+"""Appeals (申诉) and the supervision and arbitration group (监督仲裁组): window, membership, final answers,
+upheld corrections audited and republished."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from accounts.tables import AuditLog
+from competitions.tables import Stage
+from core.db import utcnow
+from scoring import live, results
+from scoring.tables import ContestantFacts, SheetMark
+from tests.helpers import login, new_client
+from tests.scoring import factories
+
+# The world's contestant user is contestant 0 of the factory.
+
+
+@pytest.fixture
+async def built(world: dict[str, Any]) -> factories.Built:
+    live.results_cache.clear()
+    results.provisional_cache.clear()
+    return await factories.build(world, ended_hours_ago=1)
+
+
+@pytest.fixture
+async def organizer(app: object, built: factories.Built) -> Any:
+    async with new_client(app) as client:
+        await login(client, "organizer")
+        yield client
+
+
+@pytest.fixture
+async def contestant(app: object, built: factories.Built) -> Any:
+    async with new_client(app) as client:
+        await login(client, "contestant")
+        yield client
+
+
+@pytest.fixture
+async def chief(app: object, built: factories.Built, organizer: httpx.AsyncClient) -> Any:
+    """The chief judge, named to the arbitration group by the organizer."""
+    response = await organizer.post(
+        f"/api/competitions/{built.competition_id}/arbitration", json={"user_id": built.chief}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()[0]["is_chief_judge"] is True
+    async with new_client(app) as client:
+        await login(client, "judge")
+        yield client
+
+
+async def lodge(client: httpx.AsyncClient, built: factories.Built, **extra: Any) -> httpx.Response:
+    body = {
+        "registration_id": built.registrations[0],
+        "stage_id": built.practical_id,
+        "grounds": "2号裁判接线工艺评分有误",
+    }
+    return await client.post("/api/appeals/", json={**body, **extra})
+
+
+async def test_arbitration_members_are_staff_named_by_the_organizer(
+    organizer: httpx.AsyncClient, built: factories.Built, world: dict[str, Any]
+) -> None:
+    url = f"/api/competitions/{built.competition_id}/arbitration"
+    expert = world["users"]["expert"]
+    assert (await organizer.post(url, json={"user_id": expert})).status_code == 201
+    refused = await organizer.post(url, json={"user_id": built.contestant_user})
+    assert refused.status_code == 422 and refused.json()["code"] == "not_staff"
+    assert (await organizer.post(url, json={"user_id": expert})).status_code == 409
+    assert [m["user_id"] for m in (await organizer.get(url)).json()] == [expert]
+    assert (await organizer.delete(f"{url}/{expert}")).status_code == 204
+    assert (await organizer.get(url)).json() == []
+    actions = [
+        r["action"] for r in await AuditLog.select(AuditLog.action).where(AuditLog.entity == "competition")
+    ]
+    assert actions.count("arbitration.add") == 1 and actions.count("arbitration.remove") == 1
+
+
+async def test_contestant_appeals_own_result_within_the_window(
+    contestant: httpx.AsyncClient, built: factories.Built
+) -> None:
+    response = await lodge(contestant, built)
+    assert response.status_code == 201, response.text
+    appeal = response.json()
+    assert appeal["status"] == "pending" and appeal["blind_code"] == built.blind_codes[0]
+    assert appeal["appellant_name"] is None
+    assert (await lodge(contestant, built)).json()["code"] == "appeal_pending"
+    other = await lodge(contestant, built, registration_id=built.registrations[1])
+    assert other.status_code == 403 and other.json()["code"] == "not_own_registration"
+    mine = (await contestant.get(f"/api/competitions/{built.competition_id}/appeals/mine")).json()
+    assert mine["window_hours"] == 2 and [a["id"] for a in mine["appeals"]] == [appeal["id"]]
+    practical = next(s for s in mine["stages"] if s["stage_id"] == built.practical_id)
+    assert practical["open"] is True
+    audit = await AuditLog.select().where(AuditLog.action == "appeal.lodge")
+    assert audit[0]["entity_id"] == str(appeal["id"])
+
+
+@pytest.mark.parametrize("ended_hours_ago", [2.5, -1.0])
+async def test_appeal_outside_the_window_is_refused(
+    contestant: httpx.AsyncClient, built: factories.Built, ended_hours_ago: float
+) -> None:
+    ends_at = utcnow() - dt.timedelta(hours=ended_hours_ago)
+    await Stage.update({Stage.ends_at: ends_at}).where(Stage.competition == built.competition_id)
+    response = await lodge(contestant, built)
+    assert response.status_code == 409
+    assert response.json()["code"] == "appeal_window_closed"
+    assert response.json()["detail"]["closes_at"] is not None
+
+
+async def test_without_an_end_time_the_window_follows_the_sign_off(
+    contestant: httpx.AsyncClient, built: factories.Built
+) -> None:
+    await Stage.update({Stage.ends_at: None}).where(Stage.competition == built.competition_id)
+    before = await lodge(contestant, built)
+    assert before.status_code == 409 and before.json()["detail"]["opens_at"] is None
+    await factories.sign_off(built)
+    assert (await lodge(contestant, built)).status_code == 201
+
+
+async def test_only_members_answer_and_the_answer_is_final(
+    app: object,
+    contestant: httpx.AsyncClient,
+    chief: httpx.AsyncClient,
+    organizer: httpx.AsyncClient,
+    built: factories.Built,
+) -> None:
+    appeal = (await lodge(contestant, built)).json()
+    answer = f"/api/appeals/{appeal['id']}/answer"
+    dismissal = {"decision": "dismissed", "reason": "经复核，评分符合评分标准"}
+    refused = await organizer.post(answer, json=dismissal)  # organizers name the group; they do not sit on it
+    assert refused.status_code == 403 and refused.json()["code"] == "not_arbitration_member"
+    async with new_client(app) as judge2:
+        await login(judge2, "judge2")
+        assert (await judge2.post(answer, json=dismissal)).status_code == 403
+        assert (await judge2.get(f"/api/competitions/{built.competition_id}/appeals")).status_code == 403
+    no_reason = await chief.post(answer, json={"decision": "upheld", "reason": "成立"})
+    assert no_reason.status_code == 422 and no_reason.json()["field"] == "correction"
+    response = await chief.post(answer, json=dismissal)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "dismissed" and response.json()["answered_by_name"] == "judge"
+    again = await chief.post(answer, json={**dismissal, "reason": "再次答复"})
+    assert again.status_code == 409 and again.json()["code"] == "appeal_answered"
+    listed = (await organizer.get(f"/api/competitions/{built.competition_id}/appeals")).json()
+    assert listed[0]["status"] == "dismissed" and listed[0]["appellant_name"] == built.names[0]
+    assert (await chief.get(f"/api/competitions/{built.competition_id}/appeals")).json()[0][
+        "appellant_name"
+    ] is None
+    mine = (await contestant.get(f"/api/competitions/{built.competition_id}/appeals/mine")).json()
+    assert mine["appeals"][0]["answer"] == "经复核，评分符合评分标准"
+    seats = (await chief.get("/api/arbitration/mine")).json()
+    assert [(s["competition_id"], s["pending"]) for s in seats] == [(built.competition_id, 0)]
+    audit = await AuditLog.select().where(AuditLog.action == "appeal.answer")
+    assert len(audit) == 1 and audit[0]["reason"] == "经复核，评分符合评分标准"
+
+
+async def test_upheld_correction_is_audited_and_republished(
+    client: httpx.AsyncClient,
+    contestant: httpx.AsyncClient,
+    chief: httpx.AsyncClient,
+    organizer: httpx.AsyncClient,
+    built: factories.Built,
+) -> None:
+    await factories.sign_off(built)
+    cid = built.competition_id
+    assert (await organizer.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+    assert (
+        await organizer.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+    ).status_code == 201
+    public = f"/api/public/competitions/{cid}/leaderboard"
+    before = next(
+        r for r in (await client.get(public)).json()["rows"] if r["blind_code"] == built.blind_codes[0]
+    )
+    appeal = (await lodge(contestant, built)).json()
+    old_value = factories.marks_of(0)["a2"][1]
+    bad = await chief.post(
+        f"/api/appeals/{appeal['id']}/answer",
+        json={
+            "decision": "upheld",
+            "reason": "2号裁判误记",
+            "correction": {"marks": [{"aspect_id": "a2", "judge_no": 2, "value": "9.3"}]},
+        },
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "correction.marks[0].value"
+    response = await chief.post(
+        f"/api/appeals/{appeal['id']}/answer",
+        json={
+            "decision": "upheld",
+            "reason": "2号裁判误记调试分数",
+            "correction": {"marks": [{"aspect_id": "a2", "judge_no": 2, "value": "9"}]},
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "upheld" and response.json()["republished_version"] == 2
+    stored = await SheetMark.select(SheetMark.value).where(
+        (SheetMark.sheet.registration == built.registrations[0])
+        & (SheetMark.sheet.judge == built.judges[1])
+        & (SheetMark.aspect_id == "a2")
+    )
+    assert stored[0]["value"] == Decimal(9)
+    audit = (await AuditLog.select().where(AuditLog.action == "sheet_mark.correct"))[0]
+    assert audit["before"] is not None and audit["after"] is not None
+    assert Decimal(json.loads(audit["before"])["value"]) == old_value
+    assert Decimal(json.loads(audit["after"])["value"]) == Decimal(9)
+    assert audit["reason"].startswith(f"申诉 #{appeal['id']} 成立")
+    board = (await client.get(public)).json()
+    assert board["version"] == 2
+    after = next(r for r in board["rows"] if r["blind_code"] == built.blind_codes[0])
+    assert Decimal(after["final_score"]) > Decimal(before["final_score"])
+    history = (await organizer.get(f"/api/competitions/{cid}/results/publications")).json()
+    assert [h["version"] for h in history] == [2, 1] and history[0]["published_by_name"] == "judge"
+    assert any(
+        c["blind_code"] == built.blind_codes[0] and c["field"] == "final_score" for c in history[0]["changes"]
+    )
+    second = await chief.post(
+        f"/api/appeals/{appeal['id']}/answer", json={"decision": "dismissed", "reason": "x"}
+    )
+    assert second.status_code == 409
+
+
+async def test_upheld_disqualification_and_time_correction(
+    contestant: httpx.AsyncClient,
+    chief: httpx.AsyncClient,
+    organizer: httpx.AsyncClient,
+    built: factories.Built,
+) -> None:
+    appeal = (await lodge(contestant, built, stage_id=None, grounds="用时记录有误")).json()
+    assert appeal["stage_id"] is None
+    response = await chief.post(
+        f"/api/appeals/{appeal['id']}/answer",
+        json={
+            "decision": "upheld",
+            "reason": "计时员记录错误",
+            "correction": {"time_used_seconds": "2400.5"},
+        },
+    )
+    assert response.status_code == 200 and response.json()["republished_version"] is None
+    audit = (await AuditLog.select().where(AuditLog.action == "contestant_facts.correct"))[0]
+    assert json.loads(audit["after"]) == {"time_used_seconds": "2400.5"}
+    assert Decimal(json.loads(audit["before"])["time_used_seconds"]) == Decimal(3000)
+    board_time = await ContestantFacts.select(
+        ContestantFacts.time_used_seconds, ContestantFacts.version
+    ).where(ContestantFacts.registration == built.registrations[0])
+    assert board_time[0]["time_used_seconds"] == Decimal("2400.5") and board_time[0]["version"] == 2
