@@ -105,7 +105,9 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
             LoggingMiddlewareConfig(
                 request_log_fields=("path", "method", "query"),
                 response_log_fields=("status_code",),
-                exclude=["^/health$", "^/static"],
+                # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
+                # would cost more than serving it from the cache.
+                exclude=["^/health$", "^/static", "^/api/public/"],
             ).middleware,
         ],
         logging_config=LoggingConfig(
