@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
     # Set by tests and the benchmark: a tighter limit makes the log-in rate limit testable.
     login_attempts_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 10
+    # Where uploaded files (nomination attachments) live, outside the database; relative to the cwd.
+    data_dir: Annotated[str, msgspec.Meta(min_length=1)] = "var/data"
 
     @property
     def engine(self) -> str:

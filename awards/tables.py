@@ -47,6 +47,7 @@ class Programme(Table):
     notice_starts_on = Date(null=True, default=None)
     notice_ends_on = Date(null=True, default=None)
     shortlist = JSON(null=True, default=None)  # the last computed awards.rules.ShortlistResult, with names
+    awarded_on = Date(null=True, default=None)  # the day the final list was published (on the certificates)
     version = Integer(default=1)
     created_at = Timestamptz()
 
@@ -56,20 +57,25 @@ class Nomination(Table):
 
     programme = ForeignKey(Programme, index=True)
     person = ForeignKey(Person, index=True)
-    union = ForeignKey(GrassrootsUnion, null=True, index=True)  # the nominating union (quota group)
+    union = ForeignKey(GrassrootsUnion, null=True, index=True)  # the nominating union
+    # What the programme's quota counts by, fixed when nominated: the union id, or the employer's industry.
+    quota_group = Varchar(length=40, default="", index=True)
     nomination_key = Varchar(length=40, unique=True)  # "<programme>:<person>"
     nominated_by = ForeignKey(User, null=True)
     source = Varchar(length=20, default="union")  # union | direct (直接推荐 from a competition result)
     source_competition = ForeignKey(Competition, null=True)
     achievements = JSON(default="{}")  # competition results, patents, apprentices, titles
     deed = Text(default="")  # 事迹
+    # The verdict in force: the rules' own until an organizer overrides it (then the opposite, with a note).
     eligibility_status = Varchar(length=20, default="pending")  # pending | eligible | ineligible
     eligibility_reasons = JSON(default="[]")
     eligibility_overridden = Boolean(default=False)
     eligibility_note = Text(default="")
+    eligibility_reviewed_by = Integer(null=True, default=None)  # the organizer who confirmed or overrode
+    eligibility_reviewed_at = Timestamptz(null=True, default=None)  # None: not yet reviewed
     status = Varchar(
         length=20, default="nominated", index=True
-    )  # nominated | shortlisted | removed | awarded
+    )  # nominated | withdrawn | shortlisted | removed | awarded
     review_score = Numeric(digits=(12, 4), null=True, default=None)
     certificate_no = Varchar(length=30, null=True, default=None, unique=True)
     version = Integer(default=1)

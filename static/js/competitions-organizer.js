@@ -175,6 +175,8 @@ const CompOrganizer = (() => {
     if (!(await requireOrganizer())) return;
     state.id = Comp.idFromPath();
     $("#print-checkin").href = `/organizer/competitions/${state.id}/print/checkin`;
+    $("#scoring-link").href = `/organizer/scoring?competition=${state.id}`;
+    $("#results-link").href = `/organizer/competitions/${state.id}/results`;
     $("#print-stations").href = `/organizer/competitions/${state.id}/print/stations`;
     $("#print-codes").href = `/organizer/competitions/${state.id}/print/stations?codes=1`;
     const exportBase = `/api/competitions/${state.id}/registrations/export`;

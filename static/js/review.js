@@ -1,0 +1,444 @@
+// 专家评审平板: the nominations an expert scores (recused ones never reach the tablet), one sheet each, and
+// an outbox that survives a dropped network. A write is queued in localStorage with a client UUID made once,
+// when it is queued, and reused on every retry: the server answers a replay with its first answer.
+"use strict";
+
+(() => {
+  const $ = (selector) => document.querySelector(selector);
+  const params = new URLSearchParams(location.search);
+  const programmeId = Number(params.get("programme")) || null;
+  const STATUS = { draft: ["草稿", "warn"], submitted: ["已提交", "ok"] };
+  const KIND = { measurement: "评分", pass_fail: "达标判定", judgement: "评价", deduction: "扣分" };
+  const RETRY_MS = 4000;
+  const LIMIT = 50;
+
+  let me = null;
+  let programme = null;
+  let items = [];
+  let total = 0;
+  let filter = "";
+  let openId = null; // nomination id of the open sheet
+  const notes = {}; // key -> { kind, text, aspectId }
+  const drafts = {}; // key -> marks typed but not yet saved { aspect: value }
+
+  // --- the outbox ----------------------------------------------------------------------------------------
+  const outbox = { items: [], versions: {} };
+  const storeKey = () => `yc-review-outbox:${me.id}`;
+  const versionKey = () => `yc-review-versions:${me.id}`;
+  const keyOf = (nominationId) => `${programmeId}:${nominationId}`;
+  const pendingFor = (key) => outbox.items.filter((item) => item.key === key);
+
+  function readStore(key, fallback) {
+    try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch { return fallback; }
+  }
+  function persist() {
+    localStorage.setItem(storeKey(), JSON.stringify(outbox.items));
+    localStorage.setItem(versionKey(), JSON.stringify(outbox.versions));
+    renderCounter();
+  }
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // plain-HTTP tablets have no randomUUID
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  // One entry per save: its UUID is fixed now and reused on every retry of this write.
+  function queue(nominationId, marks, submit) {
+    const key = keyOf(nominationId);
+    const last = pendingFor(key).at(-1);
+    if (last && last.attempts === 0) {
+      Object.assign(last.marks, marks);
+      last.submit = last.submit || submit;
+    } else {
+      outbox.items.push({
+        id: uuid(), key, programme_id: programmeId, nomination_id: nominationId, marks: { ...marks }, submit, attempts: 0,
+      });
+    }
+    persist();
+    flush();
+  }
+
+  let flushing = false;
+  async function csrf() {
+    if (!App.cookie("csrftoken")) await fetch("/login", { credentials: "same-origin" });
+    return App.cookie("csrftoken");
+  }
+
+  async function flush() {
+    if (flushing || !outbox.items.length) return;
+    flushing = true;
+    try {
+      while (outbox.items.length) {
+        const entry = outbox.items[0];
+        entry.attempts += 1;
+        persist();
+        const body = {
+          programme_id: entry.programme_id,
+          nomination_id: entry.nomination_id,
+          client_id: entry.id,
+          base_version: outbox.versions[entry.key] ?? 0,
+          marks: Object.entries(entry.marks).map(([aspect_id, value]) => ({ aspect_id, value: String(value) })),
+          submit: entry.submit,
+        };
+        let response;
+        let data = {};
+        try {
+          response = await fetch("/api/review/sheets", {
+            method: "PUT",
+            credentials: "same-origin",
+            headers: { "Content-Type": "application/json", Accept: "application/json", "x-csrftoken": await csrf() },
+            body: JSON.stringify(body),
+          });
+          data = await response.json().catch(() => ({}));
+        } catch {
+          setOnline(false); // no answer: keep it (same UUID) and try again later
+          break;
+        }
+        setOnline(true);
+        if (response.ok) {
+          outbox.items.shift();
+          outbox.versions[entry.key] = data.version;
+          persist();
+          received(entry.nomination_id, data);
+          continue;
+        }
+        if (response.status === 409 && data.code === "stale_version") {
+          outbox.items = outbox.items.filter((item) => item.key !== entry.key);
+          outbox.versions[entry.key] = data.detail.current_version;
+          persist();
+          const item = items.find((i) => i.nomination_id === entry.nomination_id);
+          const sheet = { ...(item ? item.sheet : {}), version: data.detail.current_version, status: data.detail.status, marks: data.detail.marks };
+          delete drafts[entry.key];
+          received(entry.nomination_id, sheet);
+          note(entry.key, "bad", "此评分表已在另一台设备上更新，已显示服务器上的分数，请核对后重新保存。");
+          continue;
+        }
+        if (response.status === 401) {
+          showMessage("bad", "登录已过期，评分仍保存在本机。请重新登录，登录后会自动发送。");
+          break;
+        }
+        if (response.status >= 500 || response.status === 429 || data.code === "csrf_failed") break;
+        outbox.items.shift(); // refused for good (a bad mark, recusal, review closed): drop it and say why
+        persist();
+        note(entry.key, "bad", data.message || `提交失败（${response.status}）`, data.detail && data.detail.aspect_id);
+      }
+    } finally {
+      flushing = false;
+      renderCounter();
+      if (openId) renderState();
+    }
+  }
+
+  function received(nominationId, sheet) {
+    const item = items.find((i) => i.nomination_id === nominationId);
+    if (item) item.sheet = { ...item.sheet, ...sheet };
+    if (openId === nominationId) renderSheet();
+    else renderList();
+  }
+
+  // --- online state, counter, messages ---------------------------------------------------------------------
+  function setOnline(value) {
+    const badge = $("#net");
+    badge.textContent = value ? "在线" : "离线";
+    badge.className = `badge ${value ? "ok" : "bad"}`;
+  }
+  function renderCounter() {
+    const n = outbox.items.length;
+    $("#pending-count").textContent = String(n);
+    $("#sync").classList.toggle("waiting", n > 0);
+    $("#sync-now").hidden = n === 0;
+  }
+  window.addEventListener("online", () => { setOnline(true); flush(); });
+  window.addEventListener("offline", () => setOnline(false));
+  setInterval(() => { if (outbox.items.length) flush(); }, RETRY_MS);
+  $("#sync-now").addEventListener("click", () => flush());
+
+  function showMessage(kind, text) {
+    const box = $("#message");
+    box.className = `notice ${kind}`;
+    box.textContent = text;
+    box.hidden = !text;
+  }
+  function note(key, kind, text, aspectId) {
+    notes[key] = { kind, text, aspectId };
+    if (openId && keyOf(openId) === key) renderState();
+    else renderList();
+  }
+
+  // --- programmes ------------------------------------------------------------------------------------------
+  async function showProgrammes() {
+    $("#choose").hidden = false;
+    const list = await App.api("GET", "/api/review/programmes");
+    $("#programmes").innerHTML = list.map((p) => `
+      <a class="judge-card" href="/review?programme=${p.programme_id}">
+        <span class="review-name">${App.esc(p.name)}</span>
+        <span class="muted">${App.esc(p.kind_name)} · ${App.esc(p.state_name)} · 专家 ${p.reviewer_no} 号</span>
+        <span class="judge-progress">已提交 ${p.submitted}/${p.to_review}</span>
+      </a>`).join("");
+    $("#no-programmes").hidden = list.length > 0;
+  }
+
+  // --- the list ---------------------------------------------------------------------------------------------
+  async function loadList(append = false) {
+    const query = new URLSearchParams({ limit: LIMIT, offset: append ? items.length : 0 });
+    if (filter) query.set("status", filter);
+    const page = await App.api("GET", `/api/review/programmes/${programmeId}/nominations?${query}`);
+    items = append ? items.concat(page.items) : page.items;
+    total = page.total;
+    for (const item of page.items) {
+      const key = keyOf(item.nomination_id);
+      if (!pendingFor(key).length) outbox.versions[key] = item.sheet.version;
+    }
+    persist();
+    renderList();
+  }
+
+  function statusOf(item) {
+    const key = keyOf(item.nomination_id);
+    if (pendingFor(key).length) return ["待发送", "warn"];
+    if (!item.sheet.version) return ["未评", ""];
+    return STATUS[item.sheet.status];
+  }
+
+  function sumOf(marks) {
+    return Object.values(marks).reduce((acc, value) => acc + (Number(value) || 0), 0);
+  }
+
+  function renderList() {
+    if (!programme) return;
+    $("#nominations").innerHTML = items.map((item) => {
+      const [label, tone] = statusOf(item);
+      const key = keyOf(item.nomination_id);
+      const marks = shownMarks(item);
+      const score = Object.keys(marks).length ? `<span class="judge-progress">${sumOf(marks)} 分</span>` : "";
+      return `
+        <button type="button" class="judge-card review-card ${item.sheet.status}" data-id="${item.nomination_id}">
+          <span class="review-name">${App.esc(item.name)}</span>
+          <span class="muted">${App.esc(item.employer_name || "")}</span>
+          <span class="row"><span class="badge ${tone}">${label}</span>${score}${notes[key] ? '<span class="badge bad">需核对</span>' : ""}</span>
+        </button>`;
+    }).join("");
+    $("#no-nominations").hidden = items.length > 0;
+    $("#more").hidden = items.length >= total;
+  }
+
+  $("#filter-tabs").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-filter]");
+    if (!button) return;
+    filter = button.dataset.filter;
+    for (const b of document.querySelectorAll("#filter-tabs button")) {
+      b.setAttribute("aria-selected", String(b === button));
+      b.classList.toggle("secondary", b !== button);
+    }
+    loadList();
+  });
+  $("#more").addEventListener("click", () => loadList(true));
+  $("#nominations").addEventListener("click", (event) => {
+    const card = event.target.closest("[data-id]");
+    if (card) showSheet(Number(card.dataset.id), true);
+  });
+
+  // --- the sheet -------------------------------------------------------------------------------------------
+  function shownMarks(item) {
+    const key = keyOf(item.nomination_id);
+    const marks = {};
+    for (const m of item.sheet.marks || []) marks[m.aspect_id] = String(m.value);
+    for (const entry of pendingFor(key)) Object.assign(marks, entry.marks);
+    Object.assign(marks, drafts[key] || {});
+    return marks;
+  }
+
+  function showSheet(nominationId, push) {
+    const item = items.find((i) => i.nomination_id === nominationId);
+    if (!item) return;
+    openId = nominationId;
+    if (push) history.pushState({ sheet: nominationId }, "", `?programme=${programmeId}#${nominationId}`);
+    $("#list").hidden = true;
+    $("#sheet").hidden = false;
+    window.scrollTo(0, 0);
+    $("#sheet-name").textContent = item.name;
+    $("#sheet-employer").textContent = [item.employer_name, item.union_name].filter(Boolean).join(" · ");
+    $("#sheet-deed").textContent = item.deed || "（未填写事迹）";
+    $("#sheet-achievements").innerHTML = achievements(item);
+    renderSheet();
+  }
+
+  function achievements(item) {
+    const a = item.achievements;
+    const parts = [];
+    for (const r of a.competition_results || []) parts.push(`${r.year ? r.year + " " : ""}${r.title}${r.prize || ""}`);
+    if (a.patent_count) parts.push(`专利 ${a.patent_count} 项`);
+    if (a.apprentices_trained) parts.push(`带徒 ${a.apprentices_trained} 人`);
+    for (const h of a.titles_honours || []) parts.push(`${h.year ? h.year + " " : ""}${h.title}`);
+    if (item.attachments) parts.push(`证明材料 ${item.attachments} 份`);
+    return parts.length ? `<ul class="review-facts">${parts.map((p) => `<li>${App.esc(p)}</li>`).join("")}</ul>` : "";
+  }
+
+  function backToList() {
+    openId = null;
+    $("#sheet").hidden = true;
+    $("#list").hidden = false;
+    renderList();
+  }
+  $("#back").addEventListener("click", () => { history.pushState({}, "", `?programme=${programmeId}`); backToList(); });
+  window.addEventListener("popstate", () => {
+    const id = Number(location.hash.slice(1));
+    if (id) showSheet(id, false);
+    else backToList();
+  });
+
+  function renderSheet() {
+    if (!openId) return;
+    const item = items.find((i) => i.nomination_id === openId);
+    const marks = shownMarks(item);
+    const form = $("#marks");
+    const typing = document.activeElement && form.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
+    if (!typing) {
+      const disabled = programme.open_for_review ? "" : "disabled";
+      const modules = [];
+      for (const aspect of programme.aspects) {
+        let module = modules.find((m) => m.id === aspect.module_id);
+        if (!module) modules.push((module = { id: aspect.module_id, name: aspect.module_name, aspects: [] }));
+        module.aspects.push(aspect);
+      }
+      form.innerHTML = modules.map((module) => `
+        <fieldset class="judge-module"><legend>${App.esc(module.name || module.id)}</legend>
+          ${module.aspects.map((aspect) => aspectHtml(aspect, marks[aspect.id], disabled)).join("")}
+        </fieldset>`).join("");
+    }
+    $("#sheet-total").textContent = String(sumOf(marks));
+    renderState();
+  }
+
+  function aspectHtml(aspect, value, disabled) {
+    const id = `aspect-${aspect.id}`;
+    const range = aspect.kind === "judgement" ? "0–3" : `0–${aspect.max_mark}${aspect.step ? `，步长 ${aspect.step}` : ""}`;
+    let control;
+    if (aspect.kind === "judgement" || aspect.kind === "pass_fail") {
+      const choices = aspect.kind === "judgement" ? ["0", "1", "2", "3"] : [String(aspect.max_mark), "0"];
+      control = `<div class="judge-choice" role="group">${choices.map((v) => `
+        <button type="button" data-aspect="${App.esc(aspect.id)}" data-value="${v}" ${disabled}
+          aria-pressed="${value !== undefined && Number(value) === Number(v)}">${v}</button>`).join("")}</div>`;
+    } else {
+      control = `<div class="judge-number"><input id="${id}" name="${App.esc(aspect.id)}" type="number" inputmode="decimal"
+        min="0" max="${aspect.max_mark}" step="${aspect.step || "any"}" value="${value ?? ""}" ${disabled}
+        placeholder="0–${aspect.max_mark}" data-aspect="${App.esc(aspect.id)}"></div>`;
+    }
+    return `<div class="judge-aspect" data-aspect-box="${App.esc(aspect.id)}">
+      <div class="judge-aspect-head"><label for="${id}">${App.esc(aspect.name || aspect.id)}</label>
+        <span class="muted">${KIND[aspect.kind] || ""} · ${range}</span></div>${control}
+      <div class="field-error" data-error-for="${App.esc(aspect.id)}"></div></div>`;
+  }
+
+  function renderState() {
+    if (!openId) return;
+    const item = items.find((i) => i.nomination_id === openId);
+    const key = keyOf(openId);
+    const [label, tone] = statusOf(item);
+    const badge = $("#sheet-status");
+    badge.textContent = label;
+    badge.className = `badge ${tone}`;
+    const closed = !programme.open_for_review;
+    $("#save").hidden = closed || item.sheet.status === "submitted";
+    $("#submit").hidden = closed;
+    $("#submit").textContent = item.sheet.status === "submitted" ? "修改后重新提交" : "提交评分";
+    const box = $("#sheet-notice");
+    const message = notes[key];
+    document.querySelectorAll("[data-error-for]").forEach((slot) => { slot.textContent = ""; });
+    if (message) {
+      box.className = `notice ${message.kind}`;
+      box.textContent = message.text;
+      box.hidden = false;
+      const slot = message.aspectId && document.querySelector(`[data-error-for="${CSS.escape(message.aspectId)}"]`);
+      if (slot) slot.textContent = message.text;
+    } else if (closed) {
+      box.className = "notice";
+      box.textContent = `评选处于「${programme.state_name}」阶段，评分已锁定。`;
+      box.hidden = false;
+    } else {
+      box.hidden = true;
+    }
+  }
+
+  function typed(aspectId, value) {
+    const key = keyOf(openId);
+    drafts[key] = { ...(drafts[key] || {}), [aspectId]: value };
+    const item = items.find((i) => i.nomination_id === openId);
+    $("#sheet-total").textContent = String(sumOf(shownMarks(item)));
+  }
+
+  $("#marks").addEventListener("input", (event) => {
+    const input = event.target.closest("input[data-aspect]");
+    if (input) typed(input.dataset.aspect, input.value.trim());
+  });
+  $("#marks").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-aspect]");
+    if (!button || button.disabled) return;
+    button.parentElement.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
+    typed(button.dataset.aspect, button.dataset.value);
+  });
+
+  function clientProblem(aspect, text) {
+    const value = Number(text);
+    if (text === "" || !Number.isFinite(value)) return "请输入数字";
+    if (value < 0 || value > Number(aspect.max_mark)) return `应在 0 到 ${aspect.max_mark} 之间`;
+    if (aspect.step && Math.abs(value / Number(aspect.step) - Math.round(value / Number(aspect.step))) > 1e-9) {
+      return `应为 ${aspect.step} 的整数倍`;
+    }
+    return null;
+  }
+
+  function save(submit) {
+    const key = keyOf(openId);
+    const item = items.find((i) => i.nomination_id === openId);
+    const marks = { ...(drafts[key] || {}) };
+    const all = shownMarks(item);
+    delete notes[key];
+    for (const aspect of programme.aspects) {
+      const text = aspect.id in marks ? marks[aspect.id] : all[aspect.id];
+      if (text === undefined || text === "") {
+        if (submit) return note(key, "bad", `“${aspect.name || aspect.id}”尚未评分，不能提交`, aspect.id);
+        delete marks[aspect.id];
+        continue;
+      }
+      const problem = clientProblem(aspect, text);
+      if (problem) return note(key, "bad", `“${aspect.name || aspect.id}”${problem}`, aspect.id);
+    }
+    if (!Object.keys(marks).length && !submit) return note(key, "warn", "没有修改");
+    delete drafts[key];
+    queue(openId, marks, submit);
+    renderState();
+  }
+  $("#save").addEventListener("click", () => save(false));
+  $("#submit").addEventListener("click", () => save(true));
+
+  // --- start ----------------------------------------------------------------------------------------------
+  async function start() {
+    me = await App.header();
+    if (!me) { location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); return; }
+    outbox.items = readStore(storeKey(), []);
+    outbox.versions = readStore(versionKey(), {});
+    renderCounter();
+    if (!programmeId) return showProgrammes();
+    try {
+      programme = await App.api("GET", `/api/review/programmes/${programmeId}`);
+    } catch (error) {
+      showMessage("bad", error.message);
+      return showProgrammes();
+    }
+    $("#programme-title").textContent = programme.name;
+    $("#programme-meta").textContent =
+      `${programme.kind_name} · ${programme.state_name} · 您是 ${programme.reviewer_no} 号评审专家 · 已提交 ${programme.submitted}/${programme.to_review}`;
+    $("#list").hidden = false;
+    if (!programme.open_for_review) showMessage("warn", `评选处于「${programme.state_name}」阶段，不接受评分。`);
+    await loadList();
+    const id = Number(location.hash.slice(1));
+    if (id) showSheet(id, false);
+    flush();
+  }
+  start().catch((error) => showMessage("bad", error.message));
+})();

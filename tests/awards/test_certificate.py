@@ -1,0 +1,122 @@
+"""The certificate: a PDF whose Chinese text is really there (embedded CJK font), for the organizer and the
+awardee's own account only."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import shutil
+from asyncio.subprocess import PIPE
+from typing import Any
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from accounts.tables import User
+from awards import honours, notice
+from tests.awards.pipeline_factories import person, shortlisted
+from tests.helpers import login, new_client
+
+
+@pytest.fixture
+async def organizer(app: Any, world: dict[str, Any]) -> Any:
+    async with new_client(app) as client:
+        await login(client, "organizer")
+        yield client
+
+
+@pytest.fixture
+async def awarded(
+    organizer: httpx.AsyncClient, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    built = await shortlisted(
+        organizer,
+        world,
+        [person("欧阳振华"), person("李二", 1)],
+        {"欧阳振华": 90, "李二": 80},
+        total_awards=1,
+    )
+    pid = built["programme_id"]
+    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 9, 30))
+    assert (await organizer.post(f"/api/programmes/{pid}/notice", json={})).status_code == 200
+    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 10, 13))
+    assert (await organizer.post(f"/api/programmes/{pid}/award", json={})).status_code == 200
+    return built
+
+
+def text_of(pdf: bytes) -> str:
+    """The page's text, without the spaces and NULs pypdf puts between two-byte CJK glyph codes (the
+    ToUnicode map itself is right: poppler's pdftotext reads the same text without them)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    return "".join(page.extract_text().replace("\x00", "").split())
+
+
+async def test_the_certificate_has_the_chinese_text_in_an_embedded_font(
+    organizer: httpx.AsyncClient, awarded: dict[str, Any]
+) -> None:
+    nomination_id = awarded["nominations"]["欧阳振华"]
+    response = await organizer.get(f"/api/nominations/{nomination_id}/certificate.pdf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.content.startswith(b"%PDF")
+    text = text_of(response.content)
+    for expected in (
+        "荣誉证书",
+        "欧阳振华同志",
+        "“亦城工匠”",
+        "甲公司",
+        "YC2026-GJ-0001",
+        "二〇二六年十月十三日",
+    ):
+        assert expected in text, (expected, text)
+    fonts = PdfReader(io.BytesIO(response.content)).pages[0]["/Resources"]["/Font"]
+    descriptor = (
+        next(iter(fonts.values())).get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+    )
+    assert "CJK" in str(descriptor["/FontName"]) and (
+        "/FontFile3" in descriptor or "/FontFile2" in descriptor
+    )
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+async def test_the_certificate_renders_to_an_image(
+    organizer: httpx.AsyncClient, awarded: dict[str, Any]
+) -> None:
+    response = await organizer.get(f"/api/nominations/{awarded['nominations']['欧阳振华']}/certificate.pdf")
+    process = await asyncio.create_subprocess_exec(
+        "pdftoppm", "-png", "-r", "30", "-singlefile", "-", stdin=PIPE, stdout=PIPE, stderr=PIPE
+    )
+    out, _ = await process.communicate(response.content)
+    assert process.returncode == 0 and out.startswith(b"\x89PNG")
+
+
+async def test_only_the_awardee_and_organizers_get_the_certificate(
+    app: Any, organizer: httpx.AsyncClient, awarded: dict[str, Any], world: dict[str, Any]
+) -> None:
+    nomination_id = awarded["nominations"]["欧阳振华"]
+    path = f"/api/nominations/{nomination_id}/certificate.pdf"
+    async with new_client(app) as contestant:
+        await login(contestant, "contestant")  # the world's contestant is someone else
+        other = await contestant.get(path)
+        assert other.status_code == 404 and other.json()["code"] == "no_certificate"
+        await User.update({User.person: awarded["people"]["欧阳振华"]}).where(
+            User.id == world["users"]["contestant"]
+        )
+        own = await contestant.get(path)
+        assert own.status_code == 200 and "欧阳振华" in text_of(own.content)
+    not_awarded = await organizer.get(f"/api/nominations/{awarded['nominations']['李二']}/certificate.pdf")
+    assert not_awarded.status_code == 404
+    async with new_client(app) as anonymous:
+        assert (await anonymous.get(path)).status_code == 401
+    async with new_client(app) as expert:
+        await login(expert, "expert")
+        assert (await expert.get(path)).status_code == 403
+
+
+def test_chinese_dates_as_certificates_print_them() -> None:
+    assert honours.chinese_date(dt.date(2026, 12, 8)) == "二〇二六年十二月八日"
+    assert honours.chinese_date(dt.date(2027, 10, 21)) == "二〇二七年十月二十一日"
+    assert honours.chinese_date(dt.date(2030, 1, 30)) == "二〇三〇年一月三十日"

@@ -1,0 +1,126 @@
+"""The nomination spreadsheet without a database: headers, cells, the template round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from awards import sheets
+from awards.service import _result_rows, _tier_of
+from tests.helpers import make_id_number
+
+
+def parse(lines: list[dict], deed_max: int = 100) -> tuple[list[sheets.ParsedNomination], list]:
+    header, rows = sheets.read_table(sheets.nomination_csv(lines))
+    return sheets.parse_rows(header, rows, enterprises={"甲公司": 7}, deed_max_chars=deed_max)
+
+
+def test_the_xlsx_template_reads_back_as_no_rows_its_example_is_skipped() -> None:
+    content = sheets.template_xlsx(deed_max_chars=500, programme_name="测试")
+    header, rows = sheets.read_table(content)
+    assert header[: len(sheets.COLUMNS)] == [c.header for c in sheets.COLUMNS]
+    assert not any(header[len(sheets.COLUMNS) :])
+    parsed, errors = sheets.parse_rows(header, rows, enterprises={}, deed_max_chars=500)
+    assert parsed == [] and errors == []
+
+
+def test_headers_match_by_alias_ignoring_stars_and_spaces() -> None:
+    positions = sheets.map_header(["* 姓 名", "身份证号码", "主要事迹", "带徒数"])
+    assert positions == {"name": 0, "id_number": 1, "deed": 2, "apprentices": 3}
+    with pytest.raises(sheets.SheetError) as raised:
+        sheets.map_header(["姓名", "身份证号"])
+    assert raised.value.code == "missing_columns" and "事迹" in raised.value.message
+
+
+def test_a_gbk_csv_from_chinese_excel_is_read() -> None:
+    text = "姓名,身份证号,手机号,事迹\n王五," + make_id_number() + ",13800000001,爱岗敬业\n"
+    header, rows = sheets.read_table(text.encode("gb18030"))
+    parsed, errors = sheets.parse_rows(header, rows, enterprises={}, deed_max_chars=100)
+    assert errors == [] and parsed[0].name == "王五" and parsed[0].deed == "爱岗敬业"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2015-03-01", dt.date(2015, 3, 1)),
+        ("2015/3/1", dt.date(2015, 3, 1)),
+        ("2015.03", dt.date(2015, 3, 1)),
+        ("2015年3月8日", dt.date(2015, 3, 8)),
+        ("", None),
+    ],
+)
+def test_dates_in_the_forms_people_type(value: str, expected: dt.date | None) -> None:
+    [row], errors = parse(
+        [{"name": "甲", "id_number": make_id_number(), "deed": "事", "employed_since": value}]
+    )
+    assert errors == [] and row.employed_since == expected
+
+
+@pytest.mark.parametrize("value", ["2015-13-01", "去年", "2015-02-30"])
+def test_impossible_dates_are_row_errors(value: str) -> None:
+    parsed, [error] = parse(
+        [{"name": "甲", "id_number": make_id_number(), "deed": "事", "employed_since": value}]
+    )
+    assert parsed == [] and (error.row, error.field, error.code) == (2, "employed_since", "bad_date")
+
+
+def test_counts_honours_and_patents() -> None:
+    [row], errors = parse(
+        [
+            {
+                "name": "甲",
+                "id_number": make_id_number(),
+                "deed": "事",
+                "patent_count": "1项",
+                "apprentices": "12人",
+                "patents": "发明专利：一种方法 ZL202010012345.6；软著：控制软件；改进夹具",
+                "honours": "2023年北京市劳动模范；全国五一劳动奖章\n2021 公司优秀员工",
+                "employer": "甲公司",
+                "skill_level": "高级技师",
+                "front_line": "否",
+                "enterprise_leader": "是",
+                "union_member": "",
+            }
+        ]
+    )
+    assert errors == []
+    a = row.achievements
+    assert a.apprentices_trained == 12 and a.patent_count == 3  # three named, though "1项" was declared
+    assert [(p.kind, p.number) for p in a.patents] == [
+        ("invention", "ZL202010012345.6"),
+        ("software", ""),
+        ("other", ""),
+    ]
+    assert [(h.year, h.title, h.level) for h in a.titles_honours] == [
+        (2023, "北京市劳动模范", "provincial"),
+        (None, "全国五一劳动奖章", "national"),
+        (2021, "公司优秀员工", "enterprise"),
+    ]
+    assert (row.employer_id, row.skill_level, row.front_line, row.enterprise_leader) == (7, 1, False, True)
+    assert row.union_member is True  # blank: nominated by their union, so a member
+
+
+def test_a_deed_over_the_limit_and_a_bad_count_are_both_reported() -> None:
+    parsed, errors = parse(
+        [{"name": "甲", "id_number": make_id_number(), "deed": "长" * 11, "apprentices": "-1"}], 10
+    )
+    assert parsed == []
+    assert {(e.field, e.code) for e in errors} == {("deed", "deed_too_long"), ("apprentices", "bad_count")}
+    assert "10 字" in next(e.message for e in errors if e.field == "deed")
+
+
+def test_formula_looking_text_is_neutralised_in_generated_csv() -> None:
+    content = sheets.nomination_csv([{"name": '=HYPERLINK("x")', "deed": "+1"}]).decode("utf-8-sig")
+    assert "'=HYPERLINK" in content and ",'+1," in content
+
+
+def test_published_results_are_read_in_scorings_shape_and_older_shapes() -> None:
+    board = {"competition": {"id": 1}, "version": 2, "rows": [{"blind_code": "A1", "tier": 1}, "junk"]}
+    assert _result_rows(board) == [{"blind_code": "A1", "tier": 1}]
+    assert _result_rows('[{"registration_no": "C1", "prize": "二等奖"}]') == [
+        {"registration_no": "C1", "prize": "二等奖"}
+    ]
+    assert _result_rows({"unexpected": True}) == [] and _result_rows(None) == []
+    assert _tier_of({"tier": 2}) == 2 and _tier_of({"prize": "三等奖"}) == 3
+    assert _tier_of({"tier": True}) is None and _tier_of({"tier": 9}) is None and _tier_of({}) is None
