@@ -15,6 +15,7 @@ import msgspec
 
 from accounts.schemas import Version
 from competitions.rules import EligibilityRules
+from competitions.schemas import RowError
 from scoring.rules import CompetitionRules
 
 AwareDatetime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
@@ -400,16 +401,6 @@ class BulkConfirmOut(msgspec.Struct, kw_only=True):
 
 
 # --- spreadsheet upload -------------------------------------------------------------------------------
-
-
-class RowError(msgspec.Struct, kw_only=True):
-    """One problem in an uploaded spreadsheet: its row as the spreadsheet numbers it (header = 1)."""
-
-    row: int
-    column: str
-    field: str
-    code: str
-    message: str
 
 
 class UploadedRow(msgspec.Struct, kw_only=True):

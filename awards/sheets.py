@@ -18,9 +18,17 @@ import msgspec
 import openpyxl
 from stdnum.cn import ric
 
-from accounts.rules import IdentityNumber, InvalidNumber, validate_mobile
 from awards.schemas import Achievements, Patent, RowError, TitleHonour
-from competitions.sheets import SKILL_LEVELS, SheetError, read_table, write_csv
+from competitions.sheets import (
+    SheetError,
+    cell_employer,
+    cell_identity,
+    cell_mobile,
+    cell_skill_level,
+    cell_text,
+    read_table,
+    write_csv,
+)
 
 __all__ = [
     "COLUMNS",
@@ -198,7 +206,7 @@ def referenced_employers(header: Sequence[str], rows: Iterable[tuple[int, list[A
     index = map_header(header).get("employer")
     if index is None:
         return set()
-    return {text for _, cells in rows if index < len(cells) and (text := _text(cells[index]))}
+    return {text for _, cells in rows if index < len(cells) and (text := cell_text(cells[index]))}
 
 
 def parse_rows(
@@ -224,7 +232,7 @@ def parse_rows(
         if result is not None and result.identity.number == EXAMPLE_ID_NUMBER:
             continue
         # Duplicates are found by the number as written, so a repeat of a row with other errors still shows.
-        written = _text(cell("id_number")).upper()
+        written = cell_text(cell("id_number")).upper()
         if written:
             first = first_row_of.setdefault(written, number)
             if first != number:
@@ -242,20 +250,20 @@ def _parse_row(
     number: int, cell: Any, enterprises: Mapping[str, int], deed_max: int, errors: list[RowError]
 ) -> ParsedNomination | None:
     before = len(errors)
-    name = _text(cell("name"))
+    name = cell_text(cell("name"))
     if not name:
         errors.append(error(number, "name", "required", "姓名不能为空"))
     elif len(name) > 50:
         errors.append(error(number, "name", "too_long", "姓名不能超过 50 个字"))
-    identity = _identity(number, cell("id_number"), errors)
-    mobile = _mobile(number, cell("mobile"), errors)
-    employer_id = _employer(number, cell("employer"), enterprises, errors)
-    level = _skill_level(number, cell("skill_level"), errors)
+    identity = cell_identity(number, cell("id_number"), errors, error)
+    mobile = cell_mobile(number, cell("mobile"), errors, error, required=False)
+    employer_id = cell_employer(number, cell("employer"), enterprises, errors, error)
+    level = cell_skill_level(number, cell("skill_level"), errors, error)
     union_member = _yes_no(number, "union_member", cell("union_member"), errors, blank=True)
     front_line = _yes_no(number, "front_line", cell("front_line"), errors, blank=False)
     leader = _yes_no(number, "enterprise_leader", cell("enterprise_leader"), errors, blank=False)
     since = _date(number, "employed_since", cell("employed_since"), errors)
-    deed = _text(cell("deed"), keep_lines=True)
+    deed = cell_text(cell("deed"), keep_lines=True)
     if not deed:
         errors.append(error(number, "deed", "required", "事迹不能为空"))
     elif len(deed) > deed_max:
@@ -289,59 +297,10 @@ def _parse_row(
     )
 
 
-def _identity(number: int, value: Any, errors: list[RowError]) -> IdentityNumber | None:
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        message = "身份证号被存成了数字（末位可能已丢失），请将该列设为文本格式后重新填写"
-        errors.append(error(number, "id_number", "id_number_as_number", message))
-        return None
-    text = _text(value)
-    if not text:
-        errors.append(error(number, "id_number", "required", "身份证号不能为空"))
-        return None
-    try:
-        return IdentityNumber(text)
-    except InvalidNumber as exc:
-        errors.append(error(number, "id_number", exc.code, exc.message))
-        return None
-
-
-def _mobile(number: int, value: Any, errors: list[RowError]) -> str | None:
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        return validate_mobile(text)
-    except InvalidNumber as exc:
-        errors.append(error(number, "mobile", exc.code, exc.message))
-        return None
-
-
-def _employer(number: int, value: Any, enterprises: Mapping[str, int], errors: list[RowError]) -> int | None:
-    text = _text(value)
-    if not text:
-        return None
-    if text not in enterprises:
-        message = f"工作单位「{text[:50]}」未在平台登记（须与企业全称一致）"
-        errors.append(error(number, "employer", "unknown_employer", message))
-        return None
-    return enterprises[text]
-
-
-def _skill_level(number: int, value: Any, errors: list[RowError]) -> int | None:
-    text = _text(value).replace(" ", "")
-    if not text or text in {"无", "-", "—"}:
-        return None
-    if text in SKILL_LEVELS:
-        return SKILL_LEVELS[text]
-    message = "职业技能等级应为 1–5 或 初级工/中级工/高级工/技师/高级技师"
-    errors.append(error(number, "skill_level", "bad_skill_level", message))
-    return None
-
-
 def _yes_no(number: int, field: str, value: Any, errors: list[RowError], *, blank: bool) -> bool | None:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if not text:
         return blank
     if text in _YES:
@@ -357,7 +316,7 @@ def _date(number: int, field: str, value: Any, errors: list[RowError]) -> dt.dat
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     match = _DATE.match(text)
@@ -379,7 +338,7 @@ def _count(number: int, field: str, value: Any, errors: list[RowError]) -> int |
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     else:
-        text = _text(value)
+        text = cell_text(value)
     if not text:
         return None
     match = _COUNT.match(text)
@@ -390,7 +349,7 @@ def _count(number: int, field: str, value: Any, errors: list[RowError]) -> int |
 
 
 def _items(value: Any) -> list[str]:
-    return [item.strip() for item in _SPLIT.split(_text(value, keep_lines=True)) if item.strip()]
+    return [item.strip() for item in _SPLIT.split(cell_text(value, keep_lines=True)) if item.strip()]
 
 
 def _patent(item: str) -> Patent:
@@ -432,15 +391,3 @@ def _honour(item: str) -> TitleHonour:
 
 def error(row: int, field: str, code: str, message: str) -> RowError:
     return RowError(row=row, column=HEADER_OF.get(field, field), field=field, code=code, message=message)
-
-
-def _text(value: Any, *, keep_lines: bool = False) -> str:
-    """A cell as text: integral floats lose their ``.0`` (Excel stores 3 as 3.0), dates as ISO."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    text = str(value).replace("\r\n", "\n").strip()
-    return text if keep_lines else " ".join(text.split())

@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -157,7 +157,7 @@ def _collect(rows: Iterator[list[Any]], max_rows: int) -> tuple[list[str], list[
         if all(_blank(c) for c in cells):
             continue
         if header is None:
-            header = [_text(c) for c in cells]
+            header = [cell_text(c) for c in cells]
             continue
         if len(data) >= max_rows:
             raise SheetError("too_many_rows", f"每个文件最多 {max_rows} 行数据，请分批上传")
@@ -258,15 +258,15 @@ def _cell_reader(cells: list[Any], positions: dict[str, int]) -> Any:
 def _parse_row(
     number: int, cell: Any, enterprises: dict[str, int], errors: list[RowError]
 ) -> ParsedRow | None:
-    name = _text(cell("name"))
+    name = cell_text(cell("name"))
     if not name:
         errors.append(_error(number, "name", "required", "姓名不能为空"))
     elif len(name) > 50:
         errors.append(_error(number, "name", "too_long", "姓名不能超过 50 个字"))
-    identity = _identity(number, cell("id_number"), errors)
-    mobile = _mobile(number, cell("mobile"), errors)
-    employer_id = _employer(number, cell("employer"), enterprises, errors)
-    level = _skill_level(number, cell("skill_level"), errors)
+    identity = cell_identity(number, cell("id_number"), errors, _error)
+    mobile = cell_mobile(number, cell("mobile"), errors, _error, required=True)
+    employer_id = cell_employer(number, cell("employer"), enterprises, errors, _error)
+    level = cell_skill_level(number, cell("skill_level"), errors, _error)
     union_member = _yes_no(number, "union_member", cell("union_member"), errors)
     front_line = _yes_no(number, "front_line", cell("front_line"), errors)
     if errors or identity is None or mobile is None:
@@ -283,60 +283,84 @@ def _parse_row(
     )
 
 
-def _identity(number: int, value: Any, errors: list[RowError]) -> IdentityNumber | None:
+ErrorFactory = Callable[[int, str, str, str], RowError]
+
+
+def cell_identity(
+    number: int, value: Any, errors: list[RowError], error: ErrorFactory
+) -> IdentityNumber | None:
+    """The ID number of a row, or None with the reason appended to ``errors`` (via the sheet's ``error``)."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         message = "身份证号被存成了数字（末位可能已丢失），请将该列设为文本格式后重新填写"
-        errors.append(_error(number, "id_number", "id_number_as_number", message))
+        errors.append(error(number, "id_number", "id_number_as_number", message))
         return None
-    text = _text(value)
+    text = cell_text(value)
     if not text:
-        errors.append(_error(number, "id_number", "required", "身份证号不能为空"))
+        errors.append(error(number, "id_number", "required", "身份证号不能为空"))
         return None
     try:
         return IdentityNumber(text)
     except InvalidNumber as exc:
-        errors.append(_error(number, "id_number", exc.code, exc.message))
+        errors.append(error(number, "id_number", exc.code, exc.message))
         return None
 
 
-def _mobile(number: int, value: Any, errors: list[RowError]) -> str | None:
-    text = _text(value)
+def cell_mobile(
+    number: int, value: Any, errors: list[RowError], error: ErrorFactory, *, required: bool
+) -> str | None:
+    text = cell_text(value)
     if not text:
-        errors.append(_error(number, "mobile", "required", "手机号不能为空"))
+        if required:
+            errors.append(error(number, "mobile", "required", "手机号不能为空"))
         return None
     try:
         return validate_mobile(text)
     except InvalidNumber as exc:
-        errors.append(_error(number, "mobile", exc.code, exc.message))
+        errors.append(error(number, "mobile", exc.code, exc.message))
         return None
 
 
-def _employer(number: int, value: Any, enterprises: dict[str, int], errors: list[RowError]) -> int | None:
-    text = _text(value)
+def cell_employer(
+    number: int, value: Any, enterprises: Mapping[str, int], errors: list[RowError], error: ErrorFactory
+) -> int | None:
+    text = cell_text(value)
     if not text:
         return None
     if text not in enterprises:
         message = f"工作单位「{text[:50]}」未在平台登记（须与企业全称一致）"
-        errors.append(_error(number, "employer", "unknown_employer", message))
+        errors.append(error(number, "employer", "unknown_employer", message))
         return None
     return enterprises[text]
 
 
-def _skill_level(number: int, value: Any, errors: list[RowError]) -> int | None:
-    text = _text(value).replace(" ", "")
+def cell_skill_level(number: int, value: Any, errors: list[RowError], error: ErrorFactory) -> int | None:
+    text = cell_text(value).replace(" ", "")
     if not text or text in {"无", "-", "—"}:
         return None
     if text in SKILL_LEVELS:
         return SKILL_LEVELS[text]
     message = "职业技能等级应为 1–5 或 初级工/中级工/高级工/技师/高级技师"
-    errors.append(_error(number, "skill_level", "bad_skill_level", message))
+    errors.append(error(number, "skill_level", "bad_skill_level", message))
     return None
+
+
+def cell_text(value: Any, *, keep_lines: bool = False) -> str:
+    """A cell as text: integral floats lose their ``.0`` (Excel stores 3 as 3.0), dates as ISO; runs of
+    white space fold to one space unless ``keep_lines`` (a deed keeps its paragraphs)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    text = str(value).replace("\r\n", "\n").strip()
+    return text if keep_lines else " ".join(text.split())
 
 
 def _yes_no(number: int, field: str, value: Any, errors: list[RowError]) -> bool | None:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if text in _YES:
         return True
     if text in _NO:
@@ -351,17 +375,6 @@ def _error(row: int, field: str, code: str, message: str) -> RowError:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: Any) -> str:
-    """A cell as text: integral floats lose their ``.0`` (Excel stores 3 as 3.0), dates as ISO."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 # --- exports ----------------------------------------------------------------------------------------------
