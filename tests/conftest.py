@@ -263,7 +263,8 @@ async def page(chromium: Any, live_server: str) -> AsyncIterator[Any]:
     context = await chromium.new_context(
         base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844}, has_touch=True
     )
-    context.set_default_timeout(10_000)
+    # Generous: CI runs the server, Chromium and pytest on two cores at once.
+    context.set_default_timeout(20_000)
     browser_page = await context.new_page()
     yield browser_page
     await context.close()
