@@ -16,10 +16,18 @@ import httpx
 
 
 async def fire(plan: dict) -> dict:
-    limits = httpx.Limits(max_connections=plan.get("connections", 64), max_keepalive_connections=64)
+    connections = plan.get("connections", 64)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # At most ``connections`` requests in flight: httpx's pool slows down badly with thousands of waiters,
+    # and a request's latency should not include its wait for a free connection in this client.
+    in_flight = asyncio.Semaphore(connections)
     async with httpx.AsyncClient(base_url=plan["base_url"], limits=limits, timeout=120) as client:
 
         async def one(request: dict) -> tuple[int, float]:
+            async with in_flight:
+                return await send(request)
+
+        async def send(request: dict) -> tuple[int, float]:
             cookies = f"csrftoken={plan['csrf']}; yc_session={request['token']}"
             headers = {"x-csrftoken": plan["csrf"], "cookie": cookies}
             start = time.perf_counter()
