@@ -20,6 +20,7 @@ import httpx
 from bench.load import wrk_rps
 from bench.pure import aggregate_ms
 from bench.servers import serve
+from bench.tablets import run_tablets
 
 # A competition's board: 100 contestants (a typical capacity), about 25 KB of JSON.
 BOARD_ROWS = 100
@@ -93,6 +94,7 @@ def run(ceiling_rps: float, base_url: str, env: dict[str, str]) -> dict[str, flo
     board_rps = wrk_rps(url)
     same_bytes_rps = _same_bytes_ceiling(httpx.get(url).content)
     return {
+        **run_tablets(ceiling_rps, base_url),
         "aggregate_1k_ms": round(one_k, 1),
         "aggregate_growth": round(ten_k / one_k, 2),
         "leaderboard_rps": round(board_rps, 1),
