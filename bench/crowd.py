@@ -21,7 +21,8 @@ from accounts.tables import LoginSession, Person, User
 from core.db import utcnow, write_transaction
 
 
-def _id_number(rng: random.Random, index: int) -> str:
+def id_number(rng: random.Random, index: int) -> str:
+    """A valid resident ID number (Beijing Chaoyang); ``index`` varies the sequence digits."""
     birth = dt.date(rng.randint(1970, 2000), rng.randint(1, 12), rng.randint(1, 28))
     body = f"110105{birth:%Y%m%d}{index % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")
@@ -31,7 +32,7 @@ async def make_people(count: int, *, employer_id: int | None, union_id: int | No
     rng = random.Random(seed)
     rows, seen = [], set()
     while len(rows) < count:
-        number = _id_number(rng, len(rows))
+        number = id_number(rng, len(rows))
         if number in seen:
             continue
         seen.add(number)
@@ -66,6 +67,11 @@ async def make_sessions(person_ids: list[int], *, role: Role, prefix: str) -> li
     ]
     async with write_transaction():
         user_ids = [r["id"] for r in await User.insert(*users).returning(User.id)]
+    return await open_sessions(user_ids)
+
+
+async def open_sessions(user_ids: list[int]) -> list[str]:
+    """An open session for each user; returns the session cookies' tokens, in the same order."""
     tokens = [secrets.token_urlsafe(32) for _ in user_ids]
     expires = utcnow() + dt.timedelta(hours=2)
     sessions = [

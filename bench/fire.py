@@ -2,7 +2,7 @@
 
     python -m bench.fire PLAN.json  ->  prints {"elapsed_s", "statuses", "latencies_ms"} as JSON
 
-PLAN: {"base_url", "csrf", "method", "requests": [{"path", "token", "json"}], "connections"}
+PLAN: {"base_url", "csrf", "method", "requests": [{"path", "token", "json" | "csv"}], "connections"}
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ async def fire(plan: dict) -> dict:
     # At most ``connections`` requests in flight: httpx's pool slows down badly with thousands of waiters,
     # and a request's latency should not include its wait for a free connection in this client.
     in_flight = asyncio.Semaphore(connections)
+    first_error: list[str] = []
     async with httpx.AsyncClient(base_url=plan["base_url"], limits=limits, timeout=120) as client:
 
         async def one(request: dict) -> tuple[int, float]:
@@ -32,10 +33,14 @@ async def fire(plan: dict) -> dict:
             headers = {"x-csrftoken": plan["csrf"], "cookie": cookies}
             start = time.perf_counter()
             try:
+                upload = request.get("csv")  # a file field named "file", sent as multipart
+                files = {"file": ("upload.csv", upload.encode(), "text/csv")} if upload is not None else None
                 response = await client.request(
-                    plan["method"], request["path"], json=request.get("json"), headers=headers
+                    plan["method"], request["path"], json=request.get("json"), files=files, headers=headers
                 )
                 status = response.status_code
+                if status >= 400 and not first_error:
+                    first_error.append(response.text[:500])
             except httpx.HTTPError:
                 status = 0
             return status, (time.perf_counter() - start) * 1000
@@ -46,7 +51,8 @@ async def fire(plan: dict) -> dict:
     statuses: dict[str, int] = {}
     for status, _ in results:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-    return {"elapsed_s": elapsed, "statuses": statuses, "latencies_ms": sorted(ms for _, ms in results)}
+    latencies = sorted(ms for _, ms in results)
+    return {"elapsed_s": elapsed, "statuses": statuses, "latencies_ms": latencies, "first_error": first_error}
 
 
 if __name__ == "__main__":
