@@ -26,6 +26,7 @@ from accounts.sessions import session_auth_middleware
 from accounts.store import DatabaseStore
 from core.db import engine, engine_name
 from core.errors import exception_handlers
+from core.fastlane import PublicBoardFastLane
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.pages import STATIC_DIR, page
 from scoring import live
@@ -124,3 +125,8 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ),
         debug=settings.debug,
     )
+
+
+def create_server_app(settings: Settings | None = None) -> PublicBoardFastLane:
+    """What the server runs: the app behind the public board's cache lane (see core/fastlane.py)."""
+    return PublicBoardFastLane(create_app(settings))

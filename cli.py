@@ -71,7 +71,7 @@ def serve(workers: int = 1) -> None:
     settings = _settings_or_exit()
     print(f"serving on http://{settings.host}:{settings.port} ({settings.engine})", flush=True)
     Granian(
-        "app:create_app",
+        "app:create_server_app",
         factory=True,
         address=settings.host,
         port=settings.port,

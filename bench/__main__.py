@@ -23,7 +23,7 @@ def main() -> None:
     with serve("bench.bare_app:create_app") as bare:
         ceiling = wrk_rps(f"{bare}/health")
     emit("ceiling_rps", round(ceiling, 1))
-    with platform_database() as env, serve("app:create_app", env) as base_url:
+    with platform_database() as env, serve("app:create_server_app", env) as base_url:
         # Sections prepare their data through the platform's own services, on the server's database.
         os.environ.update(env)
         for name in SECTIONS:

@@ -118,6 +118,11 @@ class ResultsCache:
             self._entries[key] = (time.monotonic() + CACHE_TTL_S, value)
             return value
 
+    def peek(self, competition_id: int, name: str) -> bytes | None:
+        """A fresh cached value, or None: never loads (the fast lane's read)."""
+        hit = self._entries.get((competition_id, name))
+        return hit[1] if hit is not None and hit[0] > time.monotonic() and hit[1] else None
+
     def evict_local(self, competition_id: int) -> None:
         for key in [k for k in self._entries if k[0] == competition_id]:
             del self._entries[key]
