@@ -66,9 +66,9 @@ from awards.tables import (
 from core.db import engine_name, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from scoring import rules as scoring_rules
+from scoring.service import check_marks, plain
 
 SUBMITTED = "submitted"
-MARK_DECIMALS = 3  # ReviewMark.value is Numeric(10, 3)
 LIVE = ("nominated", "shortlisted", "awarded")  # nominations still in the running
 PANEL_STATES = frozenset(
     {
@@ -81,18 +81,6 @@ PANEL_STATES = frozenset(
 
 
 # ------------------------------------------------------------------------------------------- small helpers
-
-
-def plain(value: Decimal) -> Decimal:
-    """A stored Decimal without trailing zeros or exponent (2.500 -> 2.5, 10.000 -> 10) on both engines."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
-
-
-def _decimals(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _decode_json(raw: Any) -> Any:
@@ -615,40 +603,15 @@ async def get_sheet(user: CurrentUser, programme_id: int, nomination_id: int) ->
 
 
 def _check_marks(data: ReviewSheetIn, aspects: Mapping[str, scoring_rules.Aspect]) -> None:
-    seen: set[str] = set()
-    for i, mark in enumerate(data.marks):
-        aspect = aspects.get(mark.aspect_id)
-        if aspect is None:
-            raise Invalid(
-                f"评分项“{mark.aspect_id}”不在评审标准中",
-                code="unknown_aspect",
-                field=f"marks[{i}].aspect_id",
-                detail={"aspect_id": mark.aspect_id},
-            )
-        if mark.aspect_id in seen:
-            raise Invalid(
-                f"评分项“{mark.aspect_id}”重复",
-                code="duplicate_aspect",
-                field=f"marks[{i}].aspect_id",
-                detail={"aspect_id": mark.aspect_id},
-            )
-        seen.add(mark.aspect_id)
-        problem = scoring_rules.validate_mark(aspect, mark.value)
-        if problem is None and _decimals(mark.value) > MARK_DECIMALS:
-            problem = scoring_rules.Problem(
-                code="mark_too_precise",
-                message=f"评分项“{aspect.id}”的分数最多保留3位小数",
-                path="value",
-                aspect_id=aspect.id,
-            )
-        if problem is not None:
-            label = f"（{aspect.name}）" if aspect.name else ""
-            raise Invalid(
-                problem.message + label,
-                code=problem.code,
-                field=f"marks[{i}].value",
-                detail={"aspect_id": aspect.id, "index": i},
-            )
+    def not_in_rubric(i: int, aspect_id: str) -> Invalid:
+        return Invalid(
+            f"评分项“{aspect_id}”不在评审标准中",
+            code="unknown_aspect",
+            field=f"marks[{i}].aspect_id",
+            detail={"aspect_id": aspect_id},
+        )
+
+    check_marks(data.marks, aspects, not_in_rubric)
 
 
 async def _stored_submission(client_id: uuid.UUID, user_id: int) -> ReviewSheetOut | None:

@@ -22,9 +22,9 @@ import logging
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 import segno
@@ -1722,17 +1722,36 @@ async def get_sheet(user: CurrentUser, competition_id: int, stage_id: int, blind
 
 
 def _check_marks(data: SheetIn, aspects: Mapping[str, rules.Aspect], rubric: Rubric) -> None:
+    def not_markable(i: int, aspect_id: str) -> Invalid:
+        known = aspect_id in rubric.aspects
+        return Invalid(
+            f"评分项“{aspect_id}”" + ("不由您在本环节评分" if known else "不在评分标准中"),
+            code="aspect_not_assigned" if known else "unknown_aspect",
+            field=f"marks[{i}].aspect_id",
+            detail={"aspect_id": aspect_id},
+        )
+
+    check_marks(data.marks, aspects, not_markable)
+
+
+class MarkLike(Protocol):
+    aspect_id: str
+    value: Decimal
+
+
+def check_marks(
+    marks: Sequence[MarkLike],
+    aspects: Mapping[str, rules.Aspect],
+    not_markable: Callable[[int, str], Invalid],
+) -> None:
+    """Refuse a sheet write (422 naming ``marks[i]``) with a mark for an aspect this marker may not mark,
+    the same aspect twice, or a value its aspect does not allow. Shared by judges' sheets and experts'
+    review sheets; ``not_markable`` words the first refusal for each."""
     seen: set[str] = set()
-    for i, mark in enumerate(data.marks):
+    for i, mark in enumerate(marks):
         aspect = aspects.get(mark.aspect_id)
         if aspect is None:
-            known = mark.aspect_id in rubric.aspects
-            raise Invalid(
-                f"评分项“{mark.aspect_id}”" + ("不由您在本环节评分" if known else "不在评分标准中"),
-                code="aspect_not_assigned" if known else "unknown_aspect",
-                field=f"marks[{i}].aspect_id",
-                detail={"aspect_id": mark.aspect_id},
-            )
+            raise not_markable(i, mark.aspect_id)
         if mark.aspect_id in seen:
             raise Invalid(
                 f"评分项“{mark.aspect_id}”重复",
