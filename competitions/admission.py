@@ -27,6 +27,8 @@ import msgspec
 
 from accounts import audit
 from accounts.audit import Actor
+from accounts.schemas import PersonIn
+from accounts.service import new_person_row
 from accounts.tables import Enterprise, Person
 from competitions.rules import (
     STATE_NAMES,
@@ -129,17 +131,21 @@ async def person_row(person_id: int, field: str = "person_id") -> dict[str, Any]
     return row
 
 
-def unsaved_person_facts(row: Person, employer_in_zone: bool) -> PersonFacts:
-    return PersonFacts(
+def unsaved_person(data: PersonIn, employer: dict[str, Any] | None) -> tuple[Person, PersonFacts]:
+    """A person not yet on file (sealed and masked, not saved) and their facts for the eligibility check:
+    :func:`enter` saves the row only once the person is found eligible."""
+    row = new_person_row(data, data.union_id)
+    facts = PersonFacts(
         person_id=0,
         birth_date=row.birth_date,
         skill_level=row.skill_level,
         union_member=row.union_member,
         employer_id=row.employer,
-        employer_in_zone=employer_in_zone,
+        employer_in_zone=bool(employer and employer["in_zone"]),
         front_line=row.front_line,
         employed_since=row.employed_since,
     )
+    return row, facts
 
 
 async def registration_id_of(competition_id: int, person_id: int) -> int | None:

@@ -13,7 +13,7 @@ import msgspec
 from accounts.audit import Actor
 from accounts.rules import Role
 from accounts.schemas import CurrentUser, PersonIn
-from accounts.service import new_person_row, parse_identity, parse_mobile
+from accounts.service import parse_identity, parse_mobile
 from accounts.tables import Person
 from competitions.admission import (
     employer_row,
@@ -24,7 +24,7 @@ from competitions.admission import (
     person_row,
     registration_id_of,
     registration_result,
-    unsaved_person_facts,
+    unsaved_person,
     why_not_eligible,
 )
 from competitions.schemas import NewPersonIn, RegisterIn, RegistrationResult
@@ -103,8 +103,7 @@ async def _register_new_person(
     employer = await employer_row(data.employer_id, "person.employer_id")
     union_id = viewer.union_id if viewer.role == Role.UNION_OFFICER else (employer or {}).get("union")
     person_in = PersonIn(**msgspec.structs.asdict(data), union_id=union_id)
-    row = new_person_row(person_in, union_id)
-    facts = unsaved_person_facts(row, bool(employer and employer["in_zone"]))
+    row, facts = unsaved_person(person_in, employer)
     reasons = await why_not_eligible(competition, facts)
     if reasons:
         raise not_eligible(reasons)

@@ -14,7 +14,7 @@ from accounts.audit import Actor
 from accounts.rules import Role, password_problem
 from accounts.schemas import PersonIn
 from accounts.security import hash_password
-from accounts.service import new_person_row, parse_identity, parse_mobile
+from accounts.service import parse_identity, parse_mobile
 from accounts.sessions import start_session
 from accounts.tables import Enterprise, Person, User
 from competitions.admission import (
@@ -25,7 +25,7 @@ from competitions.admission import (
     open_for_registration,
     person_row,
     registration_result,
-    unsaved_person_facts,
+    unsaved_person,
     why_not_eligible,
 )
 from competitions.rules import PersonFacts
@@ -65,8 +65,7 @@ async def sign_up(
             skill_level=data.skill_level,
             front_line=data.front_line,
         )
-        new_person = new_person_row(person_in, union_id)
-        facts = unsaved_person_facts(new_person, bool(employer and employer["in_zone"]))
+        new_person, facts = unsaved_person(person_in, employer)
     reasons = await why_not_eligible(competition, facts)
     if reasons:
         raise not_eligible(reasons)

@@ -7,6 +7,7 @@ asks to import the valid rows only.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -14,10 +15,9 @@ import msgspec
 from accounts.audit import Actor
 from accounts.rules import Role
 from accounts.schemas import CurrentUser, PersonIn
-from accounts.service import new_person_row
 from accounts.tables import Enterprise, Person
 from competitions import sheets
-from competitions.admission import Entry, enter, open_for_registration, unsaved_person_facts
+from competitions.admission import Entry, enter, open_for_registration, unsaved_person
 from competitions.rules import PersonFacts
 from competitions.schemas import RowError, UploadResult, UploadRowResult
 from competitions.shared import FACT_COLUMNS, changes_public_reads, person_facts, waitlist_positions
@@ -111,11 +111,14 @@ _REASON_COLUMNS = {
 }
 
 
-class _Plan(msgspec.Struct):
+@dataclass(frozen=True)
+class _Plan:
+    """One row to import: a person on file (facts only) or a new one (``new_person``, saved if admitted)."""
+
     row: int
     name: str
     facts: PersonFacts
-    new_person: Any  # Person | None
+    new_person: Person | None
 
 
 async def _upload_plan(
@@ -147,13 +150,8 @@ async def _upload_plan(
         skill_level=item.skill_level,
         front_line=item.front_line,
     )
-    row = new_person_row(person_in, union_id)
-    return _Plan(
-        row=item.row,
-        name=item.name,
-        facts=unsaved_person_facts(row, bool(employer and employer["in_zone"])),
-        new_person=row,
-    )
+    row, facts = unsaved_person(person_in, employer)
+    return _Plan(row=item.row, name=item.name, facts=facts, new_person=row)
 
 
 async def _import(
