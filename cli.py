@@ -1,4 +1,8 @@
-"""The ``yicheng`` command: migrate, load the demo, serve (``make run`` does all three)."""
+"""The ``yicheng`` command: migrate, load the demo, serve (``make run`` does all three).
+
+The domains are imported inside the commands, after the settings are checked: importing a table binds
+Piccolo's engine from the settings, and a bad setting should end in one line naming it, not a traceback.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ import random
 import sqlite3
 import sys
 
-from settings import SettingsError, load_settings
+from settings import Settings, SettingsError, load_settings
 
 
-def _settings_or_exit():  # type: ignore[no-untyped-def]
+def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
@@ -33,18 +37,16 @@ async def _migrate() -> None:
 
 async def _load_demo() -> bool:
     from accounts import demo as accounts_demo
+    from awards import demo as awards_demo
+    from competitions import demo as competitions_demo
+    from scoring import demo as scoring_demo
 
     if not await accounts_demo.is_empty():
         return False
     rng = random.Random(accounts_demo.SEED)
     ids = await accounts_demo.load(rng)
-    for module in ("competitions.demo", "scoring.demo", "awards.demo"):
-        try:
-            domain_demo = __import__(module, fromlist=["load"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
+    # In dependency order: each domain's demo builds on the ids of the ones before it.
+    for domain_demo in (competitions_demo, scoring_demo, awards_demo):
         ids |= await domain_demo.load(rng, ids)
     return True
 
@@ -57,6 +59,7 @@ def migrate() -> None:
 
 
 def demo() -> None:
+    _settings_or_exit()
     from accounts.demo import DEMO_ORGANIZER, DEMO_PASSWORD
 
     loaded = asyncio.run(_load_demo())
