@@ -182,7 +182,7 @@ LOCK_COLUMNS = (
 
 
 async def lock_competition(competition_id: int) -> dict[str, Any]:
-    """Inside a write transaction: the competition row, locked until commit (see the module docstring)."""
+    """Inside a write transaction: the competition row, locked until commit (see competitions.admission)."""
     rows = await (
         Competition.update({Competition.version: Competition.version})
         .where(Competition.id == competition_id)
