@@ -66,7 +66,7 @@ from awards.tables import (
 from core.db import engine_name, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from scoring import rules as scoring_rules
-from scoring.service import check_marks, plain
+from scoring.sheet_writer import check_marks, plain
 
 SUBMITTED = "submitted"
 LIVE = ("nominated", "shortlisted", "awarded")  # nominations still in the running
