@@ -80,13 +80,13 @@ from competitions.rules import (
     skill_level_label,
 )
 from competitions.rules import validate_rules as validate_eligibility_rules
-from competitions.tables import Competition, Registration
+from competitions.tables import Competition
 from core import crypto
 from core.db import SHANGHAI, engine, engine_name, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from scoring import published
 from scoring.rules import TIER_NAMES, CompetitionRules
 from scoring.rules import validate_rules as validate_review_rules
-from scoring.tables import Publication
 
 ACTIVE = "nominated"
 WITHDRAWN = "withdrawn"
@@ -922,121 +922,29 @@ async def _recheck_eligibility(programme: dict[str, Any]) -> int:
     return changed
 
 
-# --- published competition results (read from the scoring domain) ---------------------------------------
-
-
-def _result_rows(results: Any) -> list[dict[str, Any]]:
-    """Publication.results is a JSON list of public rows; tolerate an object wrapping the list."""
-    value = _decode(results, Any) if isinstance(results, str | bytes) else results
-    if isinstance(value, dict):
-        value = next((value[k] for k in ("results", "rows", "items") if isinstance(value.get(k), list)), [])
-    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
-
-
-_PRIZE_TIERS = {name: tier for tier, name in TIER_NAMES.items()}
-
-
-def _tier_of(row: dict[str, Any]) -> int | None:
-    tier = row.get("tier")
-    if isinstance(tier, int) and not isinstance(tier, bool) and tier in TIER_NAMES:
-        return tier
-    prize = row.get("prize") or row.get("tier_name")
-    return _PRIZE_TIERS.get(prize) if isinstance(prize, str) else None
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return number if number.is_finite() else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+# --- published competition results (scoring offers them as typed lines) ---------------------------------
 
 
 async def published_results(
     *, competition_ids: Sequence[int] | None = None, person_ids: Sequence[int] | None = None
 ) -> dict[int, list[PublishedResult]]:
-    """Person id -> their lines in the latest published results (scoring's Publication, newest version).
-
-    ``Publication.results`` is scoring's ``PublicBoard`` (``{"competition", "version", "rows": [...]}``);
-    a public row carries no internal id, so it is tied to its registration (and so to the person) by the
-    competition's blind code; ``person_id``, ``registration_id`` or ``registration_no`` are used instead
-    when a row carries one (older publications, imports).
-    """
-    condition = Registration.id > 0
-    if person_ids is not None:
-        if not person_ids:
-            return {}
-        condition &= Registration.person.is_in(sorted(set(person_ids)))
-    if competition_ids is not None:
-        if not competition_ids:
-            return {}
-        condition &= Registration.competition.is_in(sorted(set(competition_ids)))
-    registrations = await Registration.select(
-        Registration.id,
-        Registration.registration_no,
-        Registration.blind_code,
-        Registration.person,
-        Registration.competition,
-    ).where(condition)
-    if not registrations:
-        return {}
-    wanted = sorted({r["competition"] for r in registrations})
-    by_id = {r["id"]: r["person"] for r in registrations}
-    by_no = {r["registration_no"]: r["person"] for r in registrations}
-    by_code = {(r["competition"], r["blind_code"]): r["person"] for r in registrations if r["blind_code"]}
-    people = set(by_id.values())
-    latest: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(wanted):
-        rows = (
-            await Publication.select(
-                Publication.competition, Publication.version, Publication.results, Publication.published_at
-            )
-            .where(Publication.competition.is_in(list(chunk)))
-            .order_by(Publication.version, ascending=False)
-        )
-        for row in rows:
-            latest.setdefault(row["competition"], row)
-    if not latest:
-        return {}
-    competitions = {
-        r["id"]: r
-        for r in await Competition.select(
-            Competition.id, Competition.title, Competition.series.year.as_alias("year")
-        ).where(Competition.id.is_in(sorted(latest)))
-    }
+    """Person id -> their lines in the latest published results (``scoring.published``), as awards shows
+    them: a prize only for tiers 1-3 (一等奖 .. 三等奖)."""
     out: dict[int, list[PublishedResult]] = {}
-    for competition_id, publication in sorted(latest.items()):
-        info = competitions.get(competition_id, {})
-        year = info.get("year") or publication["published_at"].astimezone(SHANGHAI).year
-        for row in _result_rows(publication["results"]):
-            person = _int(row.get("person_id"))
-            if person is None and isinstance(row.get("blind_code"), str):
-                person = by_code.get((competition_id, row["blind_code"]))
-            if person is None and _int(row.get("registration_id")) is not None:
-                person = by_id.get(row["registration_id"])
-            if person is None and isinstance(row.get("registration_no"), str):
-                person = by_no.get(row["registration_no"])
-            if person is None or person not in people or row.get("disqualified") is True:
-                continue
-            tier = _tier_of(row)
-            out.setdefault(person, []).append(
-                PublishedResult(
-                    competition_id=competition_id,
-                    title=info.get("title") or f"竞赛 #{competition_id}",
-                    year=year,
-                    rank=_int(row.get("rank")),
-                    tier=tier,
-                    prize=TIER_NAMES.get(tier, "") if tier else "",
-                    score=_decimal(row.get("final_score", row.get("score"))),
-                    published_version=publication["version"],
-                )
+    for line in await published.published_results(competition_ids, person_ids=person_ids):
+        tier = line.tier if line.tier in TIER_NAMES else None
+        out.setdefault(line.person_id, []).append(
+            PublishedResult(
+                competition_id=line.competition_id,
+                title=line.competition_title,
+                year=line.year,
+                rank=line.rank,
+                tier=tier,
+                prize=TIER_NAMES[tier] if tier else "",
+                score=line.final_score,
+                published_version=line.published_version,
             )
+        )
     return out
 
 
