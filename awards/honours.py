@@ -28,9 +28,8 @@ from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from awards import notice, review
 from awards import service as awards_service
-from awards.later_schemas import AwardIn, HonourItem, HonourRoll
 from awards.rules import ProgrammeState
-from awards.schemas import KIND_NAMES, TransitionIn
+from awards.schemas import KIND_NAMES, AwardIn, HonourItem, HonourRoll, TransitionIn
 from awards.tables import Nomination, Objection, Programme
 from core.errors import Conflict, NotFound
 

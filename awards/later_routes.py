@@ -25,7 +25,7 @@ from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import PUBLIC, PUBLIC_READ, actor_of, allow
 from awards import honours, notice, review
-from awards.later_schemas import (
+from awards.schemas import (
     AwardIn,
     CalendarStatusOut,
     CalendarYearIn,

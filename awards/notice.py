@@ -62,14 +62,25 @@ from accounts.tables import GrassrootsUnion, Person
 from awards import calendar as work_days
 from awards import review
 from awards import service as awards_service
-from awards.later_schemas import (
+from awards.rules import (
+    STATE_NAMES,
+    Candidate,
+    ProgrammeState,
+    ShortlistResult,
+    StructuralConstraint,
+    next_replacement,
+)
+from awards.rules import compute_shortlist as solve_shortlist
+from awards.schemas import (
     GROUNDS_MAX,
     GROUNDS_MIN,
+    KIND_NAMES,
     CalendarStatusOut,
     CalendarYearIn,
     CalendarYearOut,
     ChangeOut,
     CheckOut,
+    ConstraintIn,
     DisplacementOut,
     NoticeIn,
     NoticeItem,
@@ -85,17 +96,8 @@ from awards.later_schemas import (
     ShortlistIn,
     ShortlistReport,
     TieOut,
+    TransitionIn,
 )
-from awards.rules import (
-    STATE_NAMES,
-    Candidate,
-    ProgrammeState,
-    ShortlistResult,
-    StructuralConstraint,
-    next_replacement,
-)
-from awards.rules import compute_shortlist as solve_shortlist
-from awards.schemas import KIND_NAMES, ConstraintIn, TransitionIn
 from awards.tables import CalendarYear, Nomination, Objection, Programme
 from core import crypto
 from core.db import today_shanghai, utcnow, write_transaction

@@ -39,7 +39,10 @@ from accounts.audit import Actor
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.tables import User
-from awards.later_schemas import (
+from awards.rules import STATE_NAMES, ProgrammeState
+from awards.schemas import (
+    KIND_NAMES,
+    Achievements,
     MissingReview,
     PanelOut,
     ReviewAspectOut,
@@ -52,8 +55,6 @@ from awards.later_schemas import (
     ReviewSheetIn,
     ReviewSheetOut,
 )
-from awards.rules import STATE_NAMES, ProgrammeState
-from awards.schemas import KIND_NAMES, Achievements
 from awards.tables import (
     Attachment,
     Nomination,

@@ -33,7 +33,7 @@ async def known_calendar(today: dt.date) -> None:
     when this runs in a year the installed chinese-calendar has no data for."""
     from accounts.audit import SYSTEM
     from awards import calendar, notice
-    from awards.later_schemas import CalendarYearIn
+    from awards.schemas import CalendarYearIn
 
     first, last = calendar.library_years()
     for year in {today.year, (today + dt.timedelta(days=60)).year}:
