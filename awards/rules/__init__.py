@@ -4,7 +4,7 @@ Nothing here touches the database, the clock or the web framework: the use cases
 functions and store what they decide. Callers import from ``awards.rules``; the modules inside say what each
 one decides:
 
-- ``lifecycle``: the programme's states and the one table of allowed transitions;
+- ``lifecycle``: the programme's states, the one table of allowed transitions, a nomination's statuses;
 - ``quota``: how many one union (or industry) may nominate;
 - ``selection``: candidates, structural constraints, the shapes of a result, :func:`satisfies`;
 - ``shortlist``: :func:`compute_shortlist`, with ``solver`` (the exact optimum) and ``explain`` (ties at
@@ -29,8 +29,12 @@ Conventions spelled out once:
 """
 
 from awards.rules.lifecycle import (
+    ACTIVE,
     ALLOWED_TRANSITIONS,
+    ELIGIBILITY_REVIEW_STATES,
+    LIVE_STATUSES,
     STATE_NAMES,
+    WITHDRAWN,
     ProgrammeState,
     TransitionError,
     check_transition,
@@ -55,8 +59,12 @@ from awards.rules.selection import (
 from awards.rules.shortlist import compute_shortlist
 
 __all__ = [
+    "ACTIVE",
     "ALLOWED_TRANSITIONS",
+    "ELIGIBILITY_REVIEW_STATES",
+    "LIVE_STATUSES",
     "STATE_NAMES",
+    "WITHDRAWN",
     "Bound",
     "Candidate",
     "ConstraintCheck",

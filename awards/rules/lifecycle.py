@@ -71,3 +71,13 @@ def check_transition(current: str, target: str) -> None:
     error = transition_error(current, target)
     if error is not None:
         raise error
+
+
+# The states in which a nomination may still change and its eligibility be decided.
+ELIGIBILITY_REVIEW_STATES = frozenset({ProgrammeState.OPEN, ProgrammeState.ELIGIBILITY_REVIEW})
+
+# A nomination's status: nominated (ACTIVE) until withdrawn; later shortlisted, removed (an upheld objection)
+# or awarded.
+ACTIVE = "nominated"
+WITHDRAWN = "withdrawn"
+LIVE_STATUSES = ("nominated", "shortlisted", "awarded")  # still in the running for the review
