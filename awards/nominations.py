@@ -19,7 +19,7 @@ from awards.prizes import qualifying_hits
 from awards.quotas import existing_and_used, lock_for_nominating, quota_group, quota_of
 from awards.rows import from_json, nomination_key, programme_row, programme_values, read_snapshot, to_json
 from awards.rules import ACTIVE, WITHDRAWN, NominationQuotaError, check_nomination_quota
-from awards.schemas import NominationIn, NominationOut, NominationPatch, WithdrawIn
+from awards.schemas import NominationIn, NominationOut, NominationPatch, PublishedResult, WithdrawIn
 from awards.tables import Nomination
 from core.db import is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -54,21 +54,12 @@ async def nominate(
     """A union officer nominates one member of their union. Returns (created, nomination); nominating
     someone already nominated returns that nomination unchanged (created False)."""
     union_id = officer_union(viewer)
-    async with read_snapshot():
-        programme = programme_values(await programme_row(programme_id))
-        check_window(programme)
-        facts = (await facts_of([data.person_id])).get(data.person_id)
-        if facts is None:
-            raise NotFound(f"人员不存在：{data.person_id}", field="person_id")
-        if facts["union"] != union_id:
-            raise Forbidden("只能推荐本单位工会的会员", field="person_id", code="person_not_in_union")
-        deed = _check_deed(data.deed, programme["deed_max_chars"])
-        hits = await qualifying_hits(programme, "eligible", [data.person_id])
+    programme, facts, hits = await _read_nominee(programme_id, union_id, data.person_id)
+    deed = _check_deed(data.deed, programme["deed_max_chars"])
     status, reasons = evaluate(
         programme["eligibility"], facts, reference_date(programme), hits.get(data.person_id, ())
     )
     group = quota_group(programme, union_id, facts["industry"])
-    key = nomination_key(programme_id, data.person_id)
     values = {
         Nomination.union: union_id,
         Nomination.quota_group: group,
@@ -85,50 +76,17 @@ async def nominate(
         Nomination.eligibility_reviewed_at: None,
         Nomination.status: ACTIVE,
     }
-    existing_id: int | None = None
+    audited = {
+        "programme_id": programme_id,
+        "person_id": data.person_id,
+        "name": facts["name"],
+        "id_number": facts["id_masked"],
+        "union_id": union_id,
+        "eligibility_status": status,
+    }
+    key = nomination_key(programme_id, data.person_id)
     try:
-        async with write_transaction():
-            programme = await lock_for_nominating(programme_id, [group])
-            check_window(programme)
-            found, used = await existing_and_used(programme, [data.person_id], [group])
-            existing = found.get(data.person_id)
-            if existing is not None and existing["status"] != WITHDRAWN:
-                existing_id = existing["id"]
-            else:
-                try:
-                    check_nomination_quota(used.get(group, 0), 1, quota_of(programme, group))
-                except NominationQuotaError as exc:
-                    raise _quota_conflict(exc) from None
-                if existing is not None:  # withdrawn earlier: nominated again
-                    nomination_id = existing["id"]
-                    await Nomination.update({**values, Nomination.version: existing["version"] + 1}).where(
-                        Nomination.id == nomination_id
-                    )
-                else:
-                    inserted = await Nomination.insert(
-                        Nomination(
-                            **{c._meta.name: v for c, v in values.items()},
-                            programme=programme_id,
-                            person=data.person_id,
-                            nomination_key=key,
-                            created_at=utcnow(),
-                        )
-                    ).returning(Nomination.id)
-                    nomination_id = inserted[0]["id"]
-                await audit.record(
-                    actor,
-                    "nomination.create",
-                    "nomination",
-                    nomination_id,
-                    after={
-                        "programme_id": programme_id,
-                        "person_id": data.person_id,
-                        "name": facts["name"],
-                        "id_number": facts["id_masked"],
-                        "union_id": union_id,
-                        "eligibility_status": status,
-                    },
-                )
+        created, nomination_id = await _write_nomination(actor, programme_id, data.person_id, values, audited)
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -136,10 +94,62 @@ async def nominate(
         row = await Nomination.select(Nomination.id).where(Nomination.nomination_key == key).first()
         if row is None:  # pragma: no cover - the unique key that failed must be there
             raise
-        existing_id = row["id"]
-    if existing_id is not None:
-        return False, await get_nomination(viewer, existing_id)
-    return True, await get_nomination(viewer, nomination_id)
+        created, nomination_id = False, row["id"]
+    return created, await get_nomination(viewer, nomination_id)
+
+
+async def _read_nominee(
+    programme_id: int, union_id: int, person_id: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[int, list[PublishedResult]]]:
+    """The programme (open now), the nominee's facts (a member of the officer's union) and their
+    qualifying prizes, read on one connection."""
+    async with read_snapshot():
+        programme = programme_values(await programme_row(programme_id))
+        check_window(programme)
+        facts = (await facts_of([person_id])).get(person_id)
+        if facts is None:
+            raise NotFound(f"人员不存在：{person_id}", field="person_id")
+        if facts["union"] != union_id:
+            raise Forbidden("只能推荐本单位工会的会员", field="person_id", code="person_not_in_union")
+        hits = await qualifying_hits(programme, "eligible", [person_id])
+    return programme, facts, hits
+
+
+async def _write_nomination(
+    actor: Actor, programme_id: int, person_id: int, values: dict[Any, Any], audited: dict[str, Any]
+) -> tuple[bool, int]:
+    """Under the quota locks: (False, the nomination) if the person is nominated already, else the quota
+    is checked and the nomination written (or a withdrawn one revived) and audited: (True, its id)."""
+    group = values[Nomination.quota_group]
+    async with write_transaction():
+        programme = await lock_for_nominating(programme_id, [group])
+        check_window(programme)
+        found, used = await existing_and_used(programme, [person_id], [group])
+        existing = found.get(person_id)
+        if existing is not None and existing["status"] != WITHDRAWN:
+            return False, existing["id"]
+        try:
+            check_nomination_quota(used.get(group, 0), 1, quota_of(programme, group))
+        except NominationQuotaError as exc:
+            raise _quota_conflict(exc) from None
+        if existing is not None:  # withdrawn earlier: nominated again
+            nomination_id = existing["id"]
+            await Nomination.update({**values, Nomination.version: existing["version"] + 1}).where(
+                Nomination.id == nomination_id
+            )
+        else:
+            inserted = await Nomination.insert(
+                Nomination(
+                    **{c._meta.name: v for c, v in values.items()},
+                    programme=programme_id,
+                    person=person_id,
+                    nomination_key=nomination_key(programme_id, person_id),
+                    created_at=utcnow(),
+                )
+            ).returning(Nomination.id)
+            nomination_id = inserted[0]["id"]
+        await audit.record(actor, "nomination.create", "nomination", nomination_id, after=audited)
+    return True, nomination_id
 
 
 async def update_nomination(

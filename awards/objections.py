@@ -17,7 +17,7 @@ from accounts import audit
 from accounts.audit import Actor
 from awards import notice
 from awards.rows import programme_row
-from awards.rules import STATE_NAMES, ProgrammeState, next_replacement
+from awards.rules import STATE_NAMES, ProgrammeState, Replacement, next_replacement
 from awards.schemas import (
     GROUNDS_MAX,
     GROUNDS_MIN,
@@ -30,7 +30,14 @@ from awards.schemas import (
     ResolveOut,
 )
 from awards.shortlist import load_pool, programme_rules, set_status, store_report, stored_report
-from awards.shortlist_report import candidates_of, quotas_for, report_order, shortlist_entry, tie_score
+from awards.shortlist_report import (
+    PoolItem,
+    candidates_of,
+    quotas_for,
+    report_order,
+    shortlist_entry,
+    tie_score,
+)
 from awards.tables import Nomination, Objection
 from core import crypto
 from core.db import utcnow, write_transaction
@@ -189,60 +196,16 @@ async def resolve_objection(actor: Actor, objection_id: int, data: ResolveIn) ->
     change: ChangeOut | None = None
     also: list[int] = []
     async with write_transaction():
-        first = await _objection(objection_id)
-        row = await programme_row(first["programme"], lock="UPDATE")
-        objection = await _objection(objection_id)  # re-read under the programme lock
-        if objection["status"] != "pending":
-            raise Conflict(
-                "该异议已处理",
-                code="already_resolved",
-                field="objection_id",
-                detail={"status": objection["status"]},
-            )
-        if data.version is not None and data.version != objection["version"]:
-            raise Conflict(
-                "异议已被他人处理或修改，请刷新后重试",
-                code="stale_version",
-                field="version",
-                detail={"current_version": objection["version"]},
-            )
-        if row["state"] != ProgrammeState.PUBLIC_NOTICE:
-            state = STATE_NAMES.get(row["state"], row["state"])
-            raise Conflict(
-                f"评选处于「{state}」阶段，不能处理异议", code="programme_locked", field="objection_id"
-            )
+        row, objection = await _pending_objection(objection_id, data.version)
         updated = await (
-            Objection.update(
-                {
-                    Objection.status: data.decision,
-                    Objection.resolution: reason,
-                    Objection.resolved_by: actor.id,
-                    Objection.resolved_at: now,
-                    Objection.version: objection["version"] + 1,
-                }
-            )
+            Objection.update(_resolution(data.decision, reason, actor, now, objection["version"]))
             .where((Objection.id == objection_id) & (Objection.version == objection["version"]))
             .returning(Objection.id)
         )
         if not updated:  # pragma: no cover - the programme lock serialises resolutions
             raise Conflict("异议已被他人处理，请刷新后重试", code="stale_version", field="version")
         if data.decision == "upheld":
-            others = await Objection.select(Objection.id, Objection.version).where(
-                (Objection.nomination == objection["nomination"])
-                & (Objection.status == "pending")
-                & (Objection.id != objection_id)
-            )
-            for other in others:
-                await Objection.update(
-                    {
-                        Objection.status: "upheld",
-                        Objection.resolution: f"同一人选的异议 #{objection_id} 已成立，一并处理",
-                        Objection.resolved_by: actor.id,
-                        Objection.resolved_at: now,
-                        Objection.version: other["version"] + 1,
-                    }
-                ).where(Objection.id == other["id"])
-                also.append(other["id"])
+            also = await _uphold_the_others(actor, objection_id, objection["nomination"], now)
             if objection["nomination_status"] == "shortlisted":
                 change = await _remove_and_replace(actor, row, objection_id, objection["nomination"], now)
         await audit.record(
@@ -263,19 +226,74 @@ async def resolve_objection(actor: Actor, objection_id: int, data: ResolveIn) ->
     return ResolveOut(objection=out, also_resolved=also, change=change)
 
 
+async def _pending_objection(objection_id: int, version: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The programme row (locked FOR UPDATE) and the objection re-read under that lock, if it is still
+    pending, at ``version`` (when given), and the notice is running."""
+    first = await _objection(objection_id)
+    row = await programme_row(first["programme"], lock="UPDATE")
+    objection = await _objection(objection_id)
+    if objection["status"] != "pending":
+        raise Conflict(
+            "该异议已处理",
+            code="already_resolved",
+            field="objection_id",
+            detail={"status": objection["status"]},
+        )
+    if version is not None and version != objection["version"]:
+        raise Conflict(
+            "异议已被他人处理或修改，请刷新后重试",
+            code="stale_version",
+            field="version",
+            detail={"current_version": objection["version"]},
+        )
+    if row["state"] != ProgrammeState.PUBLIC_NOTICE:
+        state = STATE_NAMES.get(row["state"], row["state"])
+        raise Conflict(
+            f"评选处于「{state}」阶段，不能处理异议", code="programme_locked", field="objection_id"
+        )
+    return row, objection
+
+
+def _resolution(status: str, resolution: str, actor: Actor, now: dt.datetime, version: int) -> dict[Any, Any]:
+    return {
+        Objection.status: status,
+        Objection.resolution: resolution,
+        Objection.resolved_by: actor.id,
+        Objection.resolved_at: now,
+        Objection.version: version + 1,
+    }
+
+
+async def _uphold_the_others(
+    actor: Actor, objection_id: int, nomination_id: int, now: dt.datetime
+) -> list[int]:
+    """The other pending objections against the same nominee are upheld with this one; their ids."""
+    others = await Objection.select(Objection.id, Objection.version).where(
+        (Objection.nomination == nomination_id)
+        & (Objection.status == "pending")
+        & (Objection.id != objection_id)
+    )
+    resolution = f"同一人选的异议 #{objection_id} 已成立，一并处理"
+    for other in others:
+        await Objection.update(_resolution("upheld", resolution, actor, now, other["version"])).where(
+            Objection.id == other["id"]
+        )
+    return [other["id"] for other in others]
+
+
 async def _remove_and_replace(
     actor: Actor, row: Mapping[str, Any], objection_id: int, removed: int, now: dt.datetime
 ) -> ChangeOut:
+    """Take ``removed`` off the stored list and move up whoever ``next_replacement`` names (or store the
+    recomputed list); the statuses, the report with the change, and an audit row."""
     report = await stored_report(row)
     assert report is not None, "a programme in public notice has a stored shortlist"
     current = [e.nomination_id for e in report.selected]
-    items = await load_pool(
-        row
-    )  # still with the one removed now (next_replacement ignores it), not earlier ones
+    # Still with the one removed now (next_replacement ignores it), not earlier ones.
+    items = await load_pool(row)
     await set_status([removed], "removed")
     rules = programme_rules(row)
     candidates, _, _ = candidates_of(items)
-    quotas = quotas_for(items, rules.cap_of)
     by_id = {i.nomination_id: i for i in items}
     removed_name = next((e.name for e in report.selected if e.nomination_id == removed), f"#{removed}")
     replacement = next_replacement(
@@ -283,36 +301,11 @@ async def _remove_and_replace(
         removed,
         candidates,
         awards=rules.awards,
-        quotas=quotas,
+        quotas=quotas_for(items, rules.cap_of),
         constraints=rules.constraints,
     )
     rest = [i for i in current if i != removed]
-    recomputed = replacement.recomputed is not None
-    if recomputed and not replacement.recomputed.feasible:  # type: ignore[union-attr]
-        new_list = rest
-        added: list[int] = []
-        message = (
-            f"{removed_name} 撤下；没有一名候选人能递补且同时满足全部名额与结构比例，名单暂缺 1 人："
-            + "；".join(s.message for s in replacement.recomputed.infeasible)  # type: ignore[union-attr]
-        )
-    else:
-        new_list = list(replacement.selected)
-        added = [i for i in new_list if i not in set(rest)]
-        names = "、".join(by_id[i].name for i in added)
-        if recomputed:
-            left = [i for i in rest if i not in set(new_list)]
-            message = (
-                f"{removed_name} 撤下后，没有一名候选人能单独递补且满足全部比例与名额，名单已整体重新计算："
-                f"{names or '无'} 入选" + (f"，{'、'.join(by_id[i].name for i in left)} 出列" if left else "")
-            )
-        elif added:
-            item = by_id[added[0]]
-            message = f"{removed_name} 撤下，{item.name}（{tie_score(item.score or Decimal(0), None)}）递补"
-            if replacement.tied_with:
-                tied = "、".join(by_id[i].name for i in replacement.tied_with if i in by_id)
-                message += f"；与其同分且同样符合条件的还有 {tied}，按编号先后确定，请评审委员会决定"
-        else:
-            message = f"{removed_name} 撤下，无人可递补"
+    new_list, added, message = _replaced_list(removed_name, replacement, rest, by_id)
     leaving = [i for i in rest if i not in set(new_list)]
     if leaving:
         await set_status(leaving, "nominated")
@@ -325,17 +318,20 @@ async def _remove_and_replace(
         removed_name=removed_name,
         added_ids=added,
         added_names=[by_id[i].name for i in added],
-        recomputed=recomputed,
+        recomputed=replacement.recomputed is not None,
         message=message,
     )
     moved = {e.nomination_id for e in report.selected if e.moved_up} | set(added)
     entries = {e.nomination_id: e for e in report.selected}
-    selected = []
-    for i in report_order(new_list, by_id):
-        entry = entries.get(i) or shortlist_entry(by_id[i], "shortlisted")
-        selected.append(msgspec.structs.replace(entry, moved_up=i in moved))
-    updated = msgspec.structs.replace(report, selected=selected, changes=[*report.changes, change])
-    await store_report(row["id"], updated)
+    selected = [
+        msgspec.structs.replace(
+            entries.get(i) or shortlist_entry(by_id[i], "shortlisted"), moved_up=i in moved
+        )
+        for i in report_order(new_list, by_id)
+    ]
+    await store_report(
+        row["id"], msgspec.structs.replace(report, selected=selected, changes=[*report.changes, change])
+    )
     await audit.record(
         actor,
         "shortlist.replace",
@@ -346,3 +342,34 @@ async def _remove_and_replace(
         reason=message,
     )
     return change
+
+
+def _replaced_list(
+    removed_name: str, replacement: Replacement, rest: list[int], by_id: Mapping[int, PoolItem]
+) -> tuple[list[int], list[int], str]:
+    """(the new list, who came in, the message) after an upheld objection, in the organizer's words."""
+    again = replacement.recomputed
+    if again is not None and not again.feasible:
+        message = (
+            f"{removed_name} 撤下；没有一名候选人能递补且同时满足全部名额与结构比例，名单暂缺 1 人："
+            + "；".join(s.message for s in again.infeasible)
+        )
+        return rest, [], message
+    new_list = list(replacement.selected)
+    added = [i for i in new_list if i not in set(rest)]
+    names = "、".join(by_id[i].name for i in added)
+    if again is not None:
+        left = [i for i in rest if i not in set(new_list)]
+        message = (
+            f"{removed_name} 撤下后，没有一名候选人能单独递补且满足全部比例与名额，名单已整体重新计算："
+            f"{names or '无'} 入选" + (f"，{'、'.join(by_id[i].name for i in left)} 出列" if left else "")
+        )
+    elif added:
+        item = by_id[added[0]]
+        message = f"{removed_name} 撤下，{item.name}（{tie_score(item.score or Decimal(0), None)}）递补"
+        if replacement.tied_with:
+            tied = "、".join(by_id[i].name for i in replacement.tied_with if i in by_id)
+            message += f"；与其同分且同样符合条件的还有 {tied}，按编号先后确定，请评审委员会决定"
+    else:
+        message = f"{removed_name} 撤下，无人可递补"
+    return new_list, added, message

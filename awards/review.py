@@ -20,6 +20,7 @@ The panel and recusal are :mod:`awards.review_panel`; the review score of each n
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -366,42 +367,23 @@ async def put_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> tup
 
 
 async def _write_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> ReviewSheetOut | None:
+    """Inside the transaction: the checks, the versioned sheet update, the changed marks, the audit row and
+    the stored answer. None when a replay of this very write committed first (the caller returns it)."""
     entry = await _entry(user, data.programme_id, data.nomination_id, lock=True)
-    if entry.programme["state"] != ProgrammeState.EXPERT_REVIEW:
-        state = STATE_NAMES.get(entry.programme["state"], entry.programme["state"])
-        raise Conflict(
-            f"评选处于「{state}」阶段，不接受评审打分",
-            code="review_closed",
-            field="programme_id",
-            detail={"state": entry.programme["state"]},
-        )
+    _refuse_unless_open(entry.programme)
     aspects: dict[str, scoring_rules.Aspect] = entry.rubric.aspects
     _check_marks(data, aspects)
-    key = _sheet_key(data.nomination_id, user.id)
     now = utcnow()
-    sheet = await ReviewSheet.select(*_SHEET_COLUMNS).where(ReviewSheet.sheet_key == key).first()
-    if sheet is None:
-        await ReviewSheet.insert(
-            ReviewSheet(
-                programme=data.programme_id,
-                nomination=data.nomination_id,
-                expert=user.id,
-                sheet_key=key,
-                status="draft",
-                version=0,
-                updated_at=now,
-            )
-        ).on_conflict(target=ReviewSheet.sheet_key, action="DO NOTHING")
-        sheet = await ReviewSheet.select(*_SHEET_COLUMNS).where(ReviewSheet.sheet_key == key).first()
-        assert sheet is not None
+    sheet = await _sheet_row(data, user.id, now)
     old_status = sheet["status"]
     new_status = SUBMITTED if data.submit or old_status == SUBMITTED else "draft"
+    newly_submitted = new_status == SUBMITTED and old_status != SUBMITTED
     values: dict[Any, Any] = {
         ReviewSheet.version: ReviewSheet.version + 1,
         ReviewSheet.status: new_status,
         ReviewSheet.updated_at: now,
     }
-    if new_status == SUBMITTED and old_status != SUBMITTED:
+    if newly_submitted:
         values[ReviewSheet.submitted_at] = now
     updated = await (
         ReviewSheet.update(values)
@@ -416,48 +398,12 @@ async def _write_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> 
         assert current is not None
         raise _stale(current["version"], current["status"], _mark_outs(existing, aspects))
     changed = {m.aspect_id: m.value for m in data.marks if existing.get(m.aspect_id) != m.value}
-    if changed:
-        await ReviewMark.insert(
-            *(
-                ReviewMark(
-                    sheet=sheet["id"],
-                    aspect_id=aspect_id,
-                    mark_key=f"{sheet['id']}:{aspect_id}",
-                    value=value,
-                    updated_at=now,
-                )
-                for aspect_id, value in changed.items()
-            )
-        ).on_conflict(
-            target=ReviewMark.mark_key, action="DO UPDATE", values=[ReviewMark.value, ReviewMark.updated_at]
-        )
+    await _save_marks(sheet["id"], changed, now)
     after = {**existing, **{a: plain(v) for a, v in changed.items()}}
     if new_status == SUBMITTED:
-        missing = [a for a in aspects if a not in after]
-        if missing:
-            raise Invalid(
-                f"还有{len(missing)}个评分项未评分，不能提交",
-                code="sheet_incomplete",
-                field="marks",
-                detail={"missing": missing},
-            )
+        _refuse_incomplete(aspects, after)
     if changed or new_status != old_status:
-        await audit.record(
-            actor,
-            "review_sheet.submit" if new_status != old_status else "review_sheet.save",
-            "review_sheet",
-            sheet["id"],
-            before={
-                "status": old_status,
-                "marks": {a: (str(existing[a]) if a in existing else None) for a in changed},
-            },
-            after={
-                "status": new_status,
-                "marks": {a: str(plain(v)) for a, v in changed.items()},
-                "nomination_id": data.nomination_id,
-                "reviewer_no": entry.member.reviewer_no,
-            },
-        )
+        await _audit_sheet(actor, sheet["id"], (old_status, new_status), existing, changed, data, entry)
     out = ReviewSheetOut(
         sheet_id=sheet["id"],
         programme_id=data.programme_id,
@@ -465,7 +411,7 @@ async def _write_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> 
         status=new_status,
         version=updated[0]["version"],
         marks=_mark_outs(after, aspects),
-        submitted_at=now if new_status == SUBMITTED and old_status != SUBMITTED else sheet["submitted_at"],
+        submitted_at=now if newly_submitted else sheet["submitted_at"],
     )
     await ReviewSubmission.insert(
         ReviewSubmission(
@@ -476,3 +422,94 @@ async def _write_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> 
         )
     )
     return out
+
+
+def _refuse_unless_open(programme: Mapping[str, Any]) -> None:
+    if programme["state"] != ProgrammeState.EXPERT_REVIEW:
+        state = STATE_NAMES.get(programme["state"], programme["state"])
+        raise Conflict(
+            f"评选处于「{state}」阶段，不接受评审打分",
+            code="review_closed",
+            field="programme_id",
+            detail={"state": programme["state"]},
+        )
+
+
+async def _sheet_row(data: ReviewSheetIn, user_id: int, now: dt.datetime) -> dict[str, Any]:
+    """The expert's sheet for the nomination, made (version 0, draft) on the first write."""
+    key = _sheet_key(data.nomination_id, user_id)
+    sheet = await ReviewSheet.select(*_SHEET_COLUMNS).where(ReviewSheet.sheet_key == key).first()
+    if sheet is not None:
+        return sheet
+    await ReviewSheet.insert(
+        ReviewSheet(
+            programme=data.programme_id,
+            nomination=data.nomination_id,
+            expert=user_id,
+            sheet_key=key,
+            status="draft",
+            version=0,
+            updated_at=now,
+        )
+    ).on_conflict(target=ReviewSheet.sheet_key, action="DO NOTHING")
+    sheet = await ReviewSheet.select(*_SHEET_COLUMNS).where(ReviewSheet.sheet_key == key).first()
+    assert sheet is not None
+    return sheet
+
+
+async def _save_marks(sheet_id: int, changed: Mapping[str, Decimal], now: dt.datetime) -> None:
+    if not changed:
+        return
+    await ReviewMark.insert(
+        *(
+            ReviewMark(
+                sheet=sheet_id,
+                aspect_id=aspect_id,
+                mark_key=f"{sheet_id}:{aspect_id}",
+                value=value,
+                updated_at=now,
+            )
+            for aspect_id, value in changed.items()
+        )
+    ).on_conflict(
+        target=ReviewMark.mark_key, action="DO UPDATE", values=[ReviewMark.value, ReviewMark.updated_at]
+    )
+
+
+def _refuse_incomplete(aspects: Mapping[str, scoring_rules.Aspect], marks: Mapping[str, Decimal]) -> None:
+    missing = [a for a in aspects if a not in marks]
+    if missing:
+        raise Invalid(
+            f"还有{len(missing)}个评分项未评分，不能提交",
+            code="sheet_incomplete",
+            field="marks",
+            detail={"missing": missing},
+        )
+
+
+async def _audit_sheet(
+    actor: Actor,
+    sheet_id: int,
+    statuses: tuple[str, str],
+    existing: Mapping[str, Decimal],
+    changed: Mapping[str, Decimal],
+    data: ReviewSheetIn,
+    entry: _Entry,
+) -> None:
+    old_status, new_status = statuses
+    await audit.record(
+        actor,
+        "review_sheet.submit" if new_status != old_status else "review_sheet.save",
+        "review_sheet",
+        sheet_id,
+        before={
+            "status": old_status,
+            "marks": {a: (str(existing[a]) if a in existing else None) for a in changed},
+        },
+        after={
+            "status": new_status,
+            "marks": {a: str(plain(v)) for a, v in changed.items()},
+            "nomination_id": data.nomination_id,
+            "reviewer_no": entry.member.reviewer_no,
+        },
+    )

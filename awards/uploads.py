@@ -210,111 +210,23 @@ async def _write_upload(
     file_sha256: str,
     import_valid_only: bool,
 ) -> UploadResult:
+    """Inside one transaction, under the quota locks: count the quota over the file, refuse the file on any
+    error (unless ``import_valid_only``), register the new people, write the nominations, audit once."""
     union_id = viewer.union_id
     async with write_transaction():
-        programme = await lock_for_nominating(programme_id, {p.group for p in planned})
+        groups = {p.group for p in planned}
+        programme = await lock_for_nominating(programme_id, groups)
         check_window(programme)
         known_ids = [p.person_id for p in planned if p.person_id is not None]
-        existing, used = await existing_and_used(programme, known_ids, {p.group for p in planned})
-        kept: list[_Planned] = []
-        already: list[_Planned] = []
-        for plan in planned:
-            current = existing.get(plan.person_id) if plan.person_id is not None else None
-            if current is not None and current["status"] != WITHDRAWN:
-                already.append(plan)
-                continue
-            quota = quota_of(programme, plan.group)
-            try:
-                check_nomination_quota(used.get(plan.group, 0), 1, quota)
-            except NominationQuotaError:
-                who = (
-                    "本单位"
-                    if programme["quota_scope"] == "union"
-                    else f"{INDUSTRIES.get(plan.group, plan.group)}行业"
-                )
-                errors.append(
-                    RowError(
-                        row=plan.parsed.row,
-                        column="名额",
-                        field="quota",
-                        code="nomination_quota_exceeded",
-                        message=f"超出推荐名额：{who}名额为 {quota} 人，已推荐和此前各行已用满",
-                    )
-                )
-                continue
-            used[plan.group] = used.get(plan.group, 0) + 1
-            kept.append(plan)
+        existing, used = await existing_and_used(programme, known_ids, groups)
+        kept, already = _within_quota(programme, planned, existing, used, errors)
         errors.sort(key=lambda e: (e.row, e.column))
         if errors and not import_valid_only:
-            raise Invalid(
-                f"名单中有 {len({e.row for e in errors})} 行存在问题，未导入任何数据；请修改后重新上传，"
-                "或选择「只导入无误的行」",
-                code="upload_has_errors",
-                field="file",
-                detail={
-                    "errors": [msgspec.to_builtins(e) for e in errors],
-                    "total_rows": total_rows,
-                    "valid_rows": len(kept) + len(already),
-                },
-            )
+            raise _refused(errors, total_rows, valid_rows=len(kept) + len(already))
         new_people = [p for p in kept if p.person_id is None]
         if new_people:
             await _create_people(new_people, union_id)
-        now = utcnow()
-        revived = [p for p in kept if p.person_id in existing]
-        fresh = [p for p in kept if p.person_id not in existing]
-        ids: dict[int, int] = {}
-        for chunk in chunks(fresh):
-            inserted = await Nomination.insert(
-                *(_nomination_row(programme_id, p, union_id, viewer.id, now) for p in chunk)
-            ).returning(Nomination.id, Nomination.person)
-            ids |= {r["person"]: r["id"] for r in inserted}
-        for plan in revived:
-            row = _nomination_row(programme_id, plan, union_id, viewer.id, now)
-            await Nomination.update(
-                {
-                    column: getattr(row, column._meta.name)
-                    for column in (
-                        Nomination.union,
-                        Nomination.quota_group,
-                        Nomination.nominated_by,
-                        Nomination.source,
-                        Nomination.achievements,
-                        Nomination.deed,
-                        Nomination.eligibility_status,
-                        Nomination.eligibility_reasons,
-                        Nomination.eligibility_overridden,
-                        Nomination.eligibility_note,
-                        Nomination.eligibility_reviewed_by,
-                        Nomination.eligibility_reviewed_at,
-                        Nomination.status,
-                    )
-                }
-                | {Nomination.version: Nomination.version + 1}
-            ).where(Nomination.id == existing[plan.person_id]["id"])
-            ids[plan.person_id] = existing[plan.person_id]["id"]  # type: ignore[index]
-        imported = [
-            UploadedRow(
-                row=p.parsed.row,
-                name=p.parsed.name,
-                nomination_id=ids[p.person_id],  # type: ignore[index]
-                outcome="created",
-                person_created=p in new_people,
-                eligibility_status=p.status,
-            )
-            for p in kept
-        ] + [
-            UploadedRow(
-                row=p.parsed.row,
-                name=p.parsed.name,
-                nomination_id=existing[p.person_id]["id"],  # type: ignore[index]
-                outcome="existing",
-                person_created=False,
-                eligibility_status=existing[p.person_id]["eligibility_status"],  # type: ignore[index]
-            )
-            for p in already
-        ]
-        imported.sort(key=lambda r: r.row)
+        ids = await _save_nominations(programme_id, kept, existing, union_id, viewer.id)
         if kept:
             await audit.record(
                 actor,
@@ -337,10 +249,142 @@ async def _write_upload(
         created=len(kept),
         existing=len(already),
         people_created=len(new_people),
-        imported=imported,
+        imported=_imported_rows(kept, already, new_people, ids, existing),
         errors=errors,
         file_sha256=file_sha256,
     )
+
+
+def _within_quota(
+    programme: dict[str, Any],
+    planned: list[_Planned],
+    existing: dict[int, dict[str, Any]],
+    used: dict[str, int],
+    errors: list[RowError],
+) -> tuple[list[_Planned], list[_Planned]]:
+    """(to write, already nominated): rows past their group's quota, counted over the whole file in row
+    order, become row errors."""
+    kept: list[_Planned] = []
+    already: list[_Planned] = []
+    for plan in planned:
+        current = existing.get(plan.person_id) if plan.person_id is not None else None
+        if current is not None and current["status"] != WITHDRAWN:
+            already.append(plan)
+            continue
+        quota = quota_of(programme, plan.group)
+        try:
+            check_nomination_quota(used.get(plan.group, 0), 1, quota)
+        except NominationQuotaError:
+            who = (
+                "本单位"
+                if programme["quota_scope"] == "union"
+                else f"{INDUSTRIES.get(plan.group, plan.group)}行业"
+            )
+            errors.append(
+                RowError(
+                    row=plan.parsed.row,
+                    column="名额",
+                    field="quota",
+                    code="nomination_quota_exceeded",
+                    message=f"超出推荐名额：{who}名额为 {quota} 人，已推荐和此前各行已用满",
+                )
+            )
+            continue
+        used[plan.group] = used.get(plan.group, 0) + 1
+        kept.append(plan)
+    return kept, already
+
+
+def _refused(errors: list[RowError], total_rows: int, *, valid_rows: int) -> Invalid:
+    return Invalid(
+        f"名单中有 {len({e.row for e in errors})} 行存在问题，未导入任何数据；请修改后重新上传，"
+        "或选择「只导入无误的行」",
+        code="upload_has_errors",
+        field="file",
+        detail={
+            "errors": [msgspec.to_builtins(e) for e in errors],
+            "total_rows": total_rows,
+            "valid_rows": valid_rows,
+        },
+    )
+
+
+# What nominating again after a withdrawal rewrites (the rest of the row stays as it was).
+_REVIVED_COLUMNS = (
+    Nomination.union,
+    Nomination.quota_group,
+    Nomination.nominated_by,
+    Nomination.source,
+    Nomination.achievements,
+    Nomination.deed,
+    Nomination.eligibility_status,
+    Nomination.eligibility_reasons,
+    Nomination.eligibility_overridden,
+    Nomination.eligibility_note,
+    Nomination.eligibility_reviewed_by,
+    Nomination.eligibility_reviewed_at,
+    Nomination.status,
+)
+
+
+async def _save_nominations(
+    programme_id: int,
+    kept: list[_Planned],
+    existing: dict[int, dict[str, Any]],
+    union_id: int | None,
+    user_id: int,
+) -> dict[int, int]:
+    """Insert the new nominations in bulk and revive the withdrawn ones; person id -> nomination id."""
+    now = utcnow()
+    ids: dict[int, int] = {}
+    fresh = [p for p in kept if p.person_id not in existing]
+    for chunk in chunks(fresh):
+        inserted = await Nomination.insert(
+            *(_nomination_row(programme_id, p, union_id, user_id, now) for p in chunk)
+        ).returning(Nomination.id, Nomination.person)
+        ids |= {r["person"]: r["id"] for r in inserted}
+    for plan in (p for p in kept if p.person_id in existing):
+        row = _nomination_row(programme_id, plan, union_id, user_id, now)
+        revived = existing[plan.person_id]["id"]  # type: ignore[index]
+        await Nomination.update(
+            {column: getattr(row, column._meta.name) for column in _REVIVED_COLUMNS}
+            | {Nomination.version: Nomination.version + 1}
+        ).where(Nomination.id == revived)
+        ids[plan.person_id] = revived  # type: ignore[index]
+    return ids
+
+
+def _imported_rows(
+    kept: list[_Planned],
+    already: list[_Planned],
+    new_people: list[_Planned],
+    ids: dict[int, int],
+    existing: dict[int, dict[str, Any]],
+) -> list[UploadedRow]:
+    """What the officer is told of each row written or found already nominated, in row order."""
+    imported = [
+        UploadedRow(
+            row=p.parsed.row,
+            name=p.parsed.name,
+            nomination_id=ids[p.person_id],  # type: ignore[index]
+            outcome="created",
+            person_created=p in new_people,
+            eligibility_status=p.status,
+        )
+        for p in kept
+    ] + [
+        UploadedRow(
+            row=p.parsed.row,
+            name=p.parsed.name,
+            nomination_id=existing[p.person_id]["id"],  # type: ignore[index]
+            outcome="existing",
+            person_created=False,
+            eligibility_status=existing[p.person_id]["eligibility_status"],  # type: ignore[index]
+        )
+        for p in already
+    ]
+    imported.sort(key=lambda r: r.row)
+    return imported
 
 
 async def _create_people(plans: list[_Planned], union_id: int | None) -> None:

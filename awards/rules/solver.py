@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 
@@ -210,6 +210,13 @@ class _GroupData(msgspec.Struct):
     quota: int
 
 
+# A union's choice: (people, people per indicator, total weight, candidate indices).
+_Option = tuple[int, list[int], int, list[int]]
+# A layer of the dynamic programme: state -> (best total, the state it came from, the option taken).
+_Layer = dict[tuple[int, ...], tuple[int, tuple[int, ...] | None, int]]
+_Potential = Callable[[int, int, int, tuple[int, ...]], int]
+
+
 class _Prepared:
     """The unions under fixed multipliers; :meth:`search` runs the dynamic programme for one target."""
 
@@ -254,26 +261,39 @@ class _Prepared:
         self.groups.sort(key=lambda gd: gd.rc_min)
 
     def search(self, top: int, target: int) -> list[int] | None:
-        s = self.s
+        """Indices of the best list worth >= ``target`` (``top`` is the bound), or None if there is none."""
         gap = top - target
+        free, base_pick = self._free_and_forced(gap)
+        options = [self._options(gd, gap) for gd in free]
+        rest_size, potential = self._bounds(free, options)
+        layers = self._layers(base_pick, options, rest_size, potential, target)
+        if layers is None:
+            return None
+        best_key = self._best_complete(layers[-1], target)
+        if best_key is None:
+            return None
+        picked = list(base_pick)
+        key = best_key
+        for k in range(len(options), 0, -1):
+            _, prev, idx = layers[k][key]
+            picked.extend(options[k - 1][idx][3])
+            assert prev is not None
+            key = prev
+        return picked
+
+    def _free_and_forced(self, gap: int) -> tuple[list[_GroupData], list[int]]:
+        """The unions whose choice is still open at this gap (the groups are sorted by ``rc_min``), and the
+        best choices of the others (forced), which make the starting state."""
         n_free = 0
         while n_free < len(self.groups) and self.groups[n_free].rc_min <= gap:
             n_free += 1
-        free = self.groups[:n_free]
-        # Forced unions: their best choice, summed into the starting state.
-        base_pick: list[int] = []
-        for gd in self.groups[n_free:]:
-            base_pick.extend(gd.best_pick)
-        n0 = len(base_pick)
-        c0 = [0] * s.m
-        v0 = 0
-        for i in base_pick:
-            v0 += s.w[i]
-            for j in range(s.m):
-                c0[j] += s.sig[i] >> j & 1
-        options = [self._options(gd, gap) for gd in free]
-        # Suffix sums for the bound of a state before union k: best still to add, most people, most per
-        # indicator.
+        base_pick = [i for gd in self.groups[n_free:] for i in gd.best_pick]
+        return self.groups[:n_free], base_pick
+
+    def _bounds(self, free: list[_GroupData], options: list[list[_Option]]) -> tuple[list[int], _Potential]:
+        """Suffix sums for a state before union k (the best still to add, the most people, the most per
+        indicator), and the bound of a state built on them: ``potential(k, value, people, have)``."""
+        s = self.s
         k_free = len(free)
         rest_best = [0] * (k_free + 1)
         rest_size = [0] * (k_free + 1)
@@ -296,14 +316,29 @@ class _Prepared:
                         bound -= (big - lam[j]) * beyond
             return bound
 
+        return rest_size, potential
+
+    def _layers(
+        self,
+        base_pick: list[int],
+        options: list[list[_Option]],
+        rest_size: list[int],
+        potential: _Potential,
+        target: int,
+    ) -> list[_Layer] | None:
+        """The dynamic programme: one layer of states (people, indicators capped at their need) per free
+        union, each keeping its best total and how it was reached; None once no state can reach ``target``."""
+        s = self.s
+        req, n = s.req, s.n
+        n0 = len(base_pick)
+        v0 = sum(s.w[i] for i in base_pick)
+        c0 = [sum(s.sig[i] >> j & 1 for i in base_pick) for j in range(s.m)]
         start = (n0, *(min(c0[j], req[j]) for j in range(s.m)))
-        layers: list[dict[tuple[int, ...], tuple[int, tuple[int, ...] | None, int]]] = [
-            {start: (v0, None, -1)}
-        ]
         if n0 > n or n0 + rest_size[0] < n or potential(0, v0, n0, start[1:]) < target:
             return None
-        for k in range(k_free):
-            nxt: dict[tuple[int, ...], tuple[int, tuple[int, ...] | None, int]] = {}
+        layers: list[_Layer] = [{start: (v0, None, -1)}]
+        for k in range(len(options)):
+            nxt: _Layer = {}
             for key, (value, _, _) in layers[-1].items():
                 people = key[0]
                 for idx, (size, adds, gain, _) in enumerate(options[k]):
@@ -321,26 +356,22 @@ class _Prepared:
             if not nxt:
                 return None
             layers.append(nxt)
+        return layers
+
+    def _best_complete(self, last: _Layer, target: int) -> tuple[int, ...] | None:
+        """The state of exactly N people with the best soft total >= ``target`` (shortfalls charged)."""
+        s = self.s
         best_key = None
         best_val = None
-        for key, (value, _, _) in layers[-1].items():
-            if key[0] != n:
+        for key, (value, _, _) in last.items():
+            if key[0] != s.n:
                 continue
-            soft = value - big * sum(req[j] - key[1 + j] for j in range(s.m))
+            soft = value - s.big * sum(s.req[j] - key[1 + j] for j in range(s.m))
             if soft >= target and (best_val is None or soft > best_val):
                 best_key, best_val = key, soft
-        if best_key is None:
-            return None
-        picked = list(base_pick)
-        key = best_key
-        for k in range(k_free, 0, -1):
-            _, prev, idx = layers[k][key]
-            picked.extend(options[k - 1][idx][3])
-            assert prev is not None
-            key = prev
-        return picked
+        return best_key
 
-    def _options(self, gd: _GroupData, gap: int) -> list[tuple[int, list[int], int, list[int]]]:
+    def _options(self, gd: _GroupData, gap: int) -> list[_Option]:
         """Every choice of the union (a best-first prefix of each type, within the quota) whose reduced cost
         is <= gap, as (size, indicator counts, total w, indices)."""
         s = self.s
@@ -349,7 +380,7 @@ class _Prepared:
         suffix: list[list[int]] = [[] for _ in range(n_types + 1)]
         for k in range(n_types - 1, -1, -1):
             suffix[k] = sorted([v for v in gd.values[k] if v > 0] + suffix[k + 1], reverse=True)
-        found: list[tuple[int, list[int], int, list[int]]] = []
+        found: list[_Option] = []
         chosen: list[int] = []
 
         def walk(k: int, room: int, value: int) -> None:
