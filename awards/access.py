@@ -17,6 +17,7 @@ from core.errors import Conflict, Forbidden, NotFound
 
 
 def officer_union(viewer: CurrentUser) -> int:
+    """The viewer's union, if the viewer is a union officer (only they nominate); else 403."""
     if viewer.role != Role.UNION_OFFICER or viewer.union_id is None:
         raise Forbidden("只有基层工会干部可以推荐本单位会员", code="not_union_officer")
     return viewer.union_id
@@ -27,6 +28,7 @@ def _local(moment: dt.datetime) -> str:
 
 
 def check_window(programme: dict[str, Any], now: dt.datetime | None = None) -> None:
+    """409 ``nomination_closed`` unless the programme takes nominations now (saying when it opens, closed)."""
     now = now or utcnow()
     state = programme["state"]
     opens, closes = programme["nomination_opens_at"], programme["nomination_closes_at"]

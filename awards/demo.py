@@ -1,5 +1,5 @@
 """Demo programmes: a 2026 亦城工匠 selection and a 爱企业的好职工 selection, both open for nominations,
-with nominations from several unions written through the same service the officers use."""
+with nominations from several unions written through the same use cases the officers use."""
 
 from __future__ import annotations
 

@@ -49,6 +49,7 @@ FACT_COLUMNS = (
 
 
 async def facts_of(person_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Person id -> what the rules and the constraints look at (:data:`FACT_COLUMNS`)."""
     facts: dict[int, dict[str, Any]] = {}
     for chunk in chunks(sorted(set(person_ids))):
         for row in await Person.select(*FACT_COLUMNS).where(Person.id.is_in(list(chunk))):
@@ -126,6 +127,15 @@ async def recheck_eligibility(programme: dict[str, Any]) -> int:
     return changed
 
 
+def _refuse_unless_reviewing(programme: dict[str, Any]) -> None:
+    if programme["state"] not in ELIGIBILITY_REVIEW_STATES:
+        raise Conflict(
+            f"评选处于「{STATE_NAMES.get(programme['state'], programme['state'])}」阶段，资格审查已结束",
+            code="eligibility_review_closed",
+            detail={"state": programme["state"]},
+        )
+
+
 def _flip(status: str) -> str:
     return "ineligible" if status == "eligible" else "eligible"
 
@@ -152,13 +162,7 @@ async def decide_eligibility(
             raise NotFound(f"推荐不存在：{nomination_id}", field="nomination_id")
         if data.version is not None and data.version != row["version"]:
             raise stale(row["version"])
-        programme = await programme_row(row["programme"])
-        if programme["state"] not in ELIGIBILITY_REVIEW_STATES:
-            raise Conflict(
-                f"评选处于「{STATE_NAMES.get(programme['state'], programme['state'])}」阶段，资格审查已结束",
-                code="eligibility_review_closed",
-                detail={"state": programme["state"]},
-            )
+        _refuse_unless_reviewing(await programme_row(row["programme"]))
         if row["status"] != ACTIVE:
             raise Conflict("该推荐已撤回或进入后续环节", code="nomination_not_active")
         automatic = (
@@ -191,13 +195,7 @@ async def decide_eligibility(
 async def confirm_eligibility(actor: Actor, programme_id: int, data: BulkConfirmIn) -> BulkConfirmOut:
     """Confirm the rules' verdict for many nominations at once (those not yet reviewed); one audit row."""
     async with write_transaction():
-        programme = await programme_row(programme_id)
-        if programme["state"] not in ELIGIBILITY_REVIEW_STATES:
-            raise Conflict(
-                f"评选处于「{STATE_NAMES.get(programme['state'], programme['state'])}」阶段，资格审查已结束",
-                code="eligibility_review_closed",
-                detail={"state": programme["state"]},
-            )
+        _refuse_unless_reviewing(await programme_row(programme_id))
         condition = (
             (Nomination.programme == programme_id)
             & (Nomination.status == ACTIVE)

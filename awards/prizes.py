@@ -16,7 +16,7 @@ from scoring import published
 from scoring.rules import TIER_NAMES
 
 
-async def published_results(
+async def _prizes_by_person(
     *, competition_ids: Sequence[int] | None = None, person_ids: Sequence[int] | None = None
 ) -> dict[int, list[PublishedResult]]:
     """Person id -> their lines in the latest published results (``scoring.published``), as awards shows
@@ -46,7 +46,7 @@ async def qualifying_hits(
     declared = {q.competition_id: q for q in programme["qualifying_results"] if q.effect == effect}
     if not declared:
         return {}
-    results = await published_results(competition_ids=sorted(declared), person_ids=person_ids)
+    results = await _prizes_by_person(competition_ids=sorted(declared), person_ids=person_ids)
     hits: dict[int, list[PublishedResult]] = {}
     for person, lines in results.items():
         for line in lines:
@@ -61,10 +61,11 @@ async def competition_results_for(viewer: CurrentUser, person_id: int) -> list[P
     row = await Person.select(Person.id, Person.union).where(Person.id == person_id).first()
     if row is None or (viewer.role != Role.ORGANIZER and row["union"] != viewer.union_id):
         raise NotFound(f"人员不存在：{person_id}", field="person_id")
-    return (await published_results(person_ids=[person_id])).get(person_id, [])
+    return (await _prizes_by_person(person_ids=[person_id])).get(person_id, [])
 
 
 def result_items(lines: Sequence[PublishedResult]) -> list[CompetitionResultItem]:
+    """Prizes as a nomination's achievements list them."""
     return [
         CompetitionResultItem(
             competition_id=r.competition_id,

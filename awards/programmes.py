@@ -42,8 +42,7 @@ RULE_STATES = frozenset({ProgrammeState.DRAFT, ProgrammeState.OPEN})
 REVIEW_RULE_STATES = RULE_STATES | {ProgrammeState.ELIGIBILITY_REVIEW}
 TOTAL_STATES = REVIEW_RULE_STATES | {ProgrammeState.EXPERT_REVIEW}
 NOTICE_SETTING_STATES = TOTAL_STATES | {ProgrammeState.SHORTLIST}
-
-
+# The settings that change only in RULE_STATES; the JSON columns among all settings.
 _RULE_FIELDS = (
     "year",
     "kind",
@@ -57,8 +56,6 @@ _RULE_FIELDS = (
     "qualifying_results",
     "deed_max_chars",
 )
-
-
 _JSON_FIELDS = ("quotas", "eligibility", "constraints", "review_rules", "qualifying_results")
 
 
@@ -107,6 +104,7 @@ def _allowed(state: str) -> list[str]:
 
 
 def open_now(row: dict[str, Any], now: dt.datetime | None = None) -> bool:
+    """Whether the programme takes nominations at ``now`` (default: now)."""
     now = now or utcnow()
     return (
         row["state"] == ProgrammeState.OPEN
@@ -115,6 +113,7 @@ def open_now(row: dict[str, Any], now: dt.datetime | None = None) -> bool:
 
 
 def programme_out(row: dict[str, Any], nominations: int) -> ProgrammeOut:
+    """A programme as organizers read it, with ``nominations`` active nominations."""
     v = programme_values(row)
     return ProgrammeOut(
         id=row["id"],
@@ -158,6 +157,7 @@ def _constraint_out(c: ConstraintIn) -> ConstraintOut:
 
 
 def programme_public(row: dict[str, Any]) -> ProgrammePublic:
+    """What anyone may read of a programme: no quotas by union, no names."""
     v = programme_values(row)
     return ProgrammePublic(
         id=row["id"],
@@ -180,6 +180,7 @@ def programme_public(row: dict[str, Any]) -> ProgrammePublic:
 
 
 async def active_count(programme_id: int) -> int:
+    """How many nominations the programme has that are not withdrawn."""
     return await Nomination.count().where(
         (Nomination.programme == programme_id) & (Nomination.status != WITHDRAWN)
     )

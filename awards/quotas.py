@@ -35,6 +35,7 @@ def quota_group(programme: dict[str, Any], union_id: int | None, industry: str |
 
 
 def quota_of(programme: dict[str, Any], group: str) -> int | None:
+    """A group's quota: its own, else the programme's default (None: no cap)."""
     quotas = (
         programme["quotas"] if isinstance(programme["quotas"], dict) else from_json(programme["quotas"], dict)
     )
@@ -42,6 +43,7 @@ def quota_of(programme: dict[str, Any], group: str) -> int | None:
 
 
 def group_name(programme: dict[str, Any], group: str, union_names: dict[int, str]) -> str:
+    """How the pages name a quota group: the union (from ``union_names``) or the industry."""
     if programme["quota_scope"] == "industry":
         return INDUSTRIES.get(group, group)
     return union_names.get(int(group), f"工会 #{group}") if group.isdigit() else "未指定工会"

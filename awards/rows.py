@@ -41,6 +41,7 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def nomination_key(programme_id: int, person_id: int) -> str:
+    """The unique key of a person's nomination to a programme: one per person, even under concurrency."""
     return f"{programme_id}:{person_id}"
 
 

@@ -42,7 +42,7 @@ def published_score(value: Decimal) -> Decimal:
     return plain(value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP))
 
 
-def score_text(value: Decimal | None) -> str:
+def _score_text(value: Decimal | None) -> str:
     return "—" if value is None else format(plain(value), "f")
 
 
@@ -152,12 +152,14 @@ def _names(ids: Iterable[int], items: Mapping[int, PoolItem]) -> list[str]:
 
 
 def tie_score(score: Decimal, boost: Decimal | None) -> str:
+    """A score as the report words it (a direct nominee's shown apart from the boost)."""
     if boost is not None and score >= boost:
-        return f"直接推荐（评审分 {score_text(score - boost)}）"
-    return f"{score_text(score)} 分"
+        return f"直接推荐（评审分 {_score_text(score - boost)}）"
+    return f"{_score_text(score)} 分"
 
 
 def shortlist_entry(item: PoolItem, status: str, *, moved_up: bool = False) -> ShortlistEntry:
+    """One line of the list as the report shows it."""
     return ShortlistEntry(
         nomination_id=item.nomination_id,
         name=item.name,

@@ -42,7 +42,7 @@ ProgrammeStateText = Literal[
 ]
 QuotaScope = Literal["union", "industry"]
 NoticeUnit = Literal["working_days", "calendar_days"]
-# The facts a structural constraint may count (see awards.service.candidate_attributes for their meaning).
+# The facts a structural constraint may count (see awards.shortlist.candidate_attributes for their meaning).
 Attribute = Literal["front_line", "enterprise_leader", "female", "industrial_worker", "union_member"]
 ATTRIBUTE_NAMES: dict[str, str] = {
     "front_line": "一线职工",
@@ -105,7 +105,7 @@ class ProgrammeIn(msgspec.Struct, kw_only=True):
 
 class ProgrammePatch(msgspec.Struct, kw_only=True):
     """A partial edit; ``version`` must be the one read. Rules, quotas and the window change only while the
-    programme is a draft or open for nominations (see awards.service.EDITABLE_UNTIL)."""
+    programme is a draft or open for nominations (see awards.programmes.RULE_STATES and its neighbours)."""
 
     version: Version
     name: ShortText | msgspec.UnsetType = msgspec.UNSET
