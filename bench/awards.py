@@ -65,7 +65,7 @@ SHORTLIST_CONSTRAINTS = (
 def bench_case(
     n: int, *, awards: int | None = None, seed: int = 2026
 ) -> tuple[list[PoolItem], dict[str, Any]]:
-    """The inputs ``bench/awards.py`` times :func:`plan_shortlist` on (build them outside the timing):
+    """Inputs to time :func:`plan_shortlist` on (build them outside the timing):
     ``n`` synthetic nominations (:func:`synthetic_pool`), three structural constraints
     (:data:`SHORTLIST_CONSTRAINTS`), a quota of 3 per union, and ``awards`` places (default n / 10).
 
