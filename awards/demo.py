@@ -1,5 +1,5 @@
 """Demo programmes: a 2026 亦城工匠 selection and a 爱企业的好职工 selection, both open for nominations,
-with nominations from several unions written through the same service the officers use."""
+with nominations from several unions written through the same use cases the officers use."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from accounts.audit import Actor
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.tables import Person, User
-from awards import service
+from awards import lifecycle, nominations, programmes
 from awards.schemas import (
     Achievements,
     ConstraintIn,
@@ -95,7 +95,7 @@ def _achievements(rng: random.Random) -> Achievements:
 async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
     now = utcnow()
     opens, closes = now - dt.timedelta(days=7), now + dt.timedelta(days=21)
-    craftsman = await service.create_programme(
+    craftsman = await programmes.create_programme(
         DEMO_ACTOR,
         ProgrammeIn(
             name="2026 年度亦城工匠",
@@ -120,7 +120,7 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
             notice_unit="working_days",
         ),
     )
-    good_employee = await service.create_programme(
+    good_employee = await programmes.create_programme(
         DEMO_ACTOR,
         ProgrammeIn(
             name="2026 年度爱企业的好职工",
@@ -140,8 +140,8 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
         ),
     )
     for programme in (craftsman, good_employee):
-        await service.transition_programme(DEMO_ACTOR, programme.id, TransitionIn(target="open"))
-    nominations = []
+        await lifecycle.transition_programme(DEMO_ACTOR, programme.id, TransitionIn(target="open"))
+    nomination_ids = []
     officers = {
         row["union"]: row["id"]
         for row in await User.select(User.id, User.union).where(User.role == Role.UNION_OFFICER)
@@ -161,11 +161,11 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
                 union_id=union_id,
             )
             for person_id in rng.sample(members[union_id], min(per_union, len(members[union_id]))):
-                _, nomination = await service.nominate(
+                _, nomination = await nominations.nominate(
                     DEMO_ACTOR,
                     viewer,
                     programme.id,
                     NominationIn(person_id=person_id, deed=_deed(rng), achievements=_achievements(rng)),
                 )
-                nominations.append(nomination.id)
-    return {"programmes": [craftsman.id, good_employee.id], "nominations": nominations}
+                nomination_ids.append(nomination.id)
+    return {"programmes": [craftsman.id, good_employee.id], "nominations": nomination_ids}

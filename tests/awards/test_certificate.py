@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from accounts.tables import User
-from awards import honours, notice
+from awards import certificates, notice
 from tests.awards.pipeline_factories import person, shortlisted
 from tests.helpers import login, new_client
 
@@ -117,6 +117,6 @@ async def test_only_the_awardee_and_organizers_get_the_certificate(
 
 
 def test_chinese_dates_as_certificates_print_them() -> None:
-    assert honours.chinese_date(dt.date(2026, 12, 8)) == "二〇二六年十二月八日"
-    assert honours.chinese_date(dt.date(2027, 10, 21)) == "二〇二七年十月二十一日"
-    assert honours.chinese_date(dt.date(2030, 1, 30)) == "二〇三〇年一月三十日"
+    assert certificates.chinese_date(dt.date(2026, 12, 8)) == "二〇二六年十二月八日"
+    assert certificates.chinese_date(dt.date(2027, 10, 21)) == "二〇二七年十月二十一日"
+    assert certificates.chinese_date(dt.date(2030, 1, 30)) == "二〇三〇年一月三十日"
