@@ -29,6 +29,7 @@ from core.errors import exception_handlers
 from core.fastlane import PublicBoardFastLane
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.pages import STATIC_DIR, page
+from reports.routes import ROUTES as REPORT_ROUTES
 from scoring import live
 from settings import Settings, load_settings
 
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
             health,
             *PAGES,
             *domain_routes(),
+            *REPORT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
             *extra_routes,
         ],

@@ -24,7 +24,9 @@ PALETTE = ("#b4232a", "#d9822b", "#2b6cb0", "#2f855a", "#6b46c1", "#718096", "#b
 INK, MUTED, GRID = "#1a202c", "#4a5568", "#e2e8f0"
 
 
-def _text(x: float, y: float, text: str, font: str, *, size: int = 12, anchor: str = "start", fill: str = INK) -> str:
+def _text(
+    x: float, y: float, text: str, font: str, *, size: int = 12, anchor: str = "start", fill: str = INK
+) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-family="{escape(font)}" font-size="{size}" '
         f'text-anchor="{anchor}" fill="{fill}">{escape(text)}</text>'
@@ -36,7 +38,9 @@ def _svg(height: float, title: str, body: Sequence[str], font: str) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
         f'viewBox="0 0 {WIDTH} {height:.0f}" role="img" aria-label="{escape(title)}">'
     )
-    return "".join((head, f"<title>{escape(title)}</title>", _text(0, 18, title, font, size=15), *body, "</svg>"))
+    return "".join(
+        (head, f"<title>{escape(title)}</title>", _text(0, 18, title, font, size=15), *body, "</svg>")
+    )
 
 
 def _top(rows: Sequence[FigureRow], column: int, limit: int) -> list[tuple[str, int]]:
@@ -54,13 +58,17 @@ def bar_chart(figure: Figure, font: str = WEB_FONT, column: int | None = None) -
         (r.label, r.values[column]) for r in figure.rows
     ]  # fmt: skip
     label_w, top, step = 190, 44, 26
-    scale = (WIDTH - label_w - 70) / max([v for _, v in bars] or [1]) if bars and max(v for _, v in bars) else 0
+    scale = (
+        (WIDTH - label_w - 70) / max([v for _, v in bars] or [1]) if bars and max(v for _, v in bars) else 0
+    )
     body = [_text(0, 36, figure.columns[column], font, size=11, fill=MUTED)]
     for index, (label, value) in enumerate(bars):
         y = top + index * step
         short = label if len(label) <= 14 else label[:13] + "…"
         body.append(_text(label_w - 8, y + 15, short, font, anchor="end"))
-        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{value * scale:.1f}" height="16" fill="{PALETTE[0]}"/>')
+        body.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{value * scale:.1f}" height="16" fill="{PALETTE[0]}"/>'
+        )
         body.append(_text(label_w + value * scale + 6, y + 15, f"{value:,}", font))
     if not bars:
         body.append(_text(0, top + 16, "本期没有数据", font, fill=MUTED))
@@ -75,12 +83,15 @@ def share_chart(figure: Figure, font: str = WEB_FONT, column: int | None = None)
     body, x = [], 0.0
     for index, (_, value) in enumerate(parts):
         width = WIDTH * value / total if total else 0
-        body.append(f'<rect x="{x:.1f}" y="34" width="{width:.1f}" height="28" fill="{PALETTE[index % len(PALETTE)]}"/>')
+        color = PALETTE[index % len(PALETTE)]
+        body.append(f'<rect x="{x:.1f}" y="34" width="{width:.1f}" height="28" fill="{color}"/>')
         x += width
     for index, (label, value) in enumerate(parts):
         y = 84 + index * 22
         share = f"{value * 100 / total:.1f}%" if total else "—"
-        body.append(f'<rect x="0" y="{y - 11}" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>')
+        body.append(
+            f'<rect x="0" y="{y - 11}" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>'
+        )
         body.append(_text(18, y, f"{label}  {value:,}（{share}）", font))
     if not total:
         body.append(_text(0, 84, "本期没有数据", font, fill=MUTED))
@@ -106,7 +117,10 @@ def line_chart(figure: Figure, font: str = WEB_FONT) -> str:
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
             body.append(_text(x, y - 7, f"{v:,}", font, size=11, anchor="middle"))
     bottom = 34 + len(figure.columns) * panel_h
-    body += [_text(x, bottom, r.label, font, size=11, anchor="middle") for x, r in zip(xs, figure.rows, strict=True)]
+    body += [
+        _text(x, bottom, r.label, font, size=11, anchor="middle")
+        for x, r in zip(xs, figure.rows, strict=True)
+    ]
     return _svg(bottom + 10, figure.title, body, font)
 
 

@@ -107,7 +107,7 @@ def report_pdf(dashboard: Dashboard, title: str) -> bytes:
         pdf.ln(1)
     figures = {f.name: f for f in dashboard.figures}
     for name in REPORT_FIGURES:
-        # fpdf2 draws no <title> (the page's accessible name): leave it out rather than log a warning each time.
+        # fpdf2 draws no <title> (the page's accessible name): left out rather than warned about each time.
         svg = re.sub(r"<title>.*?</title>", "", charts.chart(figures[name], PDF_FONT)).encode()
         height = 180 * _svg_height(svg) / charts.WIDTH
         if pdf.get_y() + height > pdf.h - 15:
