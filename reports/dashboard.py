@@ -73,29 +73,36 @@ def _winners(published: list[PublishedResults]) -> list[tuple[int, str, int]]:
     ]
 
 
+async def _published_and_winners(
+    held: dict[int, dt.date],
+) -> tuple[list[PublishedResults], list[rules.WinnerGroup]]:
+    published = await sources.published_results(held)
+    return published, await sources.winner_groups(held, _winners(published))
+
+
 async def _compute(period: Period, version: str) -> Computed:
     competitions = [c for c in await sources.competitions() if c.held_on in period]
     held = {c.id: c.held_on for c in competitions}
     programmes = [p for p in await sources.programmes() if p.day in period]
     # Independent reads run at once: each is its own connection (SQLite) or pool connection (PostgreSQL).
-    (
-        union_names,
-        enterprises,
-        published,
-        entry_groups,
-        nominations,
-        people,
-        per_competition,
-    ) = await asyncio.gather(
+    reads = await asyncio.gather(
         sources.unions(),
         sources.enterprises(),
-        sources.published_results(held),
+        _published_and_winners(held),
         sources.entry_groups(held),
         sources.nomination_groups([p.id for p in programmes]),
         sources.people_count(held),
         sources.competition_counts(held),
     )
-    winner_groups = await sources.winner_groups(held, _winners(published))
+    (
+        union_names,
+        enterprises,
+        (published, winner_groups),
+        entry_groups,
+        nominations,
+        people,
+        per_competition,
+    ) = reads
     entries = rules.entry_tallies(entry_groups, winner_groups, enterprises)
     took_part = {int(k) for k, t in entries.get("union", {}).items() if k and t.registrations}
     took_part |= {n.union for n in nominations if n.union is not None and n.status != "withdrawn"}
