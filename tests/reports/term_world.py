@@ -1,4 +1,4 @@
-"""A small term written by the same loader as ``yicheng demo --term``, and the figures counted the slow way."""
+"""A small term written by the loader of ``yicheng demo --term``, and its figures counted the slow way."""
 
 from __future__ import annotations
 
@@ -59,8 +59,13 @@ async def counted_by_hand(period: rules.Period) -> dict[str, Any]:
     for r in await Registration.select().where(Registration.competition.is_in(list(held) or [0])):
         person, firm = people[r["person"]], firms.get(r["employer"])
         band = rules.age_band(rules.age_on(person["birth_date"], held[r["competition"]]))
-        keys = {"union": str(firm["union"]) if firm else "", "enterprise": str(r["employer"] or ""),
-                "industry": firm["industry"] if firm else "", "gender": person["gender"], "age_band": str(band)}  # fmt: skip
+        keys = {
+            "union": str(firm["union"]) if firm else "",
+            "enterprise": str(r["employer"] or ""),
+            "industry": firm["industry"] if firm else "",
+            "gender": person["gender"],
+            "age_band": str(band),
+        }
         tier = prize.get((r["competition"], r["blind_code"] or ""))
         for dimension, key in keys.items():
             if r["status"] != "withdrawn":

@@ -1,4 +1,4 @@
-"""The SVG charts: well-formed, every number written beside its mark, labels escaped, no data drawn as such."""
+"""The SVG charts: well-formed, each number beside its mark, labels escaped, no data said as such."""
 
 from __future__ import annotations
 
@@ -14,10 +14,8 @@ NS = "{http://www.w3.org/2000/svg}"
 
 
 def _figure(chart: str, rows: list[tuple[str, list[int]]], columns: list[str] | None = None) -> Figure:
-    return Figure(
-        name="f", title="标题 <&>", chart=chart,  # type: ignore[arg-type]
-        columns=columns or ["竞赛场次"], rows=[FigureRow(key=str(i), label=l, values=v) for i, (l, v) in enumerate(rows)],
-    )  # fmt: skip
+    figure_rows = [FigureRow(key=str(i), label=label, values=v) for i, (label, v) in enumerate(rows)]
+    return Figure(name="f", title="标题 <&>", chart=chart, columns=columns or ["竞赛场次"], rows=figure_rows)  # type: ignore[arg-type]
 
 
 def _texts(svg: str) -> list[str]:

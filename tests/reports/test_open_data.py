@@ -1,4 +1,4 @@
-"""The open data feed: public, paginated by a stable cursor, ETags and 304, a change feed, no personal data."""
+"""The open data feed: public, paged by a stable cursor, ETags and 304, a change feed, no personal data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pure rules of the reports: periods, ages and bands (the database's cutoffs agree), quotas, participation."""
+"""Pure rules of the reports: periods, ages and bands (the database's cutoffs agree), quotas, taking part."""
 
 from __future__ import annotations
 
