@@ -34,6 +34,7 @@ from core.errors import exception_handlers
 from core.fastlane import CacheLane
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.pages import STATIC_DIR, page
+from reports.routes import ROUTES as REPORT_ROUTES
 from scoring import live
 from scoring.routes import ROUTES as SCORING_ROUTES
 from settings import Settings, load_settings
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
             health,
             *PAGES,
             *DOMAIN_ROUTES,
+            *REPORT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
             *extra_routes,
         ],
