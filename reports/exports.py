@@ -1,7 +1,8 @@
 """Downloads: a figure as XLSX, and the term report (the figures of a union congress report) as text and PDF.
 
 The PDF draws the same SVG charts as the page (fpdf2 renders SVG, its ``<text>`` in the CJK font registered
-under :data:`PDF_FONT`), and finds that font the way the awards certificates do (``awards.certificates.cjk_font``).
+under :data:`PDF_FONT`), and finds that font the way the awards certificates do
+(``awards.certificates.cjk_font``).
 """
 
 from __future__ import annotations
