@@ -1,7 +1,7 @@
 """Expert review (专家评审) on the expert's tablet: the programmes they review, the nominations they score
 (recused ones absent) and their sheet for each.
 
-Score entry follows the competition judges' sheets (``scoring.service.put_sheet``) with the same guarantees:
+Score entry is the competition judges' sheet write (:mod:`scoring.sheet_writer`), with the same guarantees:
 
 * **Idempotent**: every write carries the tablet's ``client_id`` (a UUID made once per write). The first
   answer is stored with it (:class:`ReviewSubmission`) in the same transaction as the marks, and a replay,
@@ -20,16 +20,13 @@ The panel and recusal are :mod:`awards.review_panel`; the review score of each n
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from accounts import audit
 from accounts.audit import Actor
 from accounts.schemas import CurrentUser
 from awards.review_panel import (
@@ -55,23 +52,10 @@ from awards.schemas import (
     ReviewSheetOut,
 )
 from awards.tables import Attachment, Nomination, Reviewer, ReviewMark, ReviewSheet, ReviewSubmission
-from core.db import is_unique_violation, utcnow, write_transaction
-from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import rules as scoring_rules
-from scoring.sheet_writer import check_marks, plain
-
-
-def _stale(version: int, status: str, marks: Sequence[ReviewMarkOut]) -> Conflict:
-    return Conflict(
-        "评审表已被更新（可能在另一台平板上），请核对最新分数后重新录入",
-        code="stale_version",
-        field="base_version",
-        detail={
-            "current_version": version,
-            "status": status,
-            "marks": [{"aspect_id": m.aspect_id, "value": str(m.value)} for m in marks],
-        },
-    )
+from scoring import sheet_writer
+from scoring.sheet_writer import SheetKind, SheetWrite, WrittenSheet, check_marks, plain
 
 
 async def my_programmes(user: CurrentUser) -> list[ReviewProgrammeOut]:
@@ -320,108 +304,61 @@ def _check_marks(data: ReviewSheetIn, aspects: Mapping[str, scoring_rules.Aspect
     check_marks(data.marks, aspects, not_in_rubric)
 
 
-async def _stored_submission(client_id: uuid.UUID, user_id: int) -> ReviewSheetOut | None:
-    row = (
-        await ReviewSubmission.select(
-            ReviewSubmission.response, ReviewSubmission.sheet.expert.as_alias("expert")
-        )
-        .where(ReviewSubmission.client_id == client_id)
-        .first()
-    )
-    if row is None:
-        return None
-    if row["expert"] != user_id:
-        raise Conflict("提交编号已被使用", code="client_id_reused", field="client_id")
-    raw = row["response"]
-    return msgspec.json.decode(
-        raw.encode() if isinstance(raw, str) else msgspec.json.encode(raw), type=ReviewSheetOut
-    )
+REVIEW_SHEETS = SheetKind(
+    sheet=ReviewSheet,
+    mark=ReviewMark,
+    submission=ReviewSubmission,
+    owner="expert",
+    response=ReviewSheetOut,
+    audit_entity="review_sheet",
+    audit_action="review_sheet",
+    stale_message="评审表已被更新（可能在另一台平板上），请核对最新分数后重新录入",
+)
 
 
 async def put_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> tuple[ReviewSheetOut, bool]:
     """Save (draft) or submit an expert's marks for one nomination; returns (sheet, replayed).
 
-    One transaction: the replay check, the reviewer, state and recusal checks, the versioned update, every
-    mark, the audit row and the stored answer commit together or not at all.
+    One transaction holds the replay check, the reviewer, state and recusal checks, the versioned update,
+    every mark, the audit row and the stored answer: they commit together or not at all.
     """
-    try:
-        async with write_transaction():
-            replay = await _stored_submission(data.client_id, user.id)
-            if replay is not None:
-                return replay, True
-            out = await _write_sheet(user, actor, data)
-            if out is None:  # lost a race with a replay of itself: the stored answer is committed
-                replay = await _stored_submission(data.client_id, user.id)
-                assert replay is not None
-                return replay, True
-    except DomainError:
-        raise
-    except Exception as exc:
-        if not is_unique_violation(exc):
-            raise
-        replay = await _stored_submission(data.client_id, user.id)
-        if replay is None:
-            raise
-        return replay, True
-    return out, False
+    return await sheet_writer.submit_once(
+        REVIEW_SHEETS, data.client_id, user.id, lambda: _write_sheet(user, actor, data)
+    )
 
 
 async def _write_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> ReviewSheetOut | None:
-    """Inside the transaction: the checks, the versioned sheet update, the changed marks, the audit row and
-    the stored answer. None when a replay of this very write committed first (the caller returns it)."""
+    """Inside the transaction: the expert's checks, then the generic versioned, audited write. None when a
+    replay of this very write committed first (the writer then answers with the stored one)."""
     entry = await _entry(user, data.programme_id, data.nomination_id, lock=True)
     _refuse_unless_open(entry.programme)
     aspects: dict[str, scoring_rules.Aspect] = entry.rubric.aspects
     _check_marks(data, aspects)
-    now = utcnow()
-    sheet = await _sheet_row(data, user.id, now)
-    old_status = sheet["status"]
-    new_status = SUBMITTED if data.submit or old_status == SUBMITTED else "draft"
-    newly_submitted = new_status == SUBMITTED and old_status != SUBMITTED
-    values: dict[Any, Any] = {
-        ReviewSheet.version: ReviewSheet.version + 1,
-        ReviewSheet.status: new_status,
-        ReviewSheet.updated_at: now,
-    }
-    if newly_submitted:
-        values[ReviewSheet.submitted_at] = now
-    updated = await (
-        ReviewSheet.update(values)
-        .where((ReviewSheet.id == sheet["id"]) & (ReviewSheet.version == data.base_version))
-        .returning(ReviewSheet.version)
+    write = SheetWrite(
+        key=_sheet_key(data.nomination_id, user.id),
+        new_sheet={"programme": data.programme_id, "nomination": data.nomination_id, "expert": user.id},
+        owner_id=user.id,
+        client_id=data.client_id,
+        base_version=data.base_version,
+        marks=data.marks,
+        submit=data.submit,
+        aspects=list(aspects),
+        actor=actor,
+        audit_facts={"nomination_id": data.nomination_id, "reviewer_no": entry.member.reviewer_no},
     )
-    existing = (await _marks_of([sheet["id"]]))[sheet["id"]]
-    if not updated:
-        if await _stored_submission(data.client_id, user.id) is not None:
-            return None
-        current = await ReviewSheet.select(*_SHEET_COLUMNS).where(ReviewSheet.id == sheet["id"]).first()
-        assert current is not None
-        raise _stale(current["version"], current["status"], _mark_outs(existing, aspects))
-    changed = {m.aspect_id: m.value for m in data.marks if existing.get(m.aspect_id) != m.value}
-    await _save_marks(sheet["id"], changed, now)
-    after = {**existing, **{a: plain(v) for a, v in changed.items()}}
-    if new_status == SUBMITTED:
-        _refuse_incomplete(aspects, after)
-    if changed or new_status != old_status:
-        await _audit_sheet(actor, sheet["id"], (old_status, new_status), existing, changed, data, entry)
-    out = ReviewSheetOut(
-        sheet_id=sheet["id"],
-        programme_id=data.programme_id,
-        nomination_id=data.nomination_id,
-        status=new_status,
-        version=updated[0]["version"],
-        marks=_mark_outs(after, aspects),
-        submitted_at=now if newly_submitted else sheet["submitted_at"],
-    )
-    await ReviewSubmission.insert(
-        ReviewSubmission(
-            client_id=data.client_id,
-            sheet=sheet["id"],
-            response=msgspec.json.encode(out).decode(),
-            created_at=now,
+
+    async def respond(written: WrittenSheet) -> ReviewSheetOut:
+        return ReviewSheetOut(
+            sheet_id=written.sheet_id,
+            programme_id=data.programme_id,
+            nomination_id=data.nomination_id,
+            status=written.status,
+            version=written.version,
+            marks=_mark_outs(written.marks, aspects),
+            submitted_at=written.submitted_at,
         )
-    )
-    return out
+
+    return await sheet_writer.write_sheet(REVIEW_SHEETS, write, respond=respond)
 
 
 def _refuse_unless_open(programme: Mapping[str, Any]) -> None:
@@ -433,83 +370,3 @@ def _refuse_unless_open(programme: Mapping[str, Any]) -> None:
             field="programme_id",
             detail={"state": programme["state"]},
         )
-
-
-async def _sheet_row(data: ReviewSheetIn, user_id: int, now: dt.datetime) -> dict[str, Any]:
-    """The expert's sheet for the nomination, made (version 0, draft) on the first write."""
-    key = _sheet_key(data.nomination_id, user_id)
-    sheet = await ReviewSheet.select(*_SHEET_COLUMNS).where(ReviewSheet.sheet_key == key).first()
-    if sheet is not None:
-        return sheet
-    await ReviewSheet.insert(
-        ReviewSheet(
-            programme=data.programme_id,
-            nomination=data.nomination_id,
-            expert=user_id,
-            sheet_key=key,
-            status="draft",
-            version=0,
-            updated_at=now,
-        )
-    ).on_conflict(target=ReviewSheet.sheet_key, action="DO NOTHING")
-    sheet = await ReviewSheet.select(*_SHEET_COLUMNS).where(ReviewSheet.sheet_key == key).first()
-    assert sheet is not None
-    return sheet
-
-
-async def _save_marks(sheet_id: int, changed: Mapping[str, Decimal], now: dt.datetime) -> None:
-    if not changed:
-        return
-    await ReviewMark.insert(
-        *(
-            ReviewMark(
-                sheet=sheet_id,
-                aspect_id=aspect_id,
-                mark_key=f"{sheet_id}:{aspect_id}",
-                value=value,
-                updated_at=now,
-            )
-            for aspect_id, value in changed.items()
-        )
-    ).on_conflict(
-        target=ReviewMark.mark_key, action="DO UPDATE", values=[ReviewMark.value, ReviewMark.updated_at]
-    )
-
-
-def _refuse_incomplete(aspects: Mapping[str, scoring_rules.Aspect], marks: Mapping[str, Decimal]) -> None:
-    missing = [a for a in aspects if a not in marks]
-    if missing:
-        raise Invalid(
-            f"还有{len(missing)}个评分项未评分，不能提交",
-            code="sheet_incomplete",
-            field="marks",
-            detail={"missing": missing},
-        )
-
-
-async def _audit_sheet(
-    actor: Actor,
-    sheet_id: int,
-    statuses: tuple[str, str],
-    existing: Mapping[str, Decimal],
-    changed: Mapping[str, Decimal],
-    data: ReviewSheetIn,
-    entry: _Entry,
-) -> None:
-    old_status, new_status = statuses
-    await audit.record(
-        actor,
-        "review_sheet.submit" if new_status != old_status else "review_sheet.save",
-        "review_sheet",
-        sheet_id,
-        before={
-            "status": old_status,
-            "marks": {a: (str(existing[a]) if a in existing else None) for a in changed},
-        },
-        after={
-            "status": new_status,
-            "marks": {a: str(plain(v)) for a, v in changed.items()},
-            "nomination_id": data.nomination_id,
-            "reviewer_no": entry.member.reviewer_no,
-        },
-    )
