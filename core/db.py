@@ -83,3 +83,11 @@ def is_unique_violation(exc: BaseException) -> bool:
     name = type(exc).__name__
     text = str(exc)
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in text)
+
+
+def instant(value: Any) -> dt.datetime | None:
+    """A timestamp as the engine returns it from a raw query (a datetime, or ISO text on SQLite)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

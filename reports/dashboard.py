@@ -20,7 +20,7 @@ from reports import rules, sources
 from reports.cache import VersionedCache
 from reports.rules import CompetitionFacts, Period, PeriodError, ProgrammeFacts
 from reports.schemas import Dashboard, Figure, PublicStatistics
-from reports.sources import PublishedResults
+from scoring.published import PublishedBoard, published_boards
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Computed:
     body: bytes  # the dashboard, encoded
     competitions: list[CompetitionFacts]
     programmes: list[ProgrammeFacts]
-    published: list[PublishedResults]
+    published: list[PublishedBoard]
     silent_unions: list[tuple[int, str]]
 
     def figure(self, name: str) -> Figure:
@@ -64,7 +64,7 @@ async def computed(period: Period) -> Computed:
     return await computed_cache.get((period.start, period.end), version, lambda: _compute(period, version))
 
 
-def _winners(published: list[PublishedResults]) -> list[tuple[int, str, int]]:
+def _winners(published: list[PublishedBoard]) -> list[tuple[int, str, int]]:
     return [
         (p.competition_id, row.blind_code, row.tier)
         for p in published
@@ -75,8 +75,8 @@ def _winners(published: list[PublishedResults]) -> list[tuple[int, str, int]]:
 
 async def _published_and_winners(
     held: dict[int, dt.date],
-) -> tuple[list[PublishedResults], list[rules.WinnerGroup]]:
-    published = await sources.published_results(held)
+) -> tuple[list[PublishedBoard], list[rules.WinnerGroup]]:
+    published = await published_boards(held)
     return published, await sources.winner_groups(held, _winners(published))
 
 
@@ -139,7 +139,7 @@ async def _compute(period: Period, version: str) -> Computed:
 def _year_counts(
     competitions: list[CompetitionFacts],
     per_competition: dict[int, tuple[int, int]],
-    published: list[PublishedResults],
+    published: list[PublishedBoard],
     programmes: list[ProgrammeFacts],
     nominations: list[rules.NominationGroup],
 ) -> rules.YearCounts:

@@ -33,6 +33,7 @@ from reports.schemas import (
     OpenResult,
     OpenResults,
 )
+from scoring.published import published_boards
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
@@ -80,7 +81,7 @@ async def cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> bytes:
 async def _published_heads() -> list[OpenCompetition]:
     facts = {c.id: c for c in await sources.competitions()}
     heads = []
-    for board in await sources.published_results(with_rows=False):
+    for board in await published_boards(with_rows=False):
         competition = facts.get(board.competition_id)
         if competition is None:
             continue
@@ -112,7 +113,7 @@ async def competitions(cursor: str | None, limit: int) -> bytes:
 async def results(competition_id: int) -> bytes:
     async def compute() -> bytes:
         heads = [h for h in await _published_heads() if h.id == competition_id]
-        boards = await sources.published_results([competition_id])
+        boards = await published_boards([competition_id])
         if not heads or not boards:
             raise NotFound("该竞赛没有发布的成绩", code="not_published", field="competition_id")
         rows = [
@@ -191,7 +192,7 @@ async def _changes() -> list[OpenChange]:
             corrected=board.version > 1,
             url=f"/api/open/v1/competitions/{board.competition_id}/results",
         )
-        for board in await sources.published_results(every_version=True, with_rows=False)
+        for board in await published_boards(every_version=True, with_rows=False)
     ]
     awarded = await Programme.select(Programme.id, Programme.awarded_on, Programme.version).where(
         Programme.state.is_in(list(AWARDED)) & Programme.awarded_on.is_not_null()

@@ -6,8 +6,7 @@ table of literal rows (``VALUES``): each competition's id with the year and mont
 database computes every entrant's age (周岁) on that day. Only integers and dates we formatted ourselves are
 written into the SQL text; anything that came from a user is a bound parameter.
 
-:func:`published_results` is the one read of scoring's published results (``scoring.tables.Publication``,
-written by ``scoring.results``); it will become a call of scoring's own typed function.
+Published results are not read here: scoring offers them as typed Structs (:mod:`scoring.published`).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from accounts.tables import AuditLog, Enterprise, GrassrootsUnion
 from awards.tables import Nomination, Programme
 from competitions.rules import EligibilityRules
 from competitions.tables import Competition, Registration
-from core.db import SHANGHAI
+from core.db import SHANGHAI, instant
 from reports.rules import (
     AGE_BANDS,
     CompetitionFacts,
@@ -34,7 +33,6 @@ from reports.rules import (
     WinnerGroup,
     band_cutoffs,
 )
-from scoring.tables import Publication
 
 BLIND_CODE = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}$")
 REGISTERED = "r.status <> 'withdrawn'"
@@ -62,14 +60,6 @@ def held_cte(held: Mapping[int, dt.date]) -> str:
     """``held(competition, year, c0, c1, ...)``: our own ints and dates as literal rows (see module doc)."""
     rows = ", ".join(f"({int(cid)}, {day.year}, {_cutoffs(day)})" for cid, day in sorted(held.items()))
     return f"held(competition, year, {_cutoff_columns()}) AS (VALUES {rows})"
-
-
-def instant(value: Any) -> dt.datetime | None:
-    """A timestamp as the engine returns it from a raw query (a datetime, or ISO text on SQLite)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def day_of(value: Any) -> dt.date | None:
@@ -244,75 +234,6 @@ async def nomination_groups(programme_ids: Collection[int]) -> list[NominationGr
 
 
 # ------------------------------------------------------------------------------------ published results
-
-
-class PublishedRow(msgspec.Struct, kw_only=True, frozen=True):
-    """A published result as the public saw it; unknown fields of the stored board are ignored."""
-
-    rank: int | None
-    tier: int | None
-    prize: str | None
-    name: str
-    employer: str
-    blind_code: str
-    final_score: str
-    disqualified: bool = False
-
-
-class _Board(msgspec.Struct, kw_only=True):
-    rows: list[PublishedRow]
-
-
-class PublishedResults(msgspec.Struct, kw_only=True, frozen=True):
-    competition_id: int
-    version: int
-    published_at: dt.datetime
-    rows: list[PublishedRow]
-
-
-async def published_results(
-    competition_ids: Collection[int] | None = None,
-    *,
-    every_version: bool = False,
-    with_rows: bool = True,
-) -> list[PublishedResults]:
-    """Published results of the given competitions (all when None): the latest version of each, or
-    ``every_version`` (the change feed); ``with_rows=False`` reads the versions without the boards.
-    Ordered by competition, then version."""
-    if competition_ids is not None and not competition_ids:
-        return []
-    where = []
-    if competition_ids is not None:
-        where.append(f"p.competition IN ({', '.join(str(int(i)) for i in sorted(competition_ids))})")
-    if not every_version:
-        where.append(
-            "p.version = (SELECT MAX(q.version) FROM publication q WHERE q.competition = p.competition)"
-        )
-    columns = "p.competition AS competition, p.version AS version, p.published_at AS published_at"
-    rows = await Publication.raw(
-        f"SELECT {columns}{', p.results AS results' if with_rows else ''} FROM publication p "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY p.competition, p.version"
-    )
-    decoder = msgspec.json.Decoder(_Board)
-    out = []
-    for r in rows:
-        board = decoder.decode(_bytes(r["results"])).rows if with_rows else []
-        published_at = instant(r["published_at"])
-        assert published_at is not None
-        out.append(
-            PublishedResults(
-                competition_id=r["competition"], version=r["version"], published_at=published_at, rows=board
-            )
-        )
-    return out
-
-
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    return msgspec.json.encode(value)
 
 
 # ------------------------------------------------------------------------------------------ data version

@@ -1,23 +1,24 @@
-"""Published competition results for the domains above scoring: one typed function, no tables, no JSON.
+"""Published competition results for the domains above scoring: typed functions, no tables, no JSON.
 
-Awards (qualifying prizes, direct nominations, the achievements a nomination is pre-filled with) reads a
-competition's results only through :func:`published_results`. What it returns is the latest published
-version of each competition (``Publication.results``, scoring's ``PublicBoard``), each public row tied back
-to its contestant: a public row carries no internal id, only the competition's blind code, and the
-registration holding that blind code names the person.
+- :func:`published_results` (awards: qualifying prizes, direct nominations, the achievements a nomination
+  is pre-filled with): the latest published version of each competition (``Publication.results``,
+  scoring's ``PublicBoard``), each public row tied back to its contestant: a public row carries no internal
+  id, only the competition's blind code, and the registration holding that blind code names the person.
+- :func:`published_boards` (reports: prize winners, the open data feed and its change feed): the boards as
+  the public saw them, the latest version of each competition or every version.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from competitions.tables import Competition, Registration
-from core.db import SHANGHAI
+from core.db import SHANGHAI, instant
 from scoring.results_schemas import PublicBoard
 from scoring.tables import Publication
 
@@ -72,6 +73,67 @@ async def published_results(
                     published_at=publication["published_at"],
                 )
             )
+    return out
+
+
+class PublishedRow(msgspec.Struct, kw_only=True, frozen=True):
+    """A published result as the public saw it; unknown fields of the stored board are ignored."""
+
+    rank: int | None
+    tier: int | None
+    prize: str | None
+    name: str
+    employer: str
+    blind_code: str
+    final_score: str
+    disqualified: bool = False
+
+
+class _Board(msgspec.Struct, kw_only=True):
+    rows: list[PublishedRow]
+
+
+class PublishedBoard(msgspec.Struct, kw_only=True, frozen=True):
+    competition_id: int
+    version: int
+    published_at: dt.datetime
+    rows: list[PublishedRow]
+
+
+async def published_boards(
+    competition_ids: Collection[int] | None = None,
+    *,
+    every_version: bool = False,
+    with_rows: bool = True,
+) -> list[PublishedBoard]:
+    """Published results of the given competitions (all when None): the latest version of each, or
+    ``every_version`` (the change feed); ``with_rows=False`` reads the versions without the boards.
+    Ordered by competition, then version."""
+    if competition_ids is not None and not competition_ids:
+        return []
+    where = []
+    if competition_ids is not None:
+        where.append(f"p.competition IN ({', '.join(str(int(i)) for i in sorted(competition_ids))})")
+    if not every_version:
+        where.append(
+            "p.version = (SELECT MAX(q.version) FROM publication q WHERE q.competition = p.competition)"
+        )
+    columns = "p.competition AS competition, p.version AS version, p.published_at AS published_at"
+    rows = await Publication.raw(
+        f"SELECT {columns}{', p.results AS results' if with_rows else ''} FROM publication p "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY p.competition, p.version"
+    )
+    decoder = msgspec.json.Decoder(_Board)
+    out = []
+    for r in rows:
+        board = decoder.decode(_as_bytes(r["results"])).rows if with_rows else []
+        published_at = instant(r["published_at"])
+        assert published_at is not None
+        out.append(
+            PublishedBoard(
+                competition_id=r["competition"], version=r["version"], published_at=published_at, rows=board
+            )
+        )
     return out
 
 
