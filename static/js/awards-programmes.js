@@ -26,6 +26,17 @@
     shortlist: "形成建议名单", public_notice: "开始公示", awarded: "确认表彰", archived: "归档",
   };
 
+  // What each step of a programme's lifecycle does, said before it is taken.
+  const TRANSITION_CONFIRM = {
+    open: { title: "开始征集推荐", details: ["各基层工会即可在推荐时间内提交推荐；名额和资格条件此后只能在征集期间修改。"] },
+    eligibility_review: { title: "截止推荐，进入资格审查", details: ["工会不能再提交、修改或撤回推荐。", "名额、资格条件和结构比例锁定。"] },
+    expert_review: { title: "进入专家评审", details: ["资格审查结果锁定，符合条件的推荐交评审专家打分。"] },
+    shortlist: { title: "形成建议名单", details: ["专家评审结束，不能再提交评分。"] },
+    public_notice: { title: "开始公示", details: ["建议名单在公示页面公开，公示期内任何人可以提出异议。"] },
+    awarded: { title: "确认表彰", details: ["表彰名单公布并生成荣誉证书，名单不能再更改。"] },
+    archived: { title: "归档", details: ["评选归档后只读。"] },
+  };
+
   async function start() {
     const user = await App.header();
     if (!user) return;
@@ -60,6 +71,13 @@
   async function transition(button) {
     const row = button.closest("tr");
     row.querySelector("[data-row-error]").textContent = "";
+    const programme = programmes.find((p) => p.id === Number(button.dataset.id));
+    const words = TRANSITION_CONFIRM[button.dataset.transition] || { title: NEXT_LABELS[button.dataset.transition], details: [] };
+    const ok = await App.confirm({
+      title: `${programme.name}：${words.title}？`, details: [...words.details, "评选不能退回上一阶段。"],
+      confirmText: NEXT_LABELS[button.dataset.transition] || "确认",
+    });
+    if (!ok) return;
     try {
       await App.api("POST", `/api/programmes/${button.dataset.id}/transition`,
         { target: button.dataset.transition, version: Number(button.dataset.version) });

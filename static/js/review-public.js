@@ -15,7 +15,7 @@ const ReviewPublic = (() => {
   const unitText = (n) => (n.notice_unit === "working_days" ? "个工作日" : "天");
 
   async function notice() {
-    await App.header();
+    await App.header({ public: true });
     let data;
     try {
       data = await App.api("GET", `/api/public/programmes/${programmeId}/notice`, undefined, { allowAnonymous: true });
@@ -85,7 +85,7 @@ const ReviewPublic = (() => {
   }
 
   async function honours() {
-    await App.header();
+    await App.header({ public: true });
     let roll;
     try {
       roll = await App.api("GET", `/api/public/programmes/${programmeId}/honours`, undefined, { allowAnonymous: true });

@@ -10,6 +10,7 @@ import pytest
 
 from awards.sheets import nomination_csv
 from tests.awards.nomination_helpers import create_programme
+from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, make_id_number, make_mobile, new_client
 
 pytestmark = pytest.mark.browser
@@ -143,6 +144,7 @@ async def test_organizer_sets_up_a_programme_and_opens_it(page: Any, world: dict
     assert "草稿" in await row.inner_text()
     assert "一线职工不少于60%" in await row.inner_text()
     await row.locator('[data-transition="open"]').click()
+    await confirm(page, expect="工会即可在推荐时间内提交推荐")
     await row.locator('[data-state="open"]').wait_for()
     # A wrong setting is shown next to the form, not a 500.
     await page.click("#new-programme")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.ui import confirm
 from tests.conftest import ENGINE
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring import factories
@@ -73,8 +74,10 @@ async def test_organizer_publishes_and_the_public_board_updates_live(
     await organizer.wait_for_selector(f"#board tr[data-code='{built.blind_codes[9]}']")
     assert built.names[9] not in await organizer.inner_text("#board")  # blind until unblinded
     await organizer.click("#unblind")
+    await confirm(organizer, expect="此操作不可撤销")
     await organizer.wait_for_selector(f"#board td.name:has-text('{built.names[9]}')")
     await organizer.click("#publish")
+    await confirm(organizer, expect="已发布的版本不能撤回")
     await organizer.wait_for_selector("#message:has-text('已发布第 1 版')")
 
     # The public page, never reloaded, now shows the published board.
@@ -154,6 +157,7 @@ async def test_contestant_appeals_and_the_arbitration_group_answers(
     await chief.wait_for_selector("form.answer")
     await chief.fill("form.answer textarea[name=reason]", "经复核，评分符合评分标准")
     await chief.click("form.answer button[type=submit]")
+    await confirm(chief, expect="仲裁结论为最终结论")
     await chief.wait_for_selector(".appeal .notice:has-text('仲裁结论')")
     assert await chief.locator("form.answer").count() == 0
 
