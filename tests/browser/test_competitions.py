@@ -10,8 +10,8 @@ import pytest
 
 from competitions import service
 from competitions.rules import BLIND_CODE_ALPHABET, EligibilityRules
-from tests.competitions.support import ORGANIZER, make_competition
 from tests.browser.ui import confirm
+from tests.competitions.support import ORGANIZER, make_competition
 from tests.helpers import PASSWORD, make_id_number, make_mobile
 
 pytestmark = pytest.mark.browser

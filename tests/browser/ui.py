@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 PHONE = {"width": 390, "height": 844}
@@ -45,9 +46,7 @@ async def sized_page(
     chromium: Any, base_url: str, size: dict[str, int], *, touch: bool = True
 ) -> AsyncIterator[Any]:
     """A fresh browser page of the given size (own cookies) that records console errors in ``.errors``."""
-    context = await chromium.new_context(
-        base_url=base_url, locale="zh-CN", viewport=size, has_touch=touch
-    )
+    context = await chromium.new_context(base_url=base_url, locale="zh-CN", viewport=size, has_touch=touch)
     context.set_default_timeout(20_000)
     page = await context.new_page()
     errors: list[str] = []
@@ -68,38 +67,8 @@ def _collect(errors: list[str]) -> Callable[[Any], None]:
     return on_console
 
 
-# Contrast of every piece of visible text against the background it is drawn on (WCAG 2.x relative
-# luminance; translucent backgrounds are blended up the ancestors; 4.5:1, or 3:1 for large text).
-CONTRAST_JS = """
-(selector) => {
-  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
-    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const over = (top, under) => { const a = top[3]; return [0, 1, 2].map((i) => top[i] * a + under[i] * (1 - a)).concat(1); };
-  const background = (el) => { const layers = [];
-    for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
-    let color = [255, 255, 255, 1]; for (const layer of layers.reverse()) color = over(layer, color); return color; };
-  const out = [];
-  for (const el of document.querySelectorAll(selector)) {
-    if (!el.offsetParent && getComputedStyle(el).position !== "fixed") continue;
-    if (el.closest("[disabled], [aria-disabled=true]")) continue;
-    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (!own) continue;
-    const style = getComputedStyle(el);
-    if (style.visibility === "hidden" || Number(style.opacity) === 0) continue;
-    const bg = background(el);
-    const fg = over(parse(style.color), bg);
-    const [a, b] = [lum(fg), lum(bg)];
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
-    const large = size >= 24 || (bold && size >= 18.66);
-    out.push({ text: el.textContent.trim().slice(0, 30), ratio: Math.round(ratio * 100) / 100,
-               need: large ? 3 : 4.5, tag: el.tagName, cls: el.className });
-  }
-  return out;
-}
-"""
+# Contrast of every piece of visible text against its background (see contrast.js).
+CONTRAST_JS = (Path(__file__).with_name("contrast.js")).read_text(encoding="utf-8")
 
 
 async def contrast(page: Any, selector: str = "body *") -> list[dict[str, Any]]:
