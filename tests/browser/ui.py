@@ -78,3 +78,14 @@ async def contrast(page: Any, selector: str = "body *") -> list[dict[str, Any]]:
 
 async def low_contrast(page: Any, selector: str = "body *") -> list[dict[str, Any]]:
     return [item for item in await contrast(page, selector) if item["ratio"] < item["need"]]
+
+
+async def log_in(page: Any, username: str, next_path: str = "") -> None:
+    """Log in through the page's own form (and land on ``next_path`` when given)."""
+    from tests.helpers import PASSWORD
+
+    await page.goto(f"/login?next={next_path}" if next_path else "/login")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_function("() => !location.pathname.startsWith('/login')")
