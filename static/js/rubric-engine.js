@@ -316,12 +316,14 @@ const RubricEngine = (() => {
     for (const module of stage.modules) {
       for (const aspect of module.aspects) {
         if (!SCORED.has(aspect.kind)) continue;
+        const max = parse(aspect.max_mark), factor = parse(aspect.factor);
+        if (max === null || factor === null) return null;
         let summed = 1;
         if (aspect.combine.method === "trimmed_sum") {
           if (judges == null) return null;
           summed = Math.max(judges - 2 * aspect.combine.trim, 0);
         }
-        total = add(total, mul(mul(parse(aspect.max_mark), parse(aspect.factor)), frac(BigInt(summed))));
+        total = add(total, mul(mul(max, factor), frac(BigInt(summed))));
       }
     }
     return total;
