@@ -10,6 +10,8 @@ const RubricBuilder = (() => {
   const E = RubricEngine;
   const esc = (v) => App.esc(v);
   const LETTERS = "ABCDEFGHIJKL";
+  // Who is marked and who marks: contestants and judges, or nominees and experts (mode "review").
+  const WORDS = { competition: { subject: "选手", judge: "裁判" }, review: { subject: "候选人", judge: "专家" } };
 
   // --- paths into the rules ("stages.1.modules.0.aspects.2.max_mark") ---------------------------------------
   function getPath(object, path) {
@@ -267,12 +269,13 @@ const RubricBuilder = (() => {
     const subject = exampleSubjects(state)[ex.current] || exampleSubjects(state)[0];
     const judges = Array.from({ length: ex.judges }, (_, j) => j);
     const imported = rules.stages.filter((s) => s.kind === "imported").map((s) => field(`${s.name || s.id}成绩`, `x.imported.${s.id}`, subject.imported[s.id], {})).join("");
+    const w = WORDS[state.mode];
     const rows = [...E.aspects(rules)].map(([, a]) => `<tr data-aspect="${esc(a.id)}"><th scope="row">${esc(a.name || a.id)}<br><small class="muted">${esc(T.KINDS[a.kind].name)}</small></th>
-      ${judges.map((j) => `<td><input class="rb-mark" data-mark="${esc(a.id)}" data-judge="${j}" inputmode="decimal" aria-label="${esc(a.name || a.id)} ${j + 1} 号裁判"
+      ${judges.map((j) => `<td><input class="rb-mark" data-mark="${esc(a.id)}" data-judge="${j}" inputmode="decimal" aria-label="${esc(a.name || a.id)} ${j + 1} 号${w.judge}"
         value="${esc((subject.marks[a.id] || [])[j] ?? "")}"></td>`).join("")}
       <td class="num" data-panel="${esc(a.id)}"></td><td class="num" data-score="${esc(a.id)}"></td></tr>`).join("");
     return `<div class="row rb-tabs" role="tablist">${exampleSubjects(state).map((s, i) => `<button type="button" role="tab" class="${i === ex.current ? "" : "secondary"} small"
-        aria-selected="${i === ex.current}" data-act="example-tab" data-index="${i}">选手 ${s.id}</button>`).join("")}</div>
+        aria-selected="${i === ex.current}" data-act="example-tab" data-index="${i}">${w.subject} ${s.id}</button>`).join("")}</div>
       <div class="rb-grid">${imported}
         ${state.mode === "competition" ? field("用时（秒）", "x.time_used", subject.time_used, { inputmode: "numeric" }) : ""}
         <div class="rb-field"><label class="check"><input type="checkbox" data-example-dq ${subject.disqualified ? "checked" : ""}> 取消资格</label></div></div>
@@ -284,10 +287,10 @@ const RubricBuilder = (() => {
   function example(state) {
     return `<section class="card rb-example" id="rb-example">
       <h2>计算示例</h2>
-      ${hint("填入几位选手的示例分数，立即看到按当前规则算出的各环节成绩、总成绩、名次和奖项（与正式计算完全一致）。")}
+      ${hint(`填入几位${WORDS[state.mode].subject}的示例分数，立即看到按当前规则算出的成绩${state.mode === "competition" ? "、名次和奖项" : ""}（与正式计算完全一致）。`)}
       <div class="rb-grid">
-        ${field("示例裁判人数", "x.judges", state.example.judges, { inputmode: "numeric" })}
-        ${field("示例选手人数", "x.count", state.example.count, { inputmode: "numeric" })}
+        ${field(`示例${WORDS[state.mode].judge}人数`, "x.judges", state.example.judges, { inputmode: "numeric" })}
+        ${field(`示例${WORDS[state.mode].subject}人数`, "x.count", state.example.count, { inputmode: "numeric" })}
       </div>
       <p class="row"><button type="button" class="secondary" data-act="example-fill">填入示例分数</button>
         <button type="button" class="ghost" data-act="example-clear">清空</button></p>
@@ -311,7 +314,7 @@ const RubricBuilder = (() => {
         values.slice(0, state.example.judges).forEach((value, judge) => {
           if (value === undefined || String(value).trim() === "") return;
           const problem = E.checkMark(aspect, value);
-          if (problem) errors.push(`选手 ${s.id}：${problem}`);
+          if (problem) errors.push(`${WORDS[state.mode].subject} ${s.id}：${problem}`);
           else marks.push({ subject: s.id, aspect: aspectId, judge, value: String(value).trim() });
         });
       }
@@ -344,13 +347,14 @@ const RubricBuilder = (() => {
       if (total) total.textContent = E.text(score.score);
     }
     const stages = rules.stages;
-    table.innerHTML = `<thead><tr><th>选手</th>${stages.map((s) => `<th class="num">${esc(s.name || s.id)}</th>`).join("")}
+    const who = WORDS[state.mode].subject;
+    table.innerHTML = `<thead><tr><th>${who}</th>${stages.map((s) => `<th class="num">${esc(s.name || s.id)}</th>`).join("")}
       <th class="num">总成绩</th>${state.mode === "competition" ? "<th class=\"num\">名次</th><th>奖项</th>" : ""}</tr></thead><tbody>
-      ${board.results.map((r) => `<tr data-subject="${esc(r.subject_id)}"><td>选手 ${esc(r.subject_id)}${r.complete ? "" : ' <span class="badge warn">未评完</span>'}</td>
+      ${board.results.map((r) => `<tr data-subject="${esc(r.subject_id)}"><td>${who} ${esc(r.subject_id)}${r.complete ? "" : ' <span class="badge warn">未评完</span>'}</td>
         ${stages.map((s) => `<td class="num" data-stage-score="${esc(s.id)}">${E.shown(r.stage_scores[s.id], rules)}</td>`).join("")}
         <td class="num score" data-final>${E.shown(r.final_score, rules)}</td>
         ${state.mode === "competition" ? `<td class="num" data-rank>${r.rank ?? "—"}</td><td data-tier>${r.disqualified ? '<span class="badge bad">取消资格</span>' : r.tier ? esc(T.TIER_NAMES[r.tier - 1]) : ""}</td>` : ""}</tr>`).join("")}
-      </tbody>${board.unresolved_ties.length ? `<caption class="notice warn">${board.unresolved_ties.map((t) => `第 ${t.rank} 名并列：选手 ${t.subject_ids.join("、")}（须由组织者处理）`).join("；")}</caption>` : ""}`;
+      </tbody>${board.unresolved_ties.length ? `<caption class="notice warn">${board.unresolved_ties.map((t) => `第 ${t.rank} 名并列：${who} ${t.subject_ids.join("、")}（须由组织者处理）`).join("；")}</caption>` : ""}`;
   }
 
   // --- templates, JSON ----------------------------------------------------------------------------------------
@@ -424,7 +428,7 @@ const RubricBuilder = (() => {
       const list = problems();
       showProblems(list);
       renderResults(root, state, list);
-      root.querySelector("#rb-summary").innerHTML = T.summary(clean(state.rules, state.mode), { judges: state.example.judges, showTiers: state.mode === "competition" });
+      root.querySelector("#rb-summary").innerHTML = T.summary(clean(state.rules, state.mode), { judges: state.example.judges, showTiers: state.mode === "competition", who: WORDS[state.mode].judge });
       state.onChange(clean(state.rules, state.mode), list);
     }
 

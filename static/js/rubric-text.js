@@ -39,14 +39,14 @@ const RubricText = (() => {
     return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
   };
 
-  function combineText(aspect, judges = null) {
+  function combineText(aspect, judges = null, who = "裁判") {
     const method = (aspect.combine && aspect.combine.method) || "mean";
     const trim = (aspect.combine && aspect.combine.trim) || 0;
     if (method === "trimmed_mean") return `去掉最高分、最低分各 ${trim} 个后取平均`;
     if (method === "trimmed_sum") {
-      return `去掉最高分、最低分各 ${trim} 个后求和${judges ? `（${judges} 名裁判，计 ${Math.max(judges - 2 * trim, 0)} 个分数）` : ""}`;
+      return `去掉最高分、最低分各 ${trim} 个后求和${judges ? `（${judges} 名${who}，计 ${Math.max(judges - 2 * trim, 0)} 个分数）` : ""}`;
     }
-    return METHODS[method].name === "平均" ? "各裁判分数取平均" : "取中位数";
+    return method === "mean" ? `各${who}分数取平均` : "取中位数";
   }
 
   function stepText(step) {
@@ -80,7 +80,7 @@ const RubricText = (() => {
 
   // The rubric as Chinese: one block per stage with its aspects as a table, then rounding, ties, prizes.
   // `options.judges` (the panel size) lets trimmed sums say how many marks they add.
-  function summary(rules, { judges = null, showTiers = true } = {}) {
+  function summary(rules, { judges = null, showTiers = true, who = "裁判" } = {}) {
     const esc = App.esc;
     const stageName = (id) => { const s = rules.stages.find((x) => String(x.id) === String(id)); return s ? s.name || s.id : id; };
     const moduleName = (id) => {
@@ -95,9 +95,9 @@ const RubricText = (() => {
         <td>${esc(a.name || a.id)}</td><td>${esc(KINDS[a.kind].name)}</td>
         <td class="num">${a.kind === "deduction" ? "最多扣 " : ""}${esc(num(a.max_mark))}</td>
         <td class="num">${a.step ? esc(num(a.step)) : "—"}</td>
-        <td class="num">${esc(num(a.factor ?? "1"))}</td><td>${esc(combineText(a, judges))}</td></tr>`)).join("");
+        <td class="num">${esc(num(a.factor ?? "1"))}</td><td>${esc(combineText(a, judges, who))}</td></tr>`)).join("");
       return `${head}<div class="table-wrap"><table class="rubric-summary"><thead><tr><th>模块</th><th>评分项</th><th>类型</th>
-        <th class="num">满分</th><th class="num">步长</th><th class="num">系数</th><th>裁判分数合成</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+        <th class="num">满分</th><th class="num">步长</th><th class="num">系数</th><th>${who}分数合成</th></tr></thead><tbody>${rows}</tbody></table></div>`;
     }).join("");
     const formula = rules.stages.map((s) => `${s.name || s.id} ÷ ${num(s.full_marks)} × ${num(s.weight_percent)}`).join(" ＋ ");
     return `${stages}

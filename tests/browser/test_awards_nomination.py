@@ -132,6 +132,7 @@ async def test_upload_shows_the_row_errors_then_imports_the_valid_rows(
 
 async def test_organizer_sets_up_a_programme_and_opens_it(page: Any, world: dict[str, Any]) -> None:
     await _log_in(page, "organizer", "/organizer/programmes")
+    await page.wait_for_selector("body[data-ready]")
     await page.fill("#name", "2026 年度爱企业的好职工")
     await page.select_option("#kind", "good_employee")
     await page.fill("#total_awards", "300")
@@ -139,7 +140,7 @@ async def test_organizer_sets_up_a_programme_and_opens_it(page: Any, world: dict
     await page.fill("#min_years_employed", "1")
     await page.click("#save")
     await page.locator("#programme-form .notice.ok", has_text="已创建").wait_for()
-    row = page.locator("#programmes tbody tr", has_text="爱企业的好职工")
+    row = page.locator("#programmes .programme-card", has_text="爱企业的好职工")
     await row.wait_for()
     assert "草稿" in await row.inner_text()
     assert "一线职工不少于60%" in await row.inner_text()
