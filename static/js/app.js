@@ -195,7 +195,7 @@ const App = (() => {
   // a phone user sees it without hunting.
   function reveal(element) {
     if (!element) return;
-    if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+    if (element.tabIndex < 0 && !element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
     element.scrollIntoView({ block: "center" });
     element.focus({ preventScroll: true });
   }
