@@ -44,17 +44,21 @@
     $("#empty").hidden = data.rows.length > 0;
   }
 
-  // The provisional board says whether a version is published, so the screen never asks for a board that
-  // is not there (a 404 the console would show).
+  // The list of published competitions (or a "published" event) says whether there is a board to show, so
+  // the screen never asks for one that is not there (a 404 the console would show).
+  async function isPublished() {
+    if (published) return true;
+    const list = await App.api("GET", "/api/public/results", undefined, { allowAnonymous: true });
+    return list.some((p) => p.competition.id === id);
+  }
+
   async function load() {
-    const provisional = await Results.maybe(`/api/public/competitions/${id}/provisional`);
-    if (provisional && provisional.published_version) {
-      const data = await Results.maybe(`/api/public/competitions/${id}/leaderboard`);
-      if (data) showPublished(data);
-    } else if (provisional) {
-      showProvisional(provisional);
+    const data = (await isPublished()) ? await Results.maybe(`/api/public/competitions/${id}/leaderboard`) : null;
+    if (data) {
+      showPublished(data);
     } else {
-      $("#empty").hidden = false;
+      const provisional = await Results.maybe(`/api/public/competitions/${id}/provisional`);
+      if (provisional) showProvisional(provisional); else $("#empty").hidden = false;
     }
     paginate();
   }
@@ -101,7 +105,7 @@
 
   const refresh = Results.throttle(() => load().catch(() => {}), 1000);
   Results.stream(`/api/public/competitions/${id}/events`, {
-    published: refresh, corrected: refresh,
+    published: () => { published = true; refresh(); }, corrected: refresh,
     marks: () => { if (!published) refresh(); },
   }, (up) => $("#live").classList.toggle("on", up));
 
