@@ -392,12 +392,15 @@ const RubricBuilder = (() => {
 
     function render() {
       const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.dataset.path : null;
-      root.innerHTML = `${readOnly ? "" : templates(state)}
-        <div id="rb-problems" class="notice bad" hidden aria-live="polite"></div>
-        <div class="rb-editor">${editor(state)}</div>
-        ${example(state)}
-        <section class="card rb-summary"><h2>评分标准说明</h2>${hint("按当前设置自动生成，公开成绩文件和裁判看到的即是这些规则。")}<div id="rb-summary"></div></section>
-        ${readOnly ? "" : jsonBlock()}`;
+      const summary = `<section class="card rb-summary"><h2>评分标准说明</h2>${hint("按当前设置自动生成，公开成绩文件和裁判看到的即是这些规则。")}<div id="rb-summary"></div></section>`;
+      // Locked (scoring has started): the rules in words first, the example, the form folded away.
+      root.innerHTML = readOnly
+        ? `<div id="rb-problems" class="notice bad" hidden></div>${summary}${example(state)}
+          <details class="card rb-readonly"><summary>逐项查看全部设置（只读）</summary><div class="rb-editor">${editor(state)}</div></details>`
+        : `${templates(state)}
+          <div id="rb-problems" class="notice bad" hidden aria-live="polite"></div>
+          <div class="rb-editor">${editor(state)}</div>
+          ${example(state)}${summary}${jsonBlock()}`;
       if (readOnly) root.querySelectorAll(".rb-editor input, .rb-editor select, .rb-editor button").forEach((el) => { el.disabled = true; });
       if (focused) { const el = root.querySelector(`[data-path="${CSS.escape(focused)}"]`); if (el) el.focus(); }
       refresh();
