@@ -117,6 +117,12 @@ const App = (() => {
         button.setAttribute("aria-expanded", String(open));
       });
       bar.insertBefore(button, nav);
+      document.addEventListener("click", (event) => { // a tap outside folds the menu away again
+        if (bar.classList.contains("open") && !bar.contains(event.target)) {
+          bar.classList.remove("open");
+          button.setAttribute("aria-expanded", "false");
+        }
+      });
     }
     button.setAttribute("aria-expanded", "false");
     bar.classList.remove("open");
