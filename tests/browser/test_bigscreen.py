@@ -32,11 +32,11 @@ async def watch_pages(page: Any, seconds: float) -> tuple[set[str], set[str]]:
 
 
 async def test_the_big_screen_turns_its_pages_and_shows_every_row(
-    chromium: Any, live_server: str, world: dict[str, Any]
+    chromium: Any, results_server: str, world: dict[str, Any]
 ) -> None:
     built = await factories.build(world, competition_id=factories.fresh_competition_id())
     cid = built.competition_id
-    async with sized_page(chromium, live_server, {"width": 1280, "height": 560}, touch=False) as screen:
+    async with sized_page(chromium, results_server, {"width": 1280, "height": 560}, touch=False) as screen:
         await screen.goto(f"/bigscreen/{cid}?seconds=1")
         await screen.wait_for_selector("#board[data-phase='provisional'][data-pages]")
         pages = int(await screen.get_attribute("#board", "data-pages"))
@@ -57,16 +57,16 @@ async def test_the_big_screen_turns_its_pages_and_shows_every_row(
         assert seen_codes == set(built.blind_codes)  # every contestant came round
         assert await horizontal_overflow(screen) <= 0
 
-        # Published: names, the version and its time.
+        # Published: the open screen follows by itself (live events): names, the version and its time.
+        await screen.wait_for_selector("#live.on")
         await factories.sign_off(built)
-        async with new_client(base_url=live_server) as api:
+        async with new_client(base_url=results_server) as api:
             await login(api, "organizer")
             assert (await api.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
             published = await api.post(
                 f"/api/competitions/{cid}/results/publish", json={"previous_version": 0}
             )
             assert published.status_code == 201
-        await screen.reload()
         await screen.wait_for_selector("#board[data-phase='published'][data-pages]")
         assert "第 1 版" in await screen.inner_text("#phase")
         assert "发布于" in await screen.inner_text("#version")

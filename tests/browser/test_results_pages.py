@@ -4,27 +4,16 @@ screen, open in other browsers, follow live (Server-Sent Events) without reloadi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from tests.browser.ui import confirm
-from tests.conftest import ENGINE
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring import factories
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def results_server(request: pytest.FixtureRequest, migrated: None) -> Iterator[str]:
-    """Two processes on PostgreSQL (events cross them through NOTIFY); one on SQLite."""
-    if ENGINE == "postgres":
-        yield request.getfixturevalue("live_server")
-    else:
-        with factories.one_worker_server() as url:
-            yield url
 
 
 @pytest.fixture
