@@ -53,10 +53,13 @@
   }
 
   async function load() {
-    const data = (await isPublished()) ? await Results.maybe(`/api/public/competitions/${id}/leaderboard`) : null;
+    const known = await isPublished();
+    const data = known ? await Results.maybe(`/api/public/competitions/${id}/leaderboard`) : null;
     if (data) {
       showPublished(data);
     } else {
+      // Told "published" before this process's cache heard of it: look again shortly.
+      if (known) setTimeout(refresh, 2000);
       const provisional = await Results.maybe(`/api/public/competitions/${id}/provisional`);
       if (provisional) showProvisional(provisional); else $("#empty").hidden = false;
     }
