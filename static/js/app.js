@@ -1,4 +1,4 @@
-// 亦城平台的公共脚本: the JSON API client, the header, form errors. No build step, no framework.
+// 亦城平台的公共脚本: the JSON API client, the header, the confirm dialog, form errors. No build step, no framework.
 "use strict";
 
 const App = (() => {
@@ -26,17 +26,44 @@ const App = (() => {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
     }
-    const response = await fetch(path, { method, headers, body: payload, credentials: "same-origin", ...options });
+    const { allowAnonymous, ...fetchOptions } = options;
+    const response = await fetch(path, { method, headers, body: payload, credentials: "same-origin", ...fetchOptions });
     const text = await response.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = { message: text }; }
     if (!response.ok) {
-      if (response.status === 401 && !options.allowAnonymous) {
-        location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      if (response.status === 401) {
+        session.forget();
+        if (!allowAnonymous) location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
       }
       throw new ApiError(response.status, data);
     }
     return data;
+  }
+
+  // --- who is logged in ----------------------------------------------------------------------------------
+  // The session cookie is HttpOnly, so the page cannot see it. Asking /api/auth/me answers 401 to a visitor,
+  // and the browser logs every 401 as a console error; so a page remembers (in localStorage) that it has seen
+  // a session, and public pages ask only then. Staff pages always ask: a judge arrives through a one-time link.
+  const session = (() => {
+    const KEY = "yicheng.signed-in";
+    const store = (fn) => { try { return fn(window.localStorage); } catch { return null; } };
+    return {
+      known: () => store((s) => s.getItem(KEY) === "1") === true,
+      remember: () => store((s) => s.setItem(KEY, "1")),
+      forget: () => store((s) => s.removeItem(KEY)),
+    };
+  })();
+
+  async function me({ quiet = false } = {}) {
+    if (quiet && !session.known()) return null;
+    try {
+      const user = await api("GET", "/api/auth/me", undefined, { allowAnonymous: true });
+      session.remember();
+      return user;
+    } catch {
+      return null;
+    }
   }
 
   const ROLE_NAMES = { organizer: "组织者", judge: "裁判", union_officer: "工会干部", expert: "评审专家", contestant: "选手" };
@@ -48,39 +75,138 @@ const App = (() => {
     expert: [["/review", "专家评审"]],
   };
 
-  async function me() {
-    try { return await api("GET", "/api/auth/me", undefined, { allowAnonymous: true }); } catch { return null; }
-  }
-
-  // Fills <header class="bar"> with the title, the role's links and log-in / log-out.
-  async function header() {
+  // Fills <header class="bar"> with the title, the role's links and log-in / log-out. On a phone the links
+  // fold behind a 菜单 button so the header stays one line. `public: true` (pages anyone may read) asks who
+  // is logged in only when this browser has logged in before.
+  async function header({ public: isPublic = false } = {}) {
     const bar = document.querySelector("header.bar");
     if (!bar) return null;
-    const user = await me();
+    const user = await me({ quiet: isPublic });
     const nav = bar.querySelector("nav") || bar.appendChild(document.createElement("nav"));
+    nav.id = nav.id || "site-nav";
     nav.replaceChildren();
-    for (const [href, text] of (user && NAV[user.role]) || [["/competitions", "竞赛"]]) nav.append(link(href, text));
+    for (const [href, text] of (user && NAV[user.role]) || [["/competitions", "竞赛"], ["/results", "成绩"], ["/awards", "评选"]]) {
+      nav.append(link(href, text));
+    }
     if (user) {
       const out = link("#", `退出（${user.display_name}）`);
       out.addEventListener("click", async (event) => {
         event.preventDefault();
         await api("POST", "/api/auth/logout");
+        session.forget();
         location.href = "/login";
       });
       nav.append(out);
     } else {
       nav.append(link("/login", "登录"));
     }
+    menuToggle(bar, nav);
     return user;
+  }
+
+  function menuToggle(bar, nav) {
+    let button = bar.querySelector("button.menu-toggle");
+    if (!button) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "menu-toggle";
+      button.textContent = "菜单";
+      button.setAttribute("aria-controls", nav.id);
+      button.addEventListener("click", () => {
+        const open = bar.classList.toggle("open");
+        button.setAttribute("aria-expanded", String(open));
+      });
+      bar.insertBefore(button, nav);
+      document.addEventListener("click", (event) => { // a tap outside folds the menu away again
+        if (bar.classList.contains("open") && !bar.contains(event.target)) {
+          bar.classList.remove("open");
+          button.setAttribute("aria-expanded", "false");
+        }
+      });
+    }
+    button.setAttribute("aria-expanded", "false");
+    bar.classList.remove("open");
   }
 
   function link(href, text) {
     const a = document.createElement("a");
     a.href = href;
     a.textContent = text;
+    if (location.pathname === href) a.setAttribute("aria-current", "page");
     return a;
   }
 
+  // --- the confirm dialog ----------------------------------------------------------------------------------
+  // Every irreversible step asks first, saying what will happen. Resolves to null when cancelled, else to
+  // { value, values } (what was typed into `input` / `inputs`, e.g. a reason). The confirm button names the
+  // action and stays disabled for a moment, so a double tap on the page cannot confirm by accident.
+  //   title: the question; message: one sentence; details: what will happen, as a list;
+  //   confirmText: the action ("截止报名"); tone: "danger" (default) or "normal";
+  //   input / inputs: { label, value, placeholder, required, requiredMessage, multiline, maxlength, inputmode }
+  function confirm({
+    title, message = "", details = [], confirmText = "确认", cancelText = "取消", tone = "danger", input = null, inputs = [],
+  }) {
+    const fields = input ? [input, ...inputs] : inputs;
+    const dialog = document.createElement("dialog");
+    dialog.className = `confirm-dialog ${tone}`;
+    dialog.setAttribute("aria-labelledby", "confirm-title");
+    dialog.innerHTML = `
+      <form method="dialog" novalidate>
+        <h2 id="confirm-title">${esc(title)}</h2>
+        ${message ? `<p class="confirm-message">${esc(message)}</p>` : ""}
+        ${details.length ? `<ul class="confirm-details">${details.map((d) => `<li>${esc(d)}</li>`).join("")}</ul>` : ""}
+        ${fields.map(dialogField).join("")}
+        <div class="confirm-actions">
+          <button type="submit" value="cancel" class="secondary" data-dialog-cancel>${esc(cancelText)}</button>
+          <button type="submit" value="ok" class="${tone === "danger" ? "danger" : ""}" data-dialog-ok disabled>${esc(confirmText)}</button>
+        </div>
+      </form>`;
+    document.body.append(dialog);
+    const ok = dialog.querySelector("[data-dialog-ok]");
+    const boxes = [...dialog.querySelectorAll("[data-field]")];
+    return new Promise((resolve) => {
+      let answer = null;
+      dialog.querySelector("form").addEventListener("submit", (event) => {
+        if (!event.submitter || event.submitter.value !== "ok") return; // cancel just closes the dialog
+        const values = boxes.map((box) => box.value.trim());
+        const missing = fields.findIndex((f, i) => f.required && !values[i]);
+        if (missing >= 0) {
+          event.preventDefault();
+          const box = boxes[missing];
+          box.setAttribute("aria-invalid", "true");
+          box.nextElementSibling.textContent = fields[missing].requiredMessage || `请填写${fields[missing].label}`;
+          box.focus();
+          return;
+        }
+        answer = { value: values[0] ?? "", values };
+      });
+      dialog.addEventListener("close", () => { dialog.remove(); resolve(answer); });
+      dialog.showModal();
+      (boxes[0] || dialog.querySelector("[data-dialog-cancel]")).focus();
+      setTimeout(() => { ok.disabled = false; }, 350);
+    });
+  }
+
+  let fieldCount = 0;
+  function dialogField(f) {
+    const id = `confirm-field-${++fieldCount}`;
+    const common = `id="${id}" data-field maxlength="${f.maxlength || 500}" placeholder="${esc(f.placeholder || "")}"`;
+    const control = f.multiline
+      ? `<textarea ${common} rows="3">${esc(f.value || "")}</textarea>`
+      : `<input ${common} inputmode="${esc(f.inputmode || "text")}" value="${esc(f.value || "")}" autocomplete="off">`;
+    return `<label for="${id}">${esc(f.label)}</label>${control}<div class="field-error" aria-live="assertive"></div>`;
+  }
+
+  // Scrolls a confirmation (or an error) into view and moves focus to it, so a screen reader reads it and
+  // a phone user sees it without hunting.
+  function reveal(element) {
+    if (!element) return;
+    if (element.tabIndex < 0 && !element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+    element.scrollIntoView({ block: "center" });
+    element.focus({ preventScroll: true });
+  }
+
+  // --- forms -----------------------------------------------------------------------------------------------
   // Shows an API error next to the field it names (input[name=field]) or in the form's .notice.
   function showError(form, error) {
     clearErrors(form);
@@ -128,5 +254,45 @@ const App = (() => {
   });
   function when(iso) { return iso ? shanghai.format(new Date(iso)) : ""; }
 
-  return { api, ApiError, me, header, showError, clearErrors, formData, esc, when, cookie, ROLE_NAMES };
+  // --- page furniture ----------------------------------------------------------------------------------------
+  // A wide table scrolls inside its .table-wrap; the wrap is marked when it does, so the page can show a cue.
+  function watchTables() {
+    if (!("ResizeObserver" in window)) return;
+    const mark = (wrap) => wrap.classList.toggle("scrolls", wrap.scrollWidth > wrap.clientWidth + 1);
+    const observer = new ResizeObserver((entries) => {
+      for (const entry of entries) mark(entry.target.closest(".table-wrap") || entry.target);
+    });
+    const watch = (root) => root.querySelectorAll(".table-wrap").forEach((wrap) => {
+      if (wrap.dataset.watched) return;
+      wrap.dataset.watched = "1";
+      observer.observe(wrap);
+      for (const child of wrap.children) observer.observe(child);
+    });
+    watch(document);
+    let pending = false;
+    new MutationObserver(() => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; watch(document); });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  // Pages this file cannot edit still get the icon (a page without one makes the browser ask for /favicon.ico).
+  function favicon() {
+    if (document.querySelector("link[rel~='icon']")) return;
+    const icon = document.createElement("link");
+    icon.rel = "icon";
+    icon.type = "image/svg+xml";
+    icon.href = "/static/favicon.svg";
+    document.head.append(icon);
+  }
+
+  favicon();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watchTables);
+  else watchTables();
+
+  return {
+    api, ApiError, me, header, confirm, reveal, showError, clearErrors, formData, esc, when, cookie, ROLE_NAMES,
+    rememberSession: session.remember,
+  };
 })();

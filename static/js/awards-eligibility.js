@@ -112,6 +112,11 @@
   $("#prev").addEventListener("click", () => { offset = Math.max(0, offset - LIMIT); load(); });
   $("#next").addEventListener("click", () => { offset += LIMIT; load(); });
   $("#confirm-all").addEventListener("click", async () => {
+    const ok = await App.confirm({
+      title: "按规则审查结果全部确认？", confirmText: "全部确认", tone: "normal",
+      details: ["所有尚未审核的推荐按系统审查结果确认（符合或不符合条件）。", "已逐条审核或改判的不受影响；本次确认记入审计日志。"],
+    });
+    if (!ok) return;
     try {
       const result = await App.api("POST", `/api/programmes/${programmeId}/eligibility/confirm`, { reason: "按规则审查结果确认" });
       Awards.notice($("#page-notice"), "ok", `已确认 ${result.confirmed} 份推荐`);
@@ -119,6 +124,11 @@
     } catch (error) { Awards.notice($("#page-notice"), "bad", error.message); }
   });
   $("#direct").addEventListener("click", async () => {
+    const ok = await App.confirm({
+      title: "按竞赛成绩生成直接推荐？", confirmText: "生成直接推荐", tone: "normal",
+      details: ["在评选规则指定的竞赛中获奖的职工，按规则直接推荐（不占工会名额）。", "已由工会推荐的获奖者转为直接推荐；操作记入审计日志。"],
+    });
+    if (!ok) return;
     try {
       const result = await App.api("POST", `/api/programmes/${programmeId}/direct-nominations`);
       Awards.notice($("#page-notice"), "ok",

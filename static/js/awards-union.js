@@ -231,8 +231,12 @@
       }
     }));
     document.querySelectorAll("[data-withdraw]").forEach((button) => button.addEventListener("click", async () => {
-      if (button.dataset.armed !== "1") { button.dataset.armed = "1"; button.textContent = "确认撤回"; return; }
       const row = button.closest("tr");
+      const ok = await App.confirm({
+        title: "撤回这份推荐？", confirmText: "撤回推荐",
+        details: ["撤回后不能恢复；推荐名额立即释放，可以推荐其他人。", "如需再次推荐此人，须在推荐截止前重新填写。"],
+      });
+      if (!ok) return;
       try {
         await App.api("POST", `/api/nominations/${button.dataset.withdraw}/withdraw`, { version: Number(button.dataset.version) });
         await refreshQuota();

@@ -182,8 +182,14 @@ const CompOrganizer = (() => {
     const exportBase = `/api/competitions/${state.id}/registrations/export`;
     $("#export-xlsx").href = `${exportBase}?format=xlsx`;
     $("#export-csv").href = `${exportBase}?format=csv`;
-    $("#export-full").addEventListener("click", (event) => {
-      if (!confirm("完整导出包含身份证号和手机号，操作将记入审计日志。确定导出吗？")) event.preventDefault();
+    $("#export-full").addEventListener("click", async (event) => {
+      event.preventDefault();
+      const href = event.currentTarget.href;
+      const ok = await App.confirm({
+        title: "完整导出报名名单？", tone: "normal", confirmText: "导出",
+        details: ["导出的表格包含身份证号和手机号，请妥善保管，勿外传。", "本次导出将以您的名义记入审计日志。"],
+      });
+      if (ok) location.href = href;
     });
     $("#export-full").href = `${exportBase}?format=xlsx&full=true`;
     $("#review-filters").addEventListener("change", loadRegistrations);
@@ -243,10 +249,18 @@ const CompOrganizer = (() => {
 
   async function transition(target) {
     const c = state.admin.competition;
-    const reason = target === "open" && c.state === "closed" ? prompt("重新开放报名的理由：") : "";
-    if (reason === null) return;
+    const reopen = target === "open" && c.state === "closed";
+    const words = reopen
+      ? { title: "重新开放报名？", details: ["选手可以再次报名或退出报名，候补名单恢复递补。", "理由将记入审计日志。"] }
+      : Comp.TRANSITION_CONFIRM[target];
+    const answer = await App.confirm({
+      title: `${c.title}：${words.title}`, details: words.details,
+      confirmText: reopen ? "重新开放报名" : Comp.TRANSITION_LABELS[target],
+      input: reopen ? { label: "重新开放的理由", required: true, maxlength: 500 } : null,
+    });
+    if (!answer) return;
     try {
-      await App.api("POST", `/api/competitions/${state.id}/transition`, { target, version: c.version, reason: reason || "" });
+      await App.api("POST", `/api/competitions/${state.id}/transition`, { target, version: c.version, reason: answer.value });
       notice(`已变更为「${Comp.TRANSITION_LABELS[target]}」`);
     } catch (error) {
       notice(error.message, "bad");
@@ -299,6 +313,11 @@ const CompOrganizer = (() => {
 
   async function bulk(ids) {
     if (!ids.length) { notice("没有要审核的报名", "warn"); return; }
+    const ok = await App.confirm({
+      title: `审核通过 ${ids.length} 条报名？`, tone: "normal", confirmText: `通过 ${ids.length} 条`,
+      details: ["通过后这些选手可以参加检录；如需驳回，须逐条说明理由。"],
+    });
+    if (!ok) return;
     try {
       const done = await App.api("POST", `/api/competitions/${state.id}/registrations/review`, { registration_ids: ids, decision: "approve" });
       notice(`已审核通过 ${done.length} 条报名`);
@@ -312,8 +331,13 @@ const CompOrganizer = (() => {
     const r = state.registrations.find((x) => x.id === id);
     let reason = "";
     if (decision === "reject") {
-      reason = prompt(`驳回 ${r.name} 的报名，理由：`);
-      if (reason === null) return;
+      const answer = await App.confirm({
+        title: `驳回 ${r.name} 的报名？`, confirmText: "驳回报名",
+        details: ["驳回后该选手的名额释放，候补第一位自动递补。", "选手会在“我的报名”中看到驳回理由。"],
+        input: { label: "驳回理由", required: true, maxlength: 500 },
+      });
+      if (!answer) return;
+      reason = answer.value;
     }
     try {
       await App.api("POST", `/api/registrations/${id}/review`, { decision, reason, version: r.version });
@@ -378,7 +402,16 @@ const CompOrganizer = (() => {
     const form = $("#draw-form");
     App.clearErrors(form);
     const c = state.admin.competition;
-    if (!confirm(c.drawn_at ? "重新抽签将作废现有工位号和加密号，确定吗？" : `为 ${state.admin.stats.present} 名到场选手抽签？`)) return;
+    const ok = await App.confirm(c.drawn_at
+      ? {
+        title: "重新抽签？", confirmText: "重新抽签",
+        details: ["现有工位号和加密号全部作废，已打印的工位表、加密号对照表须重新打印。", "重新抽签的理由将记入审计日志。"],
+      }
+      : {
+        title: `为 ${state.admin.stats.present} 名到场选手抽签？`, confirmText: "抽签",
+        details: ["随机确定每位选手的工位号和加密号，结果记入审计日志。", "抽签后检录结束，不能再登记到场或缺席。"],
+      });
+    if (!ok) return;
     try {
       await App.api("POST", `/api/competitions/${state.id}/draw`, { reason: form.elements.reason.value });
       notice("抽签完成");

@@ -6,7 +6,7 @@ const CompPublic = (() => {
 
   // --- /competitions -------------------------------------------------------------------------------------
   async function list() {
-    await App.header();
+    await App.header({ public: true });
     const form = $("#filters");
     const series = await App.api("GET", "/api/series", undefined, { allowAnonymous: true });
     $("#series").innerHTML = `<option value="">全部系列</option>` +
@@ -36,7 +36,7 @@ const CompPublic = (() => {
   // --- /competitions/{id} ---------------------------------------------------------------------------------
   async function detail() {
     const id = Comp.idFromPath();
-    const user = await App.header();
+    const user = await App.header({ public: true });
     let competition;
     try {
       competition = await App.api("GET", `/api/competitions/${id}`, undefined, { allowAnonymous: true });
@@ -121,7 +121,7 @@ const CompPublic = (() => {
       const data = App.formData(form);
       for (const key of ["employer_id", "skill_level"]) data[key] = data[key] ? Number(data[key]) : null;
       const done = await submitRegistration(form, $("#result"), () => App.api("POST", `/api/competitions/${c.id}/signup`, data, { allowAnonymous: true }));
-      if (done) { form.hidden = true; App.header(); }
+      if (done) { form.hidden = true; App.rememberSession(); App.header(); }
     });
   }
 
@@ -267,12 +267,16 @@ const CompPublic = (() => {
   }
 
   async function withdraw(r) {
-    if (!confirm(`确定退出「${r.competition_title}」的报名吗？退出后不能恢复。`)) return;
+    const ok = await App.confirm({
+      title: `退出「${r.competition_title}」的报名？`, confirmText: "退出报名",
+      details: ["退出后不能恢复，名额将由候补选手递补。", "如需再参加，只能在报名时间内重新报名（名额已满则进入候补）。"],
+    });
+    if (!ok) return;
     try {
       await App.api("POST", `/api/registrations/${r.id}/withdraw`, { version: r.version });
       await mine();
     } catch (error) {
-      alert(error.message);
+      await App.confirm({ title: "退出报名未成功", message: error.message, tone: "normal", confirmText: "知道了", cancelText: "关闭" });
     }
   }
 

@@ -7,6 +7,30 @@ const Comp = (() => {
   const TRANSITION_LABELS = {
     open: "开放报名", closed: "截止报名", checked_in: "检录完成", in_progress: "开始比赛", finished: "结束比赛",
   };
+  // What each lifecycle step does, said before it is taken (App.confirm). No step can be undone, except that
+  // a closed registration may be reopened with a reason.
+  const TRANSITION_CONFIRM = {
+    open: {
+      title: "开放报名？",
+      details: ["选手即可在报名时间内在线报名，名额按报名先后占用。", "此后修改竞赛环节、权重或参赛条件须说明理由（记入审计日志）。", "竞赛不能再回到草稿状态。"],
+    },
+    closed: {
+      title: "截止报名？",
+      details: ["选手不能再报名或退出报名，候补名单不再递补。", "报名名单锁定，进入检录准备；如需恢复报名，须说明理由后重新开放。"],
+    },
+    checked_in: {
+      title: "完成检录？",
+      details: ["检录结束，之后可以抽签确定工位号和加密号。", "竞赛环节和参赛条件从此不能再修改，也不能重新开放报名。"],
+    },
+    in_progress: {
+      title: "开始比赛？",
+      details: ["裁判可以开始评分；第一条评分录入后评分标准即锁定。", "不能再检录或重新抽签。"],
+    },
+    finished: {
+      title: "结束比赛？",
+      details: ["比赛结束后不能再回到进行中，竞赛信息不能再修改。", "成绩的签字确认、解密与发布在“成绩与发布”中进行。"],
+    },
+  };
   const REVIEW_NAMES = { pending: "待审核", approved: "已通过", rejected: "已驳回" };
   const ATTENDANCE_NAMES = { present: "到场", absent: "缺席" };
 
@@ -102,7 +126,7 @@ const Comp = (() => {
   }
 
   return {
-    LEVELS, TRANSITION_LABELS, REVIEW_NAMES, ATTENDANCE_NAMES, idFromPath, percent, badge, stateBadge, statusBadge,
+    LEVELS, TRANSITION_LABELS, TRANSITION_CONFIRM, REVIEW_NAMES, ATTENDANCE_NAMES, idFromPath, percent, badge, stateBadge, statusBadge,
     reviewBadge, windowText, places, localToIso, isoToLocal, showOutcome, showReasons, showProblems, levelOptions,
   };
 })();

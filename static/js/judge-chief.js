@@ -34,7 +34,7 @@
               <td class="num">${j.submitted}</td><td class="num">${j.signed}</td></tr>`).join("")}</tbody></table></div>
            <p>超差待处理：<b>${stage.open_flags}</b> 项</p>`;
       const action = data.is_chief && !stage.signed_off_at
-        ? `<button type="button" class="signoff" data-stage="${stage.stage_id}">签字确认本环节</button>` : "";
+        ? `<button type="button" class="signoff" data-stage="${stage.stage_id}" data-name="${App.esc(stage.name)}">签字确认本环节</button>` : "";
       return `<div class="card" data-stage-card="${stage.stage_id}"><div class="row"><h3 class="spacer">${App.esc(stage.name)}</h3>${signed}</div>
         ${body}<div class="row">${action}</div></div>`;
     }).join("") || `<p class="muted">尚未设置评分标准。</p>`;
@@ -88,7 +88,11 @@
   $("#stages").addEventListener("click", async (event) => {
     const button = event.target.closest(".signoff");
     if (!button) return;
-    if (!confirm("签字确认后，本环节所有评分锁定，只能由裁判长或组织者说明理由后更正。确认？")) return;
+    const ok = await App.confirm({
+      title: `签字确认“${button.dataset.name || "本环节"}”？`, confirmText: "签字确认",
+      details: ["本环节所有评分表锁定，裁判不能再修改。", "此后只能由裁判长或组织者说明理由后更正（记入审计日志）。", "所有环节签字确认后，组织者方可解密和发布成绩。"],
+    });
+    if (!ok) return;
     try {
       await App.api("POST", `/api/chief/competitions/${competitionId}/stages/${button.dataset.stage}/signoff`);
       showMessage("ok", "已签字确认。");
@@ -122,11 +126,21 @@
     const button = event.target.closest(".dq");
     if (!button) return;
     const disqualified = button.dataset.dq === "true";
-    const reason = prompt(disqualified ? "取消资格的理由（将记入审计日志）：" : "恢复资格的理由：");
-    if (!reason || !reason.trim()) return;
+    const answer = await App.confirm(disqualified
+      ? {
+        title: `取消 ${button.dataset.code} 的比赛资格？`, confirmText: "取消资格",
+        details: ["该选手保留已有评分，但不排名、不获奖，公开成绩显示“取消资格”。", "理由将记入审计日志。"],
+        input: { label: "取消资格的理由", required: true, maxlength: 500 },
+      }
+      : {
+        title: `恢复 ${button.dataset.code} 的比赛资格？`, confirmText: "恢复资格", tone: "normal",
+        details: ["该选手重新参加排名和评奖。", "理由将记入审计日志。"],
+        input: { label: "恢复资格的理由", required: true, maxlength: 500 },
+      });
+    if (!answer) return;
     try {
       await App.api("POST", `/api/chief/competitions/${competitionId}/disqualifications`,
-        { blind_code: button.dataset.code, reason: reason.trim(), disqualified });
+        { blind_code: button.dataset.code, reason: answer.value, disqualified });
       await load();
     } catch (error) {
       showMessage("bad", App.esc(error.message));

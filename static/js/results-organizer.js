@@ -93,13 +93,19 @@
   $("#sheets").addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-sheet]");
     if (!button) return;
-    const value = prompt(`评分项 ${button.dataset.aspect} 的新分数（原 ${button.dataset.value}）`);
-    if (value === null || value.trim() === "") return;
-    const reason = prompt("更正理由（记入审计日志）");
-    if (!reason) return;
+    const answer = await App.confirm({
+      title: `更正评分项 ${button.dataset.aspect}？`, confirmText: "更正",
+      details: [`原分数 ${button.dataset.value}。更正后成绩立即重新计算。`, "更正人、理由和前后分数记入审计日志；成绩已发布的，须再发布更正版本。"],
+      inputs: [
+        { label: "新分数", required: true, inputmode: "decimal", maxlength: 12 },
+        { label: "更正理由", required: true, maxlength: 500 },
+      ],
+    });
+    if (!answer) return;
+    const [value, reason] = answer.values;
     try {
       await App.api("POST", "/api/scoring/corrections", {
-        sheet_id: Number(button.dataset.sheet), aspect_id: button.dataset.aspect, value: value.trim(), reason,
+        sheet_id: Number(button.dataset.sheet), aspect_id: button.dataset.aspect, value, reason,
         base_version: Number(button.dataset.version),
       });
       message("已更正。" + (board.published_version ? "成绩已发布，请填写说明后发布更正版本。" : ""));
@@ -121,7 +127,11 @@
   });
 
   $("#unblind").addEventListener("click", async () => {
-    if (!confirm("解密后将显示选手姓名与单位，此操作记入审计日志且不可撤销。确认解密？")) return;
+    const ok = await App.confirm({
+      title: "解密成绩？", confirmText: "解密",
+      details: ["解密后本页按加密号显示选手姓名与工作单位。", "此操作不可撤销，记入审计日志。", "解密后才能发布成绩；公众在发布前看不到姓名。"],
+    });
+    if (!ok) return;
     try {
       const out = await App.api("POST", `${api}/results/unblind`);
       message(`已解密：${out.contestants} 名选手。`);
@@ -138,6 +148,17 @@
       reason: $("#reason").value.trim(),
       accept_unresolved_ties: $("#accept-ties").checked,
     };
+    const next = (board.published_version || 0) + 1;
+    const ok = await App.confirm({
+      title: board.published_version ? `发布第 ${next} 版更正成绩？` : "发布成绩？",
+      confirmText: board.published_version ? `发布第 ${next} 版` : "发布成绩",
+      details: [
+        "公开成绩页、大屏和公开成绩文件立即显示选手姓名、工作单位、成绩、名次和奖项。",
+        "已发布的版本不能撤回，只能发布更正版本；每个版本都保留可查。",
+        ...(board.published_version ? [] : ["发布后开始计算申诉时限。"]),
+      ],
+    });
+    if (!ok) return;
     try {
       const out = await App.api("POST", `${api}/results/publish`, body);
       $("#reason").value = "";
@@ -163,7 +184,12 @@
 
   $("#members").addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-remove]");
-    if (!button || !confirm("确认移除该成员？")) return;
+    if (!button) return;
+    const ok = await App.confirm({
+      title: "移出监督仲裁组？", confirmText: "移出", tone: "normal",
+      details: ["该成员不能再答复本竞赛的申诉；已作出的答复保留。", "操作记入审计日志。"],
+    });
+    if (!ok) return;
     try {
       await App.api("DELETE", `${api}/arbitration/${button.dataset.remove}`);
       await loadArbitration();

@@ -59,6 +59,11 @@
   $("#panel").addEventListener("click", async (event) => {
     const button = event.target.closest("[data-remove]");
     if (!button) return;
+    const ok = await App.confirm({
+      title: "将该专家移出评审组？", confirmText: "移出", tone: "normal",
+      details: ["该专家不再评审本评选的推荐；其余专家的编号不变。", "操作记入审计日志。"],
+    });
+    if (!ok) return;
     try {
       await App.api("DELETE", `/api/programmes/${programmeId}/reviewers/${button.dataset.remove}`);
       await loadPanel();
@@ -144,7 +149,16 @@
   }
 
   $("#open-notice").addEventListener("click", async () => {
-    if (!confirm("确认发布建议名单并开始公示？")) return;
+    const unit = programme.notice_unit === "working_days" ? "个工作日" : "天";
+    const ok = await App.confirm({
+      title: "发布建议名单，开始公示？", confirmText: "开始公示",
+      details: [
+        "建议名单上的姓名、工作单位和拟表彰称号在公示页面公开。",
+        `公示期 ${programme.notice_length} ${unit}，期间任何人可以提出异议。`,
+        "开始后不能撤回公示，也不能再重新计算建议名单。",
+      ],
+    });
+    if (!ok) return;
     try {
       const notice = await App.api("POST", `/api/programmes/${programmeId}/notice`, {});
       pageNotice("ok", `已开始公示：${notice.notice_starts_on} 至 ${notice.notice_ends_on}`);
@@ -190,6 +204,18 @@
     const form = event.target.closest("form.resolve");
     const decision = event.submitter ? event.submitter.value : "dismissed";
     App.clearErrors(form);
+    const card = form.closest(".objection");
+    const who = card ? card.querySelector("b").textContent : "该异议";
+    const ok = await App.confirm(decision === "upheld"
+      ? {
+        title: `${who}：异议成立？`, confirmText: "异议成立，撤下",
+        details: ["被异议人从建议名单中撤下，不予表彰；有递补人选的按规则递补。", "处理结论不能更改，记入审计日志。"],
+      }
+      : {
+        title: `${who}：驳回异议？`, confirmText: "驳回异议",
+        details: ["被异议人保留在建议名单中。", "处理结论不能更改，驳回理由记入审计日志。"],
+      });
+    if (!ok) return;
     try {
       const result = await App.api("POST", `/api/objections/${form.dataset.objection}/resolve`, {
         decision, reason: form.querySelector("[name=reason]").value.trim(), version: Number(form.dataset.version),
@@ -215,7 +241,11 @@
   }
 
   $("#award").addEventListener("click", async () => {
-    if (!confirm("确认表彰名单？确认后名单将在表彰页面公布，并生成荣誉证书。")) return;
+    const ok = await App.confirm({
+      title: "确认表彰名单？", confirmText: "确认表彰",
+      details: ["名单在表彰页面（光荣榜）公布，并为每人生成荣誉证书编号。", "确认后名单不能再更改。"],
+    });
+    if (!ok) return;
     try {
       const roll = await App.api("POST", `/api/programmes/${programmeId}/award`, {});
       pageNotice("ok", `已确认表彰 ${roll.items.length} 人`);

@@ -1,9 +1,13 @@
 // 公示与表彰名单（公开页面）：公示人选与异议表单、表彰名单。只显示姓名、工作单位和称号。
+// Both lists can be searched by name or employer, scroll inside their own box however long they are, fold
+// into one card per person on a phone, and print as a plain table.
 "use strict";
 
 const ReviewPublic = (() => {
   const $ = (selector) => document.querySelector(selector);
   const programmeId = Number(location.pathname.split("/")[2]);
+  const NOTICE_STATES = ["public_notice", "awarded", "archived"];
+  const HONOUR_STATES = ["awarded", "archived"];
 
   function pageNotice(kind, text) {
     const box = $("#page-notice");
@@ -14,10 +18,44 @@ const ReviewPublic = (() => {
 
   const unitText = (n) => (n.notice_unit === "working_days" ? "个工作日" : "天");
 
+  // The programme's public facts first: a list that is not out yet is said in words, not asked for (a 404
+  // the browser would log as an error).
+  async function programmeIn(states, notYet) {
+    const programme = await App.api("GET", `/api/public/programmes/${programmeId}`, undefined, { allowAnonymous: true });
+    if (states.includes(programme.state)) return programme;
+    document.title = `${programme.name} · 亦城平台`;
+    pageNotice("warn", `${programme.name}：${notYet}（当前阶段：${programme.state_name}）。`);
+    return null;
+  }
+
+  // Filters the rows of `table` by the search box; says how many are shown.
+  function wireSearch(table, total) {
+    const input = $("#search");
+    const count = $("#search-count");
+    const rows = [...table.tBodies[0].rows];
+    const text = rows.map((row) => row.dataset.search);
+    const apply = () => {
+      const words = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      let shown = 0;
+      rows.forEach((row, i) => {
+        const hit = words.every((w) => text[i].includes(w));
+        row.hidden = !hit;
+        shown += hit;
+      });
+      count.textContent = words.length ? `共 ${total} 人，找到 ${shown} 人` : `共 ${total} 人`;
+      $("#no-match").hidden = shown > 0;
+    };
+    input.addEventListener("input", apply);
+    apply();
+  }
+
+  const searchText = (item) => `${item.name} ${item.employer_name || ""}`.toLowerCase();
+
   async function notice() {
-    await App.header();
+    await App.header({ public: true });
     let data;
     try {
+      if (!(await programmeIn(NOTICE_STATES, "名单尚未公示"))) return;
       data = await App.api("GET", `/api/public/programmes/${programmeId}/notice`, undefined, { allowAnonymous: true });
     } catch (error) {
       return pageNotice("bad", error.message);
@@ -29,10 +67,13 @@ const ReviewPublic = (() => {
       : "";
     $("#intro").textContent = `经推荐、资格审查和专家评审，拟表彰以下 ${data.items.length} 名同志为“${data.kind_name}”，现予公示。`;
     $("#names tbody").innerHTML = data.items.map((item, index) => `
-      <tr><td class="num">${index + 1}</td><td class="nowrap">${App.esc(item.name)}${item.moved_up ? ' <span class="badge warn">递补</span>' : ""}</td>
-      <td>${App.esc(item.employer_name || "")}</td><td class="nowrap">${App.esc(item.award)}</td>
-      <td class="no-print">${data.open_now ? `<button type="button" class="ghost small nowrap" data-object="${item.nomination_id}">异议</button>` : ""}</td></tr>`).join("");
+      <tr data-search="${App.esc(searchText(item))}"><td class="num no">${index + 1}</td>
+      <td class="name">${App.esc(item.name)}${item.moved_up ? ' <span class="badge warn">递补</span>' : ""}</td>
+      <td class="employer">${App.esc(item.employer_name || "")}</td><td class="award">${App.esc(item.award)}</td>
+      <td class="act no-print">${data.open_now ? `<button type="button" class="ghost small" data-object="${item.nomination_id}"
+        aria-label="对 ${App.esc(item.name)} 提出异议">异议</button>` : ""}</td></tr>`).join("");
     $("#notice").hidden = false;
+    wireSearch($("#names"), data.items.length);
     const select = $("#nomination_id");
     select.innerHTML = data.items.map((item) => `<option value="${item.nomination_id}">${App.esc(item.name)}（${App.esc(item.employer_name || "")}）</option>`).join("");
     $("#grounds-max").textContent = String(data.grounds_max_chars);
@@ -47,6 +88,7 @@ const ReviewPublic = (() => {
           ? `公示期自 ${data.notice_starts_on} 开始，届时可提出异议。`
           : "公示期已结束，不再受理异议。";
     }
+    document.body.dataset.ready = "1";
   }
 
   function wireObjectionForm() {
@@ -57,7 +99,8 @@ const ReviewPublic = (() => {
       const button = event.target.closest("[data-object]");
       if (!button) return;
       $("#nomination_id").value = button.dataset.object;
-      $("#grounds").focus();
+      $("#objection").scrollIntoView({ block: "start" });
+      $("#grounds").focus({ preventScroll: true });
     });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -70,24 +113,27 @@ const ReviewPublic = (() => {
         contact: $("#contact").value.trim(),
         anonymous: $("#anonymous").checked,
       };
+      const box = form.querySelector(".notice");
       try {
         const receipt = await App.api("POST", `/api/public/programmes/${programmeId}/objections`, body, { allowAnonymous: true });
         form.reset();
         $("#grounds-count").textContent = "0";
-        const box = form.querySelector(".notice");
         box.className = "notice ok";
         box.hidden = false;
         box.textContent = `${receipt.message}（编号 ${receipt.id}，异议对象：${receipt.nominee_name}）`;
+        App.reveal(box);
       } catch (error) {
         App.showError(form, error);
+        App.reveal(form.querySelector("[aria-invalid=true]") || box);
       }
     });
   }
 
   async function honours() {
-    await App.header();
+    await App.header({ public: true });
     let roll;
     try {
+      if (!(await programmeIn(HONOUR_STATES, "表彰名单尚未公布"))) return;
       roll = await App.api("GET", `/api/public/programmes/${programmeId}/honours`, undefined, { allowAnonymous: true });
     } catch (error) {
       return pageNotice("bad", error.message);
@@ -97,9 +143,12 @@ const ReviewPublic = (() => {
     $("#facts").textContent = `共 ${roll.items.length} 人${roll.awarded_on ? ` · ${roll.awarded_on} 公布` : ""}`;
     $("#xlsx").href = `/api/public/programmes/${programmeId}/honours.xlsx`;
     $("#honours tbody").innerHTML = roll.items.map((item, index) => `
-      <tr><td class="num">${index + 1}</td><td class="nowrap">${App.esc(item.name)}</td><td>${App.esc(item.employer_name || "")}</td>
-      <td class="nowrap">${App.esc(item.award)}</td><td class="mono nowrap">${App.esc(item.certificate_no)}</td></tr>`).join("");
+      <tr data-search="${App.esc(searchText(item))}"><td class="num no">${index + 1}</td><td class="name">${App.esc(item.name)}</td>
+      <td class="employer">${App.esc(item.employer_name || "")}</td>
+      <td class="award">${App.esc(item.award)}</td><td class="mono cert">${App.esc(item.certificate_no)}</td></tr>`).join("");
     $("#roll").hidden = false;
+    wireSearch($("#honours"), roll.items.length);
+    document.body.dataset.ready = "1";
   }
 
   document.addEventListener("DOMContentLoaded", wireObjectionForm);

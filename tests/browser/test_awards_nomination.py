@@ -10,6 +10,7 @@ import pytest
 
 from awards.sheets import nomination_csv
 from tests.awards.nomination_helpers import create_programme
+from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, make_id_number, make_mobile, new_client
 
 pytestmark = pytest.mark.browser
@@ -131,6 +132,7 @@ async def test_upload_shows_the_row_errors_then_imports_the_valid_rows(
 
 async def test_organizer_sets_up_a_programme_and_opens_it(page: Any, world: dict[str, Any]) -> None:
     await _log_in(page, "organizer", "/organizer/programmes")
+    await page.wait_for_selector("body[data-ready]")
     await page.fill("#name", "2026 年度爱企业的好职工")
     await page.select_option("#kind", "good_employee")
     await page.fill("#total_awards", "300")
@@ -138,11 +140,12 @@ async def test_organizer_sets_up_a_programme_and_opens_it(page: Any, world: dict
     await page.fill("#min_years_employed", "1")
     await page.click("#save")
     await page.locator("#programme-form .notice.ok", has_text="已创建").wait_for()
-    row = page.locator("#programmes tbody tr", has_text="爱企业的好职工")
+    row = page.locator("#programmes .programme-card", has_text="爱企业的好职工")
     await row.wait_for()
     assert "草稿" in await row.inner_text()
     assert "一线职工不少于60%" in await row.inner_text()
     await row.locator('[data-transition="open"]').click()
+    await confirm(page, expect="工会即可在推荐时间内提交推荐")
     await row.locator('[data-state="open"]').wait_for()
     # A wrong setting is shown next to the form, not a 500.
     await page.click("#new-programme")

@@ -6,7 +6,6 @@ the public honour roll shows the name."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from tests.awards.nomination_helpers import create_programme, nomination_body
 from tests.awards.pipeline_factories import set_notice_dates
+from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,6 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
 ) -> None:
     from core.db import today_shanghai
 
-    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     today = today_shanghai()
     await known_calendar(today)
     async with new_client(base_url=live_server) as organizer, new_client(base_url=live_server) as officer:
@@ -112,6 +111,7 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     assert "93" in await page.inner_text("#selected")
     await page.wait_for_selector("#open-notice:not([hidden])")
     await page.click("#open-notice")
+    await confirm(page, expect="公示期")
     await page.wait_for_selector("#notice-link:not([hidden])")
     await set_notice_dates(pid, today, today + dt.timedelta(days=7))  # open today, whatever the weekday
 
@@ -140,12 +140,14 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     assert "13800001111" in await card.inner_text()
     await card.locator("[name=reason]").fill("经核查，该成果由本人主持完成，异议不成立")
     await card.locator("button[value=dismissed]").click()
+    await confirm(page, expect="驳回异议")
     await page.locator(".objection .badge.ok", has_text="已驳回").wait_for()
     assert "异议不成立" in await page.inner_text("#objections")
     await set_notice_dates(pid, today - dt.timedelta(days=8), today - dt.timedelta(days=1))
     await page.reload()
     await page.wait_for_selector("#award:not([hidden])")
     await page.click("#award")
+    await confirm(page, expect="名单不能再更改")
     await page.wait_for_selector("#honours-link:not([hidden])")
 
     # The honour roll shows the name, employer and award, and nothing private.

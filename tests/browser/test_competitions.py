@@ -10,6 +10,7 @@ import pytest
 
 from competitions import registration
 from competitions.rules import BLIND_CODE_ALPHABET, EligibilityRules
+from tests.browser.ui import confirm
 from tests.competitions.support import ORGANIZER, make_competition
 from tests.helpers import PASSWORD, make_id_number, make_mobile
 
@@ -99,22 +100,25 @@ async def test_an_organizer_approves_checks_in_and_draws_lots(page: Any, world: 
         (await registration.register_person(ORGANIZER, competition_id, person)).registration.registration_no
         for person in world["people"][:3]
     ]
-    page.on("dialog", lambda dialog: dialog.accept())
     await log_in(page, "organizer")
     await page.goto(f"/organizer/competitions/{competition_id}")
     await page.wait_for_selector("#registrations tbody tr[data-id]")
     await page.click("#approve-pending")
+    await confirm(page, expect="审核通过 3 条报名")
     await page.wait_for_selector("#message.notice.ok")
     assert "已审核通过 3 条报名" in await page.inner_text("#message")
     await page.click("button[data-transition=closed]")
+    await confirm(page, expect="选手不能再报名")
     await page.wait_for_selector("#checkin:not([hidden])")
     for number in numbers:
         await page.fill("#code", number)
         await page.click("#checkin-form button[value=present]")
         await page.wait_for_selector(f"#message:has-text('{number}')")
     await page.click("button[data-transition=checked_in]")
+    await confirm(page, expect="完成检录")
     await page.wait_for_selector("#draw:not([hidden])")
     await page.click("#draw-form button[type=submit]")
+    await confirm(page, expect="为 3 名到场选手抽签")
     await page.wait_for_selector("#stations tbody tr")
     rows = await page.locator("#stations tbody tr").all_inner_texts()
     assert len(rows) == 3

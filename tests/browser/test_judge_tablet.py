@@ -13,6 +13,7 @@ import pytest
 
 from accounts.tables import AuditLog
 from scoring.tables import ScoreSheet, SheetMark, StageSignoff, Submission
+from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import FULL, build, set_up_scoring, sheet_body
 
@@ -179,10 +180,10 @@ async def test_the_chief_judge_accepts_a_flag_and_signs_the_stage_off(
     await page.wait_for_url(re.compile(r"/judge/chief\?competition=\d+"))
     await page.wait_for_selector("#flags tbody tr")
     assert station2 in await page.inner_text("#flags")
-    page.on("dialog", lambda dialog: dialog.accept())
     practical = f"[data-stage-card='{w['practical_id']}']"
     # Sign-off is refused while the flag is open, and the page says why.
     await page.click(f"{practical} .signoff")
+    await confirm(page, expect="所有评分表锁定")
     await page.wait_for_selector("#message.bad")
     assert "超差" in await page.inner_text("#message")
     await page.fill("#flags form.accept input[name=reason]", "4号裁判依据现场记录，评分有据")
@@ -196,6 +197,7 @@ async def test_the_chief_judge_accepts_a_flag_and_signs_the_stage_off(
     await page.click("#refresh")
     await page.wait_for_selector(f"{practical} .signoff")
     await page.click(f"{practical} .signoff")
+    await confirm(page)
     await page.wait_for_selector(f"{practical} .badge.ok")
     assert "已签字确认" in await page.inner_text(practical)
     assert await StageSignoff.count() == 1

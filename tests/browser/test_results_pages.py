@@ -4,26 +4,16 @@ screen, open in other browsers, follow live (Server-Sent Events) without reloadi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import ENGINE
+from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring import factories
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def results_server(request: pytest.FixtureRequest, migrated: None) -> Iterator[str]:
-    """Two processes on PostgreSQL (events cross them through NOTIFY); one on SQLite."""
-    if ENGINE == "postgres":
-        yield request.getfixturevalue("live_server")
-    else:
-        with factories.one_worker_server() as url:
-            yield url
 
 
 @pytest.fixture
@@ -73,8 +63,10 @@ async def test_organizer_publishes_and_the_public_board_updates_live(
     await organizer.wait_for_selector(f"#board tr[data-code='{built.blind_codes[9]}']")
     assert built.names[9] not in await organizer.inner_text("#board")  # blind until unblinded
     await organizer.click("#unblind")
+    await confirm(organizer, expect="此操作不可撤销")
     await organizer.wait_for_selector(f"#board td.name:has-text('{built.names[9]}')")
     await organizer.click("#publish")
+    await confirm(organizer, expect="已发布的版本不能撤回")
     await organizer.wait_for_selector("#message:has-text('已发布第 1 版')")
 
     # The public page, never reloaded, now shows the published board.
@@ -154,6 +146,7 @@ async def test_contestant_appeals_and_the_arbitration_group_answers(
     await chief.wait_for_selector("form.answer")
     await chief.fill("form.answer textarea[name=reason]", "经复核，评分符合评分标准")
     await chief.click("form.answer button[type=submit]")
+    await confirm(chief, expect="仲裁结论为最终结论")
     await chief.wait_for_selector(".appeal .notice:has-text('仲裁结论')")
     assert await chief.locator("form.answer").count() == 0
 

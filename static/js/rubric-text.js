@@ -1,0 +1,113 @@
+// 评分标准的中文说法: the names and one-line explanations of every choice in a rubric, and the rubric as
+// Chinese prose (the summary organizers, judges and the public read). Shared by the rubric builder, the
+// scoring set-up page and the programmes page.
+"use strict";
+
+const RubricText = (() => {
+  const KINDS = {
+    measurement: { name: "测量分", hint: "按客观标准测量给分，0 到满分之间按步长给分（如尺寸、功能、时间）。" },
+    judgement: { name: "评价分（0–3 档）", hint: "每名裁判按 0、1、2、3 四档打分，合成后按 平均档 ÷ 3 × 满分 折算（世界技能大赛做法），至少 3 名裁判。" },
+    pass_fail: { name: "达标判定", hint: "只有两种结果：达标得满分，不达标得 0 分。" },
+    deduction: { name: "扣分项", hint: "违规、安全等扣分：裁判填写扣除的分数，从所在模块中减去（环节成绩不低于 0），不计入满分。" },
+  };
+  const METHODS = {
+    mean: { name: "平均", hint: "所有裁判分数的平均值。" },
+    trimmed_mean: { name: "去掉最高、最低分后平均", hint: "去掉最高分、最低分各若干个后取平均；5 名裁判常用各去 1 个。" },
+    median: { name: "中位数", hint: "取居中的分数（裁判人数为偶数时取中间两个的平均）。" },
+    trimmed_sum: { name: "去掉最高、最低分后求和", hint: "去掉最高、最低分各若干个后把其余分数相加（跳水等体育项目做法）；满分随裁判人数变化。" },
+  };
+  const POINTS = {
+    panel_mark: { name: "裁判合成分", hint: "每个评分项合成各裁判分数后、乘系数前。" },
+    factored_aspect: { name: "评分项得分", hint: "评分项得分乘以系数后。" },
+    stage_total: { name: "环节成绩", hint: "每个环节各项合计后。" },
+    final: { name: "总成绩", hint: "按权重合成总成绩后；公布的成绩按此位数显示（不设则保留 2 位）。" },
+  };
+  const MODES = {
+    half_up: { name: "四舍五入", hint: "0.5 进位（国家标准常用）。" },
+    half_even: { name: "四舍六入五成双", hint: "恰好为 5 时取偶数，减少累计偏差。" },
+    down: { name: "去尾", hint: "多余位数直接舍去。" },
+  };
+  const TIE_BREAKS = {
+    time_used: { name: "用时短者在前", hint: "需登记每位选手的用时；未登记用时者排在后面。" },
+    stage: { name: "某环节成绩高者在前", hint: "如实际操作成绩高者在前。" },
+    module: { name: "某模块成绩高者在前", hint: "如安全文明生产模块成绩高者在前。" },
+  };
+  const TIER_NAMES = ["一等奖", "二等奖", "三等奖"];
+
+  const num = (value) => {
+    const text = String(value ?? "");
+    return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+  };
+
+  function combineText(aspect, judges = null, who = "裁判") {
+    const method = (aspect.combine && aspect.combine.method) || "mean";
+    const trim = (aspect.combine && aspect.combine.trim) || 0;
+    if (method === "trimmed_mean") return `去掉最高分、最低分各 ${trim} 个后取平均`;
+    if (method === "trimmed_sum") {
+      return `去掉最高分、最低分各 ${trim} 个后求和${judges ? `（${judges} 名${who}，计 ${Math.max(judges - 2 * trim, 0)} 个分数）` : ""}`;
+    }
+    return method === "mean" ? `各${who}分数取平均` : "取中位数";
+  }
+
+  function stepText(step) {
+    if (!step) return "不设";
+    return `${MODES[step.mode || "half_up"].name}保留 ${step.decimals ?? 2} 位小数`;
+  }
+
+  function roundingText(rounding = {}) {
+    const parts = Object.entries(POINTS)
+      .filter(([point]) => rounding[point])
+      .map(([point, words]) => `${words.name}${stepText(rounding[point])}`);
+    return parts.length ? parts.join("；") : "计算过程中不取舍，公布成绩四舍五入保留 2 位小数";
+  }
+
+  function tieBreakText(rules, stageName = (id) => id, moduleName = (id) => id) {
+    const list = (rules.tie_breaks || []).map((t) =>
+      t.kind === "time_used" ? "用时短者在前" : t.kind === "stage" ? `“${stageName(t.ref)}”成绩高者在前` : `“${moduleName(t.ref)}”模块成绩高者在前`);
+    const rest = rules.no_ties_in_top ? `仍相同则名次并列，但前 ${rules.no_ties_in_top} 名不允许并列，由组织者另行决定` : "仍相同则名次并列（如 1、2、2、4）";
+    return list.length ? `总成绩相同时：${list.join("，其次")}；${rest}。` : `总成绩相同时${rest}。`;
+  }
+
+  function tierText(tiers) {
+    if (tiers === null) return "不评奖。";
+    const t = tiers || { method: "percent", percents: ["10", "20", "30"] };
+    const floor = t.min_score != null && t.min_score !== "" ? `；总成绩低于 ${num(t.min_score)} 分者不获奖` : "";
+    if ((t.method || "percent") === "count") {
+      return `${(t.counts || []).map((c, i) => `${TIER_NAMES[i] || `${i + 1}等奖`} ${c} 名`).join("、")}${floor}。并列者整体放不进某一奖项的名额时，整体降入下一奖项。`;
+    }
+    return `${(t.percents || ["10", "20", "30"]).map((p, i) => `${TIER_NAMES[i] || `${i + 1}等奖`} ${num(p)}%`).join("、")}（按参加排名的人数计算，各自向下取整）${floor}。并列者整体放不进某一奖项的名额时，整体降入下一奖项。`;
+  }
+
+  // The rubric as Chinese: one block per stage with its aspects as a table, then rounding, ties, prizes.
+  // `options.judges` (the panel size) lets trimmed sums say how many marks they add.
+  function summary(rules, { judges = null, showTiers = true, who = "裁判" } = {}) {
+    const esc = App.esc;
+    const stageName = (id) => { const s = rules.stages.find((x) => String(x.id) === String(id)); return s ? s.name || s.id : id; };
+    const moduleName = (id) => {
+      for (const s of rules.stages) for (const m of s.modules || []) if (m.id === id) return m.name || m.id;
+      return id;
+    };
+    const stages = rules.stages.map((stage) => {
+      const head = `<h3>${esc(stage.name || stage.id)}<span class="muted small">（权重 ${esc(num(stage.weight_percent))}%，满分 ${esc(num(stage.full_marks))} 分）</span></h3>`;
+      if ((stage.kind || "rubric") === "imported") return `${head}<p>成绩由组织者从表格导入（如理论考试分数），按 成绩 ÷ ${esc(num(stage.full_marks))} × ${esc(num(stage.weight_percent))} 计入总成绩。</p>`;
+      const rows = (stage.modules || []).flatMap((m) => (m.aspects || []).map((a, k) => `<tr>
+        ${k === 0 ? `<td rowspan="${m.aspects.length}">${esc(m.name || m.id)}</td>` : ""}
+        <td>${esc(a.name || a.id)}</td><td>${esc(KINDS[a.kind].name)}</td>
+        <td class="num">${a.kind === "deduction" ? "最多扣 " : ""}${esc(num(a.max_mark))}</td>
+        <td class="num">${a.step ? esc(num(a.step)) : "—"}</td>
+        <td class="num">${esc(num(a.factor ?? "1"))}</td><td>${esc(combineText(a, judges, who))}</td></tr>`)).join("");
+      return `${head}<div class="table-wrap"><table class="rubric-summary"><thead><tr><th>模块</th><th>评分项</th><th>类型</th>
+        <th class="num">满分</th><th class="num">步长</th><th class="num">系数</th><th>${who}分数合成</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+    }).join("");
+    const formula = rules.stages.map((s) => `${s.name || s.id} ÷ ${num(s.full_marks)} × ${num(s.weight_percent)}`).join(" ＋ ");
+    return `${stages}
+      <dl class="facts rubric-facts">
+        <dt>总成绩</dt><dd>${esc(formula)}（满分 100）</dd>
+        <dt>取舍</dt><dd>${esc(roundingText(rules.rounding || {}))}</dd>
+        ${showTiers ? `<dt>排名</dt><dd>${esc(tieBreakText(rules, stageName, moduleName))}</dd>
+        <dt>奖项</dt><dd>${esc(tierText(rules.tiers))}</dd>` : ""}
+      </dl>`;
+  }
+
+  return { KINDS, METHODS, POINTS, MODES, TIE_BREAKS, TIER_NAMES, combineText, stepText, roundingText, tieBreakText, tierText, summary, num };
+})();
