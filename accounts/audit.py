@@ -6,6 +6,7 @@ change, nor a change without its row (both roll back together).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -54,3 +55,34 @@ async def record(
             reason=reason,
         )
     )
+
+
+async def record_many(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entries: Iterable[tuple[object, Any]],
+    *,
+    reason: str = "",
+) -> int:
+    """One row per ``(entity_id, after)`` of one action, inserted in batches (an export of thousands)."""
+    if not engine().transaction_exists():
+        raise RuntimeError(f"audit rows for {action} written outside a transaction")
+    at = utcnow()
+    rows = [
+        AuditLog(
+            at=at,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=None,
+            after=_as_json(after),
+            reason=reason,
+        )
+        for entity_id, after in entries
+    ]
+    for start in range(0, len(rows), 500):
+        await AuditLog.insert(*rows[start : start + 500])
+    return len(rows)

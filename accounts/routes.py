@@ -22,6 +22,7 @@ from accounts.schemas import (
     PersonPatch,
     UnionIn,
     UnionOut,
+    UnsealIn,
     UserIn,
     UserOut,
     UserPatch,
@@ -120,9 +121,20 @@ class PersonController(Controller):
     async def create_person(self, request: CurrentRequest, data: JSONBody[PersonIn]) -> PersonOut:
         return await service.create_person(actor_of(request.user), request.user, data)
 
-    @get("/{person_id:int}", opt=allow(*ALL_ROLES), summary="One person, masked unless organizer")
+    @get("/{person_id:int}", opt=allow(*ALL_ROLES), summary="One person, ID and mobile masked")
     async def get_person(self, request: CurrentRequest, person_id: FromPath[int]) -> PersonOut:
         return await service.get_person(request.user, person_id)
+
+    @post(
+        "/{person_id:int}/unseal",
+        opt=allow(Role.ORGANIZER),
+        status_code=200,
+        summary="One person with the full ID and mobile numbers; the stated purpose is audited",
+    )
+    async def reveal_person(
+        self, request: CurrentRequest, person_id: FromPath[int], data: JSONBody[UnsealIn]
+    ) -> PersonOut:
+        return await service.reveal_person(actor_of(request.user), request.user, person_id, data)
 
     @patch("/{person_id:int}", summary="Update a person; stale version gets 409")
     async def update_person(

@@ -21,9 +21,11 @@ from stdnum.cn import ric
 from awards.schemas import Achievements, Patent, RowError, TitleHonour
 from competitions.sheets import (
     SheetError,
+    cell_date,
     cell_employer,
     cell_identity,
     cell_mobile,
+    cell_name,
     cell_skill_level,
     cell_text,
     read_table,
@@ -78,7 +80,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("union_member", "工会会员", False, ("是否工会会员",), "是 / 否，空白视为是"),
     Column("front_line", "一线职工", False, ("是否一线职工",), "是 / 否"),
     Column("enterprise_leader", "企业负责人", False, ("是否企业负责人", "企业领导"), "是 / 否"),
-    Column("employed_since", "本区入职日期", False, ("入职日期", "参加工作时间"), "如 2015-03-01"),
+    Column(
+        "employed_since",
+        "本区入职日期",
+        False,
+        ("入职日期", "参加工作时间"),
+        "如 2015-03-01、2015年3月1日 或 2015年3月（表示 3 月 1 日）",
+    ),
     Column("deed", "事迹", True, ("主要事迹", "事迹简介", "先进事迹"), "必填，字数以评选规定为限"),
     Column("patent_count", "专利数", False, ("专利数量",), "整数"),
     Column("patents", "专利及创新成果", False, ("专利名称", "专利", "创新成果"), "多项用分号隔开"),
@@ -116,7 +124,6 @@ _SPLIT = re.compile(r"[；;\n\r]+")
 _YEAR_PREFIX = re.compile(r"^\s*((?:19|20)\d{2})\s*年?\s*[:：、,，.-]?\s*")
 _PATENT_NO = re.compile(r"(ZL\s?\d{8,13}\.?[\dXx]?|CN\s?\d{9,10}\.?[\dXx]?)", re.IGNORECASE)
 _COUNT = re.compile(r"^(\d{1,5})\s*(人|名|项|个|件)?$")
-_DATE = re.compile(r"^((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2}))?\s*日?$")
 
 
 class ParsedNomination(msgspec.Struct, kw_only=True):
@@ -124,7 +131,7 @@ class ParsedNomination(msgspec.Struct, kw_only=True):
 
     row: int
     name: str
-    identity: Any  # accounts.rules.IdentityNumber
+    identity: Any  # accounts.documents.IdentityDocument
     mobile: str | None
     employer_id: int | None
     skill_level: int | None
@@ -250,11 +257,7 @@ def _parse_row(
     number: int, cell: Any, enterprises: Mapping[str, int], deed_max: int, errors: list[RowError]
 ) -> ParsedNomination | None:
     before = len(errors)
-    name = cell_text(cell("name"))
-    if not name:
-        errors.append(error(number, "name", "required", "姓名不能为空"))
-    elif len(name) > 50:
-        errors.append(error(number, "name", "too_long", "姓名不能超过 50 个字"))
+    name = cell_name(number, cell("name"), errors, error)
     identity = cell_identity(number, cell("id_number"), errors, error)
     mobile = cell_mobile(number, cell("mobile"), errors, error, required=False)
     employer_id = cell_employer(number, cell("employer"), enterprises, errors, error)
@@ -262,7 +265,9 @@ def _parse_row(
     union_member = _yes_no(number, "union_member", cell("union_member"), errors, blank=True)
     front_line = _yes_no(number, "front_line", cell("front_line"), errors, blank=False)
     leader = _yes_no(number, "enterprise_leader", cell("enterprise_leader"), errors, blank=False)
-    since = _date(number, "employed_since", cell("employed_since"), errors)
+    since = cell_date(
+        number, "employed_since", cell("employed_since"), errors, error, header=HEADER_OF["employed_since"]
+    )
     deed = cell_text(cell("deed"), keep_lines=True)
     if not deed:
         errors.append(error(number, "deed", "required", "事迹不能为空"))
@@ -274,7 +279,7 @@ def _parse_row(
     apprentices = _count(number, "apprentices", cell("apprentices"), errors)
     patents = [_patent(item) for item in _items(cell("patents"))][:100]
     honours = [_honour(item) for item in _items(cell("honours"))][:50]
-    if len(errors) > before or identity is None:
+    if len(errors) > before or identity is None or name is None:
         return None
     return ParsedNomination(
         row=number,
@@ -308,25 +313,6 @@ def _yes_no(number: int, field: str, value: Any, errors: list[RowError], *, blan
     if text in _NO:
         return False
     errors.append(error(number, field, "bad_yes_no", f"{HEADER_OF[field]}应填“是”或“否”"))
-    return None
-
-
-def _date(number: int, field: str, value: Any, errors: list[RowError]) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
-    match = _DATE.match(text)
-    if match:
-        year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            pass
-    errors.append(error(number, field, "bad_date", f"{HEADER_OF[field]}应为日期，如 2015-03-01"))
     return None
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -22,7 +24,8 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from stdnum.cn import ric
 
-from accounts.rules import SKILL_LEVEL_NAMES, IdentityNumber, InvalidNumber, validate_mobile
+from accounts.documents import IdentityDocument, read_id_number
+from accounts.rules import SKILL_LEVEL_NAMES, InvalidNumber, validate_mobile, validate_name
 from competitions.rules import skill_level_label
 from competitions.schemas import RowError
 
@@ -53,7 +56,11 @@ class Column(msgspec.Struct, frozen=True):
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", True, ("名字",), "必填"),
     Column(
-        "id_number", "身份证号", True, ("身份证号码", "公民身份号码", "身份证"), "必填，18 位，请设为文本格式"
+        "id_number",
+        "身份证号",
+        True,
+        ("身份证号码", "公民身份号码", "身份证", "证件号码", "居住证号码", "永久居留身份证号码"),
+        "必填，18 位，请设为文本格式；港澳台居民居住证、外国人永久居留身份证号码也填在此列（持护照者请在网页上登记）",
     ),
     Column("mobile", "手机号", True, ("手机号码", "手机", "联系电话"), "必填，11 位"),
     Column("employer", "工作单位", False, ("单位", "所在单位", "企业名称"), "须与平台登记的企业名称一致"),
@@ -93,7 +100,7 @@ _NO = {"否", "n", "no", "false", "0", "×", "", "不是"}
 class ParsedRow(msgspec.Struct, kw_only=True):
     row: int
     name: str
-    identity: Any  # accounts.rules.IdentityNumber
+    identity: Any  # accounts.documents.IdentityDocument
     mobile: str
     employer_id: int | None
     skill_level: int | None
@@ -258,18 +265,14 @@ def _cell_reader(cells: list[Any], positions: dict[str, int]) -> Any:
 def _parse_row(
     number: int, cell: Any, enterprises: dict[str, int], errors: list[RowError]
 ) -> ParsedRow | None:
-    name = cell_text(cell("name"))
-    if not name:
-        errors.append(_error(number, "name", "required", "姓名不能为空"))
-    elif len(name) > 50:
-        errors.append(_error(number, "name", "too_long", "姓名不能超过 50 个字"))
+    name = cell_name(number, cell("name"), errors, _error)
     identity = cell_identity(number, cell("id_number"), errors, _error)
     mobile = cell_mobile(number, cell("mobile"), errors, _error, required=True)
     employer_id = cell_employer(number, cell("employer"), enterprises, errors, _error)
     level = cell_skill_level(number, cell("skill_level"), errors, _error)
     union_member = _yes_no(number, "union_member", cell("union_member"), errors)
     front_line = _yes_no(number, "front_line", cell("front_line"), errors)
-    if errors or identity is None or mobile is None:
+    if errors or identity is None or mobile is None or name is None:
         return None
     return ParsedRow(
         row=number,
@@ -286,9 +289,18 @@ def _parse_row(
 ErrorFactory = Callable[[int, str, str, str], RowError]
 
 
+def cell_name(number: int, value: Any, errors: list[RowError], error: ErrorFactory) -> str | None:
+    """The name of a row as stored (accounts.rules.validate_name), or None with the reason."""
+    try:
+        return validate_name(cell_text(value))
+    except InvalidNumber as exc:
+        errors.append(error(number, "name", exc.code, exc.message))
+        return None
+
+
 def cell_identity(
     number: int, value: Any, errors: list[RowError], error: ErrorFactory
-) -> IdentityNumber | None:
+) -> IdentityDocument | None:
     """The ID number of a row, or None with the reason appended to ``errors`` (via the sheet's ``error``)."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         message = "身份证号被存成了数字（末位可能已丢失），请将该列设为文本格式后重新填写"
@@ -299,7 +311,7 @@ def cell_identity(
         errors.append(error(number, "id_number", "required", "身份证号不能为空"))
         return None
     try:
-        return IdentityNumber(text)
+        return read_id_number(text)
     except InvalidNumber as exc:
         errors.append(error(number, "id_number", exc.code, exc.message))
         return None
@@ -342,6 +354,52 @@ def cell_skill_level(number: int, value: Any, errors: list[RowError], error: Err
     message = "职业技能等级应为 1–5 或 初级工/中级工/高级工/技师/高级技师"
     errors.append(error(number, "skill_level", "bad_skill_level", message))
     return None
+
+
+# The forms people type (after NFKC, so full-width digits and ／ are the ordinary ones); a month alone
+# means its first day: 2019年6月1日, 2019年6月 | 2019-06-01, 2019/6/1, 2019.6.1, 2019-06, 2019.6 | 20190601, 201906.
+_DATE_FORMS = (
+    re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(?:(\d{1,2})[日号]?)?"),
+    re.compile(r"((?:19|20)\d{2})([-/.])(\d{1,2})(?:\2(\d{1,2}))?"),
+    re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})?"),
+)
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    """A date as people type it in a spreadsheet (see :data:`_DATE_FORMS`), or None."""
+    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    for form in _DATE_FORMS:
+        match = form.fullmatch(compact)
+        if match:
+            parts = [g for g in match.groups() if g is None or g.isdigit()]
+            year, month, day = int(parts[0]), int(parts[1]), int(parts[2] or 1)
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                return None
+    return None
+
+
+def cell_date(
+    number: int, field: str, value: Any, errors: list[RowError], error: ErrorFactory, *, header: str
+) -> dt.date | None:
+    """A date cell (Excel's own dates, or text in the forms people type), or None with the reason naming the
+    row and column; blank is None without a reason."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = cell_text(value)
+    if not text:
+        return None
+    parsed = parse_date_text(text)
+    if parsed is None:
+        message = (
+            f"第 {number} 行「{header}」的日期「{text[:20]}」无法识别，"
+            "请写成 2019-06-01、2019年6月1日、2019/6/1 或 2019年6月（只写年月表示当月 1 日）"
+        )
+        errors.append(error(number, field, "bad_date", message))
+    return parsed
 
 
 def cell_text(value: Any, *, keep_lines: bool = False) -> str:

@@ -13,7 +13,7 @@ from litestar import Litestar
 
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
 from tests.awards.nomination_helpers import create_programme
-from tests.helpers import login, make_id_number, make_mobile, new_client
+from tests.helpers import login, make_id_number, make_mobile, new_client, han_digits
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -232,7 +232,7 @@ async def test_name_that_does_not_match_the_record_is_an_error(
     )
     assert response.status_code == 422
     [error] = response.json()["detail"]["errors"]
-    assert error["code"] == "name_mismatch" and error["column"] == "姓名" and "测试0" in error["message"]
+    assert error["code"] == "name_mismatch" and error["column"] == "姓名" and "测试零" in error["message"]
 
 
 async def test_quota_is_counted_across_the_whole_file(
@@ -243,7 +243,8 @@ async def test_quota_is_counted_across_the_whole_file(
     name, id_number = await _member_id_number(organizer, world["people"][0])
     await upload(officer, pid, xlsx([row(name=name, id_number=id_number, deed="已推荐")]))
     rows = [
-        row(name=f"新人{i}", id_number=make_id_number(), mobile=make_mobile(), deed="事迹") for i in range(3)
+        row(name=f"新人{han_digits(i)}", id_number=make_id_number(), mobile=make_mobile(), deed="事迹")
+        for i in range(3)
     ]
     response = await upload(officer, pid, xlsx(rows))
     assert response.status_code == 422

@@ -48,15 +48,15 @@ async def test_officer_nominates_with_an_attachment_and_the_organizer_confirms(
     )
     await page.click("#nominate-submit")
     await page.wait_for_selector("#nominate-form .notice.ok")
-    assert "已推荐：测试0" in await page.inner_text("#nominate-form .notice")
-    row = page.locator("#mine tbody tr", has_text="测试0")
+    assert "已推荐：测试零" in await page.inner_text("#nominate-form .notice")
+    row = page.locator("#mine tbody tr", has_text="测试零")
     await row.wait_for()
     assert await row.locator("[data-attachments]").inner_text() == "1"
     assert "符合条件" in await row.inner_text()
     assert "剩余 1 人" in await page.inner_text("#programmes")
 
     await _log_in(page, "organizer", f"/organizer/programmes/{programme['id']}/eligibility")
-    row = page.locator("#nominations tbody tr", has_text="测试0")
+    row = page.locator("#nominations tbody tr", has_text="测试零")
     await row.wait_for()
     assert "（待审核）" in await row.inner_text()
     assert "扎根一线十二年" in await row.inner_text()
@@ -70,7 +70,7 @@ async def test_officer_nominates_with_an_attachment_and_the_organizer_confirms(
         await login(organizer, "organizer")
         listed = (await organizer.get(f"/api/programmes/{programme['id']}/nominations")).json()["items"]
         assert [(n["name"], n["eligibility_reviewed"], n["attachments"]) for n in listed] == [
-            ("测试0", True, 1)
+            ("测试零", True, 1)
         ]
         assert listed[0]["achievements"]["titles_honours"] == [
             {"title": "亦城工匠", "year": 2024, "level": "other"}
@@ -88,7 +88,7 @@ async def test_organizer_overrides_with_a_reason(page: Any, live_server: str, wo
         )
         assert response.json()["nomination"]["eligibility_status"] == "ineligible"
     await _log_in(page, "organizer", f"/organizer/programmes/{programme['id']}/eligibility")
-    row = page.locator("#nominations tbody tr", has_text="测试0")
+    row = page.locator("#nominations tbody tr", has_text="测试零")
     await row.wait_for()
     assert "职业技能等级须为高级技师（一级）及以上" in await row.inner_text()
     await row.locator("[data-override]").click()

@@ -64,7 +64,7 @@ async def test_a_logged_in_contestant_confirms_their_record_and_registers(
     await log_in(page, "contestant")
     await page.goto(f"/competitions/{competition_id}")
     await page.wait_for_selector("#confirm")
-    assert "测试0" in await page.inner_text("#confirm")
+    assert "测试零" in await page.inner_text("#confirm")
     await page.click("#confirm button[type=submit]")
     await page.wait_for_selector("#result.notice.ok")
     assert "已报名" in await page.inner_text("#result")

@@ -58,7 +58,7 @@ from scoring.tables import (
     SheetMark,
     StageSignoff,
 )
-from tests.helpers import PASSWORD, make_id_number, make_mobile
+from tests.helpers import PASSWORD, make_id_number, make_mobile, han_digits
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +178,7 @@ async def _people(world: dict[str, Any], count: int) -> list[int]:
             SYSTEM,
             root,
             PersonIn(
-                name=f"选手{index:02d}",
+                name=f"选手{han_digits(index, 2)}",
                 id_number=make_id_number(dt.date(1980 + index, 4, 2)),
                 mobile=make_mobile(),
                 employer_id=enterprises[index % 2],
