@@ -60,7 +60,8 @@ COLUMNS: tuple[Column, ...] = (
         "身份证号",
         True,
         ("身份证号码", "公民身份号码", "身份证", "证件号码", "居住证号码", "永久居留身份证号码"),
-        "必填，18 位，请设为文本格式；港澳台居民居住证、外国人永久居留身份证号码也填在此列（持护照者请在网页上登记）",
+        "必填，18 位，请设为文本格式；港澳台居民居住证、外国人永久居留身份证号码也填在此列"
+        "（持护照者请在网页上登记）",
     ),
     Column("mobile", "手机号", True, ("手机号码", "手机", "联系电话"), "必填，11 位"),
     Column("employer", "工作单位", False, ("单位", "所在单位", "企业名称"), "须与平台登记的企业名称一致"),
@@ -357,7 +358,8 @@ def cell_skill_level(number: int, value: Any, errors: list[RowError], error: Err
 
 
 # The forms people type (after NFKC, so full-width digits and ／ are the ordinary ones); a month alone
-# means its first day: 2019年6月1日, 2019年6月 | 2019-06-01, 2019/6/1, 2019.6.1, 2019-06, 2019.6 | 20190601, 201906.
+# means its first day: 2019年6月1日, 2019年6月 | 2019-06-01, 2019/6/1, 2019.6.1, 2019-06, 2019.6 |
+# 20190601, 201906.
 _DATE_FORMS = (
     re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(?:(\d{1,2})[日号]?)?"),
     re.compile(r"((?:19|20)\d{2})([-/.])(\d{1,2})(?:\2(\d{1,2}))?"),

@@ -13,7 +13,7 @@ import pytest
 from litestar import Litestar
 
 from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
-from tests.helpers import login, new_client, han_digits
+from tests.helpers import han_digits, login, new_client
 
 
 @pytest.fixture

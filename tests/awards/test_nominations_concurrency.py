@@ -10,7 +10,7 @@ import pytest
 
 from awards.sheets import nomination_csv
 from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
-from tests.helpers import login, make_id_number, make_mobile, new_client, han_digits
+from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from litestar import Litestar
 
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
 from tests.awards.nomination_helpers import create_programme
-from tests.helpers import login, make_id_number, make_mobile, new_client, han_digits
+from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client
 
 HEADERS = [c.header for c in COLUMNS]
 

@@ -17,7 +17,7 @@ from competitions import service
 from competitions.rules import EligibilityRules
 from competitions.schemas import CompetitionIn, StageIn
 from core.db import utcnow, write_transaction
-from tests.helpers import make_id_number, make_mobile, han_digits
+from tests.helpers import han_digits, make_id_number, make_mobile
 
 ORGANIZER = Actor(None, "测试组织者", Role.ORGANIZER)
 

@@ -58,7 +58,7 @@ from scoring.tables import (
     SheetMark,
     StageSignoff,
 )
-from tests.helpers import PASSWORD, make_id_number, make_mobile, han_digits
+from tests.helpers import PASSWORD, han_digits, make_id_number, make_mobile
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[2]
