@@ -7,7 +7,8 @@ caller's write transaction, beside the person rows it concerns, and audits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from accounts import audit
 from accounts.audit import Actor
@@ -61,6 +62,13 @@ def check_attestation(attestation: AttestationIn | None, field: str = "members_c
             field=field,
         )
     return _current_version(NoticeKind.MEMBER_ENTRY, attestation.notice_version, f"{field}.notice_version")
+
+
+def attestation_of(form: Mapping[str, Any]) -> AttestationIn | None:
+    """The attestation of a multipart upload: fields ``members_consent`` (true) and ``notice_version``."""
+    confirmed = str(form.get("members_consent", "")).lower() in {"true", "1", "on", "yes"}
+    version = str(form.get("notice_version", ""))[:40]
+    return AttestationIn(notice_version=version or "-", confirmed=confirmed) if confirmed or version else None
 
 
 async def _notice_id(notice: Notice) -> int:

@@ -155,7 +155,8 @@ def read_id_number(
     raw: str, *, expected: DocumentKind | None = None, today: dt.date | None = None
 ) -> IdentityDocument:
     """An 18-character number (resident ID, HK/Macao/Taiwan permit or permanent residence card), or
-    :class:`InvalidNumber` with the precise reason: length, format, province, birth date, check digit.
+    :class:`InvalidNumber` with the precise reason, in this order: length, format, check digit (a mistyped
+    digit shows there first), birth date, province.
 
     ``expected`` is the document the person chose; a number of another kind is refused with what it is.
     """
@@ -168,17 +169,17 @@ def read_id_number(
     if not (number[17].isdigit() and number[17].isascii()) and number[17] != "X":
         raise InvalidNumber("bad_check_digit", f"{label}校验位不正确：末位应为数字或 X")
     kind = kind_of_number(number)
-    if expected is not None and expected != DocumentKind.PASSPORT and kind != expected:
+    label = _NUMBER_NAMES[expected or kind]
+    if ric.calc_check_digit(number) != number[17]:
+        raise InvalidNumber("bad_check_digit", f"{label}校验位不正确，请逐位核对")
+    birth_date = _birth_date(number[6:14], label)
+    check_birth_date(birth_date, today=today, label=label)
+    _check_province(number, kind, label)
+    if expected is not None and kind != expected:
         raise InvalidNumber(
             "wrong_document",
             f"该号码是{DOCUMENT_NAMES[kind]}号码，请将证件类型选为「{DOCUMENT_NAMES[kind]}」",
         )
-    label = _NUMBER_NAMES[kind]
-    _check_province(number, kind, label)
-    birth_date = _birth_date(number[6:14], label)
-    check_birth_date(birth_date, today=today, label=label)
-    if ric.calc_check_digit(number) != number[17]:
-        raise InvalidNumber("bad_check_digit", f"{label}校验位不正确，请逐位核对")
     return IdentityDocument(
         kind=kind,
         number=number,

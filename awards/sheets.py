@@ -28,6 +28,7 @@ from competitions.sheets import (
     cell_name,
     cell_skill_level,
     cell_text,
+    is_example_row,
     read_table,
     write_csv,
 )
@@ -235,9 +236,9 @@ def parse_rows(
             index = positions.get(field)
             return cells[index] if index is not None and index < len(cells) else None
 
-        result = _parse_row(number, cell, enterprises, deed_max_chars, row_errors)
-        if result is not None and result.identity.number == EXAMPLE_ID_NUMBER:
+        if is_example_row(cell("id_number"), EXAMPLE_ID_NUMBER):
             continue
+        result = _parse_row(number, cell, enterprises, deed_max_chars, row_errors)
         # Duplicates are found by the number as written, so a repeat of a row with other errors still shows.
         written = cell_text(cell("id_number")).upper()
         if written:

@@ -22,12 +22,14 @@ from typing import Any
 
 import msgspec
 
-from accounts import audit
+from accounts import audit, consent
 from accounts.audit import Actor
-from accounts.rules import Role, password_problem
-from accounts.schemas import CurrentUser, PersonIn
+from accounts.disclosure import OpenNumbers, disclose
+from accounts.notices import Notice
+from accounts.rules import Role, normalize_name, password_problem
+from accounts.schemas import AttestationIn, CurrentUser, PersonIn
 from accounts.security import hash_password
-from accounts.service import new_person_row, parse_identity, parse_mobile
+from accounts.service import new_person_row, parse_document, parse_mobile
 from accounts.sessions import start_session
 from accounts.tables import Enterprise, Person, User
 from competitions import sheets
@@ -321,7 +323,9 @@ async def register(
             actor, competition_id, viewer.person_id, registered_by=viewer.id, now=now
         )
     if data.person is not None:
-        return await _register_new_person(actor, viewer, competition_id, data.person, now or utcnow())
+        return await _register_new_person(
+            actor, viewer, competition_id, data.person, data.members_consent, now or utcnow()
+        )
     if data.person_id is None:
         raise Invalid("请选择要报名的人员", code="required", field="person_id")
     person = await _person(data.person_id)
@@ -345,14 +349,20 @@ async def _employer(employer_id: int | None, field: str = "employer_id") -> dict
 
 @changes_public_reads
 async def _register_new_person(
-    actor: Actor, viewer: CurrentUser, competition_id: int, data: NewPersonIn, now: dt.datetime
+    actor: Actor,
+    viewer: CurrentUser,
+    competition_id: int,
+    data: NewPersonIn,
+    attestation: AttestationIn | None,
+    now: dt.datetime,
 ) -> RegistrationResult:
     competition = await _open_for_registration(competition_id, now)
-    identity = parse_identity(data.id_number, field="person.id_number")
+    identity = parse_document(data, prefix="person.")
     parse_mobile(data.mobile, field="person.mobile")
+    notice = consent.check_attestation(attestation)
     existing = (
         await Person.select(Person.id, Person.union)
-        .where(Person.id_fingerprint == crypto.fingerprint(identity.number))
+        .where(Person.id_fingerprint == crypto.fingerprint(identity.key))
         .first()
     )
     if existing is not None:
@@ -362,7 +372,7 @@ async def _register_new_person(
     employer = await _employer(data.employer_id, "person.employer_id")
     union_id = viewer.union_id if viewer.role == Role.UNION_OFFICER else (employer or {}).get("union")
     person_in = PersonIn(**msgspec.structs.asdict(data), union_id=union_id)
-    row = new_person_row(person_in, union_id)
+    row = new_person_row(person_in, union_id, identity, prefix="person.")
     facts = _new_person_facts(row, bool(employer and employer["in_zone"]))
     reasons = await _reasons(competition, facts)
     if reasons:
@@ -372,6 +382,7 @@ async def _register_new_person(
             entry = await _enter(actor, competition_id, facts, registered_by=viewer.id, new_person=row)
             if entry.reasons:
                 raise _not_eligible(entry.reasons)
+            await consent.record_attestation(actor, [row.id], notice)
     except Exception as exc:
         if is_unique_violation(exc):
             raise Conflict(
@@ -391,12 +402,13 @@ async def sign_up(
     competition = await _open_for_registration(competition_id, now or utcnow())
     if problem := password_problem(data.password):
         raise Invalid(problem, code="weak_password", field="password")
-    identity = parse_identity(data.id_number)
+    identity = parse_document(data)
     mobile = parse_mobile(data.mobile)
+    notice = consent.check_consent(data.consent)
     employer = await _employer(data.employer_id)
     if await User.exists().where(User.username == data.username):
         raise Conflict("用户名已被使用，请换一个", code="duplicate", field="username")
-    existing = await _claimable_person(identity.number, mobile, data.name)
+    existing = await _claimable_person(identity.key, mobile, data.name)
     if existing is not None:
         facts, new_person = person_facts(await _person(existing)), None
     else:
@@ -411,14 +423,14 @@ async def sign_up(
             skill_level=data.skill_level,
             front_line=data.front_line,
         )
-        new_person = new_person_row(person_in, union_id)
+        new_person = new_person_row(person_in, union_id, identity)
         facts = _new_person_facts(new_person, bool(employer and employer["in_zone"]))
     reasons = await _reasons(competition, facts)
     if reasons:
         raise _not_eligible(reasons)
     password_hash = await hash_password(data.password)
     try:
-        user_id, entry = await _sign_up_write(competition_id, data, password_hash, facts, new_person)
+        user_id, entry = await _sign_up_write(competition_id, data, password_hash, facts, new_person, notice)
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -430,26 +442,31 @@ async def sign_up(
     return await _result(entry.registration_id, created=entry.created), token
 
 
-async def _claimable_person(id_number: str, mobile: str, name: str) -> int | None:
+async def _claimable_person(document_key: str, mobile: str, name: str) -> int | None:
     """An existing person (registered by their union) may be claimed by whoever knows their ID number,
     name and mobile, once; anyone else is told to ask their union."""
     row = (
         await Person.select(Person.id, Person.name, Person.mobile_fingerprint)
-        .where(Person.id_fingerprint == crypto.fingerprint(id_number))
+        .where(Person.id_fingerprint == crypto.fingerprint(document_key))
         .first()
     )
     if row is None:
         return None
     if await User.exists().where(User.person == row["id"]):
         raise Conflict("该身份证号码已注册账号，请直接登录后报名", code="account_exists", field="id_number")
-    if row["mobile_fingerprint"] != crypto.fingerprint(mobile) or row["name"] != name.strip():
+    if row["mobile_fingerprint"] != crypto.fingerprint(mobile) or row["name"] != normalize_name(name):
         message = "该身份证号码已由所在工会登记，但姓名或手机号与登记信息不符，请联系工会核实"
         raise Conflict(message, code="person_mismatch", field="id_number")
     return row["id"]
 
 
 async def _sign_up_write(
-    competition_id: int, data: SignUpIn, password_hash: str, facts: PersonFacts, new_person: Person | None
+    competition_id: int,
+    data: SignUpIn,
+    password_hash: str,
+    facts: PersonFacts,
+    new_person: Person | None,
+    notice: Notice,
 ) -> tuple[int, _Entry]:
     async with write_transaction():
         if new_person is not None:
@@ -459,7 +476,7 @@ async def _sign_up_write(
             username=data.username,
             password_hash=password_hash,
             role=Role.CONTESTANT,
-            display_name=data.name.strip(),
+            display_name=normalize_name(data.name),
             person=facts.person_id,
         )
         await user.save()
@@ -470,6 +487,7 @@ async def _sign_up_write(
             )
         after = {"username": user.username, "role": Role.CONTESTANT, "person_id": facts.person_id}
         await audit.record(actor, "user.create", "user", user.id, after=after, reason="选手自助注册")
+        await consent.record_consent(actor, facts.person_id, notice)
         entry = await _enter(actor, competition_id, facts, registered_by=user.id)
         if entry.reasons:
             raise _not_eligible(entry.reasons)
@@ -709,9 +727,11 @@ async def upload_registrations(
     content: bytes,
     *,
     import_valid_only: bool,
+    attestation: AttestationIn | None = None,
     now: dt.datetime | None = None,
 ) -> UploadResult:
     """Every row validated; with any bad row nothing is written, unless ``import_valid_only``."""
+    notice = consent.check_attestation(attestation)
     await _open_for_registration(competition_id, now or utcnow())
     enterprises = {
         r["name"]: r
@@ -732,7 +752,9 @@ async def upload_registrations(
             plans.append(plan)
     _refuse_if(errors, import_valid_only, len(rows))
     try:
-        imported = await _import(actor, viewer, competition_id, plans, errors, import_valid_only, len(rows))
+        imported = await _import(
+            actor, viewer, competition_id, plans, errors, import_valid_only, len(rows), notice
+        )
     except Exception as exc:
         if is_unique_violation(exc):
             raise Conflict(
@@ -838,6 +860,7 @@ async def _import(
     errors: list[RowError],
     import_valid_only: bool,
     total: int,
+    notice: Notice,
 ) -> list[UploadRowResult]:
     done: list[tuple[_Plan, _Entry]] = []
     async with write_transaction():
@@ -860,6 +883,8 @@ async def _import(
                 continue
             done.append((plan, entry))
         _refuse_if(errors, import_valid_only, total)
+        created = [plan.new_person.id for plan, _ in done if plan.new_person is not None]
+        await consent.record_attestation(actor, created, notice)
     positions = await waitlist_positions(competition_id)
     ids = [e.registration_id for _, e in done]
     rows = (
@@ -913,10 +938,17 @@ _ATTENDANCE_NAMES = {"present": "到场", "absent": "缺席"}
 
 
 async def export_registrations(
-    actor: Actor, viewer: CurrentUser, competition_id: int, *, fmt: str, full: bool, status: str | None = None
+    actor: Actor,
+    viewer: CurrentUser,
+    competition_id: int,
+    *,
+    fmt: str,
+    full: bool,
+    status: str | None = None,
+    purpose: str | None = None,
 ) -> tuple[bytes, str, str]:
-    """The registration list as XLSX or CSV; masked unless ``full`` (organizers; audited). Returns
-    ``(content, file name, media type)``."""
+    """The registration list as XLSX or CSV; masked unless ``full`` (organizers, with a purpose: every
+    person's unsealing is audited). Returns ``(content, file name, media type)``."""
     competition = await competition_row(competition_id)
     condition = _registration_filter(viewer, competition_id, status=status)
     rows = (
@@ -934,11 +966,22 @@ async def export_registrations(
         .order_by(Registration.arrival)
     )
     positions = await waitlist_positions(competition_id)
-    table = [_export_row(r, positions.get(r["id"]), full=full) for r in rows]
+    opened = {}
     if full:
         async with write_transaction():
-            after = {"rows": len(table), "format": fmt, "status": status}
-            await audit.record(actor, "registration.export_full", "competition", competition_id, after=after)
+            after = {"rows": len(rows), "format": fmt, "status": status}
+            opened = await disclose(
+                actor, rows, purpose=purpose or "", context="registration.export", person_key="person"
+            )
+            await audit.record(
+                actor,
+                "registration.export_full",
+                "competition",
+                competition_id,
+                after=after,
+                reason=purpose or "",
+            )
+    table = [_export_row(r, positions.get(r["id"]), opened.get(r["person"])) for r in rows]
     stamp = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
     name = f"报名名单-{competition['title']}-{stamp}{'-完整' if full else ''}.{fmt}"
     if fmt == "xlsx":
@@ -946,15 +989,15 @@ async def export_registrations(
     return sheets.write_csv(EXPORT_HEADERS, table), name, sheets.CSV_MEDIA_TYPE
 
 
-def _export_row(r: dict[str, Any], position: int | None, *, full: bool) -> list[Any]:
+def _export_row(r: dict[str, Any], position: int | None, opened: OpenNumbers | None) -> list[Any]:
     yes_no = {True: "是", False: "否"}
     return [
         r["registration_no"],
         r["name"],
         {"M": "男", "F": "女"}.get(r["gender"], ""),
         r["birth_date"].isoformat(),
-        crypto.unseal(bytes(r["id_sealed"])) if full else r["id_masked"],
-        crypto.unseal(bytes(r["mobile_sealed"])) if full else r["mobile_masked"],
+        opened.id_number if opened else r["id_masked"],
+        opened.mobile if opened else r["mobile_masked"],
         r["employer_name"] or "",
         skill_level_label(r["skill_level"]) if r["skill_level"] else "",
         yes_no[bool(r["union_member"])],

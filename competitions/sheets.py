@@ -241,9 +241,9 @@ def parse_rows(
     for number, cells in rows:
         row_errors: list[RowError] = []
         cell = _cell_reader(cells, positions)
-        result = _parse_row(number, cell, enterprises, row_errors)
-        if result is not None and result.identity.number == EXAMPLE_ID_NUMBER:
+        if is_example_row(cell("id_number"), EXAMPLE_ID_NUMBER):
             continue
+        result = _parse_row(number, cell, enterprises, row_errors)
         if result is not None:
             first = first_row_of.setdefault(result.identity.number, number)
             if first != number:
@@ -253,6 +253,11 @@ def parse_rows(
         if result is not None and not row_errors:
             parsed.append(result)
     return parsed, errors
+
+
+def is_example_row(id_cell: Any, example_id_number: str) -> bool:
+    """The template's example row (left in by mistake) is skipped by its ID number, whatever else it says."""
+    return cell_text(id_cell).replace(" ", "").upper() == example_id_number
 
 
 def _cell_reader(cells: list[Any], positions: dict[str, int]) -> Any:

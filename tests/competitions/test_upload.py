@@ -15,7 +15,7 @@ from competitions import sheets
 from competitions.rules import EligibilityRules
 from competitions.tables import Registration
 from tests.competitions.support import make_competition
-from tests.helpers import login, make_id_number, make_mobile
+from tests.helpers import login, make_id_number, make_mobile, members_consent
 
 HEADERS = ["姓名", "身份证号", "手机号", "工作单位", "职业技能等级", "工会会员", "一线职工"]
 
@@ -55,7 +55,8 @@ async def upload(
     return await client.post(
         f"/api/competitions/{competition_id}/registrations/upload",
         files={"file": (name, content, "application/octet-stream")},
-        data={k: str(v).lower() for k, v in form.items()},
+        data={"members_consent": "true", "notice_version": members_consent()["notice_version"]}
+        | {k: str(v).lower() for k, v in form.items()},
     )
 
 
@@ -168,7 +169,8 @@ async def test_officer_cannot_upload_another_unions_member(
 ) -> None:
     competition_id = await make_competition()
     await login(client, "organizer")
-    foreign = (await client.get(f"/api/people/{world['people'][1]}")).json()
+    unseal = f"/api/people/{world['people'][1]}/unseal"
+    foreign = (await client.post(unseal, json={"purpose": "测试：构造另一工会会员的行"})).json()
     await login(client, "officer")
     row = [foreign["name"], foreign["id_number"], foreign["mobile"], "乙公司", "", "是", "是"]
     response = await upload(client, competition_id, xlsx([row]))
