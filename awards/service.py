@@ -24,10 +24,11 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from accounts import audit
+from accounts import audit, consent
 from accounts.audit import Actor
+from accounts.notices import Notice
 from accounts.rules import INDUSTRIES, Role
-from accounts.schemas import CurrentUser, PersonIn
+from accounts.schemas import AttestationIn, CurrentUser, PersonIn
 from accounts.service import new_person_row, stale
 from accounts.tables import Enterprise, GrassrootsUnion, Person
 from awards import sheets, storage
@@ -1101,7 +1102,6 @@ _NOMINATION_COLUMNS = (
     Nomination.created_at,
     Nomination.version,
     Nomination.person.name.as_alias("name"),
-    Nomination.person.id_sealed.as_alias("id_sealed"),
     Nomination.person.id_masked.as_alias("id_masked"),
     Nomination.person.gender.as_alias("gender"),
     Nomination.person.birth_date.as_alias("birth_date"),
@@ -1116,13 +1116,14 @@ _NOMINATION_COLUMNS = (
 )
 
 
-def _nomination_out(row: dict[str, Any], *, reveal: bool, attachments: int = 0) -> NominationOut:
+def _nomination_out(row: dict[str, Any], *, attachments: int = 0) -> NominationOut:
+    """ID masked for every reader: full numbers only through accounts' audited unsealing (with a purpose)."""
     return NominationOut(
         id=row["id"],
         programme_id=row["programme"],
         person_id=row["person"],
         name=row["name"],
-        id_number=crypto.unseal(bytes(row["id_sealed"])) if reveal else row["id_masked"],
+        id_number=row["id_masked"],
         gender=row["gender"],
         birth_date=row["birth_date"],
         employer_name=row["employer_name"],
@@ -1189,9 +1190,7 @@ async def _readable_nomination(viewer: CurrentUser, nomination_id: int) -> dict[
 async def get_nomination(viewer: CurrentUser, nomination_id: int) -> NominationOut:
     row = await _readable_nomination(viewer, nomination_id)
     counts = await _attachment_counts([nomination_id])
-    return _nomination_out(
-        row, reveal=viewer.role == Role.ORGANIZER, attachments=counts.get(nomination_id, 0)
-    )
+    return _nomination_out(row, attachments=counts.get(nomination_id, 0))
 
 
 async def list_nominations(
@@ -1240,13 +1239,12 @@ async def list_nominations(
         .offset(offset)
     )
     counts = await _attachment_counts([r["id"] for r in rows])
-    reveal = viewer.role == Role.ORGANIZER
     return NominationsPage(
         total=total,
         limit=limit,
         offset=offset,
         counts=await _eligibility_counts(base),
-        items=[_nomination_out(r, reveal=reveal, attachments=counts.get(r["id"], 0)) for r in rows],
+        items=[_nomination_out(r, attachments=counts.get(r["id"], 0)) for r in rows],
     )
 
 
@@ -1313,6 +1311,7 @@ async def nominate(
     """A union officer nominates one member of their union. Returns (created, nomination); nominating
     someone already nominated returns that nomination unchanged (created False)."""
     union_id = _officer_union(viewer)
+    notice = consent.check_attestation(data.members_consent)
     async with _read_snapshot():
         programme = _programme_values(await _programme_row(programme_id))
         _check_window(programme)
@@ -1388,6 +1387,7 @@ async def nominate(
                         "eligibility_status": status,
                     },
                 )
+                await consent.record_attestation(actor, [data.person_id], notice)
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -1521,6 +1521,7 @@ async def upload_nominations(
     content: bytes,
     *,
     import_valid_only: bool = False,
+    attestation: AttestationIn | None = None,
 ) -> UploadResult:
     """A union officer's spreadsheet of nominations, all in one transaction.
 
@@ -1531,6 +1532,7 @@ async def upload_nominations(
     otherwise write 5,000 audit rows that say less than the one.
     """
     union_id = _officer_union(viewer)
+    notice = consent.check_attestation(attestation)
     file_sha256 = hashlib.sha256(content).hexdigest()
     async with _read_snapshot():
         programme = _programme_values(await _programme_row(programme_id))
@@ -1561,7 +1563,7 @@ async def upload_nominations(
         )
     try:
         return await _write_upload(
-            actor, viewer, programme_id, planned, errors, total_rows, file_sha256, import_valid_only
+            actor, viewer, programme_id, planned, errors, total_rows, file_sha256, import_valid_only, notice
         )
     except Exception as exc:
         if not is_unique_violation(exc):
@@ -1589,7 +1591,7 @@ async def _plan_rows(
     errors: list[RowError],
 ) -> list[_Planned]:
     """Match every valid row to a person on record (by ID fingerprint) or plan a new one."""
-    fingerprints = {p.row: crypto.fingerprint(p.identity.number) for p in parsed}
+    fingerprints = {p.row: crypto.fingerprint(p.identity.key) for p in parsed}
     known: dict[str, dict[str, Any]] = {}
     values = sorted(set(fingerprints.values()))
     for chunk in _chunks(values):
@@ -1666,6 +1668,7 @@ async def _write_upload(
     total_rows: int,
     file_sha256: str,
     import_valid_only: bool,
+    notice: Notice,
 ) -> UploadResult:
     union_id = viewer.union_id
     async with write_transaction():
@@ -1772,6 +1775,9 @@ async def _write_upload(
             for p in already
         ]
         imported.sort(key=lambda r: r.row)
+        await consent.record_attestation(
+            actor, [p.person_id for p in kept if p.person_id is not None], notice
+        )
         if kept:
             await audit.record(
                 actor,

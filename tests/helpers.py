@@ -43,9 +43,11 @@ def make_id_number(
     return body + ric.calc_check_digit(body + "0")
 
 
-def han_digits(number: int, width: int = 1) -> str:
-    """``12`` -> ``一二``: a serial number inside a person's name, which may hold no digits."""
-    return "".join("零一二三四五六七八九"[int(d)] for d in f"{number:0{width}d}")
+def han_digits(number: int | str, width: int = 1) -> str:
+    """``12`` -> ``一二``, ``expert1`` -> ``expert一``: serial numbers inside a person's name, which may
+    hold no digits."""
+    text = number if isinstance(number, str) else f"{number:0{width}d}"
+    return text.translate(str.maketrans("0123456789", "零一二三四五六七八九"))
 
 
 def make_credit_code(serial: int) -> str:
@@ -65,6 +67,11 @@ def members_consent() -> dict[str, Any]:
     from accounts.notices import NoticeKind
 
     return {"notice_version": current_notice(NoticeKind.MEMBER_ENTRY).version, "confirmed": True}
+
+
+def upload_consent() -> dict[str, str]:
+    """The attestation as the form fields of a multipart upload."""
+    return {"members_consent": "true", "notice_version": members_consent()["notice_version"]}
 
 
 def own_consent() -> dict[str, Any]:

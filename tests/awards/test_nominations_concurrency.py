@@ -10,7 +10,7 @@ import pytest
 
 from awards.sheets import nomination_csv
 from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
-from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client
+from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client, upload_consent
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +85,7 @@ async def test_concurrent_uploads_share_the_quota(live_server: str, world: dict[
                 response = await officer.post(
                     f"/api/programmes/{programme['id']}/nominations/upload",
                     files={"file": ("名单.csv", content, "text/csv")},
-                    data={"import_valid_only": "true"},
+                    data={"import_valid_only": "true"} | upload_consent(),
                 )
                 assert response.status_code == 200, response.text
                 return response.json()

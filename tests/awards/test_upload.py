@@ -13,7 +13,7 @@ from litestar import Litestar
 
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
 from tests.awards.nomination_helpers import create_programme
-from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client
+from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client, upload_consent
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -53,7 +53,7 @@ async def upload(
     return await officer.post(
         f"/api/programmes/{pid}/nominations/upload",
         files={"file": (name, content, "application/octet-stream")},
-        data={"import_valid_only": "true" if valid_only else "false"},
+        data={"import_valid_only": "true" if valid_only else "false"} | upload_consent(),
     )
 
 
@@ -62,7 +62,8 @@ async def _people(organizer: httpx.AsyncClient) -> int:
 
 
 async def _member_id_number(organizer: httpx.AsyncClient, person_id: int) -> tuple[str, str]:
-    person = (await organizer.get(f"/api/people/{person_id}")).json()
+    unseal = f"/api/people/{person_id}/unseal"
+    person = (await organizer.post(unseal, json={"purpose": "测试：按身份证号推荐"})).json()
     return person["name"], person["id_number"]
 
 
@@ -136,7 +137,11 @@ async def test_upload_matches_members_registers_new_people_and_audits_once(
         (2022, "北京市五一劳动奖章", "provincial"),
     ]
     new = by_name["王新"]
-    assert new["id_number"] == new_id and new["gender"] == "F" and new["union_id"] == world["unions"][0]
+    assert (
+        new["id_number"] == new_id[:4] + "*" * 10 + new_id[-4:]
+        and new["gender"] == "F"
+        and new["union_id"] == world["unions"][0]
+    )
     assert new["employer_name"] == "甲公司" and new["skill_level"] == 2 and new["deed"] == "事迹二\n第二段"
     patents = new["achievements"]["patents"]
     assert [(p["kind"], p["number"]) for p in patents] == [
