@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -19,6 +20,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
+from accounts.privacy import PersonalData
 from accounts.routes import ROUTES as ACCOUNT_ROUTES
 from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
@@ -47,6 +49,16 @@ def domain_routes() -> list[Any]:
             continue
         routes.extend(imported.ROUTES)
     return routes
+
+
+def personal_data() -> PersonalData:
+    """What each domain holds about people (PIPL rights, retention), in layer order; handed to the
+    accounts routes as the ``personal_data`` dependency and used by ``yicheng purge-expired``."""
+    from awards.privacy import SOURCE as AWARDS
+    from competitions.privacy import SOURCE as COMPETITIONS
+    from scoring.privacy import SOURCE as SCORING
+
+    return PersonalData((COMPETITIONS, SCORING, AWARDS))
 
 
 PAGES = [
@@ -95,6 +107,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
             *extra_routes,
         ],
         plugins=[live.channels_plugin(settings)],
+        dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
         on_startup=[_on_startup],
         on_shutdown=[_on_shutdown],
         guards=[role_guard],

@@ -6,7 +6,8 @@ change, nor a change without its row (both roll back together).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -86,3 +87,24 @@ async def record_many(
     for start in range(0, len(rows), 500):
         await AuditLog.insert(*rows[start : start + 500])
     return len(rows)
+
+
+async def entered_state(
+    action: str, entity_ids: Sequence[object], states: set[str]
+) -> dict[str, dt.datetime]:
+    """When each entity last entered one of ``states``, read from its audited transitions (``action`` rows
+    whose ``after`` is ``{"state": ...}``): the history of record, so no column has to repeat it."""
+    found: dict[str, dt.datetime] = {}
+    ids = [str(i) for i in entity_ids]
+    for start in range(0, len(ids), 500):
+        rows = await AuditLog.select(AuditLog.entity_id, AuditLog.at, AuditLog.after).where(
+            (AuditLog.action == action) & AuditLog.entity_id.is_in(ids[start : start + 500])
+        )
+        for row in rows:
+            after = row["after"]
+            state = (msgspec.json.decode(after) if isinstance(after, str | bytes) else after or {}).get(
+                "state"
+            )
+            if state in states and (row["entity_id"] not in found or row["at"] > found[row["entity_id"]]):
+                found[row["entity_id"]] = row["at"]
+    return found

@@ -218,3 +218,59 @@ class HealthOut(msgspec.Struct, kw_only=True):
     status: Literal["ok", "degraded"]
     engine: str
     migrations_pending: int
+
+
+# --- a person's rights (PIPL arts. 44–47) -------------------------------------------------------------------
+
+
+class DataRequestIn(msgspec.Struct, kw_only=True):
+    """A correction (``changes``: name, mobile, skill_level, union_member, front_line, other) or a
+    deletion."""
+
+    kind: Literal["correction", "deletion"]
+    changes: dict[str, str | int | bool | None] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class DataRequestOut(msgspec.Struct, kw_only=True):
+    id: int
+    person_id: int
+    person_name: str
+    kind: str
+    changes: dict[str, object]
+    reason: str
+    status: str  # pending | completed | refused
+    answer: str
+    answered_at: dt.datetime | None
+    created_at: dt.datetime
+    version: int
+
+
+class RequestAnswerIn(msgspec.Struct, kw_only=True):
+    decision: Literal["complete", "refuse"]
+    answer: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    version: Version
+
+
+class MyData(msgspec.Struct, kw_only=True):
+    """Everything the platform holds about the person asking (the download has the full numbers)."""
+
+    generated_at: dt.datetime
+    person: PersonOut
+    accounts: list[dict[str, object]]
+    consents: list[dict[str, object]]
+    requests: list[DataRequestOut]
+    sections: list[dict[str, object]]
+    access_log: list[dict[str, object]]
+
+
+class NoticeOut(msgspec.Struct, kw_only=True):
+    """A privacy notice as the forms show it; consents echo its ``version``."""
+
+    kind: str
+    version: str
+    title: str
+    sections: list[dict[str, str]]
+    sensitive_consent: str
+    attestation: str
+    retention_days: int
