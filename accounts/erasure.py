@@ -17,7 +17,7 @@ import msgspec
 from accounts import audit
 from accounts.audit import Actor
 from accounts.privacy import ErasedPart, PersonalData, mask_name
-from accounts.tables import AuditLog, LoginSession, Person, User
+from accounts.tables import AuditLog, DataRequest, LoginSession, Person, User
 from core.db import utcnow
 from core.errors import Conflict, NotFound
 
@@ -50,6 +50,9 @@ async def erase(actor: Actor, person_id: int, personal: PersonalData, *, reason:
     public = any(part.public_record for part in parts)
     await Person.update(_anonymous_values(person_id, row, public=public)).where(Person.id == person_id)
     user_ids = await _close_accounts(person_id)
+    await DataRequest.update({DataRequest.changes: "{}", DataRequest.proposed_mobile_sealed: None}).where(
+        DataRequest.person == person_id
+    )
     refs = [("person", str(person_id))] + [ref for part in parts for ref in part.audit_refs]
     redacted = await _redact_audit(row["name"], refs, user_ids)
     counts: dict[str, int] = {"audit_rows_redacted": redacted, "accounts_closed": len(user_ids)}

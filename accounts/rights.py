@@ -166,11 +166,13 @@ async def file_request(actor: Actor, viewer: CurrentUser, data: DataRequestIn) -
             & (DataRequest.status == "pending")
         ):
             raise Conflict("已有一份同类申请正在处理，请等待答复", code="request_pending", field="kind")
+        stored, mobile_sealed = _stored_changes(dict(changes))
         row = DataRequest(
             person=person_id,
             requested_by=viewer.id,
             kind=data.kind,
-            changes=msgspec.json.encode(_stored_changes(changes)).decode(),
+            changes=msgspec.json.encode(stored).decode(),
+            proposed_mobile_sealed=mobile_sealed,
             reason=data.reason,
             created_at=utcnow(),
         )
@@ -180,16 +182,12 @@ async def file_request(actor: Actor, viewer: CurrentUser, data: DataRequestIn) -
     return (await list_requests(person_id=person_id))[0]
 
 
-def _stored_changes(changes: dict[str, Any]) -> dict[str, Any]:
+def _stored_changes(changes: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
     """A proposed mobile is kept sealed (to apply it) and masked (to show it), never in clear."""
     if "mobile" not in changes:
-        return changes
+        return changes, None
     mobile = parse_mobile(str(changes.pop("mobile")))
-    return changes | {"mobile": mask_mobile(mobile), "mobile_sealed": crypto.seal(mobile).hex()}
-
-
-def _shown(changes: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in changes.items() if k != "mobile_sealed"}
+    return changes | {"mobile": mask_mobile(mobile)}, crypto.seal(mobile)
 
 
 async def answer_request(
@@ -228,7 +226,7 @@ async def answer_request(
         )
         if not updated:
             raise stale(row["version"])
-        after = {"status": status, "kind": row["kind"], "changes": _shown(_decoded(row["changes"]))}
+        after = {"status": status, "kind": row["kind"], "changes": _decoded(row["changes"])}
         await audit.record(
             actor, "data_request.answer", "person", row["person"], after=after, reason=data.answer.strip()
         )
@@ -245,8 +243,8 @@ async def _apply_correction(actor: Actor, row: dict[str, Any]) -> None:
     values: dict[Any, Any] = {}
     if "name" in changes:
         values[Person.name] = parse_name(changes["name"])
-    if "mobile_sealed" in changes:
-        mobile = crypto.unseal(bytes.fromhex(changes["mobile_sealed"]))
+    if row["proposed_mobile_sealed"]:
+        mobile = crypto.unseal(bytes(row["proposed_mobile_sealed"]))
         values |= {
             Person.mobile_fingerprint: crypto.fingerprint(mobile),
             Person.mobile_sealed: crypto.seal(mobile),
@@ -257,7 +255,7 @@ async def _apply_correction(actor: Actor, row: dict[str, Any]) -> None:
             values[getattr(Person, field)] = changes[field]
     if values:  # "other" alone: the organizer corrected it by hand and records that in the answer
         await Person.update({**values, Person.version: Person.version + 1}).where(Person.id == row["person"])
-    after = _shown(changes)
+    after = changes
     await audit.record(
         actor, "person.update", "person", row["person"], after=after, reason=f"更正申请 #{row['id']}"
     )

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from accounts import consent, data_document, rights, service
@@ -224,7 +225,7 @@ class PrivacyController(Controller):
         )
 
     @get("/my/data", summary="Everything the platform holds about me (numbers masked)")
-    async def my_data(self, request: CurrentRequest, personal_data: PersonalData) -> MyData:
+    async def my_data(self, request: CurrentRequest, personal_data: NamedDependency[PersonalData]) -> MyData:
         return await rights.my_data(actor_of(request.user), request.user, personal_data, full=False)
 
     @get(
@@ -234,7 +235,7 @@ class PrivacyController(Controller):
     async def download(
         self,
         request: CurrentRequest,
-        personal_data: PersonalData,
+        personal_data: NamedDependency[PersonalData],
         format_: Annotated[Literal["json", "html"], QueryParameter(name="format")] = "json",
     ) -> Response[bytes]:
         data = await rights.my_data(actor_of(request.user), request.user, personal_data, full=True)
@@ -269,7 +270,7 @@ class PrivacyController(Controller):
         request: CurrentRequest,
         request_id: FromPath[int],
         data: JSONBody[RequestAnswerIn],
-        personal_data: PersonalData,
+        personal_data: NamedDependency[PersonalData],
     ) -> DataRequestOut:
         return await rights.answer_request(actor_of(request.user), request_id, data, personal_data)
 

@@ -149,7 +149,8 @@ class DataRequest(Table, tablename="data_request"):
     person = ForeignKey(Person, index=True)
     requested_by = Integer()  # the user
     kind = Varchar(length=20)  # correction | deletion
-    changes = JSON(default="{}")  # a correction's fields and proposed values
+    changes = JSON(default="{}")  # a correction's fields and proposed values (a mobile only masked)
+    proposed_mobile_sealed = Bytea(null=True, default=None)  # a proposed mobile, sealed like the person's
     reason = Text(default="")
     status = Varchar(length=20, default="pending", index=True)  # pending | completed | refused
     answer = Text(default="")

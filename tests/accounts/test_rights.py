@@ -1,4 +1,4 @@
-"""A person's rights (PIPL arts. 44–47) over HTTP: see, download, ask to correct or delete; organizers answer."""
+"""A person's rights (PIPL arts. 44–47) over HTTP: see, download, correct, delete; organizers answer."""
 
 from __future__ import annotations
 
