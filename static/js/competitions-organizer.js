@@ -182,10 +182,17 @@ const CompOrganizer = (() => {
     const exportBase = `/api/competitions/${state.id}/registrations/export`;
     $("#export-xlsx").href = `${exportBase}?format=xlsx`;
     $("#export-csv").href = `${exportBase}?format=csv`;
-    $("#export-full").addEventListener("click", (event) => {
-      if (!confirm("完整导出包含身份证号和手机号，操作将记入审计日志。确定导出吗？")) event.preventDefault();
-    });
+    // The full export opens every ID and mobile number: it asks why, and the purpose is audited per person.
     $("#export-full").href = `${exportBase}?format=xlsx&full=true`;
+    $("#export-full").addEventListener("click", (event) => {
+      event.preventDefault();
+      const purpose = prompt("完整导出包含证件号码和手机号，请填写用途（如：购买赛事保险），将记入审计日志：");
+      if (purpose && purpose.trim().length >= 2) {
+        location.href = `${exportBase}?format=xlsx&full=true&purpose=${encodeURIComponent(purpose.trim())}`;
+      } else if (purpose !== null) {
+        alert("请填写用途（至少 2 个字）");
+      }
+    });
     $("#review-filters").addEventListener("change", loadRegistrations);
     $("#approve-selected").addEventListener("click", () => bulk(selectedIds()));
     $("#approve-pending").addEventListener("click", () => bulk(pendingIds()));

@@ -46,6 +46,7 @@ async def test_officer_nominates_with_an_attachment_and_the_organizer_confirms(
     await page.set_input_files(
         "#attachments", files=[{"name": "事迹材料.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
+    await page.check("#nominate_consent")
     await page.click("#nominate-submit")
     await page.wait_for_selector("#nominate-form .notice.ok")
     assert "已推荐：测试零" in await page.inner_text("#nominate-form .notice")
@@ -117,6 +118,7 @@ async def test_upload_shows_the_row_errors_then_imports_the_valid_rows(
     await page.set_input_files(
         "#sheet", files=[{"name": "名单.csv", "mimeType": "text/csv", "buffer": content}]
     )
+    await page.check("#upload_consent")
     await page.click("#upload-submit")
     await page.wait_for_selector("#upload-errors:not([hidden])")
     errors = await page.inner_text("#upload-errors")
@@ -124,6 +126,7 @@ async def test_upload_shows_the_row_errors_then_imports_the_valid_rows(
     assert "未导入任何数据" in await page.inner_text("#upload-form .notice")
     assert await page.locator("#mine tbody tr", has_text="新会员").count() == 0
     await page.check("#import_valid_only")
+    await page.check("#upload_consent")
     await page.click("#upload-submit")
     await page.locator("#upload-form .notice.warn", has_text="新推荐 1 人").wait_for()
     await page.locator("#mine tbody tr", has_text="新会员").wait_for()

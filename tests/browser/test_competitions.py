@@ -38,6 +38,9 @@ async def fill_sign_up(page: Any, *, birth: dt.date, **choices: Any) -> None:
         await page.check("#front_line")
     await page.fill("#username", choices.get("username", "han_baoming"))
     await page.fill("#password", "Welder2026")
+    if choices.get("consent", True):
+        await page.check("#consent_general")
+        await page.check("#consent_sensitive")
 
 
 async def test_a_contestant_signs_up_from_the_phone_and_sees_registered(
