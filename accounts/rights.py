@@ -21,13 +21,12 @@ from accounts.disclosure import disclose
 from accounts.privacy import ErasedPart, PersonalData
 from accounts.rules import mask_mobile
 from accounts.schemas import CurrentUser, DataRequestIn, DataRequestOut, MyData, RequestAnswerIn
-from accounts.service import parse_mobile, parse_name, person_out, stale
+from accounts.service import parse_mobile, parse_name, person_out, person_row, stale
 from accounts.tables import AuditLog, Consent, DataRequest, Person, User
 from core import crypto
 from core.db import utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 
-ERASED_NAME = "已删除用户"
 SELF_PURPOSE = "本人查阅、下载自己的个人信息（个人信息保护法第四十五条）"
 
 
@@ -37,20 +36,11 @@ def own_person_id(viewer: CurrentUser) -> int:
     return viewer.person_id
 
 
-async def _person_row(person_id: int) -> dict[str, Any]:
-    from accounts.service import _PERSON_COLUMNS
-
-    row = await Person.select(*_PERSON_COLUMNS).where(Person.id == person_id).first()
-    if row is None:
-        raise NotFound(f"人员不存在：{person_id}", field="person_id")
-    return row
-
-
 async def my_data(actor: Actor, viewer: CurrentUser, personal: PersonalData, *, full: bool) -> MyData:
     """Everything the platform holds about the viewer. ``full`` (the download) opens the ID and mobile
     numbers, audited as the person's own access; the page shows them masked."""
     person_id = own_person_id(viewer)
-    row = await _person_row(person_id)
+    row = await person_row(person_id)
     numbers = None
     if full and row["erased_at"] is None:
         numbers = (await disclose(actor, [row], purpose=SELF_PURPOSE, context="my_data.download"))[person_id]

@@ -302,7 +302,7 @@ async def create_person(actor: Actor, viewer: CurrentUser, data: PersonIn) -> Pe
     return await get_person(viewer, row.id)
 
 
-async def _person_row(person_id: int) -> dict[str, Any]:
+async def person_row(person_id: int) -> dict[str, Any]:
     row = await Person.select(*_PERSON_COLUMNS).where(Person.id == person_id).first()
     if row is None:
         raise NotFound(f"人员不存在：{person_id}", field="person_id")
@@ -319,7 +319,7 @@ def _may_read_person(viewer: CurrentUser, row: dict[str, Any]) -> bool:
 
 async def get_person(viewer: CurrentUser, person_id: int) -> PersonOut:
     """A person, ID and mobile masked for every reader (full numbers: :func:`reveal_person`)."""
-    row = await _person_row(person_id)
+    row = await person_row(person_id)
     if not _may_read_person(viewer, row):
         # Whether the person exists is itself personal data: the same answer as a missing one.
         raise NotFound(f"人员不存在：{person_id}", field="person_id")
@@ -330,7 +330,7 @@ async def reveal_person(actor: Actor, viewer: CurrentUser, person_id: int, data:
     """An organizer reads a person's full ID and mobile numbers: audited with the stated purpose."""
     if viewer.role != Role.ORGANIZER:
         raise Forbidden("只有组织者可以查看完整证件号码", field="person_id")
-    row = await _person_row(person_id)
+    row = await person_row(person_id)
     numbers = await disclose(actor, [row], purpose=data.purpose, context="person.detail")
     return person_out(row, numbers[person_id])
 

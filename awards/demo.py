@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.audit import Actor
+from accounts.consent import current_notice
+from accounts.notices import NoticeKind
 from accounts.rules import Role
-from accounts.schemas import CurrentUser
+from accounts.schemas import AttestationIn, CurrentUser
 from accounts.tables import Person, User
 from awards import service
 from awards.schemas import (
@@ -152,6 +154,7 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
         if row["union"] is not None:
             members[row["union"]].append(row["id"])
     for programme, per_union in ((craftsman, 2), (good_employee, 3)):
+        attested = current_notice(NoticeKind.MEMBER_ENTRY)  # the demo officers hold their members' consent
         for union_id in sorted(members)[:8]:
             viewer = CurrentUser(
                 id=officers.get(union_id, fallback_user),
@@ -165,7 +168,12 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
                     DEMO_ACTOR,
                     viewer,
                     programme.id,
-                    NominationIn(person_id=person_id, deed=_deed(rng), achievements=_achievements(rng)),
+                    NominationIn(
+                        person_id=person_id,
+                        deed=_deed(rng),
+                        achievements=_achievements(rng),
+                        members_consent=AttestationIn(notice_version=attested.version, confirmed=True),
+                    ),
                 )
                 nominations.append(nomination.id)
     return {"programmes": [craftsman.id, good_employee.id], "nominations": nominations}
