@@ -372,9 +372,13 @@ _DATE_FORMS = (
 )
 
 
+_MIDNIGHT = re.compile(r"\s+0{1,2}:00(:00)?$")
+
+
 def parse_date_text(text: str) -> dt.date | None:
     """A date as people type it in a spreadsheet (see :data:`_DATE_FORMS`), or None."""
-    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    text = _MIDNIGHT.sub("", unicodedata.normalize("NFKC", text).strip())  # a date cell saved as text
+    compact = re.sub(r"\s+", "", text)
     for form in _DATE_FORMS:
         match = form.fullmatch(compact)
         if match:
