@@ -10,7 +10,7 @@ import pytest
 
 from awards.sheets import nomination_csv
 from tests.awards.nomination_helpers import create_programme
-from tests.helpers import PASSWORD, login, make_id_number, make_mobile, new_client
+from tests.helpers import PASSWORD, login, make_id_number, make_mobile, members_consent, new_client
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ async def test_organizer_overrides_with_a_reason(page: Any, live_server: str, wo
         await login(officer, "officer")
         response = await officer.post(
             f"/api/programmes/{programme['id']}/nominations",
-            json={"person_id": world["people"][0], "deed": "事迹"},
+            json={"person_id": world["people"][0], "deed": "事迹", "members_consent": members_consent()},
         )
         assert response.json()["nomination"]["eligibility_status"] == "ineligible"
     await _log_in(page, "organizer", f"/organizer/programmes/{programme['id']}/eligibility")
