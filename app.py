@@ -1,13 +1,16 @@
 """Composition root: ``create_app(settings)`` wires routes, auth, stores, errors, logging and pages.
 
 Each domain exposes ``ROUTES`` (controllers and page handlers) from its ``routes`` module; this file is the
-only place that knows them all.
+only place that knows them all, and it hands the core what the core must not import: the server's cache
+lane gets the public board's path and scoring's cache (see :func:`with_cache_lane`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from litestar import Litestar, Router, get
@@ -26,39 +29,31 @@ from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
 from accounts.sessions import session_auth_middleware
 from accounts.store import DatabaseStore
+from awards.privacy import SOURCE as AWARD_DATA
+from awards.routes import ROUTES as AWARD_ROUTES
+from competitions.privacy import SOURCE as COMPETITION_DATA
+from competitions.routes import ROUTES as COMPETITION_ROUTES
 from core.db import engine, engine_name
 from core.errors import exception_handlers
-from core.fastlane import PublicBoardFastLane
+from core.fastlane import CacheLane
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.pages import STATIC_DIR, page
+from reports.routes import ROUTES as REPORT_ROUTES
 from scoring import live
+from scoring.privacy import SOURCE as SCORING_DATA
+from scoring.routes import ROUTES as SCORING_ROUTES
 from settings import Settings, load_settings
 
 logger = logging.getLogger("yicheng")
 
-
-def domain_routes() -> list[Any]:
-    """Every domain's routes; a domain without routes yet simply contributes nothing."""
-    routes: list[Any] = list(ACCOUNT_ROUTES)
-    for module in ("competitions.routes", "scoring.routes", "awards.routes"):
-        try:
-            imported = __import__(module, fromlist=["ROUTES"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        routes.extend(imported.ROUTES)
-    return routes
+DOMAIN_ROUTES: list[Any] = [*ACCOUNT_ROUTES, *COMPETITION_ROUTES, *SCORING_ROUTES, *AWARD_ROUTES]
 
 
 def personal_data() -> PersonalData:
     """What each domain holds about people (PIPL rights, retention), in layer order; handed to the
-    accounts routes as the ``personal_data`` dependency and used by ``yicheng purge-expired``."""
-    from awards.privacy import SOURCE as AWARDS
-    from competitions.privacy import SOURCE as COMPETITIONS
-    from scoring.privacy import SOURCE as SCORING
-
-    return PersonalData((COMPETITIONS, SCORING, AWARDS))
+    accounts routes as the ``personal_data`` dependency and used by ``yicheng purge-expired``. Reports
+    has no tables of its own: it reads these domains' rows, so it holds nothing to show or erase."""
+    return PersonalData((COMPETITION_DATA, SCORING_DATA, AWARD_DATA))
 
 
 PAGES = [
@@ -68,24 +63,18 @@ PAGES = [
 ]
 
 
-class _State:
-    migrations_pending = 0
-
-
 @get("/health", opt=PUBLIC_READ, summary="Liveness: database engine and migration state", tags=["system"])
 async def health() -> HealthOut:
-    pending = _State.migrations_pending
-    return HealthOut(
-        status="ok" if pending == 0 else "degraded", engine=engine_name(), migrations_pending=pending
-    )
+    # prepare_database refuses to start on pending migrations: a process that answers has none.
+    return HealthOut(status="ok", engine=engine_name(), migrations_pending=0)
 
 
-async def _on_startup() -> None:
+async def prepare_database(settings: Settings) -> None:
+    """On start-up: the PostgreSQL pool opened, and a database the code does not match refused."""
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(max_size=load_settings().db_pool_size)
+        await db.start_connection_pool(max_size=settings.db_pool_size)
     pending = await pending_migrations()
-    _State.migrations_pending = len(pending)
     if pending:
         raise UnmigratedDatabase(pending)
 
@@ -102,13 +91,14 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         route_handlers=[
             health,
             *PAGES,
-            *domain_routes(),
+            *DOMAIN_ROUTES,
+            *REPORT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
             *extra_routes,
         ],
         plugins=[live.channels_plugin(settings)],
         dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
-        on_startup=[_on_startup],
+        on_startup=[partial(prepare_database, settings)],
         on_shutdown=[_on_shutdown],
         guards=[role_guard],
         csrf_config=csrf_config(settings),
@@ -140,6 +130,20 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
     )
 
 
-def create_server_app(settings: Settings | None = None) -> PublicBoardFastLane:
-    """What the server runs: the app behind the public board's cache lane (see core/fastlane.py)."""
-    return PublicBoardFastLane(create_app(settings))
+# The published leaderboard is what the public hammers; its bytes sit in scoring's results cache, which
+# publication, correction and unblinding evict in every process.
+PUBLIC_BOARD_PATH = re.compile(r"/api/public/competitions/(\d{1,9})/leaderboard")
+
+
+def _cached_board(competition_id: int) -> bytes | None:
+    return live.results_cache.peek(competition_id, "leaderboard")
+
+
+def with_cache_lane(app: Litestar) -> CacheLane:
+    """The app behind the public board's cache lane (core/fastlane.py): a cached board skips the framework."""
+    return CacheLane(app, path=PUBLIC_BOARD_PATH, cached=_cached_board)
+
+
+def create_server_app(settings: Settings | None = None) -> CacheLane:
+    """What the server runs: the app behind the cache lane."""
+    return with_cache_lane(create_app(settings))

@@ -1,4 +1,8 @@
-"""The ``yicheng`` command: migrate, load the demo, serve (``make run`` does all three)."""
+"""The ``yicheng`` command: migrate, load the demo, serve (``make run`` does all three).
+
+The domains are imported inside the commands, after the settings are checked: importing a table binds
+Piccolo's engine from the settings, and a bad setting should end in one line naming it, not a traceback.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ import random
 import sqlite3
 import sys
 
-from settings import SettingsError, load_settings
+from settings import Settings, SettingsError, load_settings
 
 
-def _settings_or_exit():  # type: ignore[no-untyped-def]
+def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
@@ -31,21 +35,31 @@ async def _migrate() -> None:
     await migrate()
 
 
-async def _load_demo() -> bool:
+async def _load_demo(term: bool = False) -> bool:
     from accounts import demo as accounts_demo
+    from awards import demo as awards_demo
+    from competitions import demo as competitions_demo
+    from scoring import demo as scoring_demo
 
     if not await accounts_demo.is_empty():
-        return False
+        return await _load_term() if term else False
     rng = random.Random(accounts_demo.SEED)
     ids = await accounts_demo.load(rng)
-    for module in ("competitions.demo", "scoring.demo", "awards.demo"):
-        try:
-            domain_demo = __import__(module, fromlist=["load"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
+    # In dependency order: each domain's demo builds on the ids of the ones before it.
+    for domain_demo in (competitions_demo, scoring_demo, awards_demo):
         ids |= await domain_demo.load(rng, ids)
+    if term:
+        await _load_term()
+    return True
+
+
+async def _load_term() -> bool:
+    """A full five-year term (reports.demo): 431 competitions, 100,000 registrations, 5,000 honours."""
+    from reports import demo as term_demo
+
+    if await term_demo.is_loaded():
+        return False
+    await term_demo.load_term(random.Random(term_demo.SEED))
     return True
 
 
@@ -56,10 +70,11 @@ def migrate() -> None:
     asyncio.run(_migrate())
 
 
-def demo() -> None:
+def demo(term: bool = False) -> None:
+    _settings_or_exit()
     from accounts.demo import DEMO_ORGANIZER, DEMO_PASSWORD
 
-    loaded = asyncio.run(_load_demo())
+    loaded = asyncio.run(_load_demo(term))
     print("demo data loaded" if loaded else "database not empty: demo data left alone")
     print(f"demo organizer: username {DEMO_ORGANIZER!r}, password {DEMO_PASSWORD!r}")
 
@@ -132,7 +147,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="yicheng", description="亦城职工技能竞赛与工匠评选平台")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations")
-    commands.add_parser("demo", help="load the demo data set if the database is empty")
+    demo_parser = commands.add_parser("demo", help="load the demo data set if the database is empty")
+    demo_parser.add_argument(
+        "--term", action="store_true", help="also load a full five-year term (100,000 registrations)"
+    )
     serve_parser = commands.add_parser("serve", help="serve the API and pages")
     serve_parser.add_argument("--workers", type=int, default=int(os.environ.get("YICHENG_WORKERS", "1")))
     run_parser = commands.add_parser("run", help="migrate, load the demo, serve")
@@ -151,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command in {"migrate", "run"}:
         migrate()
     if args.command in {"demo", "run"}:
-        demo()
+        demo(getattr(args, "term", False))
     if args.command in {"serve", "run"}:
         serve(args.workers)
 

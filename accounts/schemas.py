@@ -215,9 +215,9 @@ class AuditPage(Page, kw_only=True):
 
 
 class HealthOut(msgspec.Struct, kw_only=True):
-    status: Literal["ok", "degraded"]
+    status: Literal["ok"]
     engine: str
-    migrations_pending: int
+    migrations_pending: int  # always 0: start-up refuses a database with pending migrations
 
 
 # --- a person's rights (PIPL arts. 44–47) -------------------------------------------------------------------

@@ -5,8 +5,8 @@ Which days are worked comes from a maintained library, ``chinese_calendar``: wee
 day). The library only knows the years it was released for (1.11 knows 2004-2026) because the State Council
 announces each year's schedule late in the year before. For any other year we refuse to count rather than
 guess, unless an organizer has entered that year's official schedule as data (:class:`YearSchedule`, kept
-and audited by the service). Entered data also wins over the library for a year both know, so a correction
-to the library can be applied without waiting for a release.
+and audited by :mod:`awards.calendar_years`). Entered data also wins over the library for a year both
+know, so a correction to the library can be applied without waiting for a release.
 
 How a notice is counted (:func:`notice_period`): it starts on ``start`` if that is a working day, otherwise on
 the next working day (a notice is published by an office on a day it works). Its end is the last day of the
@@ -14,7 +14,7 @@ period, inclusive: the ``length``-th working day counted from the start (``worki
 plus ``length - 1`` days (``calendar_days``, where holidays do not stop the count). A notice is open from
 the start through the end day (:func:`is_open`).
 
-Pure: no clock, no I/O; the service passes "today" in Asia/Shanghai.
+Pure: no clock, no I/O; :mod:`awards.notice` passes "today" in Asia/Shanghai.
 """
 
 from __future__ import annotations

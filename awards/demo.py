@@ -1,5 +1,5 @@
 """Demo programmes: a 2026 亦城工匠 selection and a 爱企业的好职工 selection, both open for nominations,
-with nominations from several unions written through the same service the officers use."""
+with nominations from several unions written through the same use cases the officers use."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from accounts.notices import NoticeKind
 from accounts.rules import Role
 from accounts.schemas import AttestationIn, CurrentUser
 from accounts.tables import Person, User
-from awards import service
+from awards import lifecycle, nominations, programmes
 from awards.schemas import (
     Achievements,
     ConstraintIn,
@@ -97,7 +97,7 @@ def _achievements(rng: random.Random) -> Achievements:
 async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
     now = utcnow()
     opens, closes = now - dt.timedelta(days=7), now + dt.timedelta(days=21)
-    craftsman = await service.create_programme(
+    craftsman = await programmes.create_programme(
         DEMO_ACTOR,
         ProgrammeIn(
             name="2026 年度亦城工匠",
@@ -122,7 +122,7 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
             notice_unit="working_days",
         ),
     )
-    good_employee = await service.create_programme(
+    good_employee = await programmes.create_programme(
         DEMO_ACTOR,
         ProgrammeIn(
             name="2026 年度爱企业的好职工",
@@ -142,8 +142,16 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
         ),
     )
     for programme in (craftsman, good_employee):
-        await service.transition_programme(DEMO_ACTOR, programme.id, TransitionIn(target="open"))
-    nominations = []
+        await lifecycle.transition_programme(DEMO_ACTOR, programme.id, TransitionIn(target="open"))
+    nomination_ids = await _nominate_members(rng, ids, [(craftsman.id, 2), (good_employee.id, 3)])
+    return {"programmes": [craftsman.id, good_employee.id], "nominations": nomination_ids}
+
+
+async def _nominate_members(
+    rng: random.Random, ids: dict[str, Any], per_programme: list[tuple[int, int]]
+) -> list[int]:
+    """The first eight unions' officers nominate a few of their members to each (programme, per union)."""
+    nomination_ids = []
     officers = {
         row["union"]: row["id"]
         for row in await User.select(User.id, User.union).where(User.role == Role.UNION_OFFICER)
@@ -153,8 +161,8 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
     for row in await Person.select(Person.id, Person.union).where(Person.id.is_in(ids["people"][:50])):
         if row["union"] is not None:
             members[row["union"]].append(row["id"])
-    for programme, per_union in ((craftsman, 2), (good_employee, 3)):
-        attested = current_notice(NoticeKind.MEMBER_ENTRY)  # the demo officers hold their members' consent
+    attested = current_notice(NoticeKind.MEMBER_ENTRY)  # the demo officers hold their members' consent
+    for programme_id, per_union in per_programme:
         for union_id in sorted(members)[:8]:
             viewer = CurrentUser(
                 id=officers.get(union_id, fallback_user),
@@ -164,10 +172,10 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
                 union_id=union_id,
             )
             for person_id in rng.sample(members[union_id], min(per_union, len(members[union_id]))):
-                _, nomination = await service.nominate(
+                _, nomination = await nominations.nominate(
                     DEMO_ACTOR,
                     viewer,
-                    programme.id,
+                    programme_id,
                     NominationIn(
                         person_id=person_id,
                         deed=_deed(rng),
@@ -175,5 +183,5 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
                         members_consent=AttestationIn(notice_version=attested.version, confirmed=True),
                     ),
                 )
-                nominations.append(nomination.id)
-    return {"programmes": [craftsman.id, good_employee.id], "nominations": nominations}
+                nomination_ids.append(nomination.id)
+    return nomination_ids

@@ -38,7 +38,7 @@ class Programme(Table):
     default_quota = Integer(null=True, default=None)  # per nominating union (or industry) unless listed
     quotas = JSON(default="{}")  # {"<union id or industry>": n}
     eligibility = JSON(default="{}")  # competitions.rules.EligibilityRules, encoded
-    constraints = JSON(default="[]")  # [awards.rules.StructuralConstraint]
+    constraints = JSON(default="[]")  # [awards.schemas.ConstraintIn]
     review_rules = JSON(null=True, default=None)  # scoring.rules.CompetitionRules: the expert rubric
     qualifying_results = JSON(default="[]")  # [{"competition_id", "max_tier", "effect": eligible|direct}]
     deed_max_chars = Integer(default=1500)
@@ -46,7 +46,7 @@ class Programme(Table):
     notice_unit = Varchar(length=20, default="working_days")  # working_days | calendar_days
     notice_starts_on = Date(null=True, default=None)
     notice_ends_on = Date(null=True, default=None)
-    shortlist = JSON(null=True, default=None)  # the last computed awards.rules.ShortlistResult, with names
+    shortlist = JSON(null=True, default=None)  # the last computed awards.schemas.ShortlistReport, with names
     awarded_on = Date(null=True, default=None)  # the day the final list was published (on the certificates)
     version = Integer(default=1)
     created_at = Timestamptz()

@@ -20,12 +20,12 @@ RUSH_PLACES = 300
 
 async def _open_competition() -> int:
     from accounts.audit import SYSTEM
-    from competitions import service
+    from competitions import lifecycle, setup
     from competitions.schemas import CompetitionIn, StageIn
     from core.db import utcnow
 
     now = utcnow()
-    created = await service.create_competition(
+    created = await setup.create_competition(
         SYSTEM,
         CompetitionIn(
             title="基准测试·报名高峰",
@@ -40,7 +40,7 @@ async def _open_competition() -> int:
             ],
         ),
     )
-    await service.transition(SYSTEM, created.id, "open")
+    await lifecycle.transition(SYSTEM, created.id, "open")
     return created.id
 
 

@@ -20,12 +20,12 @@ NOMINEES = 5_000
 
 async def _open_programme() -> int:
     from accounts.audit import SYSTEM
-    from awards import service
+    from awards import lifecycle, programmes
     from awards.schemas import ProgrammeIn, TransitionIn
     from core.db import utcnow
 
     now = utcnow()
-    programme = await service.create_programme(
+    programme = await programmes.create_programme(
         SYSTEM,
         ProgrammeIn(
             name="基准测试·爱企业的好职工",
@@ -37,7 +37,7 @@ async def _open_programme() -> int:
             default_quota=10,
         ),
     )
-    await service.transition_programme(SYSTEM, programme.id, TransitionIn(target="open"))
+    await lifecycle.transition_programme(SYSTEM, programme.id, TransitionIn(target="open"))
     return programme.id
 
 

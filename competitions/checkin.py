@@ -120,9 +120,10 @@ async def check_in(actor: Actor, competition_id: int, data: CheckInIn) -> Regist
     return await registration_out_by_id(registration_id, show_blind=True)
 
 
-@changes_public_reads
 # --- the lot draw -----------------------------------------------------------------------------------------
 
+
+@changes_public_reads
 async def draw(
     actor: Actor,
     competition_id: int,

@@ -8,8 +8,8 @@ A series of the current year with four competitions in different states:
 * 药物制剂工 — registration closed, reviewed (one rejection), waiting for check-in;
 * 数控车工 — a draft.
 
-Everything goes through the service, so the audit log tells the same story as the data. Past registration
-windows are simulated with the services' ``now`` argument.
+Everything goes through the use cases, so the audit log tells the same story as the data. Past registration
+windows are simulated with the use cases' ``now`` argument.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from accounts.audit import Actor
 from accounts.rules import Role
-from competitions import service
+from competitions import approval, checkin, lifecycle, registration, setup
 from competitions.rules import EligibilityRules
 from competitions.schemas import BulkReviewIn, CheckInIn, CompetitionIn, DrawIn, ReviewIn, SeriesIn, StageIn
 from core.db import SHANGHAI, utcnow
@@ -62,7 +62,7 @@ async def _register_some(
         if len(registered) == wanted:
             break
         try:
-            result = await service.register_person(organizer, competition_id, person_id, now=at)
+            result = await registration.register_person(organizer, competition_id, person_id, now=at)
         except DomainError:
             continue
         registered.append(result.registration.id)
@@ -75,13 +75,13 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
     today = now.astimezone(SHANGHAI).date()
     # People 50 and up are the demo judges; 0 and 1 are the demo contestants' own records.
     pool = list(ids["people"][2:50])
-    series = await service.create_series(
+    series = await setup.create_series(
         organizer, SeriesIn(name=f"{today.year} 年亦城经开区职工职业技能竞赛", year=today.year)
     )
     electric = await _open_electricians(organizer, series.id, ids, rng.sample(pool, len(pool)), today, now)
     welding = await _drawn_welders(organizer, series.id, rng, rng.sample(pool, len(pool)), today, now)
     pharma = await _closed_pharma(organizer, series.id, rng.sample(pool, len(pool)), today, now)
-    lathe = await service.create_competition(
+    lathe = await setup.create_competition(
         organizer,
         CompetitionIn(
             series_id=series.id,
@@ -107,7 +107,7 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
 async def _open_electricians(
     organizer: Actor, series_id: int, ids: dict[str, Any], pool: list[int], today: dt.date, now: dt.datetime
 ) -> int:
-    competition = await service.create_competition(
+    competition = await setup.create_competition(
         organizer,
         CompetitionIn(
             series_id=series_id,
@@ -129,7 +129,7 @@ async def _open_electricians(
             ),
         ),
     )
-    await service.transition(organizer, competition.id, "open", now=now)
+    await lifecycle.transition(organizer, competition.id, "open", now=now)
     await _register_some(organizer, competition.id, ids["people"][:2] + pool, 16, now)
     return competition.id
 
@@ -138,7 +138,7 @@ async def _drawn_welders(
     organizer: Actor, series_id: int, rng: random.Random, pool: list[int], today: dt.date, now: dt.datetime
 ) -> int:
     opens, closes = _at(today - 40 * DAY, 9), _at(today - 10 * DAY, 17)
-    competition = await service.create_competition(
+    competition = await setup.create_competition(
         organizer,
         CompetitionIn(
             series_id=series_id,
@@ -155,21 +155,21 @@ async def _drawn_welders(
         ),
     )
     during = opens + 2 * DAY
-    await service.transition(organizer, competition.id, "open", now=during)
+    await lifecycle.transition(organizer, competition.id, "open", now=during)
     registered = await _register_some(organizer, competition.id, pool, 18, during)
-    await service.transition(organizer, competition.id, "closed", reason="报名截止")
-    await service.review_many(
+    await lifecycle.transition(organizer, competition.id, "closed", reason="报名截止")
+    await approval.review_many(
         organizer, competition.id, BulkReviewIn(registration_ids=registered, decision="approve")
     )
-    sheet = await service.checkin_sheet(competition.id)
+    sheet = await checkin.checkin_sheet(competition.id)
     absent = {r.id for r in rng.sample(sheet.items, 2)}
     for item in sheet.items:
         attendance = "absent" if item.id in absent else "present"
-        await service.check_in(
+        await checkin.check_in(
             organizer, competition.id, CheckInIn(registration_id=item.id, attendance=attendance)
         )
-    await service.transition(organizer, competition.id, "checked_in", reason="检录完毕")
-    await service.draw(organizer, competition.id, DrawIn(), rng=rng)
+    await lifecycle.transition(organizer, competition.id, "checked_in", reason="检录完毕")
+    await checkin.draw(organizer, competition.id, DrawIn(), rng=rng)
     return competition.id
 
 
@@ -177,7 +177,7 @@ async def _closed_pharma(
     organizer: Actor, series_id: int, pool: list[int], today: dt.date, now: dt.datetime
 ) -> int:
     opens, closes = _at(today - 30 * DAY, 9), _at(today - 2 * DAY, 17)
-    competition = await service.create_competition(
+    competition = await setup.create_competition(
         organizer,
         CompetitionIn(
             series_id=series_id,
@@ -194,11 +194,11 @@ async def _closed_pharma(
         ),
     )
     during = opens + 3 * DAY
-    await service.transition(organizer, competition.id, "open", now=during)
+    await lifecycle.transition(organizer, competition.id, "open", now=during)
     registered = await _register_some(organizer, competition.id, pool, 12, during)
     if registered:
-        await service.review(
+        await approval.review(
             organizer, registered[0], ReviewIn(decision="reject", reason="技能等级证书与申报不符"), now=during
         )
-    await service.transition(organizer, competition.id, "closed", reason="报名截止")
+    await lifecycle.transition(organizer, competition.id, "closed", reason="报名截止")
     return competition.id

@@ -1,4 +1,4 @@
-"""HTTP routes of the competitions domain: thin; parse, authorize (by ``opt``), call the service."""
+"""HTTP routes of the competitions domain: thin; parse, authorize (by ``opt``), call one use case."""
 
 from __future__ import annotations
 
@@ -18,7 +18,20 @@ from accounts.rules import Role
 from accounts.schemas import AttestationIn, CurrentUser
 from accounts.security import PUBLIC, PUBLIC_READ, actor_of, allow
 from accounts.sessions import session_cookie
-from competitions import service, sheets
+from competitions import (
+    approval,
+    catalogue,
+    checkin,
+    exports,
+    lifecycle,
+    registration,
+    roster,
+    setup,
+    sheets,
+    signup,
+    uploads,
+    withdrawal,
+)
 from competitions.schemas import (
     BulkReviewIn,
     CheckInIn,
@@ -104,11 +117,11 @@ class SeriesController(Controller):
 
     @get("/", opt=PUBLIC_READ, summary="List competition series (public)")
     async def list_series(self) -> list[SeriesOut]:
-        return await service.list_series()
+        return await catalogue.list_series()
 
     @post("/", summary="Create a series, e.g. the 2026 zone workers' skills competition")
     async def create_series(self, request: CurrentRequest, data: JSONBody[SeriesIn]) -> SeriesOut:
-        return await service.create_series(actor_of(request.user), data)
+        return await setup.create_series(actor_of(request.user), data)
 
 
 class CompetitionController(Controller):
@@ -132,11 +145,11 @@ class CompetitionController(Controller):
         if state_ == "draft":
             return _json(b"[]")
         if q:
-            items = await service.list_competitions(
+            items = await catalogue.list_competitions(
                 include_drafts=False, series_id=series_id, state=state_, query=q
             )
             return _json(msgspec.json.encode(items))
-        return _json(await service.public_competitions_json(series_id=series_id, state=state_))
+        return _json(await catalogue.public_competitions_json(series_id=series_id, state=state_))
 
     @get(
         "/{competition_id:int}",
@@ -147,25 +160,25 @@ class CompetitionController(Controller):
         },
     )
     async def get_competition(self, competition_id: FromPath[int]) -> Response[bytes]:
-        return _json(await service.public_competition_json(competition_id))
+        return _json(await catalogue.public_competition_json(competition_id))
 
     @post("/", summary="Create a competition (draft) with its stages and eligibility rules")
     async def create_competition(
         self, request: CurrentRequest, data: JSONBody[CompetitionIn]
     ) -> CompetitionOut:
-        return await service.create_competition(actor_of(request.user), data)
+        return await setup.create_competition(actor_of(request.user), data)
 
     @patch("/{competition_id:int}", summary="Edit; stages/rules after opening need reopen + reason (audited)")
     async def update_competition(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[CompetitionPatch]
     ) -> CompetitionUpdateOut:
-        return await service.update_competition(actor_of(request.user), competition_id, data)
+        return await setup.update_competition(actor_of(request.user), competition_id, data)
 
     @post("/{competition_id:int}/transition", status_code=200, summary="Lifecycle step; 409 if not allowed")
     async def transition(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[TransitionIn]
     ) -> CompetitionOut:
-        return await service.transition(
+        return await lifecycle.transition(
             actor_of(request.user), competition_id, data.target, version=data.version, reason=data.reason
         )
 
@@ -186,7 +199,7 @@ class CompetitionController(Controller):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> RegistrationsPage:
-        return await service.list_registrations(
+        return await roster.list_registrations(
             request.user,
             competition_id,
             status=status,
@@ -206,7 +219,7 @@ class CompetitionController(Controller):
     async def register(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[RegisterIn]
     ) -> Response[RegistrationResult]:
-        result = await service.register(actor_of(request.user), request.user, competition_id, data)
+        result = await registration.register(actor_of(request.user), request.user, competition_id, data)
         return _registration_response(result)
 
     @post(
@@ -218,7 +231,7 @@ class CompetitionController(Controller):
     async def sign_up(
         self, competition_id: FromPath[int], data: JSONBody[SignUpIn]
     ) -> Response[RegistrationResult]:
-        result, token = await service.sign_up(competition_id, data)
+        result, token = await signup.sign_up(competition_id, data)
         response = _registration_response(result)
         response.set_cookie(session_cookie(token))
         return response
@@ -241,7 +254,7 @@ class CompetitionController(Controller):
         import_valid_only: FromQuery[bool] = False,
     ) -> UploadResult:
         content, valid_only, attestation = await _uploaded(request)
-        return await service.upload_registrations(
+        return await uploads.upload_registrations(
             actor_of(request.user),
             request.user,
             competition_id,
@@ -254,7 +267,7 @@ class CompetitionController(Controller):
     async def review_many(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[BulkReviewIn]
     ) -> list[RegistrationOut]:
-        return await service.review_many(actor_of(request.user), competition_id, data)
+        return await approval.review_many(actor_of(request.user), competition_id, data)
 
     @get(
         "/{competition_id:int}/registrations/export",
@@ -269,7 +282,7 @@ class CompetitionController(Controller):
         status: FromQuery[Literal["accepted", "waitlisted", "rejected", "withdrawn"] | None] = None,
         purpose: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
-        content, filename, media_type = await service.export_registrations(
+        content, filename, media_type = await exports.export_registrations(
             actor_of(request.user),
             request.user,
             competition_id,
@@ -282,7 +295,7 @@ class CompetitionController(Controller):
 
     @get("/{competition_id:int}/checkin", summary="Check-in sheet: every accepted contestant")
     async def checkin_sheet(self, competition_id: FromPath[int]) -> CheckInSheet:
-        return await service.checkin_sheet(competition_id)
+        return await checkin.checkin_sheet(competition_id)
 
     @post(
         "/{competition_id:int}/checkin",
@@ -292,17 +305,17 @@ class CompetitionController(Controller):
     async def check_in(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[CheckInIn]
     ) -> RegistrationOut:
-        return await service.check_in(actor_of(request.user), competition_id, data)
+        return await checkin.check_in(actor_of(request.user), competition_id, data)
 
     @get("/{competition_id:int}/draw", summary="The lot draw with names (organizers only)")
     async def draw_list(self, competition_id: FromPath[int]) -> DrawOut:
-        return await service.draw_list(competition_id)
+        return await checkin.draw_list(competition_id)
 
     @post("/{competition_id:int}/draw", status_code=200, summary="Draw stations and blind codes (audited)")
     async def draw(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[DrawIn]
     ) -> DrawOut:
-        return await service.draw(actor_of(request.user), competition_id, data)
+        return await checkin.draw(actor_of(request.user), competition_id, data)
 
 
 class OrganizerCompetitionController(Controller):
@@ -314,13 +327,13 @@ class OrganizerCompetitionController(Controller):
     async def list_all(
         self, series_id: FromQuery[int | None] = None, state_: StateQuery = None, q: Text = None
     ) -> list[CompetitionSummary]:
-        return await service.list_competitions(
+        return await catalogue.list_competitions(
             include_drafts=True, series_id=series_id, state=state_, query=q
         )
 
     @get("/{competition_id:int}", summary="One competition (drafts too) with registration statistics")
     async def get_one(self, competition_id: FromPath[int]) -> CompetitionAdminOut:
-        return await service.get_competition_admin(competition_id)
+        return await catalogue.get_competition_admin(competition_id)
 
 
 class RegistrationController(Controller):
@@ -344,7 +357,7 @@ class RegistrationController(Controller):
     async def get_registration(
         self, request: CurrentRequest, registration_id: FromPath[int]
     ) -> RegistrationOut:
-        return await service.get_registration(request.user, registration_id)
+        return await roster.get_registration(request.user, registration_id)
 
     @post(
         "/{registration_id:int}/withdraw",
@@ -355,13 +368,13 @@ class RegistrationController(Controller):
     async def withdraw(
         self, request: CurrentRequest, registration_id: FromPath[int], data: JSONBody[WithdrawIn]
     ) -> RegistrationOut:
-        return await service.withdraw(actor_of(request.user), request.user, registration_id, data)
+        return await withdrawal.withdraw(actor_of(request.user), request.user, registration_id, data)
 
     @post("/{registration_id:int}/review", status_code=200, summary="Approve, or reject with a reason")
     async def review(
         self, request: CurrentRequest, registration_id: FromPath[int], data: JSONBody[ReviewIn]
     ) -> RegistrationOut:
-        return await service.review(actor_of(request.user), registration_id, data)
+        return await approval.review(actor_of(request.user), registration_id, data)
 
 
 class MyController(Controller):
@@ -371,7 +384,7 @@ class MyController(Controller):
 
     @get("/registrations", summary="The logged-in contestant's registrations")
     async def my_registrations(self, request: CurrentRequest) -> list[RegistrationOut]:
-        return await service.my_registrations(request.user)
+        return await roster.my_registrations(request.user)
 
 
 @get(
@@ -381,7 +394,7 @@ class MyController(Controller):
     summary="Zone enterprises for the sign-up form",
 )
 async def enterprise_choices() -> list[EnterpriseChoice]:
-    return await service.enterprise_choices()
+    return await signup.enterprise_choices()
 
 
 PAGES = [

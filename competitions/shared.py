@@ -1,7 +1,8 @@
-"""What the competitions modules share: the competition row lock, the read models, the waitlist moves.
+"""What the competitions modules share: the competition row lock, the read models, the public-read cache.
 
-Nothing here is a use case of its own; :mod:`competitions.service`, :mod:`competitions.registration` and
-:mod:`competitions.checkin` build on it.
+Nothing here is a use case of its own; the use-case modules (setup, lifecycle, registration, signup,
+uploads, approval, withdrawal, checkin ...) build on it, and :mod:`competitions.waitlist` on top of it moves
+the waitlist.
 """
 
 from __future__ import annotations
@@ -16,24 +17,13 @@ from typing import Any, ParamSpec, TypeVar
 
 import msgspec
 
-from accounts import audit
-from accounts.audit import SYSTEM
 from accounts.rules import INDUSTRIES, Role
 from accounts.schemas import CurrentUser
 from accounts.service import stale
 from accounts.tables import Person
-from competitions.rules import (
-    STATE_NAMES,
-    CompetitionState,
-    EligibilityRules,
-    PersonFacts,
-    waitlist_promotion,
-)
-from competitions.schemas import (
-    CompetitionSummary,
-    RegistrationOut,
-)
-from competitions.tables import Competition, Registration
+from competitions.rules import STATE_NAMES, CompetitionState, EligibilityRules, PersonFacts
+from competitions.schemas import CompetitionSummary, RegistrationOut
+from competitions.tables import Competition, Registration, Stage
 from core.db import SHANGHAI, utcnow
 from core.errors import NotFound
 
@@ -42,7 +32,6 @@ CENT = Decimal("0.01")
 ACCEPTED, WAITLISTED, REJECTED, WITHDRAWN = "accepted", "waitlisted", "rejected", "withdrawn"
 LIVE = (ACCEPTED, WAITLISTED)
 STATUS_NAMES = {ACCEPTED: "已报名", WAITLISTED: "候补", REJECTED: "已驳回", WITHDRAWN: "已退出"}
-PROMOTION_REASON = "候补递补"
 
 
 def local_time(moment: dt.datetime) -> str:
@@ -173,6 +162,10 @@ async def summary_of(competition_id: int) -> CompetitionSummary:
     return summary(await competition_row(competition_id), utcnow())
 
 
+async def stage_rows(competition_id: int) -> list[dict[str, Any]]:
+    return await Stage.select().where(Stage.competition == competition_id).order_by(Stage.position)
+
+
 # --- the competition row lock -----------------------------------------------------------------------------
 
 LOCK_COLUMNS = (
@@ -189,7 +182,7 @@ LOCK_COLUMNS = (
 
 
 async def lock_competition(competition_id: int) -> dict[str, Any]:
-    """Inside a write transaction: the competition row, locked until commit (see the module docstring)."""
+    """Inside a write transaction: the competition row, locked until commit (see competitions.admission)."""
     rows = await (
         Competition.update({Competition.version: Competition.version})
         .where(Competition.id == competition_id)
@@ -231,21 +224,6 @@ def person_facts(row: dict[str, Any]) -> PersonFacts:
         front_line=row["front_line"],
         employed_since=row["employed_since"],
     )
-
-
-# --- places -----------------------------------------------------------------------------------------------
-
-
-async def claim_seat(competition_id: int) -> bool:
-    rows = await (
-        Competition.update({Competition.accepted_count: Competition.accepted_count + 1})
-        .where(
-            (Competition.id == competition_id)
-            & (Competition.capacity.is_null() | (Competition.accepted_count < Competition.capacity))
-        )
-        .returning(Competition.accepted_count)
-    )
-    return bool(rows)
 
 
 # --- registrations as read --------------------------------------------------------------------------------
@@ -340,48 +318,6 @@ def may_see(viewer: CurrentUser, row: dict[str, Any]) -> bool:
     if viewer.role == Role.UNION_OFFICER:
         return row["union"] is not None and row["union"] == viewer.union_id
     return viewer.role == Role.CONTESTANT and viewer.person_id == row["person"]
-
-
-# --- places freed, the waitlist moves up ------------------------------------------------------------------
-
-
-async def release_seat(competition_id: int, now: dt.datetime) -> None:
-    """An accepted registration left: one place less taken, then the waitlist moves up (if still open)."""
-    await Competition.update({Competition.accepted_count: Competition.accepted_count - 1}).where(
-        (Competition.id == competition_id) & (Competition.accepted_count > 0)
-    )
-    await promote_waitlisted(competition_id, now)
-
-
-async def promote_waitlisted(competition_id: int, now: dt.datetime) -> None:
-    """While there is room and registration is open, the first on the waitlist is accepted (audited)."""
-    while True:
-        row = await Competition.select(*LOCK_COLUMNS).where(Competition.id == competition_id).first()
-        state = row["state"] if open_now(row, now) else S.CLOSED
-        first = (
-            await Registration.select(Registration.id, Registration.version)
-            .where((Registration.competition == competition_id) & (Registration.status == WAITLISTED))
-            .order_by(Registration.arrival)
-            .first()
-        )
-        waitlist = [first["id"]] if first else []
-        promoted = waitlist_promotion(
-            waitlist, state=state, capacity=row["capacity"], accepted_count=row["accepted_count"]
-        )
-        if promoted is None or not await claim_seat(competition_id):
-            return
-        await Registration.update(
-            {Registration.status: ACCEPTED, Registration.version: Registration.version + 1}
-        ).where(Registration.id == promoted)
-        await audit.record(
-            SYSTEM,
-            "registration.promote",
-            "registration",
-            promoted,
-            before={"status": WAITLISTED},
-            after={"status": ACCEPTED},
-            reason=PROMOTION_REASON,
-        )
 
 
 async def update_registration(row: dict[str, Any], version: int | None, values: dict[Any, Any]) -> None:

@@ -38,7 +38,7 @@ class Competition(Table):
     state = Varchar(length=20, default="draft", index=True)  # competitions.rules.CompetitionState
     eligibility = JSON(default="{}")  # competitions.rules.EligibilityRules, encoded
     # Bumped by every accepted registration and every withdrawal: the row that serialises the capacity
-    # check (see service.register), and the optimistic-lock version for organizer edits.
+    # check (see competitions.admission), and the optimistic-lock version for organizer edits.
     accepted_count = Integer(default=0)
     next_seq = Integer(default=1)  # the next registration number's sequence
     drawn_at = Timestamptz(null=True, default=None)

@@ -1,33 +1,37 @@
-"""A cache in front of the framework for the one read the public hammers: the published leaderboard.
+"""A cache lane in front of the framework, for the one kind of read the public hammers.
 
-During a final the whole venue and everyone following it reload the board; its bytes sit in
-``scoring.live.results_cache`` already (evicted across processes on every publication or correction). A cache
-hit needs none of the framework's work — no session, no CSRF cookie, no logging, no routing — so this ASGI
-wrapper answers a hit itself and hands everything else, misses included, to the Litestar app, which loads
-the board and fills the cache. The Litestar route stays the one documented in the OpenAPI schema.
+During a final the whole venue and everyone following it reload the same few bytes (the published
+leaderboard). A cache hit needs none of the framework's work — no session, no CSRF cookie, no logging, no
+routing — so this ASGI wrapper answers a hit itself and hands everything else, misses included, to the app,
+which loads the bytes and fills its cache. The app's route stays the one documented in the OpenAPI schema.
+
+The lane knows no domain: the composition root hands it the path it answers and ``cached(id)``, which
+returns the exact bytes to serve for the id in the path, or None (then the app answers).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
 
-from litestar import Litestar
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from scoring.live import results_cache
-
-_BOARD = re.compile(r"/api/public/competitions/(\d{1,9})/leaderboard")
+CachedBytes = Callable[[int], bytes | None]
 _HEADERS = [(b"content-type", b"application/json")]
 
 
-class PublicBoardFastLane:
-    def __init__(self, app: Litestar) -> None:
-        self.app = app
+class CacheLane:
+    """``GET`` of a path matching ``path`` (its first group a numeric id) is answered from ``cached``."""
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    def __init__(self, app: ASGIApp, *, path: re.Pattern[str], cached: CachedBytes) -> None:
+        self.app = app
+        self.path = path
+        self.cached = cached
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            match = _BOARD.fullmatch(scope["path"])
-            body = results_cache.peek(int(match.group(1)), "leaderboard") if match else None
+            match = self.path.fullmatch(scope["path"])
+            body = self.cached(int(match.group(1))) if match else None
             if body is not None:
                 headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})

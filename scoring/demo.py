@@ -2,8 +2,8 @@
 a chief, theory exam marks imported, and practical marks entered for part of the field, so the tablet,
 the chief judge's page and the live leaderboard have something to show.
 
-Everything goes through :mod:`scoring.service`, as a tablet and an organizer would, so the audit log tells
-the same story as the data.
+Everything goes through the use cases (:mod:`scoring.scheme`, ``panel``, ``mark_import``, ``entry``), as a
+tablet and an organizer would, so the audit log tells the same story as the data.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from accounts.security import actor_of
 from accounts.tables import User
 from competitions import service as competitions_service
 from core.errors import DomainError
-from scoring import rules, service
+from scoring import entry, mark_import, panel, rules, scheme
 from scoring.schemas import JudgeIn, MarkIn, SchemeIn, SheetIn
 
 logger = logging.getLogger("yicheng.demo")
@@ -128,9 +128,9 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, Any]:
     stages = await competitions_service.competition_stages(competition_id)
     competition_rules = demo_rules(stages)
     try:
-        await service.put_scheme(organizer, competition_id, SchemeIn(rules=competition_rules))
+        await scheme.put_scheme(organizer, competition_id, SchemeIn(rules=competition_rules))
         judges = await _panel(competition_id)
-        await service.assign_judges(
+        await panel.assign_judges(
             organizer,
             competition_id,
             [JudgeIn(user_id=j["id"], is_chief=index == 0) for index, j in enumerate(judges)],
@@ -178,7 +178,7 @@ async def _theory(
         lines = ["加密号,成绩"] + [
             f"{c.blind_code},{rng.randint(55, 98)}.{rng.choice([0, 5])}" for c in contestants
         ]
-        await service.import_marks(
+        await mark_import.import_marks(
             organizer, competition_id, int(stage.id), ("\n".join(lines) + "\n").encode()
         )
 
@@ -206,7 +206,7 @@ async def _practical_marks(
                 display_name=judge["display_name"],
             )
             marks = [MarkIn(aspect_id=a.id, value=_mark(rng, a, skill)) for a in aspects]
-            await service.put_sheet(
+            await entry.put_sheet(
                 user,
                 actor_of(user),
                 SheetIn(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +87,60 @@ class PublishedFigure(msgspec.Struct, kw_only=True):
     disqualified: bool
 
 
+def _subjects_part(
+    subjects: Sequence[engine.SubjectInput], blind: Mapping[str, tuple[int | None, str]]
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "blind_code": blind[s.subject_id][1],
+                "station_no": blind[s.subject_id][0],
+                "imported": s.imported,
+                "time_used": s.time_used,
+                "disqualified": s.disqualified,
+            }
+            for s in subjects
+        ),
+        key=lambda item: item["blind_code"],
+    )
+
+
+def _marks_part(
+    marks: Sequence[engine.Mark], code: Callable[[str], str], judge_no: Callable[[str], int]
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "blind_code": code(m.subject_id),
+                "aspect_id": m.aspect_id,
+                "judge_no": judge_no(m.judge_id),
+                "value": m.value,
+            }
+            for m in marks
+        ),
+        key=lambda item: (item["blind_code"], item["aspect_id"], item["judge_no"]),
+    )
+
+
+def _expected_part(
+    expected: Mapping[tuple[str, str], Any] | None,
+    blind: Mapping[str, tuple[int | None, str]],
+    judge_no: Callable[[str], int],
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "blind_code": blind[subject_id][1],
+                "aspect_id": aspect_id,
+                "judge_nos": sorted(judge_no(j) for j in judges),
+            }
+            for (subject_id, aspect_id), judges in (expected or {}).items()
+            if subject_id in blind
+        ),
+        key=lambda item: (item["blind_code"], item["aspect_id"]),
+    )
+
+
 def open_document(
     *,
     competition: Mapping[str, Any],
@@ -127,43 +181,9 @@ def open_document(
         "rules": rules,
         "published_rounding": published_rounding,
         "judges": sorted(set(judge_numbers.values())),
-        "subjects": sorted(
-            (
-                {
-                    "blind_code": code(s.subject_id),
-                    "station_no": blind[s.subject_id][0],
-                    "imported": s.imported,
-                    "time_used": s.time_used,
-                    "disqualified": s.disqualified,
-                }
-                for s in subjects
-            ),
-            key=lambda item: item["blind_code"],
-        ),
-        "marks": sorted(
-            (
-                {
-                    "blind_code": code(m.subject_id),
-                    "aspect_id": m.aspect_id,
-                    "judge_no": judge_no(m.judge_id),
-                    "value": m.value,
-                }
-                for m in marks
-            ),
-            key=lambda item: (item["blind_code"], item["aspect_id"], item["judge_no"]),
-        ),
-        "expected": sorted(
-            (
-                {
-                    "blind_code": code(subject_id),
-                    "aspect_id": aspect_id,
-                    "judge_nos": sorted(judge_no(j) for j in judges),
-                }
-                for (subject_id, aspect_id), judges in (expected or {}).items()
-                if subject_id in blind
-            ),
-            key=lambda item: (item["blind_code"], item["aspect_id"]),
-        ),
+        "subjects": _subjects_part(subjects, blind),
+        "marks": _marks_part(marks, code, judge_no),
+        "expected": _expected_part(expected, blind, judge_no),
         "published": sorted(published, key=lambda p: p.blind_code),
     }
     return msgspec.json.encode(document)

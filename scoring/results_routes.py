@@ -1,7 +1,7 @@
 """HTTP routes of results: live board and events, unblinding, publication and history, exports, appeals,
 the arbitration group, the public boards and the open document, and their pages.
 
-Thin: parse, authorize by ``opt`` (finer checks in :mod:`scoring.results`), call the service. Public
+Thin: parse, authorize by ``opt`` (finer checks in the use cases), call the use case's module. Public
 reads are ``PUBLIC_READ`` (no CSRF cookie) and return the cached bytes as they are.
 """
 
@@ -21,7 +21,16 @@ from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import PUBLIC_READ, actor_of, allow
 from core.pages import page
-from scoring import export, live, results
+from scoring import (
+    appeals,
+    arbitration,
+    export,
+    live,
+    public_boards,
+    publication,
+    results,
+    results_table,
+)
 from scoring.results_schemas import (
     AnswerIn,
     AppealIn,
@@ -98,7 +107,7 @@ class ResultsController(Controller):
 
     @post("/results/unblind", summary="解密: reveal names once every stage is signed off (audited)")
     async def unblind(self, request: CurrentRequest, competition_id: FromPath[int]) -> UnblindOut:
-        return await results.unblind(actor_of(request.user), competition_id)
+        return await publication.unblind(actor_of(request.user), competition_id)
 
     @post(
         "/results/publish",
@@ -107,21 +116,21 @@ class ResultsController(Controller):
     async def publish(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[PublishIn]
     ) -> PublicationOut:
-        return await results.publish(actor_of(request.user), competition_id, data)
+        return await publication.publish(actor_of(request.user), competition_id, data)
 
     @get("/results/publications", summary="Every published version with who, when, why and what changed")
     async def publications(self, competition_id: FromPath[int]) -> list[PublicationOut]:
-        return await results.publications(competition_id)
+        return await publication.publications(competition_id)
 
     @get("/results/publications/{version:int}", summary="One published version exactly as the public saw it")
     async def publication(self, competition_id: FromPath[int], version: FromPath[int]) -> Response[bytes]:
-        return _json(await results.publication(competition_id, version))
+        return _json(await publication.publication(competition_id, version))
 
     @get("/results/export.xlsx", summary="Results as XLSX (current results, or a published version)")
     async def export_xlsx(
         self, competition_id: FromPath[int], version: Annotated[int | None, QueryParameter(ge=1)] = None
     ) -> Response[bytes]:
-        title, header, rows, note, decimals = await results.export_rows(competition_id, version)
+        title, header, rows, note, decimals = await results_table.export_rows(competition_id, version)
         return Response(
             content=export.xlsx_bytes(title, header, rows, note=note, decimals=decimals),
             media_type=export.XLSX_MEDIA_TYPE,
@@ -132,7 +141,7 @@ class ResultsController(Controller):
     async def export_csv(
         self, competition_id: FromPath[int], version: Annotated[int | None, QueryParameter(ge=1)] = None
     ) -> Response[bytes]:
-        _, header, rows, _, _ = await results.export_rows(competition_id, version)
+        _, header, rows, _, _ = await results_table.export_rows(competition_id, version)
         return Response(
             content=export.csv_bytes(header, rows),
             media_type=export.CSV_MEDIA_TYPE,
@@ -141,19 +150,19 @@ class ResultsController(Controller):
 
     @get("/arbitration", summary="The supervision and arbitration group (监督仲裁组)")
     async def members(self, competition_id: FromPath[int]) -> list[MemberOut]:
-        return await results.members(competition_id)
+        return await arbitration.members(competition_id)
 
     @post("/arbitration", summary="Name a member of the arbitration group (any staff user; audited)")
     async def add_member(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[MemberIn]
     ) -> list[MemberOut]:
-        return await results.add_member(actor_of(request.user), competition_id, data)
+        return await arbitration.add_member(actor_of(request.user), competition_id, data)
 
     @delete("/arbitration/{user_id:int}", status_code=204, summary="Remove a member (audited)")
     async def remove_member(
         self, request: CurrentRequest, competition_id: FromPath[int], user_id: FromPath[int]
     ) -> None:
-        await results.remove_member(actor_of(request.user), competition_id, user_id)
+        await arbitration.remove_member(actor_of(request.user), competition_id, user_id)
 
     @get(
         "/appeals",
@@ -161,7 +170,7 @@ class ResultsController(Controller):
         summary="Every appeal of the competition (organizers and arbitration members)",
     )
     async def appeals(self, request: CurrentRequest, competition_id: FromPath[int]) -> list[AppealOut]:
-        return await results.list_appeals(request.user, competition_id)
+        return await appeals.list_appeals(request.user, competition_id)
 
     @get(
         "/appeals/mine",
@@ -169,7 +178,7 @@ class ResultsController(Controller):
         summary="A contestant's own entry: appeal windows and their appeals with the answers",
     )
     async def my_appeals(self, request: CurrentRequest, competition_id: FromPath[int]) -> MyAppeals:
-        return await results.my_appeals(request.user, competition_id)
+        return await appeals.my_appeals(request.user, competition_id)
 
 
 class AppealController(Controller):
@@ -182,7 +191,7 @@ class AppealController(Controller):
         summary="Lodge an appeal on one's own result, within the window after the stage ends (申诉)",
     )
     async def lodge(self, request: CurrentRequest, data: JSONBody[AppealIn]) -> AppealOut:
-        return await results.lodge_appeal(actor_of(request.user), request.user, data)
+        return await appeals.lodge_appeal(actor_of(request.user), request.user, data)
 
     @post(
         "/{appeal_id:int}/answer",
@@ -193,12 +202,12 @@ class AppealController(Controller):
     async def answer(
         self, request: CurrentRequest, appeal_id: FromPath[int], data: JSONBody[AnswerIn]
     ) -> AppealOut:
-        return await results.answer_appeal(actor_of(request.user), request.user, appeal_id, data)
+        return await appeals.answer_appeal(actor_of(request.user), request.user, appeal_id, data)
 
 
 @get("/api/arbitration/mine", opt=allow(*STAFF), tags=["results"], summary="Competitions I arbitrate")
 async def my_arbitration(request: CurrentRequest) -> list[ArbitrationSeat]:
-    return await results.my_seats(request.user)
+    return await arbitration.my_seats(request.user)
 
 
 class PublicResultsController(Controller):
@@ -210,28 +219,28 @@ class PublicResultsController(Controller):
 
     @get("/results", summary="Competitions with published results (latest version each)")
     async def published(self) -> Response[bytes]:
-        return _json(await results.published_competitions())
+        return _json(await public_boards.published_competitions())
 
     @get(
         "/competitions/{competition_id:int}/leaderboard",
         summary="The published leaderboard (latest version), from the cache; 404 before publication",
     )
     async def leaderboard(self, competition_id: FromPath[int]) -> Response[bytes]:
-        return _json(await results.public_leaderboard(competition_id))
+        return _json(await public_boards.public_leaderboard(competition_id))
 
     @get(
         "/competitions/{competition_id:int}/provisional",
         summary="Provisional board by blind code only (score, completeness): the venue screen",
     )
     async def provisional(self, competition_id: FromPath[int]) -> Response[bytes]:
-        return _json(await results.provisional_board(competition_id))
+        return _json(await public_boards.provisional_board(competition_id))
 
     @get(
         "/competitions/{competition_id:int}/open-document.json",
         summary="The open results document: rules and every mark by blind code and judge number",
     )
     async def open_document(self, competition_id: FromPath[int]) -> Response[bytes]:
-        return _json(await results.open_document(competition_id))
+        return _json(await public_boards.open_document(competition_id))
 
     @get(
         "/competitions/{competition_id:int}/events",

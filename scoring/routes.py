@@ -1,4 +1,4 @@
-"""HTTP routes of score entry: thin; parse, authorize (by ``opt``), call :mod:`scoring.service`.
+"""HTTP routes of score entry: thin; parse, authorize (by ``opt``), call the use case's module.
 
 - ``/api/competitions/{id}/...``: the organizer sets the rubric, the panel, recusals, log-in links and
   imported marks (judges may read the rubric of their own competition).
@@ -25,7 +25,19 @@ from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import session_cookie
 from core.db import utcnow
 from core.pages import page
-from scoring import rules, service
+from scoring import (
+    chief,
+    corrections,
+    entry,
+    links,
+    mark_import,
+    panel,
+    results_routes,
+    rules,
+    scheme,
+    signoff,
+    tablet,
+)
 from scoring.schemas import (
     AcceptFlagIn,
     ChiefOverview,
@@ -80,33 +92,33 @@ class ScoringSetupController(Controller):
         summary="The competition's scoring rules (judges: their own competitions only)",
     )
     async def get_scheme(self, request: CurrentRequest, competition_id: FromPath[int]) -> SchemeOut:
-        return await service.get_scheme(request.user, competition_id)
+        return await scheme.get_scheme(request.user, competition_id)
 
     @put("/scoring", summary="Set the scoring rules (version-checked; 409 once the first mark is in)")
     async def put_scheme(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[SchemeIn]
     ) -> SchemeOut:
-        return await service.put_scheme(actor_of(request.user), competition_id, data)
+        return await scheme.put_scheme(actor_of(request.user), competition_id, data)
 
     @get("/scoring/template", summary="A starting rubric built from the competition's stages")
     async def scheme_template(self, competition_id: FromPath[int]) -> rules.CompetitionRules:
-        return await service.get_scheme_template(competition_id)
+        return await scheme.get_scheme_template(competition_id)
 
     @get("/judges", summary="The panel: judges, chief, modules, recusals, panel problems")
     async def get_panel(self, competition_id: FromPath[int]) -> PanelOut:
-        return await service.get_panel(competition_id)
+        return await panel.get_panel(competition_id)
 
     @post("/judges", status_code=200, summary="Add judges (or change chief / modules); the panel is checked")
     async def assign_judges(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[JudgesIn]
     ) -> PanelOut:
-        return await service.assign_judges(actor_of(request.user), competition_id, data.judges)
+        return await panel.assign_judges(actor_of(request.user), competition_id, data.judges)
 
     @delete("/judges/{judge_id:int}", status_code=200, summary="Take a judge without marks off the panel")
     async def remove_judge(
         self, request: CurrentRequest, competition_id: FromPath[int], judge_id: FromPath[int]
     ) -> PanelOut:
-        return await service.remove_judge(actor_of(request.user), competition_id, judge_id)
+        return await panel.remove_judge(actor_of(request.user), competition_id, judge_id)
 
     @post("/judges/{judge_id:int}/conflicts", status_code=200, summary="Record a judge's declared conflict")
     async def declare_conflict(
@@ -116,7 +128,7 @@ class ScoringSetupController(Controller):
         judge_id: FromPath[int],
         data: JSONBody[ConflictIn],
     ) -> PanelOut:
-        return await service.declare_conflict(
+        return await panel.declare_conflict(
             actor_of(request.user),
             competition_id,
             judge_id,
@@ -137,26 +149,26 @@ class ScoringSetupController(Controller):
         judge_id: FromPath[int],
         registration_id: FromPath[int],
     ) -> PanelOut:
-        return await service.withdraw_conflict(
+        return await panel.withdraw_conflict(
             actor_of(request.user), competition_id, judge_id, registration_id
         )
 
     @post("/recusals/refresh", status_code=200, summary="Record employer recusals (e.g. after the draw)")
     async def refresh_recusals(self, request: CurrentRequest, competition_id: FromPath[int]) -> PanelOut:
-        return await service.refresh_recusals_now(actor_of(request.user), competition_id)
+        return await panel.refresh_recusals_now(actor_of(request.user), competition_id)
 
     @post("/judges/{judge_id:int}/link", status_code=201, summary="A one-time log-in link and QR code")
     async def create_link(
         self, request: CurrentRequest, competition_id: FromPath[int], judge_id: FromPath[int]
     ) -> LinkOut:
-        links = await service.create_links(
+        created = await links.create_links(
             actor_of(request.user), competition_id, [judge_id], str(request.base_url)
         )
-        return links[0]
+        return created[0]
 
     @post("/judges/links", status_code=201, summary="One-time log-in links for every judge (printable sheet)")
     async def create_links(self, request: CurrentRequest, competition_id: FromPath[int]) -> list[LinkOut]:
-        return await service.create_links(actor_of(request.user), competition_id, None, str(request.base_url))
+        return await links.create_links(actor_of(request.user), competition_id, None, str(request.base_url))
 
     @post(
         "/judges/{judge_id:int}/link/revoke", status_code=200, summary="Revoke a judge's links and sessions"
@@ -164,7 +176,7 @@ class ScoringSetupController(Controller):
     async def revoke_link(
         self, request: CurrentRequest, competition_id: FromPath[int], judge_id: FromPath[int]
     ) -> RevokeOut:
-        return RevokeOut(revoked=await service.revoke_links(actor_of(request.user), competition_id, judge_id))
+        return RevokeOut(revoked=await links.revoke_links(actor_of(request.user), competition_id, judge_id))
 
     @post(
         "/stages/{stage_id:int}/imported-marks",
@@ -180,13 +192,13 @@ class ScoringSetupController(Controller):
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> ImportResult:
         content = await data.read()
-        return await service.import_marks(actor_of(request.user), competition_id, stage_id, content)
+        return await mark_import.import_marks(actor_of(request.user), competition_id, stage_id, content)
 
     @get("/stages/{stage_id:int}/imported-marks", summary="A stage's imported marks")
     async def list_imported_marks(
         self, competition_id: FromPath[int], stage_id: FromPath[int]
     ) -> list[ImportedMarkOut]:
-        return await service.imported_marks(competition_id, stage_id)
+        return await mark_import.imported_marks(competition_id, stage_id)
 
 
 class JudgeController(Controller):
@@ -198,20 +210,20 @@ class JudgeController(Controller):
 
     @get("/competitions", summary="The competitions this judge is on")
     async def my_competitions(self, request: CurrentRequest) -> list[MyCompetition]:
-        return [MyCompetition(**row) for row in await service.my_competitions(request.user)]
+        return [MyCompetition(**row) for row in await tablet.my_competitions(request.user)]
 
     @get("/competitions/{competition_id:int}", summary="Judge number, chief flag and the rubric to mark")
     async def competition(
         self, request: CurrentRequest, competition_id: FromPath[int]
     ) -> JudgeCompetitionOut:
-        return await service.judge_competition(request.user, competition_id)
+        return await tablet.judge_competition(request.user, competition_id)
 
     @get(
         "/competitions/{competition_id:int}/sheets",
         summary="Contestants to mark (station, blind code, progress); recused ones absent",
     )
     async def sheets(self, request: CurrentRequest, competition_id: FromPath[int]) -> list[ContestantRow]:
-        return await service.judge_sheets(request.user, competition_id)
+        return await tablet.judge_sheets(request.user, competition_id)
 
     @get(
         "/competitions/{competition_id:int}/stages/{stage_id:int}/sheets/{blind_code:str}",
@@ -224,11 +236,11 @@ class JudgeController(Controller):
         stage_id: FromPath[int],
         blind_code: FromPath[str],
     ) -> SheetOut:
-        return await service.get_sheet(request.user, competition_id, stage_id, blind_code)
+        return await entry.get_sheet(request.user, competition_id, stage_id, blind_code)
 
     @put("/sheets", summary="Save or submit marks: idempotent by client_id, version-checked, one transaction")
     async def put_sheet(self, request: CurrentRequest, data: JSONBody[SheetIn]) -> Response[SheetOut]:
-        out, replayed = await service.put_sheet(request.user, actor_of(request.user), data)
+        out, replayed = await entry.put_sheet(request.user, actor_of(request.user), data)
         return Response(out, headers={"x-replayed": "1" if replayed else "0"})
 
     @post("/sheets/{sheet_id:int}/sign", status_code=200, summary="Sign my submitted sheet (locks it)")
@@ -236,7 +248,7 @@ class JudgeController(Controller):
         self, request: CurrentRequest, sheet_id: FromPath[int], data: JSONBody[SignIn | None] = None
     ) -> SignOut:
         version = data.version if data is not None else None
-        return await service.sign_sheet(request.user, actor_of(request.user), sheet_id, version)
+        return await signoff.sign_sheet(request.user, actor_of(request.user), sheet_id, version)
 
     @post(
         "/competitions/{competition_id:int}/stages/{stage_id:int}/sign",
@@ -246,7 +258,7 @@ class JudgeController(Controller):
     async def sign_stage(
         self, request: CurrentRequest, competition_id: FromPath[int], stage_id: FromPath[int]
     ) -> SignOut:
-        return await service.sign_stage_sheets(request.user, actor_of(request.user), competition_id, stage_id)
+        return await signoff.sign_stage_sheets(request.user, actor_of(request.user), competition_id, stage_id)
 
     @post(
         "/competitions/{competition_id:int}/conflicts",
@@ -256,7 +268,7 @@ class JudgeController(Controller):
     async def declare_conflict(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[OwnConflictIn]
     ) -> None:
-        await service.declare_own_conflict(
+        await panel.declare_own_conflict(
             request.user, actor_of(request.user), competition_id, data.blind_code, data.reason
         )
 
@@ -269,14 +281,6 @@ class ChiefController(Controller):
     opt = allow(Role.JUDGE)
 
     @get(
-        "/competitions/{competition_id:int}",
-        opt=allow(Role.ORGANIZER, Role.JUDGE),
-        summary="Progress per judge and stage, flagged aspects, contestants' status (chief or organizer)",
-    )
-    async def overview(self, request: CurrentRequest, competition_id: FromPath[int]) -> ChiefOverview:
-        return await service.chief_overview(request.user, competition_id)
-
-    @get(
         "/competitions/{competition_id:int}/sheets",
         opt=allow(Role.ORGANIZER, Role.JUDGE),
         summary="Every judge's sheets by judge number (chief or organizer), to review and correct",
@@ -284,7 +288,15 @@ class ChiefController(Controller):
     async def sheets(
         self, request: CurrentRequest, competition_id: FromPath[int], blind_code: FromQuery[str | None] = None
     ) -> list[SheetSummary]:
-        return await service.chief_sheets(request.user, competition_id, blind_code)
+        return await chief.chief_sheets(request.user, competition_id, blind_code)
+
+    @get(
+        "/competitions/{competition_id:int}",
+        opt=allow(Role.ORGANIZER, Role.JUDGE),
+        summary="Progress per judge and stage, flagged aspects, contestants' status (chief or organizer)",
+    )
+    async def overview(self, request: CurrentRequest, competition_id: FromPath[int]) -> ChiefOverview:
+        return await chief.chief_overview(request.user, competition_id)
 
     @post(
         "/competitions/{competition_id:int}/stages/{stage_id:int}/signoff",
@@ -294,13 +306,13 @@ class ChiefController(Controller):
     async def signoff(
         self, request: CurrentRequest, competition_id: FromPath[int], stage_id: FromPath[int]
     ) -> SignoffOut:
-        return await service.signoff_stage(request.user, actor_of(request.user), competition_id, stage_id)
+        return await signoff.signoff_stage(request.user, actor_of(request.user), competition_id, stage_id)
 
     @post("/flags/{flag_id:int}/accept", status_code=200, summary="Accept a tolerance flag with a reason")
     async def accept_flag(
         self, request: CurrentRequest, flag_id: FromPath[int], data: JSONBody[AcceptFlagIn]
     ) -> FlagOut:
-        return await service.accept_flag(request.user, actor_of(request.user), flag_id, data.reason)
+        return await signoff.accept_flag(request.user, actor_of(request.user), flag_id, data.reason)
 
     @post(
         "/competitions/{competition_id:int}/disqualifications",
@@ -310,7 +322,7 @@ class ChiefController(Controller):
     async def disqualify(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[DisqualifyIn]
     ) -> ContestantFactsOut:
-        return await service.disqualify(request.user, actor_of(request.user), competition_id, data)
+        return await corrections.disqualify(request.user, actor_of(request.user), competition_id, data)
 
     @put(
         "/competitions/{competition_id:int}/time-used",
@@ -320,7 +332,7 @@ class ChiefController(Controller):
     async def time_used(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[TimeUsedIn]
     ) -> ContestantFactsOut:
-        return await service.set_time_used(request.user, actor_of(request.user), competition_id, data)
+        return await corrections.set_time_used(request.user, actor_of(request.user), competition_id, data)
 
 
 class CorrectionController(Controller):
@@ -330,7 +342,7 @@ class CorrectionController(Controller):
 
     @post("/", status_code=200, summary="Correct a mark after submission or sign-off (chief or organizer)")
     async def correct(self, request: CurrentRequest, data: JSONBody[CorrectionIn]) -> SheetSummary:
-        return await service.correct_mark(request.user, actor_of(request.user), data)
+        return await corrections.correct_mark(request.user, actor_of(request.user), data)
 
 
 _INVALID_LINK = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -345,7 +357,7 @@ _INVALID_LINK = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"
 
 @get("/judge/login", opt=PUBLIC, include_in_schema=False, summary="Use a judge's one-time log-in link")
 async def judge_login(token: FromQuery[str] = "") -> Response[Any]:
-    login = await service.consume_link(token)
+    login = await links.consume_link(token)
     if login is None:
         return Response(_INVALID_LINK, status_code=400, media_type=MediaType.HTML)
     max_age = max(60, int((login.expires_at - utcnow()).total_seconds()))
@@ -365,6 +377,7 @@ PAGES = [
     ),
 ]
 
+# What app.py mounts: score entry's routes, then the results half's (scoring.results_routes).
 ROUTES: list[Any] = [
     ScoringSetupController,
     JudgeController,
@@ -372,12 +385,5 @@ ROUTES: list[Any] = [
     CorrectionController,
     judge_login,
     *PAGES,
+    *results_routes.ROUTES,
 ]
-
-try:  # the results half's routes, when they have landed (either file may land first)
-    import scoring.results_routes as results_routes
-except ModuleNotFoundError as exc:
-    if exc.name != "scoring.results_routes":
-        raise
-else:
-    ROUTES += results_routes.ROUTES

@@ -1,7 +1,5 @@
-// 裁判评分平板: contestants by station and blind code only, one sheet per contestant and stage, and an
-// outbox that survives a dropped network. Every write is queued in localStorage with a client UUID made
-// once, when it is queued, and reused on every retry: the server answers a replay with its first answer,
-// so a mark is never written twice however often the tablet retries.
+// 裁判评分平板: contestants by station and blind code only, one sheet per contestant and stage. Marks go
+// through the tablets' outbox (outbox.js), which survives a dropped network and sends each mark once.
 "use strict";
 
 (() => {
@@ -10,7 +8,6 @@
   const competitionId = Number(params.get("competition")) || null;
   const KIND = { measurement: "测量", pass_fail: "达标判定", judgement: "评价", deduction: "扣分" };
   const STATUS = { draft: ["草稿", "warn"], submitted: ["已提交", "ok"], signed: ["已签字", "ok"] };
-  const RETRY_MS = 4000;
   const DEBOUNCE_MS = 250;
 
   let me = null;
@@ -21,132 +18,33 @@
   const sheets = {}; // key -> the server's sheet (last answer)
   const notes = {}; // key -> a message to show on the sheet (conflict, refusal)
 
-  // --- storage: the outbox and the last version seen of each sheet ------------------------------------
-  const outbox = { items: [], versions: {} };
-  const storeKey = () => `yc-judge-outbox:${me.id}`;
-  const versionKey = () => `yc-judge-versions:${me.id}`;
-
-  function readStore(key, fallback) {
-    try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch { return fallback; }
-  }
-  function persist() {
-    localStorage.setItem(storeKey(), JSON.stringify(outbox.items));
-    localStorage.setItem(versionKey(), JSON.stringify(outbox.versions));
-    renderCounter();
-  }
+  // --- the outbox (static/js/outbox.js): marks survive a dropped network, each sent exactly once ----------
   const keyOf = (stage, code) => `${competitionId}:${stage}:${code}`;
-  const pendingFor = (key) => outbox.items.filter((item) => item.key === key);
+  const outbox = Outbox.create({
+    name: "judge",
+    url: "/api/judge/sheets",
+    fields: ["competition_id", "stage_id", "blind_code"],
+    debounceMs: DEBOUNCE_MS,
+    counted: (entries) => entries.reduce((n, item) => n + (Object.keys(item.marks).length || 1), 0), // marks waiting
+    accepted: (entry, sheet) => received(entry.key, sheet),
+    stale(entry, detail) {
+      // Another tablet wrote this sheet: show the server's marks, the judge redoes the rest.
+      const server = sheets[entry.key] || { marks: [], flags: [] };
+      received(entry.key, { ...server, version: detail.current_version, status: detail.status, marks: detail.marks });
+      note(entry.key, "bad", "此评分表已在另一台设备上更新，已显示服务器上的分数，请核对后重新录入。");
+    },
+    refused(entry, message, aspectId) {
+      note(entry.key, "bad", message, aspectId);
+      if (openSheet && openSheet.key === entry.key) reloadSheet();
+    },
+    expired: () => showMessage("bad", "登录已过期，评分仍保存在本机。请重新扫描二维码或登录后自动发送。"),
+    settled: () => { if (openSheet) renderSheetState(); },
+  });
+  const pendingFor = outbox.pending;
 
-  function uuid() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    const bytes = crypto.getRandomValues(new Uint8Array(16)); // plain-HTTP tablets have no randomUUID
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-
-  // Queue marks of one sheet. An entry never sent yet takes further edits of the same sheet; once it has
-  // been sent (even if no answer came back) it is frozen with its UUID and new edits go in a new entry.
   function queue(stage, code, marks, submit) {
-    const key = keyOf(stage, code);
-    const last = pendingFor(key).at(-1);
-    if (last && last.attempts === 0) {
-      Object.assign(last.marks, marks);
-      last.submit = last.submit || submit;
-    } else {
-      outbox.items.push({
-        id: uuid(), key, competition_id: competitionId, stage_id: stage, blind_code: code, marks: { ...marks }, submit, attempts: 0,
-      });
-    }
-    persist();
-    scheduleFlush();
-  }
-
-  function pendingCount() {
-    return outbox.items.reduce((n, item) => n + (Object.keys(item.marks).length || 1), 0);
-  }
-
-  // --- sending -------------------------------------------------------------------------------------------
-  let flushing = false;
-  let timer = null;
-  function scheduleFlush(delay = DEBOUNCE_MS) {
-    clearTimeout(timer);
-    timer = setTimeout(flush, delay);
-  }
-
-  async function csrf() {
-    if (!App.cookie("csrftoken")) await fetch("/login", { credentials: "same-origin" });
-    return App.cookie("csrftoken");
-  }
-
-  async function flush() {
-    if (flushing || !outbox.items.length) return;
-    flushing = true;
-    try {
-      while (outbox.items.length) {
-        const entry = outbox.items[0];
-        entry.attempts += 1;
-        persist();
-        const body = {
-          competition_id: entry.competition_id,
-          stage_id: entry.stage_id,
-          blind_code: entry.blind_code,
-          client_id: entry.id,
-          base_version: outbox.versions[entry.key] ?? 0,
-          marks: Object.entries(entry.marks).map(([aspect_id, value]) => ({ aspect_id, value: String(value) })),
-          submit: entry.submit,
-        };
-        let response;
-        let data = {};
-        try {
-          response = await fetch("/api/judge/sheets", {
-            method: "PUT",
-            credentials: "same-origin",
-            headers: { "Content-Type": "application/json", Accept: "application/json", "x-csrftoken": await csrf() },
-            body: JSON.stringify(body),
-          });
-          data = await response.json().catch(() => ({}));
-        } catch {
-          setOnline(false); // no answer: keep it (same UUID) and try again later
-          break;
-        }
-        setOnline(true);
-        if (response.ok) {
-          outbox.items.shift();
-          outbox.versions[entry.key] = data.version;
-          persist();
-          received(entry.key, data);
-          continue;
-        }
-        if (response.status === 409 && data.code === "stale_version") {
-          // Another tablet wrote this sheet: show the server's marks, the judge redoes the rest.
-          outbox.items = outbox.items.filter((item) => item.key !== entry.key);
-          outbox.versions[entry.key] = data.detail.current_version;
-          persist();
-          const server = sheets[entry.key] || { marks: [], flags: [] };
-          received(entry.key, { ...server, version: data.detail.current_version, status: data.detail.status, marks: data.detail.marks });
-          note(entry.key, "bad", "此评分表已在另一台设备上更新，已显示服务器上的分数，请核对后重新录入。");
-          continue;
-        }
-        if (response.status === 401) {
-          showMessage("bad", "登录已过期，评分仍保存在本机。请重新扫描二维码或登录后自动发送。");
-          break;
-        }
-        if (response.status >= 500 || response.status === 429 || data.code === "csrf_failed") {
-          break; // the server will be back: keep the entry and its UUID
-        }
-        // Refused for good (a bad mark, a locked sheet, recusal): drop it and say why.
-        outbox.items.shift();
-        persist();
-        note(entry.key, "bad", data.message || `提交失败（${response.status}）`, data.detail && data.detail.aspect_id);
-        if (openSheet && openSheet.key === entry.key) reloadSheet();
-      }
-    } finally {
-      flushing = false;
-      renderCounter();
-      if (openSheet) renderSheetState();
-    }
+    const target = { competition_id: competitionId, stage_id: stage, blind_code: code };
+    outbox.queue(keyOf(stage, code), target, marks, submit);
   }
 
   function received(key, sheet) {
@@ -164,25 +62,6 @@
     if (openSheet && openSheet.key === key) renderSheet();
     else renderList();
   }
-
-  // --- online state and the counter ----------------------------------------------------------------------
-  let online = navigator.onLine;
-  function setOnline(value) {
-    online = value;
-    const badge = $("#net");
-    badge.textContent = online ? "在线" : "离线";
-    badge.className = `badge ${online ? "ok" : "bad"}`;
-  }
-  function renderCounter() {
-    const n = pendingCount();
-    $("#pending-count").textContent = String(n);
-    $("#sync").classList.toggle("waiting", n > 0);
-    $("#sync-now").hidden = n === 0;
-  }
-  window.addEventListener("online", () => { setOnline(true); flush(); });
-  window.addEventListener("offline", () => setOnline(false));
-  setInterval(() => { if (outbox.items.length) flush(); }, RETRY_MS);
-  $("#sync-now").addEventListener("click", () => flush());
 
   function showMessage(kind, text) {
     const box = $("#message");
@@ -254,7 +133,7 @@
     if (card) showSheet(stageId, card.dataset.code, true);
   });
   $("#sign-stage").addEventListener("click", async () => {
-    if (outbox.items.length) return showMessage("warn", "还有评分待发送，请待发送完成后再签字。");
+    if (outbox.waiting()) return showMessage("warn", "还有评分待发送，请待发送完成后再签字。");
     if (!confirm("确认对本环节所有已提交的评分表签字？签字后不可修改。")) return;
     try {
       const result = await App.api("POST", `/api/judge/competitions/${competitionId}/stages/${stageId}/sign`);
@@ -282,14 +161,13 @@
     const { key, code, stageId: stage } = openSheet;
     try {
       const sheet = await App.api("GET", `/api/judge/competitions/${competitionId}/stages/${stage}/sheets/${encodeURIComponent(code)}`);
-      setOnline(true);
+      outbox.setOnline(true);
       sheets[key] = sheet;
-      if (!pendingFor(key).length) outbox.versions[key] = sheet.version;
-      persist();
+      outbox.seen([[key, sheet.version]]);
       if (openSheet && openSheet.key === key) renderSheet();
     } catch (error) {
       if (error instanceof App.ApiError) note(key, "bad", error.message);
-      else setOnline(false); // offline: work from what is known
+      else outbox.setOnline(false); // offline: work from what is known
     }
   }
 
@@ -451,7 +329,7 @@
     delete notes[key];
     queue(stage, code, filled, true);
     renderSheet();
-    flush();
+    outbox.flush();
   });
 
   $("#sign").addEventListener("click", async () => {
@@ -472,13 +350,8 @@
   // --- start ---------------------------------------------------------------------------------------------
   async function loadRows() {
     rows = await App.api("GET", `/api/judge/competitions/${competitionId}/sheets`);
-    for (const row of rows) {
-      for (const progress of row.stages) {
-        const key = keyOf(progress.stage_id, row.blind_code);
-        if (!pendingFor(key).length && outbox.versions[key] === undefined) outbox.versions[key] = progress.version;
-      }
-    }
-    persist();
+    const known = rows.flatMap((row) => row.stages.map((p) => [keyOf(p.stage_id, row.blind_code), p.version]));
+    outbox.seen(known, { keepKnown: true });
     renderList();
   }
 
@@ -503,10 +376,7 @@
       showMessage("bad", "本页面供裁判使用。");
       return;
     }
-    outbox.items = readStore(storeKey(), []);
-    outbox.versions = readStore(versionKey(), {});
-    setOnline(navigator.onLine);
-    renderCounter();
+    outbox.open(me.id);
     if (!competitionId) return chooseCompetition();
     try {
       comp = await App.api("GET", `/api/judge/competitions/${competitionId}`);
@@ -527,7 +397,7 @@
     await loadRows();
     const match = location.hash.match(/^#(\d+)\/(.+)$/);
     if (match) showSheet(Number(match[1]), decodeURIComponent(match[2]), false);
-    flush();
+    outbox.flush();
   }
 
   start();

@@ -1,6 +1,5 @@
-// 专家评审平板: the nominations an expert scores (recused ones never reach the tablet), one sheet each, and
-// an outbox that survives a dropped network. A write is queued in localStorage with a client UUID made once,
-// when it is queued, and reused on every retry: the server answers a replay with its first answer.
+// 专家评审平板: the nominations an expert scores (recused ones never reach the tablet), one sheet each. Scores go
+// through the tablets' outbox (outbox.js), which survives a dropped network and sends each score once.
 "use strict";
 
 (() => {
@@ -9,7 +8,6 @@
   const programmeId = Number(params.get("programme")) || null;
   const STATUS = { draft: ["草稿", "warn"], submitted: ["已提交", "ok"] };
   const KIND = { measurement: "评分", pass_fail: "达标判定", judgement: "评价", deduction: "扣分" };
-  const RETRY_MS = 4000;
   const LIMIT = 50;
 
   let me = null;
@@ -21,116 +19,29 @@
   const notes = {}; // key -> { kind, text, aspectId }
   const drafts = {}; // key -> marks typed but not yet saved { aspect: value }
 
-  // --- the outbox ----------------------------------------------------------------------------------------
-  const outbox = { items: [], versions: {} };
-  const storeKey = () => `yc-review-outbox:${me.id}`;
-  const versionKey = () => `yc-review-versions:${me.id}`;
+  // --- the outbox (static/js/outbox.js): scores survive a dropped network, each sent exactly once ---------
   const keyOf = (nominationId) => `${programmeId}:${nominationId}`;
-  const pendingFor = (key) => outbox.items.filter((item) => item.key === key);
+  const outbox = Outbox.create({
+    name: "review",
+    url: "/api/review/sheets",
+    fields: ["programme_id", "nomination_id"],
+    accepted: (entry, sheet) => received(entry.nomination_id, sheet),
+    stale(entry, detail) {
+      const item = items.find((i) => i.nomination_id === entry.nomination_id);
+      const sheet = { ...(item ? item.sheet : {}), version: detail.current_version, status: detail.status, marks: detail.marks };
+      delete drafts[entry.key];
+      received(entry.nomination_id, sheet);
+      note(entry.key, "bad", "此评分表已在另一台设备上更新，已显示服务器上的分数，请核对后重新保存。");
+    },
+    refused: (entry, message, aspectId) => note(entry.key, "bad", message, aspectId),
+    expired: () => showMessage("bad", "登录已过期，评分仍保存在本机。请重新登录，登录后会自动发送。"),
+    settled: () => { if (openId) renderState(); },
+  });
+  const pendingFor = outbox.pending;
 
-  function readStore(key, fallback) {
-    try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch { return fallback; }
-  }
-  function persist() {
-    localStorage.setItem(storeKey(), JSON.stringify(outbox.items));
-    localStorage.setItem(versionKey(), JSON.stringify(outbox.versions));
-    renderCounter();
-  }
-
-  function uuid() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    const bytes = crypto.getRandomValues(new Uint8Array(16)); // plain-HTTP tablets have no randomUUID
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-
-  // One entry per save: its UUID is fixed now and reused on every retry of this write.
   function queue(nominationId, marks, submit) {
-    const key = keyOf(nominationId);
-    const last = pendingFor(key).at(-1);
-    if (last && last.attempts === 0) {
-      Object.assign(last.marks, marks);
-      last.submit = last.submit || submit;
-    } else {
-      outbox.items.push({
-        id: uuid(), key, programme_id: programmeId, nomination_id: nominationId, marks: { ...marks }, submit, attempts: 0,
-      });
-    }
-    persist();
-    flush();
-  }
-
-  let flushing = false;
-  async function csrf() {
-    if (!App.cookie("csrftoken")) await fetch("/login", { credentials: "same-origin" });
-    return App.cookie("csrftoken");
-  }
-
-  async function flush() {
-    if (flushing || !outbox.items.length) return;
-    flushing = true;
-    try {
-      while (outbox.items.length) {
-        const entry = outbox.items[0];
-        entry.attempts += 1;
-        persist();
-        const body = {
-          programme_id: entry.programme_id,
-          nomination_id: entry.nomination_id,
-          client_id: entry.id,
-          base_version: outbox.versions[entry.key] ?? 0,
-          marks: Object.entries(entry.marks).map(([aspect_id, value]) => ({ aspect_id, value: String(value) })),
-          submit: entry.submit,
-        };
-        let response;
-        let data = {};
-        try {
-          response = await fetch("/api/review/sheets", {
-            method: "PUT",
-            credentials: "same-origin",
-            headers: { "Content-Type": "application/json", Accept: "application/json", "x-csrftoken": await csrf() },
-            body: JSON.stringify(body),
-          });
-          data = await response.json().catch(() => ({}));
-        } catch {
-          setOnline(false); // no answer: keep it (same UUID) and try again later
-          break;
-        }
-        setOnline(true);
-        if (response.ok) {
-          outbox.items.shift();
-          outbox.versions[entry.key] = data.version;
-          persist();
-          received(entry.nomination_id, data);
-          continue;
-        }
-        if (response.status === 409 && data.code === "stale_version") {
-          outbox.items = outbox.items.filter((item) => item.key !== entry.key);
-          outbox.versions[entry.key] = data.detail.current_version;
-          persist();
-          const item = items.find((i) => i.nomination_id === entry.nomination_id);
-          const sheet = { ...(item ? item.sheet : {}), version: data.detail.current_version, status: data.detail.status, marks: data.detail.marks };
-          delete drafts[entry.key];
-          received(entry.nomination_id, sheet);
-          note(entry.key, "bad", "此评分表已在另一台设备上更新，已显示服务器上的分数，请核对后重新保存。");
-          continue;
-        }
-        if (response.status === 401) {
-          showMessage("bad", "登录已过期，评分仍保存在本机。请重新登录，登录后会自动发送。");
-          break;
-        }
-        if (response.status >= 500 || response.status === 429 || data.code === "csrf_failed") break;
-        outbox.items.shift(); // refused for good (a bad mark, recusal, review closed): drop it and say why
-        persist();
-        note(entry.key, "bad", data.message || `提交失败（${response.status}）`, data.detail && data.detail.aspect_id);
-      }
-    } finally {
-      flushing = false;
-      renderCounter();
-      if (openId) renderState();
-    }
+    const target = { programme_id: programmeId, nomination_id: nominationId };
+    outbox.queue(keyOf(nominationId), target, marks, submit);
   }
 
   function received(nominationId, sheet) {
@@ -140,23 +51,7 @@
     else renderList();
   }
 
-  // --- online state, counter, messages ---------------------------------------------------------------------
-  function setOnline(value) {
-    const badge = $("#net");
-    badge.textContent = value ? "在线" : "离线";
-    badge.className = `badge ${value ? "ok" : "bad"}`;
-  }
-  function renderCounter() {
-    const n = outbox.items.length;
-    $("#pending-count").textContent = String(n);
-    $("#sync").classList.toggle("waiting", n > 0);
-    $("#sync-now").hidden = n === 0;
-  }
-  window.addEventListener("online", () => { setOnline(true); flush(); });
-  window.addEventListener("offline", () => setOnline(false));
-  setInterval(() => { if (outbox.items.length) flush(); }, RETRY_MS);
-  $("#sync-now").addEventListener("click", () => flush());
-
+  // --- messages ------------------------------------------------------------------------------------------
   function showMessage(kind, text) {
     const box = $("#message");
     box.className = `notice ${kind}`;
@@ -189,11 +84,7 @@
     const page = await App.api("GET", `/api/review/programmes/${programmeId}/nominations?${query}`);
     items = append ? items.concat(page.items) : page.items;
     total = page.total;
-    for (const item of page.items) {
-      const key = keyOf(item.nomination_id);
-      if (!pendingFor(key).length) outbox.versions[key] = item.sheet.version;
-    }
-    persist();
+    outbox.seen(page.items.map((item) => [keyOf(item.nomination_id), item.sheet.version]));
     renderList();
   }
 
@@ -420,9 +311,7 @@
   async function start() {
     me = await App.header();
     if (!me) { location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); return; }
-    outbox.items = readStore(storeKey(), []);
-    outbox.versions = readStore(versionKey(), {});
-    renderCounter();
+    outbox.open(me.id);
     if (!programmeId) return showProgrammes();
     try {
       programme = await App.api("GET", `/api/review/programmes/${programmeId}`);
@@ -438,7 +327,7 @@
     await loadList();
     const id = Number(location.hash.slice(1));
     if (id) showSheet(id, false);
-    flush();
+    outbox.flush();
   }
   start().catch((error) => showMessage("bad", error.message));
 })();

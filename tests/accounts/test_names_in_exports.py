@@ -12,7 +12,7 @@ import openpyxl
 from accounts import service
 from accounts.audit import SYSTEM
 from accounts.schemas import AttestationIn, CurrentUser, PersonIn
-from competitions import service as competitions
+from competitions import registration
 from tests.competitions.support import ORGANIZER, make_competition
 from tests.helpers import login, make_id_number, make_mobile, members_consent
 
@@ -37,7 +37,7 @@ async def test_export_keeps_names_outside_the_basic_plane_and_with_the_middle_do
             ),
         )
         assert person.name == name
-        await competitions.register_person(ORGANIZER, competition_id, person.id)
+        await registration.register_person(ORGANIZER, competition_id, person.id)
     await login(client, "organizer")
     url = f"/api/competitions/{competition_id}/registrations/export"
     as_csv = await client.get(url, params={"format": "csv"})

@@ -18,7 +18,7 @@ from accounts.retention import purge_expired
 from accounts.service import person_id_of
 from accounts.tables import AuditLog, Person
 from app import personal_data
-from competitions import service as competitions
+from competitions import registration
 from competitions.tables import Competition
 from core import crypto
 from core.db import write_transaction
@@ -40,8 +40,8 @@ async def _finish(competition_id: int) -> None:
 async def test_purge_erases_only_what_nothing_needs_and_is_safe_to_run_again(world: dict[str, Any]) -> None:
     contestant, finished_one, running_one, never_registered = world["people"]
     finished, running = await make_competition(), await make_competition()
-    await competitions.register_person(ORGANIZER, finished, finished_one)
-    await competitions.register_person(ORGANIZER, running, running_one)
+    await registration.register_person(ORGANIZER, finished, finished_one)
+    await registration.register_person(ORGANIZER, running, running_one)
     await _finish(finished)
     numbers = {
         r["id"]: crypto.unseal(bytes(r["id_sealed"]))

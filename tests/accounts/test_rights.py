@@ -9,9 +9,15 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
+from accounts.audit import SYSTEM
+from accounts.erasure import erase
 from accounts.privacy import mask_name
 from accounts.tables import AuditLog, Consent, Person, User
+from app import personal_data
+from competitions import registration
 from competitions.tables import Registration
+from core.db import write_transaction
+from scoring.tables import Publication
 from tests.competitions.support import ORGANIZER, make_competition
 from tests.helpers import login, make_id_number, make_mobile, new_client, own_consent
 
@@ -141,8 +147,8 @@ async def test_deletion_waits_for_running_records_then_erases_and_keeps_the_publ
         )
         assert blocked.status_code == 409 and blocked.json()["code"] == "erasure_blocked"
         assert "报名" in blocked.json()["detail"]["blockers"][0]
-        registration = await Registration.select().where(Registration.person == person_id).first()
-        withdrawn = await client.post(f"/api/registrations/{registration['id']}/withdraw", json={})
+        entry = await Registration.select().where(Registration.person == person_id).first()
+        withdrawn = await client.post(f"/api/registrations/{entry['id']}/withdraw", json={})
         assert withdrawn.status_code == 200, withdrawn.text
         done = await organizer.post(
             f"/api/privacy/requests/{asked['id']}/answer", json={"decision": "complete", "version": 1}
@@ -166,16 +172,8 @@ async def test_deletion_waits_for_running_records_then_erases_and_keeps_the_publ
 
 
 async def test_erasure_keeps_the_name_and_employer_of_the_public_record(world: dict[str, Any]) -> None:
-    from accounts.audit import SYSTEM
-    from accounts.erasure import erase
-    from app import personal_data
-    from core.db import write_transaction
-    from scoring.tables import Publication
-
     competition_id = await make_competition()
-    from competitions import service
-
-    await service.register_person(ORGANIZER, competition_id, world["people"][0])
+    await registration.register_person(ORGANIZER, competition_id, world["people"][0])
     await Publication.insert(
         Publication(
             competition=competition_id,

@@ -136,7 +136,7 @@ async def programme_in_review(
     Returns ``{"programme_id", "nominations": {name: id}, "people": {name: person id}}``.
     """
     from accounts.audit import SYSTEM
-    from awards import service
+    from awards import lifecycle, programmes
     from awards.schemas import ProgrammeIn, TransitionIn
     from awards.tables import Nomination
     from core.db import utcnow
@@ -154,9 +154,9 @@ async def programme_in_review(
     )
     import msgspec
 
-    programme = await service.create_programme(SYSTEM, msgspec.convert(payload, ProgrammeIn))
+    programme = await programmes.create_programme(SYSTEM, msgspec.convert(payload, ProgrammeIn))
     programme_id = programme.id
-    await service.transition_programme(SYSTEM, programme_id, TransitionIn(target="open"))
+    await lifecycle.transition_programme(SYSTEM, programme_id, TransitionIn(target="open"))
     now = utcnow()
     nominations: dict[str, int] = {}
     people_ids: dict[str, int] = {}
@@ -185,7 +185,7 @@ async def programme_in_review(
     for target in ("eligibility_review", "expert_review"):
         if state in ("draft", "open") or (state == "eligibility_review" and target == "expert_review"):
             break
-        await service.transition_programme(SYSTEM, programme_id, TransitionIn(target=target))
+        await lifecycle.transition_programme(SYSTEM, programme_id, TransitionIn(target=target))
     return {"programme_id": programme_id, "nominations": nominations, "people": people_ids}
 
 

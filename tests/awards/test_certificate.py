@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from accounts.tables import User
-from awards import honours, notice
+from awards import certificates, notice
 from tests.awards.pipeline_factories import person, shortlisted
 from tests.helpers import login, new_client
 
@@ -117,9 +117,9 @@ async def test_only_the_awardee_and_organizers_get_the_certificate(
 
 
 def test_chinese_dates_as_certificates_print_them() -> None:
-    assert honours.chinese_date(dt.date(2026, 12, 8)) == "二〇二六年十二月八日"
-    assert honours.chinese_date(dt.date(2027, 10, 21)) == "二〇二七年十月二十一日"
-    assert honours.chinese_date(dt.date(2030, 1, 30)) == "二〇三〇年一月三十日"
+    assert certificates.chinese_date(dt.date(2026, 12, 8)) == "二〇二六年十二月八日"
+    assert certificates.chinese_date(dt.date(2027, 10, 21)) == "二〇二七年十月二十一日"
+    assert certificates.chinese_date(dt.date(2030, 1, 30)) == "二〇三〇年一月三十日"
 
 
 async def test_names_outside_the_basic_plane_and_with_a_middle_dot_are_printed(
@@ -142,7 +142,7 @@ async def test_names_outside_the_basic_plane_and_with_a_middle_dot_are_printed(
     assert "𠮷田·买买提同志" in text_of(printed.content)
     # 𪛖 (U+2A6D6) is a valid name character the certificate font has no glyph for: said plainly, not a
     # certificate with an empty box in the name.
-    assert honours.missing_glyphs("王𪛖") == ["𪛖"]
+    assert certificates.missing_glyphs("王𪛖") == ["𪛖"]
     refused = await organizer.get(f"/api/nominations/{built['nominations']['王𪛖']}/certificate.pdf")
     assert refused.status_code == 409
     assert refused.json()["code"] == "glyph_missing" and "𪛖" in refused.json()["message"]

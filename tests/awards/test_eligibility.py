@@ -252,6 +252,15 @@ async def test_published_results_prefill_the_nomination(
     assert (await officer.get(f"/api/people/{world['people'][2]}/competition-results")).status_code == 200
 
 
+async def test_a_tier_past_the_third_prize_is_shown_without_a_prize(
+    officer: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    person = world["people"][0]
+    await publish(world, "2026 年钳工技能竞赛", [(person, 40, 4)])
+    line = (await officer.get(f"/api/people/{person}/competition-results")).json()[0]
+    assert (line["rank"], line["tier"], line["prize"]) == (40, None, "")
+
+
 async def test_a_qualifying_first_prize_makes_a_person_eligible_with_the_reason_recorded(
     organizer: httpx.AsyncClient, officer: httpx.AsyncClient, world: dict[str, Any]
 ) -> None:

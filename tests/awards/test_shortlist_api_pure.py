@@ -1,6 +1,6 @@
-"""The shortlist wrapper of awards.notice, against brute force: direct nominations are pre-selected whenever
-the constraints allow, the rest is the best total score, unscored nominations stay out; plus the benchmark
-inputs."""
+"""The shortlist wrapper (awards.shortlist_report), against brute force: direct nominations are pre-selected
+whenever the constraints allow, the rest is the best total score, unscored nominations stay out; plus the
+benchmark inputs."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awards import notice
+from awards import shortlist_report
 from awards.rules import StructuralConstraint, satisfies
+from bench.awards import bench_case
 
 ATTRIBUTES = ("front_line", "female")
 CONSTRAINTS = (
@@ -21,7 +22,7 @@ CONSTRAINTS = (
 
 
 @st.composite
-def pools(draw: st.DrawFn) -> tuple[list[notice.PoolItem], int, int]:
+def pools(draw: st.DrawFn) -> tuple[list[shortlist_report.PoolItem], int, int]:
     n = draw(st.integers(min_value=1, max_value=7))
     items = []
     for i in range(1, n + 1):
@@ -29,7 +30,7 @@ def pools(draw: st.DrawFn) -> tuple[list[notice.PoolItem], int, int]:
         score = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=20).map(Decimal)))
         attributes = frozenset(a for a in ATTRIBUTES if draw(st.booleans()))
         items.append(
-            notice.PoolItem(
+            shortlist_report.PoolItem(
                 nomination_id=i,
                 name=f"n{i}",
                 employer_name=None,
@@ -45,11 +46,13 @@ def pools(draw: st.DrawFn) -> tuple[list[notice.PoolItem], int, int]:
     return items, awards, quota
 
 
-def brute_force(items: list[notice.PoolItem], awards: int, quota: int) -> tuple[int, Decimal] | None:
+def brute_force(
+    items: list[shortlist_report.PoolItem], awards: int, quota: int
+) -> tuple[int, Decimal] | None:
     """The best (number of direct nominees, total real score) over every list that keeps the rules."""
-    candidates, _, _ = notice.candidates_of(items)
+    candidates, _, _ = shortlist_report.candidates_of(items)
     by_id = {i.nomination_id: i for i in items}
-    quotas = notice.quotas_for(items, lambda _: quota)
+    quotas = shortlist_report.quotas_for(items, lambda _: quota)
     best: tuple[int, Decimal] | None = None
     for chosen in itertools.combinations(candidates, awards):
         if not satisfies(chosen, awards=awards, quotas=quotas, constraints=CONSTRAINTS):
@@ -63,10 +66,15 @@ def brute_force(items: list[notice.PoolItem], awards: int, quota: int) -> tuple[
 
 @settings(max_examples=300, deadline=None)
 @given(pools())
-def test_direct_nominations_first_then_the_best_total(case: tuple[list[notice.PoolItem], int, int]) -> None:
+def test_direct_nominations_first_then_the_best_total(
+    case: tuple[list[shortlist_report.PoolItem], int, int],
+) -> None:
     items, awards, quota = case
-    plan = notice.plan_shortlist(
-        items, awards=awards, quotas=notice.quotas_for(items, lambda _: quota), constraints=CONSTRAINTS
+    plan = shortlist_report.plan_shortlist(
+        items,
+        awards=awards,
+        quotas=shortlist_report.quotas_for(items, lambda _: quota),
+        constraints=CONSTRAINTS,
     )
     expected = brute_force(items, awards, quota)
     if expected is None:
@@ -79,7 +87,7 @@ def test_direct_nominations_first_then_the_best_total(case: tuple[list[notice.Po
     direct = sum(1 for c in chosen if c.source == "direct")
     total = sum((c.score or Decimal(0) for c in chosen), Decimal(0))
     assert (direct, total) == expected
-    report = notice.report_of(1, "shortlist", plan, awards=awards, computed_at=None)
+    report = shortlist_report.report_of(1, "shortlist", plan, awards=awards, computed_at=None)
     assert report.total_score == total
     assert [e.nomination_id for e in report.selected][:direct] == sorted(
         (c.nomination_id for c in chosen if c.source == "direct"),
@@ -88,16 +96,16 @@ def test_direct_nominations_first_then_the_best_total(case: tuple[list[notice.Po
 
 
 def test_published_scores_have_four_places_and_no_trailing_zeros() -> None:
-    assert notice.published_score(Decimal("85.33333333333333333333333333")) == Decimal("85.3333")
-    assert str(notice.published_score(Decimal("80.50000"))) == "80.5"
-    assert str(notice.published_score(Decimal("71.33335"))) == "71.3334"  # half up
-    assert str(notice.published_score(Decimal("100"))) == "100"
+    assert shortlist_report.published_score(Decimal("85.33333333333333333333333333")) == Decimal("85.3333")
+    assert str(shortlist_report.published_score(Decimal("80.50000"))) == "80.5"
+    assert str(shortlist_report.published_score(Decimal("71.33335"))) == "71.3334"  # half up
+    assert str(shortlist_report.published_score(Decimal("100"))) == "100"
 
 
 def test_the_benchmark_case_is_a_feasible_shortlist_under_three_constraints() -> None:
-    items, rules = notice.bench_case(500)
+    items, rules = bench_case(500)
     assert len(items) == 500 and rules["awards"] == 50 and len(rules["constraints"]) == 3
-    plan = notice.plan_shortlist(items, **rules)
+    plan = shortlist_report.plan_shortlist(items, **rules)
     assert plan.result.feasible and len(plan.result.selected) == 50
     by_id = {i.nomination_id: i for i in items}
     chosen = [by_id[i] for i in plan.result.selected]

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from awards import sheets
-from awards.service import _result_rows, _tier_of
 from tests.helpers import make_id_number
 
 
@@ -113,17 +112,6 @@ def test_a_deed_over_the_limit_and_a_bad_count_are_both_reported() -> None:
 def test_formula_looking_text_is_neutralised_in_generated_csv() -> None:
     content = sheets.nomination_csv([{"name": '=HYPERLINK("x")', "deed": "+1"}]).decode("utf-8-sig")
     assert "'=HYPERLINK" in content and ",'+1," in content
-
-
-def test_published_results_are_read_in_scorings_shape_and_older_shapes() -> None:
-    board = {"competition": {"id": 1}, "version": 2, "rows": [{"blind_code": "A1", "tier": 1}, "junk"]}
-    assert _result_rows(board) == [{"blind_code": "A1", "tier": 1}]
-    assert _result_rows('[{"registration_no": "C1", "prize": "二等奖"}]') == [
-        {"registration_no": "C1", "prize": "二等奖"}
-    ]
-    assert _result_rows({"unexpected": True}) == [] and _result_rows(None) == []
-    assert _tier_of({"tier": 2}) == 2 and _tier_of({"prize": "三等奖"}) == 3
-    assert _tier_of({"tier": True}) is None and _tier_of({"tier": 9}) is None and _tier_of({}) is None
 
 
 @pytest.mark.parametrize(

@@ -32,13 +32,15 @@ async def known_calendar(today: dt.date) -> None:
     """The live server counts the notice on the real calendar: make sure the next few weeks are known even
     when this runs in a year the installed chinese-calendar has no data for."""
     from accounts.audit import SYSTEM
-    from awards import calendar, notice
-    from awards.later_schemas import CalendarYearIn
+    from awards import calendar, calendar_years
+    from awards.schemas import CalendarYearIn
 
     first, last = calendar.library_years()
     for year in {today.year, (today + dt.timedelta(days=60)).year}:
         if not first <= year <= last:
-            await notice.put_calendar_year(SYSTEM, CalendarYearIn(year=year, holidays=[dt.date(year, 1, 1)]))
+            await calendar_years.put_calendar_year(
+                SYSTEM, CalendarYearIn(year=year, holidays=[dt.date(year, 1, 1)])
+            )
 
 
 async def test_a_nomination_goes_through_review_notice_and_objection_to_the_honour_roll(

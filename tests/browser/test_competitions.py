@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from competitions import service
+from competitions import registration
 from competitions.rules import BLIND_CODE_ALPHABET, EligibilityRules
 from tests.competitions.support import ORGANIZER, make_competition
 from tests.helpers import PASSWORD, make_id_number, make_mobile
@@ -99,7 +99,7 @@ async def test_an_ineligible_contestant_sees_every_reason(page: Any, world: dict
 async def test_an_organizer_approves_checks_in_and_draws_lots(page: Any, world: dict[str, Any]) -> None:
     competition_id = await make_competition()
     numbers = [
-        (await service.register_person(ORGANIZER, competition_id, person)).registration.registration_no
+        (await registration.register_person(ORGANIZER, competition_id, person)).registration.registration_no
         for person in world["people"][:3]
     ]
     page.on("dialog", lambda dialog: dialog.accept())

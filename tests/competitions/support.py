@@ -13,7 +13,7 @@ from accounts.security import hash_password
 from accounts.service import new_person_row
 from accounts.sessions import start_session
 from accounts.tables import Person, User
-from competitions import service
+from competitions import lifecycle, setup
 from competitions.rules import EligibilityRules
 from competitions.schemas import CompetitionIn, StageIn
 from core.db import utcnow, write_transaction
@@ -51,7 +51,7 @@ async def make_competition(
     closes: dt.datetime | None = None,
     title: str = "电工竞赛",
 ) -> int:
-    """A competition created through the service and moved to ``state`` (draft or open)."""
+    """A competition created through the use case and moved to ``state`` (draft or open)."""
     now = utcnow()
     data = CompetitionIn(
         title=title,
@@ -66,9 +66,9 @@ async def make_competition(
         ],
         eligibility=eligibility or EligibilityRules(),
     )
-    competition = await service.create_competition(ORGANIZER, data)
+    competition = await setup.create_competition(ORGANIZER, data)
     if state == "open":
-        await service.transition(
+        await lifecycle.transition(
             ORGANIZER, competition.id, "open", now=(opens or now) + dt.timedelta(seconds=1)
         )
     return competition.id

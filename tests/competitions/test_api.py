@@ -13,7 +13,7 @@ import pytest
 from litestar import Litestar
 
 from accounts.tables import AuditLog, Person, User
-from competitions import service
+from competitions import checkin, lifecycle, registration, service
 from competitions.rules import EligibilityRules
 from competitions.tables import Competition, Registration
 from core.db import utcnow
@@ -206,7 +206,7 @@ async def test_reopening_a_closed_competition_rechecks_registrations(
         await make_people(1, birth=dt.date(1960, 1, 1)),
     )
     for person in young + old:
-        await service.register_person(ORGANIZER, competition_id, person)
+        await registration.register_person(ORGANIZER, competition_id, person)
     url = f"/api/competitions/{competition_id}"
     await client.post(f"{url}/transition", json={"target": "closed"})
     version = (await client.get(url)).json()["version"]
@@ -242,7 +242,7 @@ async def test_capacity_cannot_drop_below_accepted(client: httpx.AsyncClient, wo
     await login(client, "organizer")
     competition_id = await make_competition(capacity=5)
     for person in await make_people(3):
-        await service.register_person(ORGANIZER, competition_id, person)
+        await registration.register_person(ORGANIZER, competition_id, person)
     url = f"/api/competitions/{competition_id}"
     version = (await client.get(url)).json()["version"]
     response = await client.patch(url, json={"version": version, "capacity": 2})
@@ -366,7 +366,7 @@ async def test_closed_draft_or_unknown_competition_is_refused(
     assert unknown.status_code == 404 and unknown.json()["field"] == "competition_id"
     assert (await client.post(f"/api/competitions/{draft}/registrations", json={})).status_code == 404
     closed = await make_competition()
-    await service.transition(ORGANIZER, closed, "closed")
+    await lifecycle.transition(ORGANIZER, closed, "closed")
     refused = await client.post(f"/api/competitions/{closed}/registrations", json={})
     assert refused.status_code == 409 and refused.json()["code"] == "registration_closed"
 
@@ -530,7 +530,7 @@ async def test_a_person_registered_by_their_union_can_claim_it_with_name_and_mob
 
 async def test_nobody_sees_another_contestants_data(app: Litestar, world: dict[str, Any]) -> None:
     competition_id = await make_competition()
-    other = await service.register_person(ORGANIZER, competition_id, world["people"][1])
+    other = await registration.register_person(ORGANIZER, competition_id, world["people"][1])
     async with new_client(app) as contestant, new_client(app) as public:
         await login(contestant, "contestant")
         response = await contestant.get(f"/api/registrations/{other.registration.id}")
@@ -553,8 +553,8 @@ async def test_review_approve_and_reject_with_reason(
     client: httpx.AsyncClient, world: dict[str, Any]
 ) -> None:
     competition_id = await make_competition(capacity=1)
-    first = await service.register_person(ORGANIZER, competition_id, world["people"][0])
-    second = await service.register_person(ORGANIZER, competition_id, world["people"][1])
+    first = await registration.register_person(ORGANIZER, competition_id, world["people"][0])
+    second = await registration.register_person(ORGANIZER, competition_id, world["people"][1])
     await login(client, "organizer")
     url = f"/api/registrations/{first.registration.id}/review"
     no_reason = await client.post(url, json={"decision": "reject"})
@@ -580,7 +580,8 @@ async def test_review_approve_and_reject_with_reason(
 async def test_bulk_approve(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
     competition_id = await make_competition()
     ids = [
-        (await service.register_person(ORGANIZER, competition_id, p)).registration.id for p in world["people"]
+        (await registration.register_person(ORGANIZER, competition_id, p)).registration.id
+        for p in world["people"]
     ]
     await login(client, "organizer")
     response = await client.post(
@@ -602,7 +603,7 @@ async def test_exports_are_masked_unless_full_which_is_audited(
     id_number, mobile = make_id_number(), make_mobile()
     person = (await make_people(1))[0]
     await Person.update({Person.name: "=HYPERLINK(1)"}).where(Person.id == person)
-    await service.register_person(ORGANIZER, competition_id, person)
+    await registration.register_person(ORGANIZER, competition_id, person)
     async with new_client(client._transport.app) as officer:  # type: ignore[attr-defined]
         await login(officer, "officer")
         created = await officer.post(
@@ -649,7 +650,7 @@ async def test_check_in_and_draw_then_scoring_locks_the_draw(
 ) -> None:
     competition_id = await make_competition()
     people = await make_people(5)
-    ids = [(await service.register_person(ORGANIZER, competition_id, p)).registration for p in people]
+    ids = [(await registration.register_person(ORGANIZER, competition_id, p)).registration for p in people]
     await login(client, "organizer")
     base = f"/api/competitions/{competition_id}"
     early = await client.post(f"{base}/checkin", json={"registration_id": ids[0].id})
@@ -668,8 +669,8 @@ async def test_check_in_and_draw_then_scoring_locks_the_draw(
     assert scanned.status_code == 200 and scanned.json()["attendance"] == "present"
     typed = await client.post(f"{base}/checkin", json={"code": ids[1].registration_no.lower()})
     assert typed.status_code == 200 and typed.json()["attendance"] == "present"
-    for registration in ids[2:4]:
-        await client.post(f"{base}/checkin", json={"registration_id": registration.id})
+    for entered in ids[2:4]:
+        await client.post(f"{base}/checkin", json={"registration_id": entered.id})
     absent = await client.post(f"{base}/checkin", json={"registration_id": ids[4].id, "attendance": "absent"})
     assert absent.json()["attendance"] == "absent"
     malformed = await client.post(f"{base}/checkin", json={"code": "1101051990"})
@@ -711,15 +712,15 @@ async def test_check_in_and_draw_then_scoring_locks_the_draw(
 
 async def test_contestant_sees_station_but_not_blind_code(app: Litestar, world: dict[str, Any]) -> None:
     competition_id = await make_competition()
-    result = await service.register_person(ORGANIZER, competition_id, world["people"][0])
+    result = await registration.register_person(ORGANIZER, competition_id, world["people"][0])
     registration_id = result.registration.id
-    await service.transition(ORGANIZER, competition_id, "closed")
+    await lifecycle.transition(ORGANIZER, competition_id, "closed")
     await Registration.update({Registration.review: "approved"}).where(Registration.id == registration_id)
     from competitions.schemas import CheckInIn, DrawIn
 
-    await service.check_in(ORGANIZER, competition_id, CheckInIn(registration_id=registration_id))
-    await service.transition(ORGANIZER, competition_id, "checked_in")
-    await service.draw(ORGANIZER, competition_id, DrawIn())
+    await checkin.check_in(ORGANIZER, competition_id, CheckInIn(registration_id=registration_id))
+    await lifecycle.transition(ORGANIZER, competition_id, "checked_in")
+    await checkin.draw(ORGANIZER, competition_id, DrawIn())
     async with new_client(app) as contestant:
         await login(contestant, "contestant", PASSWORD)
         mine = (await contestant.get("/api/my/registrations")).json()[0]

@@ -9,7 +9,7 @@ import pytest
 
 from accounts import audit
 from accounts.tables import AuditLog
-from scoring import service
+from scoring import tolerance
 from scoring.tables import ScoreSheet, ScoringScheme, SheetMark, Submission, ToleranceFlag
 from tests.helpers import login, new_client
 from tests.scoring.entry_world import FULL, build, set_up_scoring, sheet_body
@@ -76,7 +76,7 @@ async def test_a_failure_in_the_tolerance_step_rolls_back_the_marks(
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(service, "_recompute_flags", broken)
+    monkeypatch.setattr(tolerance, "recompute_flags", broken)
     async with new_client(app) as judge:
         await login(judge, "judge3")
         before = await snapshot()

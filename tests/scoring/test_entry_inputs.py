@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from scoring import rules
-from scoring.service import load_scoring_inputs
+from scoring.inputs import load_scoring_inputs
 from tests.helpers import login, new_client
 from tests.scoring.entry_world import FULL, build, of_employer, set_up_scoring, sheet_body
 

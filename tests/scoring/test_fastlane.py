@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 
 from accounts.tables import User
+from app import with_cache_lane
 from competitions.tables import Competition
 from core.db import utcnow, write_transaction
-from core.fastlane import PublicBoardFastLane
 from scoring import live
 from scoring.tables import Publication
 
@@ -40,7 +40,7 @@ async def test_hits_come_from_the_lane_and_evictions_reach_it(app: Any, world: d
         registration_closes_at=now,
     )
     await competition.save()
-    lane = PublicBoardFastLane(app)
+    lane = with_cache_lane(app)  # the server's wiring: scoring's cache behind core's lane
     url = f"/api/public/competitions/{competition.id}/leaderboard"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=lane), base_url="http://t") as client:
         assert (await client.get(url)).status_code == 404  # not published: the framework answers

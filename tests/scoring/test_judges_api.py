@@ -146,7 +146,7 @@ async def test_a_judge_may_mark_some_modules_only(
         ok = await judge5.put("/api/judge/sheets", json=sheet_body(w, contestant, {"d1": "2"}, submit=True))
         assert ok.status_code == 200 and ok.json()["status"] == "submitted"
     # The expected judges follow the modules: judge5 is due on d1 only.
-    from scoring.service import load_scoring_inputs
+    from scoring.inputs import load_scoring_inputs
 
     inputs = await load_scoring_inputs(w["competition_id"])
     subject = str(contestant["registration_id"])

@@ -188,7 +188,7 @@ async def test_corrections_after_sign_off_are_audited_with_old_and_new_value(
         ("31.5", "32"),
     ]
     assert rows[0]["reason"] == "复核测量记录，原录入有误"
-    from scoring.service import load_scoring_inputs
+    from scoring.inputs import load_scoring_inputs
 
     inputs = await load_scoring_inputs(w["competition_id"])
     reg = next(c for c in w["contestants"] if c["blind_code"] == sheet["blind_code"])["registration_id"]
@@ -203,7 +203,7 @@ async def test_corrections_after_sign_off_are_audited_with_old_and_new_value(
 async def test_the_chief_disqualifies_with_a_reason(
     judges: dict[str, httpx.AsyncClient], w: dict[str, Any], client: httpx.AsyncClient
 ) -> None:
-    from scoring.service import load_scoring_inputs
+    from scoring.inputs import load_scoring_inputs
 
     contestant = w["contestants"][0]
     url = f"/api/chief/competitions/{w['competition_id']}/disqualifications"

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scoring import live, results
+from scoring import live, public_boards
 from tests.helpers import login, new_client
 from tests.scoring import factories, recompute_reference
 
@@ -22,7 +22,7 @@ SCRIPT = Path(recompute_reference.__file__)
 @pytest.fixture
 async def published(app: object, world: dict[str, Any]) -> tuple[factories.Built, dict[str, Any]]:
     live.results_cache.clear()
-    results.provisional_cache.clear()
+    public_boards.provisional_cache.clear()
     built = await factories.build(world)
     await factories.sign_off(built)
     async with new_client(app) as organizer:

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from accounts.tables import AuditLog
-from scoring import live, results
+from scoring import live, public_boards
 from scoring.tables import Publication
 from tests.helpers import login, new_client
 from tests.scoring import factories
@@ -24,7 +24,7 @@ from tests.scoring import factories
 @pytest.fixture
 async def built(world: dict[str, Any]) -> factories.Built:
     live.results_cache.clear()
-    results.provisional_cache.clear()
+    public_boards.provisional_cache.clear()
     return await factories.build(world)
 
 

@@ -14,7 +14,7 @@ import pytest
 from accounts.tables import AuditLog
 from competitions.tables import Stage
 from core.db import utcnow
-from scoring import live, results
+from scoring import live, public_boards
 from scoring.tables import ContestantFacts, SheetMark
 from tests.helpers import login, new_client
 from tests.scoring import factories
@@ -25,7 +25,7 @@ from tests.scoring import factories
 @pytest.fixture
 async def built(world: dict[str, Any]) -> factories.Built:
     live.results_cache.clear()
-    results.provisional_cache.clear()
+    public_boards.provisional_cache.clear()
     return await factories.build(world, ended_hours_ago=1)
 
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from accounts.tables import AuditLog
-from scoring.service import load_scoring_inputs
+from scoring.inputs import load_scoring_inputs
 from scoring.tables import ImportedMark
 from tests.helpers import login, new_client
 from tests.scoring.entry_world import build, set_up_scoring

@@ -1,0 +1,62 @@
+"""Routes of the award: the organizer awards the final list; the public reads the honour roll (and its
+spreadsheet); organizers and the awardee download the certificate."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, JSONBody
+
+from accounts.rules import Role
+from accounts.security import PUBLIC_READ, actor_of, allow
+from awards import certificates, honours
+from awards.routes.shared import ORGANIZER, CurrentRequest, disposition
+from awards.schemas import AwardIn, HonourRoll
+
+
+class AwardController(Controller):
+    path = "/api/programmes/{programme_id:int}"
+    tags = ["awards"]
+    opt = ORGANIZER
+
+    @post("/award", status_code=200, summary="Award the final list (refused while objections are pending)")
+    async def award(
+        self, request: CurrentRequest, programme_id: FromPath[int], data: JSONBody[AwardIn]
+    ) -> HonourRoll:
+        return await honours.award(actor_of(request.user), programme_id, data)
+
+
+class PublicHonoursController(Controller):
+    path = "/api/public/programmes/{programme_id:int}"
+    tags = ["awards"]
+
+    @get("/honours", opt=PUBLIC_READ, summary="The honour roll: name, employer, award")
+    async def honours(self, programme_id: FromPath[int]) -> HonourRoll:
+        return await honours.honour_roll(programme_id)
+
+    @get("/honours.xlsx", opt=PUBLIC_READ, summary="The honour roll as a spreadsheet")
+    async def honours_xlsx(self, programme_id: FromPath[int]) -> Response[bytes]:
+        content, filename = await honours.honours_xlsx(programme_id)
+        return Response(
+            content,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"content-disposition": disposition(filename)},
+        )
+
+
+@get(
+    "/api/nominations/{nomination_id:int}/certificate.pdf",
+    opt=allow(Role.ORGANIZER, Role.CONTESTANT),
+    tags=["awards"],
+    summary="An awardee's certificate (PDF): organizers, and the awardee's own account",
+)
+async def certificate(request: CurrentRequest, nomination_id: FromPath[int]) -> Response[bytes]:
+    content, filename = await certificates.certificate_pdf(request.user, nomination_id)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": disposition(filename, "inline"),
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, no-store",
+        },
+    )

@@ -1,0 +1,78 @@
+"""How awards reads its own rows: the programme row (locked when asked) with its JSON columns decoded, the
+key that makes a person's nomination unique, JSON in and out of columns, and the chunks every ``IN (...)``
+is cut into."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import msgspec
+
+from awards.schemas import ConstraintIn, QualifyingResult
+from awards.tables import Programme
+from competitions.rules import EligibilityRules
+from core.db import engine, engine_name
+from core.errors import NotFound
+from scoring.rules import CompetitionRules
+
+CHUNK = 500  # rows per INSERT / values per IN (...): far under both engines' bound-parameter limits
+
+
+def to_json(value: Any) -> str:
+    """What a JSON column stores."""
+    return msgspec.json.encode(value).decode()
+
+
+def from_json(value: Any, kind: Any = Any) -> Any:
+    """A JSON column's value as ``kind`` (None for SQL or JSON null): the engines give text or objects."""
+    if value is None or value in ("null", b"null"):
+        return None
+    if isinstance(value, str | bytes):
+        return msgspec.json.decode(value, type=kind)
+    return msgspec.convert(value, kind)
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """``values`` cut into runs of ``size``, for bulk inserts and ``IN (...)`` lists."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def nomination_key(programme_id: int, person_id: int) -> str:
+    """The unique key of a person's nomination to a programme: one per person, even under concurrency."""
+    return f"{programme_id}:{person_id}"
+
+
+@asynccontextmanager
+async def read_snapshot() -> AsyncIterator[None]:
+    """Several reads on one connection: on SQLite one aiosqlite connection (a thread) instead of one per
+    query, in a deferred transaction that takes no write lock; on PostgreSQL one pooled connection."""
+    async with engine().transaction():
+        yield
+
+
+async def programme_row(
+    programme_id: int, *, lock: Literal["UPDATE", "SHARE"] | None = None
+) -> dict[str, Any]:
+    """The programme row; inside a write transaction ``lock`` takes it FOR UPDATE/SHARE on PostgreSQL."""
+    query = Programme.select().where(Programme.id == programme_id)
+    if lock and engine_name() == "postgres":
+        query = query.lock_rows(lock)
+    row = await query.first()
+    if row is None:
+        raise NotFound(f"评选不存在：{programme_id}", field="programme_id")
+    return row
+
+
+def programme_values(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's JSON columns decoded into their Structs."""
+    return {
+        **row,
+        "quotas": from_json(row["quotas"], dict[str, int]) or {},
+        "eligibility": from_json(row["eligibility"], EligibilityRules) or EligibilityRules(),
+        "constraints": from_json(row["constraints"], list[ConstraintIn]) or [],
+        "review_rules": from_json(row["review_rules"], CompetitionRules),
+        "qualifying_results": from_json(row["qualifying_results"], list[QualifyingResult]) or [],
+    }

@@ -1,0 +1,36 @@
+"""What crosses the wire for the award (表彰): the request and the public honour roll (names, employers,
+awards; nothing private)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from accounts.schemas import Version
+from awards.schemas.fields import Reason
+
+# --- award and honour roll ---------------------------------------------------------------------------------
+
+
+class AwardIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version | None = None
+    reason: Reason = ""
+
+
+class HonourItem(msgspec.Struct, kw_only=True):
+    certificate_no: str
+    name: str
+    employer_name: str | None
+    award: str
+
+
+class HonourRoll(msgspec.Struct, kw_only=True):
+    """The public honour roll: name, employer and award of each awardee; nothing private."""
+
+    programme_id: int
+    name: str
+    year: int
+    kind_name: str
+    awarded_on: dt.date | None
+    items: list[HonourItem]

@@ -1,0 +1,268 @@
+"""Admission: one registration inside a write transaction: lock, de-duplicate, check, claim, insert.
+
+Every way in (a contestant, a union officer, an organizer, a self sign-up, a row of an uploaded sheet) ends
+here, so the capacity, arrival order and "once per person" rules hold for all of them.
+
+Capacity and arrival order under concurrency
+--------------------------------------------
+Every write that touches a competition's registrations first updates the competition row inside
+``core.db.write_transaction()``: a registration takes its arrival number with ``next_seq = next_seq + 1
+... RETURNING``, a withdrawal or a review with a no-op update (:func:`competitions.shared.lock_competition`).
+On PostgreSQL that UPDATE holds the row lock until commit; on SQLite the transaction is ``BEGIN IMMEDIATE``.
+Either way writers of one competition queue there, for the few milliseconds of one transaction, so
+everything read after it (the duplicate check, the per-enterprise count, the waitlist) is exact. The place
+itself is claimed by the conditional update ``accepted_count = accepted_count + 1 WHERE capacity IS NULL OR
+accepted_count < capacity``; no row back means the registration is waitlisted. ``Registration.entry_key``
+(unique ``"<competition>:<person>"``) backs the "once per person" rule: a duplicate that slips through
+returns the first registration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from accounts import audit
+from accounts.audit import Actor
+from accounts.documents import IdentityDocument
+from accounts.schemas import PersonIn
+from accounts.service import new_person_row
+from accounts.tables import Enterprise, Person
+from competitions.rules import (
+    STATE_NAMES,
+    Ineligibility,
+    PersonFacts,
+    RegistrationOutcome,
+    check_eligibility,
+    decide_registration,
+    format_registration_no,
+)
+from competitions.schemas import RegistrationResult
+from competitions.shared import (
+    ACCEPTED,
+    FACT_COLUMNS,
+    LIVE,
+    LOCK_COLUMNS,
+    WAITLISTED,
+    S,
+    competition_row,
+    count_registrations,
+    local_time,
+    reference_day,
+    registration_out_by_id,
+    rules_of,
+)
+from competitions.tables import Competition, Registration
+from competitions.waitlist import claim_seat
+from core.db import is_unique_violation, write_transaction
+from core.errors import Conflict, Invalid, NotFound
+
+
+class Entry(msgspec.Struct):
+    registration_id: int | None
+    created: bool
+    reasons: list[Ineligibility]
+
+
+class _Undo(Exception):
+    """Rolls back a transaction that found the person already registered (no seq number is spent)."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+
+
+def not_eligible(reasons: Sequence[Ineligibility]) -> Invalid:
+    detail = {"reasons": [{"code": str(r.code), "message": r.message} for r in reasons]}
+    message = "不符合参赛条件：" + "；".join(r.message for r in reasons)
+    return Invalid(message, code="not_eligible", detail=detail)
+
+
+async def open_for_registration(competition_id: int, now: dt.datetime) -> dict[str, Any]:
+    row = await competition_row(competition_id, include_draft=False)
+    if row["state"] != S.OPEN:
+        state = STATE_NAMES.get(row["state"], row["state"])
+        raise Conflict(
+            f"本竞赛当前不在报名期（{state}）",
+            code="registration_closed",
+            field="competition_id",
+            detail={"state": row["state"]},
+        )
+    if now < row["registration_opens_at"]:
+        raise Conflict(
+            f"报名尚未开始，开始时间：{local_time(row['registration_opens_at'])}",
+            code="registration_not_started",
+            field="competition_id",
+            detail={"opens_at": row["registration_opens_at"].isoformat()},
+        )
+    if now >= row["registration_closes_at"]:
+        raise Conflict(
+            f"报名已于 {local_time(row['registration_closes_at'])} 截止",
+            code="registration_closed",
+            field="competition_id",
+            detail={"closes_at": row["registration_closes_at"].isoformat()},
+        )
+    return row
+
+
+async def _enterprise_count(competition_id: int, employer_id: int | None) -> int:
+    if employer_id is None:
+        return 0
+    return await count_registrations(
+        (Registration.competition == competition_id)
+        & (Registration.employer == employer_id)
+        & Registration.status.is_in(list(LIVE))
+    )
+
+
+async def why_not_eligible(competition: dict[str, Any], facts: PersonFacts) -> list[Ineligibility]:
+    rules = rules_of(competition)
+    count = await _enterprise_count(competition["id"], facts.employer_id) if rules.max_per_enterprise else 0
+    return check_eligibility(
+        rules, facts, reference_date=reference_day(rules, competition), enterprise_count=count
+    )
+
+
+async def person_row(person_id: int, field: str = "person_id") -> dict[str, Any]:
+    row = await Person.select(*FACT_COLUMNS).where(Person.id == person_id).first()
+    if row is None:
+        raise NotFound(f"人员不存在：{person_id}", field=field)
+    return row
+
+
+def unsaved_person(
+    data: PersonIn,
+    employer: dict[str, Any] | None,
+    document: IdentityDocument | None = None,
+    prefix: str = "",
+) -> tuple[Person, PersonFacts]:
+    """A person not yet on file (sealed and masked, not saved) and their facts for the eligibility check:
+    :func:`enter` saves the row only once the person is found eligible. ``document`` is the input's
+    identity document when the caller has read it already; a refusal names its field under ``prefix``."""
+    row = new_person_row(data, data.union_id, document, prefix=prefix)
+    facts = PersonFacts(
+        person_id=0,
+        birth_date=row.birth_date,
+        skill_level=row.skill_level,
+        union_member=row.union_member,
+        employer_id=row.employer,
+        employer_in_zone=bool(employer and employer["in_zone"]),
+        front_line=row.front_line,
+        employed_since=row.employed_since,
+    )
+    return row, facts
+
+
+async def registration_id_of(competition_id: int, person_id: int) -> int | None:
+    row = (
+        await Registration.select(Registration.id)
+        .where(Registration.entry_key == f"{competition_id}:{person_id}")
+        .first()
+    )
+    return None if row is None else row["id"]
+
+
+async def _take_number(competition_id: int) -> dict[str, Any]:
+    rows = await (
+        Competition.update({Competition.next_seq: Competition.next_seq + 1})
+        .where((Competition.id == competition_id) & (Competition.state == S.OPEN))
+        .returning(*LOCK_COLUMNS, Competition.next_seq)
+    )
+    if not rows:
+        raise Conflict("本竞赛已停止报名", code="registration_closed", field="competition_id")
+    return rows[0]
+
+
+async def enter(
+    actor: Actor,
+    competition_id: int,
+    facts: PersonFacts,
+    *,
+    registered_by: int | None,
+    new_person: Person | None = None,
+) -> Entry:
+    """One registration inside the caller's write transaction: lock, de-duplicate, check, claim, insert.
+
+    ``new_person`` is a person row not yet saved: it is written only once the person is found eligible.
+    """
+    locked = await _take_number(competition_id)
+    if new_person is None and (existing := await registration_id_of(competition_id, facts.person_id)):
+        return Entry(existing, False, [])
+    reasons = await why_not_eligible(locked, facts)
+    if reasons:
+        return Entry(None, False, reasons)
+    person_id = facts.person_id
+    if new_person is not None:
+        await new_person.save()
+        person_id = new_person.id
+        await audit.record(actor, "person.create", "person", person_id, after={"name": new_person.name})
+    outcome = decide_registration(locked["capacity"], locked["accepted_count"])
+    if outcome == RegistrationOutcome.ACCEPTED and not await claim_seat(competition_id):
+        outcome = RegistrationOutcome.WAITLISTED
+    seq = locked["next_seq"] - 1
+    row = Registration(
+        competition=competition_id,
+        person=person_id,
+        entry_key=f"{competition_id}:{person_id}",
+        registration_no=format_registration_no(competition_id, seq),
+        employer=facts.employer_id,
+        status=str(outcome),
+        arrival=seq,
+        registered_by=registered_by,
+    )
+    await row.save()
+    after = {"registration_no": row.registration_no, "person_id": person_id, "status": row.status}
+    await audit.record(actor, "registration.create", "registration", row.id, after=after)
+    return Entry(row.id, True, [])
+
+
+async def enter_alone(
+    actor: Actor, competition_id: int, facts: PersonFacts, registered_by: int | None
+) -> Entry:
+    """:func:`enter` in a transaction of its own; a concurrent duplicate returns the first registration."""
+    try:
+        async with write_transaction():
+            entry = await enter(actor, competition_id, facts, registered_by=registered_by)
+            if not entry.created:
+                raise _Undo(entry)
+    except _Undo as undo:
+        entry = undo.entry
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        existing = await registration_id_of(competition_id, facts.person_id)
+        if existing is None:
+            raise
+        entry = Entry(existing, False, [])
+    if entry.reasons:
+        raise not_eligible(entry.reasons)
+    return entry
+
+
+async def registration_result(registration_id: int, *, created: bool) -> RegistrationResult:
+    out = await registration_out_by_id(registration_id, show_blind=False)
+    if not created:
+        state = f"候补第 {out.waitlist_position} 位" if out.status == WAITLISTED else out.status_name
+        message = f"您已报名过本竞赛（报名号 {out.registration_no}），当前状态：{state}"
+    elif out.status == ACCEPTED:
+        message = f"报名成功，报名号 {out.registration_no}"
+    else:
+        message = (
+            f"名额已满，已进入候补，当前候补第 {out.waitlist_position} 位（报名号 {out.registration_no}）"
+        )
+    return RegistrationResult(outcome=out.status, created=created, message=message, registration=out)
+
+
+async def employer_row(employer_id: int | None, field: str = "employer_id") -> dict[str, Any] | None:
+    if employer_id is None:
+        return None
+    row = (
+        await Enterprise.select(Enterprise.id, Enterprise.union, Enterprise.in_zone)
+        .where(Enterprise.id == employer_id)
+        .first()
+    )
+    if row is None:
+        raise Invalid(f"工作单位不存在：{employer_id}", code="unknown_reference", field=field)
+    return row

@@ -1,0 +1,310 @@
+"""Appeals (申诉): a contestant appeals their own result in writing, within the declared window after the
+stage ends (2 hours by default), to the competition's arbitration group (:mod:`scoring.arbitration`), whose
+answer is final: upheld with a correction (applied and, when results are published, republished as the
+next version, in the same transaction) or dismissed with a reason. Everything is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from accounts import audit
+from accounts.audit import Actor
+from accounts.rules import Role
+from accounts.schemas import CurrentUser
+from accounts.tables import User
+from competitions.tables import Registration
+from core.db import utcnow, write_transaction
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from scoring import live
+from scoring.arbitration import is_member
+from scoring.corrections import apply_appeal_correction
+from scoring.publication import Published, announce, publish_in_transaction
+from scoring.results import competition_head, latest_publication, scheme_row, signoffs, stages_of
+from scoring.results_schemas import AnswerIn, AppealIn, AppealOut, MyAppeals, StageWindow
+from scoring.tables import Appeal
+
+
+def _window(opens: dt.datetime | None, hours: int, now: dt.datetime) -> StageWindow:
+    closes = None if opens is None else opens + dt.timedelta(hours=hours)
+    is_open = opens is not None and closes is not None and opens <= now < closes
+    return StageWindow(stage_id=0, name="", opens_at=opens, closes_at=closes, open=is_open)
+
+
+async def _windows(competition_id: int, hours: int) -> tuple[list[StageWindow], StageWindow]:
+    """Each stage's appeal window (from its end time, else its sign-off), and the whole result's (from the
+    last stage's, once every stage has one)."""
+    now = utcnow()
+    stage_rows = await stages_of(competition_id)
+    signed = await signoffs(row["id"] for row in stage_rows)
+    windows = []
+    opens_all: list[dt.datetime | None] = []
+    for row in stage_rows:
+        opens = row["ends_at"] or signed.get(row["id"])
+        opens_all.append(opens)
+        windows.append(
+            msgspec.structs.replace(_window(opens, hours, now), stage_id=row["id"], name=row["name"])
+        )
+    last = None if not opens_all or None in opens_all else max(o for o in opens_all if o is not None)
+    return windows, msgspec.structs.replace(_window(last, hours, now), name="总成绩")
+
+
+def _appeal_out(
+    row: Mapping[str, Any], *, stage_names: Mapping[int, str], organizer: bool, republished: int | None = None
+) -> AppealOut:
+    return AppealOut(
+        id=row["id"],
+        competition_id=row["competition"],
+        blind_code=row["blind_code"],
+        station_no=row["station_no"],
+        stage_id=row["stage"],
+        stage_name=None if row["stage"] is None else stage_names.get(row["stage"]),
+        grounds=row["grounds"],
+        lodged_at=row["lodged_at"],
+        status=row["status"],
+        answer=row["answer"],
+        answered_at=row["answered_at"],
+        answered_by_name=row.get("answered_by_name"),
+        republished_version=republished,
+        appellant_name=row["appellant_name"] if organizer else None,
+    )
+
+
+_APPEAL_COLUMNS = (
+    Appeal.id,
+    Appeal.competition,
+    Appeal.registration,
+    Appeal.stage,
+    Appeal.grounds,
+    Appeal.lodged_at,
+    Appeal.status,
+    Appeal.answer,
+    Appeal.answered_by,
+    Appeal.answered_at,
+    Appeal.version,
+    Appeal.registration.blind_code.as_alias("blind_code"),
+    Appeal.registration.station_no.as_alias("station_no"),
+    Appeal.registration.person.name.as_alias("appellant_name"),
+)
+
+
+async def _appeal_rows(condition: Any) -> list[dict[str, Any]]:
+    rows = await Appeal.select(*_APPEAL_COLUMNS).where(condition).order_by(Appeal.id)
+    answerers = {row["answered_by"] for row in rows if row["answered_by"] is not None}
+    names = {}
+    if answerers:
+        names = {
+            u["id"]: u["display_name"]
+            for u in await User.select(User.id, User.display_name).where(User.id.is_in(list(answerers)))
+        }
+    for row in rows:
+        row["answered_by_name"] = names.get(row["answered_by"])
+    return rows
+
+
+async def _stage_names(competition_id: int) -> dict[int, str]:
+    return {row["id"]: row["name"] for row in await stages_of(competition_id)}
+
+
+async def _own_registration(user: CurrentUser, registration_id: int) -> dict[str, Any]:
+    """The appellant's own drawn registration; 404, 403 or 409 naming ``registration_id`` otherwise."""
+    registration = (
+        await Registration.select(
+            Registration.id, Registration.competition, Registration.person, Registration.blind_code
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if registration is None:
+        raise NotFound("报名记录不存在", code="registration_not_found", field="registration_id")
+    if user.person_id is None or registration["person"] != user.person_id:
+        raise Forbidden("只能对本人的成绩提出申诉", code="not_own_registration", field="registration_id")
+    if registration["blind_code"] is None:
+        raise Conflict("尚未抽签参赛，不能申诉", code="not_a_contestant", field="registration_id")
+    return registration
+
+
+async def _refuse_closed_window(competition_id: int, stage_id: int | None) -> None:
+    """409 unless the appeal window of the stage (None: the result as a whole) is open now."""
+    hours = (await scheme_row(competition_id))["appeal_window_hours"]
+    windows, overall = await _windows(competition_id, hours)
+    if stage_id is None:
+        window = overall
+    else:
+        window = next((w for w in windows if w.stage_id == stage_id), None)
+        if window is None:
+            raise Invalid("该环节不属于本竞赛", code="unknown_stage", field="stage_id")
+    if window.open:
+        return
+    if window.opens_at is None or utcnow() < window.opens_at:
+        message = f"申诉须在环节结束后 {hours} 小时内提出，该环节尚未结束"
+    else:
+        message = f"申诉期已过：须在环节结束后 {hours} 小时内提出"
+    raise Conflict(
+        message,
+        code="appeal_window_closed",
+        detail={
+            "opens_at": window.opens_at and window.opens_at.isoformat(),
+            "closes_at": window.closes_at and window.closes_at.isoformat(),
+        },
+    )
+
+
+async def lodge_appeal(actor: Actor, user: CurrentUser, data: AppealIn) -> AppealOut:
+    """A contestant appeals their own result, within the declared window after the stage ends."""
+    registration = await _own_registration(user, data.registration_id)
+    competition_id = registration["competition"]
+    await _refuse_closed_window(competition_id, data.stage_id)
+    async with write_transaction():
+        same_stage = Appeal.stage.is_null() if data.stage_id is None else Appeal.stage == data.stage_id
+        if await Appeal.exists().where(
+            (Appeal.registration == data.registration_id) & same_stage & (Appeal.status == "pending")
+        ):
+            raise Conflict("该环节已有待处理的申诉", code="appeal_pending")
+        appeal = Appeal(
+            competition=competition_id,
+            registration=data.registration_id,
+            stage=data.stage_id,
+            lodged_by=user.id,
+            grounds=data.grounds,
+            lodged_at=utcnow(),
+        )
+        await appeal.save()
+        await audit.record(
+            actor,
+            "appeal.lodge",
+            "appeal",
+            appeal.id,
+            after={
+                "competition_id": competition_id,
+                "blind_code": registration["blind_code"],
+                "stage_id": data.stage_id,
+                "grounds": data.grounds,
+            },
+        )
+    rows = await _appeal_rows(Appeal.id == appeal.id)
+    return _appeal_out(rows[0], stage_names=await _stage_names(competition_id), organizer=False)
+
+
+async def my_appeals(user: CurrentUser, competition_id: int) -> MyAppeals:
+    competition = await competition_head(competition_id)
+    registration = None
+    if user.person_id is not None:
+        registration = (
+            await Registration.select(Registration.id)
+            .where(
+                (Registration.competition == competition_id)
+                & (Registration.person == user.person_id)
+                & Registration.blind_code.is_not_null()
+            )
+            .first()
+        )
+    if registration is None:
+        raise NotFound("您没有参加该竞赛", code="not_a_contestant")
+    scheme = await scheme_row(competition_id)
+    windows, overall = await _windows(competition_id, scheme["appeal_window_hours"])
+    rows = await _appeal_rows(Appeal.registration == registration["id"])
+    names = await _stage_names(competition_id)
+    return MyAppeals(
+        competition_id=competition_id,
+        title=competition.title,
+        registration_id=registration["id"],
+        window_hours=scheme["appeal_window_hours"],
+        stages=[*windows, overall],
+        appeals=[_appeal_out(r, stage_names=names, organizer=False) for r in rows],
+    )
+
+
+async def list_appeals(user: CurrentUser, competition_id: int) -> list[AppealOut]:
+    """Organizers and the arbitration group's members: every appeal of the competition."""
+    await competition_head(competition_id)
+    organizer = user.role == Role.ORGANIZER
+    if not organizer and not await is_member(competition_id, user.id):
+        raise Forbidden("只有组织者和监督仲裁组成员可以查看申诉", code="not_arbitration_member")
+    rows = await _appeal_rows(Appeal.competition == competition_id)
+    names = await _stage_names(competition_id)
+    return [_appeal_out(r, stage_names=names, organizer=organizer) for r in rows]
+
+
+def _refuse_bad_answer(data: AnswerIn) -> None:
+    if data.decision == "upheld" and data.correction is None:
+        raise Invalid("申诉成立须同时给出成绩更正", code="correction_required", field="correction")
+    if data.decision == "dismissed" and data.correction is not None:
+        raise Invalid("驳回申诉不应附带成绩更正", code="correction_not_allowed", field="correction")
+    if not data.reason.strip():
+        raise Invalid("须说明处理理由", code="reason_required", field="reason")
+
+
+async def _mark_answered(user: CurrentUser, appeal_id: int, data: AnswerIn) -> dict[str, Any]:
+    """The pending appeal, now answered by a member of its arbitration group (once: the answer is final)."""
+    appeal = await Appeal.select().where(Appeal.id == appeal_id).first()
+    if appeal is None:
+        raise NotFound(f"申诉不存在：{appeal_id}", code="appeal_not_found")
+    if not await is_member(appeal["competition"], user.id):
+        raise Forbidden("只有本竞赛监督仲裁组成员可以答复申诉", code="not_arbitration_member")
+    if appeal["status"] != "pending":
+        raise Conflict("该申诉已答复，仲裁结论为最终结论", code="appeal_answered")
+    updated = (
+        await Appeal.update(
+            {
+                Appeal.status: data.decision,
+                Appeal.answer: data.reason.strip(),
+                Appeal.answered_by: user.id,
+                Appeal.answered_at: utcnow(),
+                Appeal.version: Appeal.version + 1,
+            }
+        )
+        .where((Appeal.id == appeal_id) & (Appeal.status == "pending"))
+        .returning(Appeal.id)
+    )
+    if not updated:
+        raise Conflict("该申诉已答复，仲裁结论为最终结论", code="appeal_answered")
+    return appeal
+
+
+async def answer_appeal(actor: Actor, user: CurrentUser, appeal_id: int, data: AnswerIn) -> AppealOut:
+    """The arbitration group's final answer: upheld with a correction (republished if already published)
+    or dismissed with a reason. A second answer is refused. Audited."""
+    _refuse_bad_answer(data)
+    republished: Published | None = None
+    changed = False
+    async with write_transaction():
+        appeal = await _mark_answered(user, appeal_id, data)
+        competition_id = appeal["competition"]
+        reason = f"申诉 #{appeal_id} 成立：{data.reason.strip()}"
+        if data.correction is not None:
+            changed = await apply_appeal_correction(
+                actor, competition_id, appeal["registration"], data.correction, reason
+            )
+        await audit.record(
+            actor,
+            "appeal.answer",
+            "appeal",
+            appeal_id,
+            before={"status": "pending"},
+            after={
+                "status": data.decision,
+                "correction": None if data.correction is None else msgspec.to_builtins(data.correction),
+            },
+            reason=data.reason.strip(),
+        )
+        latest = await latest_publication(competition_id)
+        if changed and latest is not None:
+            republished = await publish_in_transaction(
+                actor, competition_id, previous_version=latest["version"], reason=reason, accept_ties=True
+            )
+    if republished is not None:
+        await announce(competition_id, republished.version)
+    elif changed:
+        await live.marks_changed(competition_id)
+    rows = await _appeal_rows(Appeal.id == appeal_id)
+    return _appeal_out(
+        rows[0],
+        stage_names=await _stage_names(competition_id),
+        organizer=user.role == Role.ORGANIZER,
+        republished=None if republished is None else republished.version,
+    )

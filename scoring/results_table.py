@@ -1,0 +1,53 @@
+"""Results as a table: the rows organizers download as XLSX or CSV (:mod:`scoring.export` writes the files).
+
+A published version exactly as published, or else the current results: by blind code until unblinding,
+with names once unblinded (organizers only reach this).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from scoring import export
+from scoring.publication import publication
+from scoring.results import compute, public_rows, scheme_row, unblinded_contestants
+from scoring.results_schemas import PublicBoard
+
+EXPORT_HEADER_FIXED = ["名次", "奖项", "加密号", "工位号", "姓名", "工作单位"]
+
+
+async def export_rows(
+    competition_id: int, version: int | None
+) -> tuple[str, list[str], list[list[export.Cell]], str, int]:
+    """(title, header, rows, note, decimals): a published version, or else the current results (names only
+    once unblinded)."""
+    if version is not None:
+        board = msgspec.json.decode(await publication(competition_id, version), type=PublicBoard)
+        stages, rows = board.stages, board.rows
+        note = f"第 {board.version} 版发布成绩"
+        title = board.competition.title
+    else:
+        scheme = await scheme_row(competition_id)
+        computed = await compute(competition_id)
+        names = await unblinded_contestants(competition_id) if scheme["unblinded_at"] else {}
+        stages, rows = computed.stages, public_rows(computed, names)
+        note = "当前成绩（未发布）" if scheme["unblinded_at"] else "当前成绩（未解密，按加密号）"
+        title = computed.competition.title
+    header = [*EXPORT_HEADER_FIXED, *(f"{s.name}（{s.weight_percent}%）" for s in stages), "总成绩", "备注"]
+    body: list[list[export.Cell]] = []
+    for row in rows:
+        body.append(
+            [
+                row.rank,
+                row.prize or "",
+                row.blind_code,
+                row.station_no,
+                row.name,
+                row.employer,
+                *(row.stage_scores.get(s.id) for s in stages),
+                row.final_score,
+                "取消资格" if row.disqualified else "",
+            ]
+        )
+    exponent = rows[0].final_score.as_tuple().exponent if rows else -2
+    return title, header, body, note, -exponent if isinstance(exponent, int) and exponent < 0 else 0

@@ -1,0 +1,81 @@
+"""The scoring engine: rules as data, marks in, exact scores, ranks and prizes out (评分、排名与评奖引擎).
+
+Pure code: no I/O, no database, no framework. One engine serves every competition because the rules are
+data (:class:`CompetitionRules`), and the awards pipeline reuses the same aggregation for expert review of
+nominations, so the core speaks of *subjects* (a contestant or a nominee) rather than contestants.
+
+Callers use this package's names only (``from scoring import rules; rules.leaderboard(...)``); inside, each
+module decides one thing:
+
+- ``records``: the rules, inputs and outputs as immutable Structs; :class:`Problem`, :class:`ScoringError`.
+- ``exact``: exact fractions and declared rounding (:func:`round_decimal`).
+- ``aggregation``: marks -> aspect, module, stage and final scores, and completeness (:func:`aggregate`).
+- ``ranking``: ranks, tie-breaks, prize tiers, unresolved ties (:func:`rank`, :func:`leaderboard`).
+- ``validation``: problems with rules, a panel or a mark (:func:`validate_rules`, :func:`validate_mark`).
+"""
+
+from __future__ import annotations
+
+from scoring.rules.aggregation import aggregate, combine
+from scoring.rules.exact import round_decimal
+from scoring.rules.ranking import leaderboard, rank, tier_counts
+from scoring.rules.records import (
+    TIER_NAMES,
+    Aspect,
+    AspectKind,
+    AspectScore,
+    Combination,
+    CombineMethod,
+    CompetitionRules,
+    ExpectedJudges,
+    Leaderboard,
+    Mark,
+    Module,
+    Problem,
+    RoundingMode,
+    RoundingPolicy,
+    RoundingStep,
+    ScoringError,
+    Stage,
+    SubjectInput,
+    SubjectResult,
+    TieBreak,
+    TierPolicy,
+    UnresolvedTie,
+)
+from scoring.rules.validation import validate_imported_mark, validate_mark, validate_panel, validate_rules
+
+__all__ = [
+    "TIER_NAMES",
+    "Aspect",
+    "AspectKind",
+    "AspectScore",
+    "Combination",
+    "CombineMethod",
+    "CompetitionRules",
+    "ExpectedJudges",
+    "Leaderboard",
+    "Mark",
+    "Module",
+    "Problem",
+    "RoundingMode",
+    "RoundingPolicy",
+    "RoundingStep",
+    "ScoringError",
+    "Stage",
+    "SubjectInput",
+    "SubjectResult",
+    "TieBreak",
+    "TierPolicy",
+    "UnresolvedTie",
+    "aggregate",
+    "combine",
+    "leaderboard",
+    "rank",
+    "round_decimal",
+    "tier_counts",
+    "validate_imported_mark",
+    "validate_mark",
+    "validate_panel",
+    "validate_rules",
+]

@@ -1,0 +1,229 @@
+"""The engine's records: the rules as data, what goes in (marks, subjects), what comes out (scores, ranks).
+
+Every record is an immutable msgspec Struct, strict when decoded from JSON, so a rubric stored as JSON or
+received from a page is checked field by field before any rule looks at it.
+
+Errors
+------
+Problems a person can fix (a rubric, a panel, a mark) are returned as :class:`Problem` lists with a machine
+code, a Chinese message and a path. Inputs that contradict each other (a mark for an unknown aspect, two
+marks from one judge, rules that fail validation) raise :class:`ScoringError`: the service layer should
+never send them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+TIER_NAMES: Mapping[int, str] = {1: "一等奖", 2: "二等奖", 3: "三等奖"}
+
+AspectKind = Literal["measurement", "pass_fail", "judgement", "deduction"]
+CombineMethod = Literal["mean", "trimmed_mean", "median", "trimmed_sum"]
+RoundingMode = Literal["half_up", "half_even", "down"]
+StageKind = Literal["rubric", "imported"]
+TieBreakKind = Literal["stage", "time_used", "module"]
+
+# The combinations that drop ``trim`` marks from each end.
+TRIMMED = frozenset({"trimmed_mean", "trimmed_sum"})
+
+
+class ScoringError(ValueError):
+    """Inputs that contradict each other or the rules; a bug in the caller, not a user mistake."""
+
+
+class _Record(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False):
+    """Base of every record here: immutable, keyword-only, strict when decoded from JSON.
+
+    ``gc=False``: records hold only strings, numbers, tuples and dicts of further records, so they can
+    never form a reference cycle; untracked, millions of marks cost the garbage collector nothing.
+    """
+
+
+# ----------------------------------------------------------------------------------------------- rules
+
+
+class Combination(_Record):
+    """How one aspect's judges' marks become one panel mark.
+
+    ``trim`` is the number of marks dropped from *each* end (1 of 5 judges, 2 of 7); it applies to the
+    trimmed methods only. ``trimmed_sum`` adds the marks left (as ski jumping or diving sums the middle 3).
+    """
+
+    method: CombineMethod = "mean"
+    trim: int = 0
+
+
+class Aspect(_Record):
+    """One line of a marking scheme (评分项).
+
+    ``max_mark`` is the aspect's maximum before its factor: for a deduction it is the most that may be
+    deducted; for a judgement aspect it is what a unanimous 3 is worth. ``step`` (measurement and
+    deduction only) is the granularity of a mark, e.g. 0.5; ``None`` means any value in range.
+    """
+
+    id: str
+    kind: AspectKind
+    max_mark: Decimal
+    name: str = ""
+    step: Decimal | None = None
+    factor: Decimal = Decimal(1)
+    combine: Combination = msgspec.field(default_factory=Combination)
+
+
+class Module(_Record):
+    """A group of aspects (评分模块); module ids are unique across the whole competition."""
+
+    id: str
+    name: str = ""
+    aspects: tuple[Aspect, ...] = ()
+
+
+class Stage(_Record):
+    """A stage (理论 / 实操 ...): marked on a rubric, or one imported mark per subject (an exam result)."""
+
+    id: str
+    full_marks: Decimal
+    weight_percent: Decimal
+    name: str = ""
+    kind: StageKind = "rubric"
+    modules: tuple[Module, ...] = ()
+
+
+class RoundingStep(_Record):
+    """Round to ``decimals`` places: ``half_up`` (四舍五入, halves away from zero), ``half_even`` (banker's)
+    or ``down`` (truncate, 去尾)."""
+
+    decimals: int = 2
+    mode: RoundingMode = "half_up"
+
+
+class RoundingPolicy(_Record):
+    """Where rounding happens; ``None`` at a point means no rounding there (see the module docstring)."""
+
+    panel_mark: RoundingStep | None = None
+    factored_aspect: RoundingStep | None = None
+    stage_total: RoundingStep | None = None
+    final: RoundingStep | None = None
+
+
+class TieBreak(_Record):
+    """One tie-break rule: higher ``stage`` score, shorter ``time_used``, or higher ``module`` score.
+
+    ``ref`` names the stage or module id; it is unused for ``time_used``.
+    """
+
+    kind: TieBreakKind
+    ref: str | None = None
+
+
+class TierPolicy(_Record):
+    """Prize tiers 1, 2, 3 (一、二、三等奖): declared counts, or percentages of the ranked subjects."""
+
+    method: Literal["percent", "count"] = "percent"
+    counts: tuple[int, ...] = ()
+    percents: tuple[Decimal, ...] = (Decimal(10), Decimal(20), Decimal(30))
+    min_score: Decimal | None = None
+
+
+class CompetitionRules(_Record):
+    """Everything that makes one competition differ from another; ``no_ties_in_top = 3`` reports a tie
+    left among ranks 1-3 after every tie-break instead of letting it stand silently."""
+
+    stages: tuple[Stage, ...]
+    rounding: RoundingPolicy = msgspec.field(default_factory=RoundingPolicy)
+    tie_breaks: tuple[TieBreak, ...] = ()
+    tiers: TierPolicy | None = msgspec.field(default_factory=TierPolicy)
+    no_ties_in_top: int = 0
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+
+class Mark(_Record):
+    """One judge's mark on one aspect for one subject (for a deduction: the amount deducted)."""
+
+    subject_id: str
+    aspect_id: str
+    judge_id: str
+    value: Decimal
+
+
+class SubjectInput(_Record):
+    """Per-subject inputs other than marks: imported stage marks, time used, disqualification."""
+
+    subject_id: str
+    imported: dict[str, Decimal] = msgspec.field(default_factory=dict)
+    time_used: Decimal | None = None
+    disqualified: bool = False
+
+
+# The judges expected to mark each (subject_id, aspect_id) once recusals are taken out.
+ExpectedJudges = Mapping[tuple[str, str], Collection[str]]
+
+
+# --------------------------------------------------------------------------------------------- outputs
+
+
+class Problem(_Record):
+    """Something a person must fix: machine ``code``, Chinese ``message``, ``path`` into the rules such as
+    ``stages[1].modules[0].aspects[2].max_mark`` (``value`` for a mark), and the aspect concerned."""
+
+    code: str
+    message: str
+    path: str
+    aspect_id: str | None = None
+
+
+class AspectScore(_Record):
+    """``panel_mark`` is before the factor (None until a mark can be combined); ``score`` is the signed
+    contribution to the module: negative for a deduction."""
+
+    panel_mark: Decimal | None
+    score: Decimal
+    marks: int
+    complete: bool
+
+
+class SubjectResult(_Record):
+    """One subject's scores, keyed by aspect, module and stage id; the final score is out of 100.
+
+    ``rank`` and ``tier`` stay None until :func:`rank`, and for good if the subject is disqualified.
+    """
+
+    subject_id: str
+    aspect_scores: dict[str, AspectScore]
+    module_scores: dict[str, Decimal]
+    stage_scores: dict[str, Decimal]
+    final_score: Decimal
+    complete: bool
+    disqualified: bool = False
+    time_used: Decimal | None = None
+    rank: int | None = None
+    tier: int | None = None
+
+
+class UnresolvedTie(_Record):
+    """Subjects still sharing a top rank after every tie-break: for the organisers to settle."""
+
+    rank: int
+    subject_ids: tuple[str, ...]
+
+
+class Leaderboard(_Record):
+    """Ranked subjects by rank then id, then the disqualified by id; ``tier_counts`` are the ceilings."""
+
+    results: tuple[SubjectResult, ...]
+    unresolved_ties: tuple[UnresolvedTie, ...] = ()
+    tier_counts: tuple[int, ...] = ()
+
+
+def aspects_with_paths(rules: CompetitionRules) -> Iterator[tuple[str, Aspect]]:
+    """Every aspect with its path into the rules, in rubric order."""
+    for i, stage in enumerate(rules.stages):
+        for j, module in enumerate(stage.modules):
+            for k, aspect in enumerate(module.aspects):
+                yield f"stages[{i}].modules[{j}].aspects[{k}]", aspect

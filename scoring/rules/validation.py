@@ -1,0 +1,370 @@
+"""Validation: what is wrong with a set of rules, a judging panel, or one mark, as :class:`Problem` lists.
+
+Problems are for people to fix (a Chinese message, a machine code and a path into the rules); the engine
+itself refuses rules with problems (:func:`require_valid`) because aggregating them would be meaningless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, localcontext
+
+from scoring.rules.exact import PUBLISH
+from scoring.rules.records import (
+    TRIMMED,
+    Aspect,
+    CompetitionRules,
+    Problem,
+    RoundingPolicy,
+    RoundingStep,
+    ScoringError,
+    Stage,
+    aspects_with_paths,
+)
+
+_SCORED_KINDS = frozenset({"measurement", "pass_fail", "judgement"})
+_JUDGEMENT_MARKS = frozenset({Decimal(0), Decimal(1), Decimal(2), Decimal(3)})
+_MIN_JUDGEMENT_JUDGES = 3
+_KIND_NAMES: Mapping[str, str] = {
+    "measurement": "测量",
+    "pass_fail": "达标判定",
+    "judgement": "评价",
+    "deduction": "扣分",
+}
+
+
+def _positive(value: Decimal | None) -> bool:
+    return value is not None and value.is_finite() and value > 0
+
+
+def _label(stage: Stage) -> str:
+    return stage.name or stage.id
+
+
+def _check_ids(rules: CompetitionRules) -> list[Problem]:
+    """Stage, module and aspect ids are each unique across the competition (marks name aspects only)."""
+    problems: list[Problem] = []
+    seen: dict[str, set[str]] = {"阶段": set(), "模块": set(), "评分项": set()}
+    paths: list[tuple[str, str, str]] = []
+    for i, stage in enumerate(rules.stages):
+        paths.append(("阶段", stage.id, f"stages[{i}].id"))
+        for j, module in enumerate(stage.modules):
+            paths.append(("模块", module.id, f"stages[{i}].modules[{j}].id"))
+    paths.extend(("评分项", aspect.id, f"{path}.id") for path, aspect in aspects_with_paths(rules))
+    for what, ident, path in paths:
+        if ident in seen[what]:
+            problems.append(Problem(code="duplicate_id", message=f"{what}编号“{ident}”重复", path=path))
+        seen[what].add(ident)
+    return problems
+
+
+def _check_aspect(aspect: Aspect, path: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def problem(code: str, message: str, field: str) -> None:
+        problems.append(Problem(code=code, message=message, path=f"{path}.{field}", aspect_id=aspect.id))
+
+    name = f"评分项“{aspect.id}”"
+    if not _positive(aspect.max_mark):
+        problem("max_mark_not_positive", f"{name}的满分必须大于0", "max_mark")
+    if not _positive(aspect.factor):
+        problem("factor_not_positive", f"{name}的系数必须大于0", "factor")
+    if aspect.step is not None:
+        if aspect.kind in ("judgement", "pass_fail"):
+            problem("step_not_applicable", f"{name}为{_KIND_NAMES[aspect.kind]}类，不设步长", "step")
+        elif not _positive(aspect.step):
+            problem("step_not_positive", f"{name}的步长必须大于0", "step")
+        elif _positive(aspect.max_mark) and aspect.max_mark % aspect.step != 0:
+            problem(
+                "step_does_not_divide_max", f"{name}的步长{aspect.step}不能整除满分{aspect.max_mark}", "step"
+            )
+    method, trim = aspect.combine.method, aspect.combine.trim
+    if trim < 0:
+        problem("trim_negative", f"{name}去掉的最高、最低分个数不能为负数", "combine.trim")
+    elif trim > 0 and method not in TRIMMED:
+        problem("trim_not_applicable", f"{name}的合成方式不去掉最高、最低分，去分个数应为0", "combine.trim")
+    return problems
+
+
+def _stage_maximum(stage: Stage, judges_per_aspect: Mapping[str, int] | None) -> Decimal | None:
+    """Sum of max x factor over scored aspects; None when a trimmed sum needs the unknown panel size."""
+    total = Decimal(0)
+    for module in stage.modules:
+        for aspect in module.aspects:
+            if aspect.kind not in _SCORED_KINDS:
+                continue
+            summed = 1
+            if aspect.combine.method == "trimmed_sum":  # a trimmed sum adds up (judges - 2k) marks
+                if judges_per_aspect is None:
+                    return None
+                summed = max(judges_per_aspect.get(aspect.id, 0) - 2 * aspect.combine.trim, 0)
+            total += aspect.max_mark * aspect.factor * summed
+    return total
+
+
+def _full_marks_problem(
+    stage: Stage, path: str, judges_per_aspect: Mapping[str, int] | None
+) -> Problem | None:
+    maximum = _stage_maximum(stage, judges_per_aspect)
+    if maximum is None or maximum == stage.full_marks:
+        return None
+    return Problem(
+        code="full_marks_mismatch",
+        message=f"阶段“{_label(stage)}”各评分项满分乘以系数之和为{maximum}，与阶段满分{stage.full_marks}不一致",
+        path=f"{path}.full_marks",
+    )
+
+
+def _check_stage(stage: Stage, path: str) -> list[Problem]:
+    problems: list[Problem] = []
+    label = _label(stage)
+    if not _positive(stage.full_marks):
+        problems.append(
+            Problem(
+                code="full_marks_not_positive",
+                message=f"阶段“{label}”的满分必须大于0",
+                path=f"{path}.full_marks",
+            )
+        )
+    if not (stage.weight_percent.is_finite() and stage.weight_percent >= 0):
+        problems.append(
+            Problem(
+                code="weight_negative",
+                message=f"阶段“{label}”的权重不能为负数",
+                path=f"{path}.weight_percent",
+            )
+        )
+    if stage.kind == "imported":
+        if stage.modules:
+            problems.append(
+                Problem(
+                    code="imported_stage_has_modules",
+                    message=f"阶段“{label}”使用导入成绩，不应设置评分模块",
+                    path=f"{path}.modules",
+                )
+            )
+        return problems
+    if not any(module.aspects for module in stage.modules):
+        problems.append(
+            Problem(code="empty_rubric", message=f"阶段“{label}”至少需要一个评分项", path=f"{path}.modules")
+        )
+    for j, module in enumerate(stage.modules):
+        for k, aspect in enumerate(module.aspects):
+            problems.extend(_check_aspect(aspect, f"{path}.modules[{j}].aspects[{k}]"))
+    if not problems:  # the sum is only meaningful once every maximum and factor is sound
+        mismatch = _full_marks_problem(stage, path, None)
+        problems.extend([mismatch] if mismatch else [])
+    return problems
+
+
+def _check_stages(rules: CompetitionRules) -> list[Problem]:
+    if not rules.stages:
+        return [Problem(code="no_stages", message="比赛至少需要一个阶段", path="stages")]
+    problems: list[Problem] = []
+    for i, stage in enumerate(rules.stages):
+        problems.extend(_check_stage(stage, f"stages[{i}]"))
+    weights = [stage.weight_percent for stage in rules.stages]
+    if all(weight.is_finite() for weight in weights) and sum(weights, Decimal(0)) != 100:
+        problems.append(
+            Problem(
+                code="weights_not_100",
+                message=f"各阶段权重之和应为100，当前为{sum(weights, Decimal(0))}",
+                path="stages",
+            )
+        )
+    return problems
+
+
+def _check_rounding(policy: RoundingPolicy) -> list[Problem]:
+    problems: list[Problem] = []
+    for point in ("panel_mark", "factored_aspect", "stage_total", "final"):
+        step: RoundingStep | None = getattr(policy, point)
+        if step is not None and step.decimals < 0:
+            problems.append(
+                Problem(
+                    code="rounding_decimals_negative",
+                    message="保留小数位数不能为负数",
+                    path=f"rounding.{point}.decimals",
+                )
+            )
+    return problems
+
+
+def _check_tie_breaks(rules: CompetitionRules) -> list[Problem]:
+    known = {
+        "stage": {stage.id for stage in rules.stages},
+        "module": {module.id for stage in rules.stages for module in stage.modules},
+    }
+    problems: list[Problem] = []
+    for i, rule in enumerate(rules.tie_breaks):
+        if rule.kind in known and rule.ref not in known[rule.kind]:
+            what = "阶段" if rule.kind == "stage" else "模块"
+            problems.append(
+                Problem(
+                    code="unknown_tie_break_ref",
+                    message=f"决胜规则引用的{what}“{rule.ref}”不存在",
+                    path=f"tie_breaks[{i}].ref",
+                )
+            )
+    return problems
+
+
+def _check_tiers(rules: CompetitionRules) -> list[Problem]:
+    policy = rules.tiers
+    problems: list[Problem] = []
+    if rules.no_ties_in_top < 0:
+        problems.append(
+            Problem(
+                code="no_ties_in_top_negative",
+                message="不允许并列的名次范围不能为负数",
+                path="no_ties_in_top",
+            )
+        )
+    if policy is None:
+        return problems
+    if any(count < 0 for count in policy.counts):
+        problems.append(
+            Problem(code="tier_count_negative", message="获奖名额不能为负数", path="tiers.counts")
+        )
+    percents = policy.percents
+    if not all(p.is_finite() and p >= 0 for p in percents) or sum(percents, Decimal(0)) > 100:
+        problems.append(
+            Problem(
+                code="tier_percents_invalid",
+                message="各奖项比例不能为负数，且合计不能超过100%",
+                path="tiers.percents",
+            )
+        )
+    floor = policy.min_score
+    if floor is not None and not (floor.is_finite() and 0 <= floor <= 100):
+        problems.append(
+            Problem(code="min_score_out_of_range", message="获奖最低分应在0到100之间", path="tiers.min_score")
+        )
+    return problems
+
+
+def validate_rules(rules: CompetitionRules) -> list[Problem]:
+    """Every problem with the rules themselves (independent of who judges); empty when they are usable.
+
+    Checks: unique stage/module/aspect ids; positive full marks, maxima and factors; steps that divide the
+    maximum; stage weights summing to 100; for each rubric stage, max x factor of its measurement, pass/fail
+    and judgement aspects summing to the stage's full marks (deductions excluded; a stage with a trimmed
+    sum is checked by :func:`validate_panel`, which knows how many marks it adds); rounding, tie-break
+    references and tier settings. Literal fields (kinds, methods, modes) are enforced by msgspec when the
+    rules are decoded (``msgspec.json.decode(data, type=CompetitionRules)``).
+    """
+    with localcontext(PUBLISH):
+        return [
+            *_check_ids(rules),
+            *_check_stages(rules),
+            *_check_rounding(rules.rounding),
+            *_check_tie_breaks(rules),
+            *_check_tiers(rules),
+        ]
+
+
+def validate_panel(rules: CompetitionRules, judges_per_aspect: Mapping[str, int]) -> list[Problem]:
+    """Every problem with a judging panel: ``judges_per_aspect`` maps an aspect id to the judges available.
+
+    Pass the smallest panel any subject faces on that aspect once recusals are taken out. An aspect needs
+    a judge; a judgement aspect needs at least 3; a trimmed rule must leave at least one mark (more than
+    2k judges); a stage with a trimmed sum must reach its full marks with the marks actually added.
+    """
+    problems: list[Problem] = []
+    known = {aspect.id for _, aspect in aspects_with_paths(rules)}
+    for aspect_id in sorted(judges_per_aspect.keys() - known):
+        problems.append(
+            Problem(
+                code="unknown_aspect",
+                message=f"评分项“{aspect_id}”不在评分标准中",
+                path="panel",
+                aspect_id=aspect_id,
+            )
+        )
+    for path, aspect in aspects_with_paths(rules):
+        problems.extend(_panel_problems(aspect, path, judges_per_aspect.get(aspect.id, 0)))
+    with localcontext(PUBLISH):
+        for i, stage in enumerate(rules.stages):
+            if any(a.combine.method == "trimmed_sum" for m in stage.modules for a in m.aspects):
+                mismatch = _full_marks_problem(stage, f"stages[{i}]", judges_per_aspect)
+                problems.extend([mismatch] if mismatch else [])
+    return problems
+
+
+def _panel_problems(aspect: Aspect, path: str, judges: int) -> list[Problem]:
+    name = f"评分项“{aspect.id}”"
+    if judges < 1:
+        return [Problem(code="no_judges", message=f"{name}没有可用的裁判", path=path, aspect_id=aspect.id)]
+    problems: list[Problem] = []
+    if aspect.kind == "judgement" and judges < _MIN_JUDGEMENT_JUDGES:
+        problems.append(
+            Problem(
+                code="too_few_judges",
+                message=f"评价类{name}至少需要3名裁判，当前只有{judges}名",
+                path=path,
+                aspect_id=aspect.id,
+            )
+        )
+    trim = aspect.combine.trim
+    if aspect.combine.method in TRIMMED and judges <= 2 * trim:
+        problems.append(
+            Problem(
+                code="trim_drops_all",
+                message=f"{name}去掉最高分、最低分各{trim}个后没有剩余分数（可用裁判{judges}名）",
+                path=f"{path}.combine.trim",
+                aspect_id=aspect.id,
+            )
+        )
+    return problems
+
+
+def validate_mark(aspect: Aspect, value: Decimal) -> Problem | None:
+    """The problem with one judge's mark on an aspect, or None if the mark is valid."""
+    with localcontext(PUBLISH):
+        return _mark_problem(aspect, value)
+
+
+def _mark_problem(aspect: Aspect, value: Decimal) -> Problem | None:
+    name = f"评分项“{aspect.id}”"
+
+    def problem(code: str, message: str) -> Problem:
+        return Problem(code=code, message=message, path="value", aspect_id=aspect.id)
+
+    if not value.is_finite():
+        return problem("mark_not_finite", f"{name}的分数不是有效数字")
+    if aspect.kind == "judgement":
+        return (
+            None
+            if value in _JUDGEMENT_MARKS
+            else problem("judgement_mark_invalid", f"{name}只能评0、1、2或3分")
+        )
+    if aspect.kind == "pass_fail":
+        ok = value in (0, aspect.max_mark)
+        return None if ok else problem("pass_fail_mark_invalid", f"{name}只能给0分或满分{aspect.max_mark}")
+    if not 0 <= value <= aspect.max_mark:
+        return problem("mark_out_of_range", f"{name}的分数应在0到{aspect.max_mark}之间")
+    if aspect.step is not None and value % aspect.step != 0:
+        return problem("mark_off_step", f"{name}的分数应为{aspect.step}的整数倍")
+    return None
+
+
+def validate_imported_mark(stage: Stage, value: Decimal) -> Problem | None:
+    """The problem with an imported stage mark (an exam result), or None if it is within 0..full marks."""
+    if stage.kind != "imported":
+        return Problem(
+            code="stage_not_imported", message=f"阶段“{_label(stage)}”不使用导入成绩", path="value"
+        )
+    if not (value.is_finite() and 0 <= value <= stage.full_marks):
+        return Problem(
+            code="imported_mark_out_of_range",
+            message=f"阶段“{_label(stage)}”的导入成绩应在0到{stage.full_marks}之间",
+            path="value",
+        )
+    return None
+
+
+def require_valid(rules: CompetitionRules) -> None:
+    """Refuse (:class:`ScoringError`) rules with problems: the caller should have validated them."""
+    problems = validate_rules(rules)
+    if problems:
+        raise ScoringError("invalid rules: " + "; ".join(f"{p.path}: {p.code}" for p in problems))

@@ -1,0 +1,389 @@
+"""One versioned, idempotent, audited writer for every kind of score sheet.
+
+A *sheet* is one marker's marks for one subject: a judge's score sheet for a contestant in a stage
+(:mod:`scoring.entry`), or an expert's review sheet for a nomination (awards' expert review). Both are
+written the same way, and this module is that way, once.
+
+What it guarantees
+------------------
+* **Idempotent**: every write carries the tablet's ``client_id`` (a UUID made once per write). The first
+  answer is stored with it in the same transaction as the marks, and a replay, even one racing the
+  original, gets that answer back (``replayed=True``): never a second write, never a 500. A client id used
+  by another marker is refused (409 ``client_id_reused``).
+* **Versioned**: the sheet row is updated ``WHERE version = base_version``; a stale write gets 409
+  ``stale_version`` with the current version, status and marks, never a silent overwrite.
+* **Complete on submit**: a submitted sheet has a mark for every aspect (422 ``sheet_incomplete``).
+* **Audited**: ``<action>.save`` or ``<action>.submit`` with the old and new value of every changed mark,
+  in the same transaction; a write that changes nothing writes no audit row (but still stores its answer).
+* **All or nothing**: the version bump, the marks, the audit row, the caller's ``after_write`` step and
+  the stored answer commit together or not at all.
+
+What the caller provides
+------------------------
+A :class:`SheetKind`, once per kind of sheet (a module constant):
+
+- ``sheet``, ``mark``, ``submission``: three Piccolo tables with (at least) these columns:
+
+  - sheet: ``id``, ``sheet_key`` (unique), ``status`` (``draft`` | ``submitted`` | the caller's own),
+    ``version``, ``submitted_at``, ``updated_at``, and a foreign key to the marker's user named ``owner``;
+  - mark: ``sheet``, ``aspect_id``, ``mark_key`` (unique, ``"<sheet>:<aspect>"``), ``value``, ``updated_at``;
+  - submission: ``client_id`` (unique UUID), ``sheet``, ``response`` (JSON), ``created_at``;
+- ``response``: the msgspec Struct the write answers with (stored per client id, decoded on a replay);
+- ``audit_entity`` and ``audit_action`` (``score_sheet`` / ``sheet`` gives ``sheet.save``, ``sheet.submit``);
+- ``stale_message``: the Chinese message of the 409;
+- ``refuse_status`` (optional): raises for a sheet status no write may change (judges' ``signed``).
+
+Per request, a :class:`SheetWrite` (the sheet's key and the columns of a new sheet row, the marker, the
+client id, the base version, the marks, already checked with :func:`check_marks`, whether to submit, the
+sheet's aspects in rubric order, the actor and the facts for the audit row), and two async callables:
+``respond(written)`` makes the answer from the :class:`WrittenSheet`; ``after_write(written)`` (optional)
+runs after the audit row, inside the transaction (judges: freeze the rubric, recompute tolerance flags).
+
+How to call it
+--------------
+::
+
+    async def put_sheet(user, actor, data) -> tuple[Answer, bool]:
+        async def write() -> Answer | None:
+            ...  # checks that must hold under the write lock (entry rights, locks, state)
+            return await sheet_writer.write_sheet(KIND, SheetWrite(...), respond=respond)
+
+        return await sheet_writer.submit_once(KIND, data.client_id, user.id, write)
+
+:func:`submit_once` opens the write transaction, answers a replay from the stored submission (before the
+write, unless the caller has looked already; and when the write lost a race with its own replay), and
+turns the unique violation of a concurrent replay into that replay's answer.
+
+Mark values (:func:`plain`, :func:`check_marks`) live in :mod:`scoring.marks` and are exported here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, NoReturn, TypeVar
+
+import msgspec
+from piccolo.table import Table
+
+from accounts import audit
+from accounts.audit import Actor
+from core.db import is_unique_violation, utcnow, write_transaction
+from core.errors import Conflict, DomainError, Invalid
+from scoring.marks import MarkLike, check_marks, plain
+
+__all__ = [
+    "SheetKind",
+    "SheetWrite",
+    "WrittenSheet",
+    "check_marks",
+    "decode_answer",
+    "mark_order",
+    "plain",
+    "sheet_marks",
+    "stale_version",
+    "stored_answer",
+    "submit_once",
+    "write_sheet",
+]
+
+Answer = TypeVar("Answer", bound=msgspec.Struct)
+DRAFT, SUBMITTED = "draft", "submitted"
+
+
+def _any_status(status: str) -> None:
+    """Every status may be written (the default of :attr:`SheetKind.refuse_status`)."""
+
+
+@dataclass(frozen=True)
+class SheetKind(Generic[Answer]):
+    """A kind of sheet: its tables, its answer, its audit names and its 409 (see the module docstring)."""
+
+    sheet: type[Table]
+    mark: type[Table]
+    submission: type[Table]
+    owner: str  # the sheet's column naming the marker: "judge", "expert"
+    response: type[Answer]
+    audit_entity: str
+    audit_action: str
+    stale_message: str
+    refuse_status: Callable[[str], None] = _any_status
+
+
+@dataclass(frozen=True)
+class SheetWrite:
+    """One write of one sheet, as the caller has checked it."""
+
+    key: str  # the sheet's unique sheet_key
+    new_sheet: Mapping[str, Any]  # columns of the sheet row the first write creates (besides the writer's)
+    owner_id: int  # the marker's user id: a replay must be theirs
+    client_id: uuid.UUID
+    base_version: int
+    marks: Sequence[MarkLike]  # checked with check_marks
+    submit: bool
+    aspects: Sequence[str]  # every aspect of the sheet, in rubric order
+    actor: Actor
+    audit_facts: Mapping[str, Any]  # added to the audit row's "after" (which contestant, which stage ...)
+
+
+@dataclass(frozen=True)
+class WrittenSheet:
+    """What a write did, for the caller's answer and its ``after_write`` step."""
+
+    sheet_id: int
+    old_status: str
+    status: str
+    version: int
+    marks: dict[str, Decimal]  # every mark on the sheet now, plain
+    changed: dict[str, Decimal]  # the marks this write changed: aspect id -> new value
+    submitted_at: dt.datetime | None
+    at: dt.datetime
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status != self.old_status
+
+
+# ------------------------------------------------------------------------------------------- answers
+
+
+def decode_answer(kind: SheetKind[Answer], raw: Any) -> Answer:
+    """A stored answer (JSON text, or already decoded by the driver) as the kind's response Struct."""
+    return msgspec.json.decode(
+        raw.encode() if isinstance(raw, str) else msgspec.json.encode(raw), type=kind.response
+    )
+
+
+async def stored_answer(kind: SheetKind[Answer], client_id: uuid.UUID, owner_id: int) -> Answer | None:
+    """The first answer given to this client id, or None; another marker's client id is a 409."""
+    submission: Any = kind.submission
+    row = (
+        await submission.select(submission.response, getattr(submission.sheet, kind.owner).as_alias("owner"))
+        .where(submission.client_id == client_id)
+        .first()
+    )
+    if row is None:
+        return None
+    if row["owner"] != owner_id:
+        raise Conflict("提交编号已被使用", code="client_id_reused", field="client_id")
+    return decode_answer(kind, row["response"])
+
+
+async def submit_once(
+    kind: SheetKind[Answer],
+    client_id: uuid.UUID,
+    owner_id: int,
+    write: Callable[[], Awaitable[Answer | None]],
+    *,
+    check_first: bool = True,
+) -> tuple[Answer, bool]:
+    """Run ``write`` (usually ending in :func:`write_sheet`) in one write transaction, once per client id:
+    returns (answer, replayed). ``check_first=False`` when the caller has already looked for a replay."""
+    try:
+        async with write_transaction():
+            if check_first:
+                replay = await stored_answer(kind, client_id, owner_id)
+                if replay is not None:
+                    return replay, True
+            answer = await write()
+            if answer is None:  # lost a race with a replay of itself: the stored answer is committed
+                replay = await stored_answer(kind, client_id, owner_id)
+                assert replay is not None
+                return replay, True
+    except DomainError:
+        raise
+    except Exception as exc:  # a concurrent replay committed first: its client id is taken
+        if not is_unique_violation(exc):
+            raise
+        replay = await stored_answer(kind, client_id, owner_id)
+        if replay is None:
+            raise
+        return replay, True
+    return answer, False
+
+
+# -------------------------------------------------------------------------------------------- marks
+
+
+def mark_order(marks: Mapping[str, Any], order: Iterable[str]) -> list[str]:
+    """The aspects of ``marks`` in rubric ``order``, then any others (no longer in the rubric) sorted."""
+    ordered = list(order)
+    known = set(ordered)
+    return [a for a in ordered if a in marks] + sorted(a for a in marks if a not in known)
+
+
+async def sheet_marks(kind: SheetKind[Any], sheet_id: int) -> dict[str, Decimal]:
+    """A sheet's marks, aspect id -> plain value."""
+    mark: Any = kind.mark
+    rows = await mark.select(mark.aspect_id, mark.value).where(mark.sheet == sheet_id)
+    return {r["aspect_id"]: plain(r["value"]) for r in rows}
+
+
+async def _upsert_marks(
+    kind: SheetKind[Any], sheet_id: int, changed: Mapping[str, Decimal], now: dt.datetime
+) -> None:
+    if not changed:
+        return
+    mark: Any = kind.mark
+    await mark.insert(
+        *(
+            mark(
+                sheet=sheet_id,
+                aspect_id=aspect_id,
+                mark_key=f"{sheet_id}:{aspect_id}",
+                value=value,
+                updated_at=now,
+            )
+            for aspect_id, value in changed.items()
+        )
+    ).on_conflict(target=mark.mark_key, action="DO UPDATE", values=[mark.value, mark.updated_at])
+
+
+def stale_version(
+    kind: SheetKind[Any], version: int, status: str, marks: Mapping[str, Decimal], order: Iterable[str]
+) -> Conflict:
+    """The 409 of a write based on an older version: the current version, status and marks."""
+    return Conflict(
+        kind.stale_message,
+        code="stale_version",
+        field="base_version",
+        detail={
+            "current_version": version,
+            "status": status,
+            "marks": [{"aspect_id": a, "value": str(marks[a])} for a in mark_order(marks, order)],
+        },
+    )
+
+
+# -------------------------------------------------------------------------------------------- the write
+
+
+def _sheet_columns(kind: SheetKind[Any]) -> tuple[Any, ...]:
+    sheet: Any = kind.sheet
+    return (sheet.id, sheet.status, sheet.version, sheet.submitted_at)
+
+
+async def _sheet_row(kind: SheetKind[Any], write: SheetWrite, now: dt.datetime) -> dict[str, Any]:
+    """The sheet's row, made (version 0, draft) by the first write; a racing first write makes it once."""
+    sheet: Any = kind.sheet
+    row = await sheet.select(*_sheet_columns(kind)).where(sheet.sheet_key == write.key).first()
+    if row is None:
+        new = sheet(**write.new_sheet, sheet_key=write.key, status=DRAFT, version=0, updated_at=now)
+        await sheet.insert(new).on_conflict(target=sheet.sheet_key, action="DO NOTHING")
+        row = await sheet.select(*_sheet_columns(kind)).where(sheet.sheet_key == write.key).first()
+        assert row is not None
+    return row
+
+
+async def _bump_version(
+    kind: SheetKind[Any], row: Mapping[str, Any], status: str, base_version: int, now: dt.datetime
+) -> int | None:
+    """Move the sheet to ``status`` and its next version if it is still at ``base_version``."""
+    sheet: Any = kind.sheet
+    values: dict[Any, Any] = {sheet.version: sheet.version + 1, sheet.status: status, sheet.updated_at: now}
+    if status == SUBMITTED and row["status"] != SUBMITTED:
+        values[sheet.submitted_at] = now
+    updated = await (
+        sheet.update(values)
+        .where((sheet.id == row["id"]) & (sheet.version == base_version))
+        .returning(sheet.version)
+    )
+    return updated[0]["version"] if updated else None
+
+
+async def _refuse_stale(kind: SheetKind[Any], sheet_id: int, order: Iterable[str]) -> NoReturn:
+    sheet: Any = kind.sheet
+    current = await sheet.select(*_sheet_columns(kind)).where(sheet.id == sheet_id).first()
+    assert current is not None
+    kind.refuse_status(current["status"])
+    marks = await sheet_marks(kind, sheet_id)
+    raise stale_version(kind, current["version"], current["status"], marks, order)
+
+
+def _require_complete(written: WrittenSheet, aspects: Sequence[str]) -> None:
+    missing = [a for a in aspects if a not in written.marks]
+    if missing:
+        raise Invalid(
+            f"还有{len(missing)}个评分项未评分，不能提交",
+            code="sheet_incomplete",
+            field="marks",
+            detail={"missing": missing},
+        )
+
+
+async def _audit(
+    kind: SheetKind[Any], write: SheetWrite, before: Mapping[str, Decimal], written: WrittenSheet
+) -> None:
+    if not written.changed and not written.status_changed:
+        return
+    changed = written.changed
+    await audit.record(
+        write.actor,
+        f"{kind.audit_action}.{'submit' if written.status_changed else 'save'}",
+        kind.audit_entity,
+        written.sheet_id,
+        before={
+            "status": written.old_status,
+            "marks": {a: (str(before[a]) if a in before else None) for a in changed},
+        },
+        after={
+            "status": written.status,
+            "marks": {a: str(plain(v)) for a, v in changed.items()},
+            **write.audit_facts,
+        },
+    )
+
+
+async def write_sheet(
+    kind: SheetKind[Answer],
+    write: SheetWrite,
+    *,
+    respond: Callable[[WrittenSheet], Awaitable[Answer]],
+    after_write: Callable[[WrittenSheet], Awaitable[None]] | None = None,
+) -> Answer | None:
+    """Write one sheet inside the caller's write transaction and store the answer with the client id.
+
+    Returns None when the version check failed because a replay of this very write has committed
+    meanwhile (:func:`submit_once` then answers with the stored answer).
+    """
+    now = utcnow()
+    row = await _sheet_row(kind, write, now)
+    kind.refuse_status(row["status"])
+    status = SUBMITTED if write.submit or row["status"] == SUBMITTED else DRAFT
+    version = await _bump_version(kind, row, status, write.base_version, now)
+    if version is None:
+        if await stored_answer(kind, write.client_id, write.owner_id) is not None:
+            return None
+        await _refuse_stale(kind, row["id"], write.aspects)
+    before = await sheet_marks(kind, row["id"])
+    changed = {m.aspect_id: m.value for m in write.marks if before.get(m.aspect_id) != m.value}
+    await _upsert_marks(kind, row["id"], changed, now)
+    written = WrittenSheet(
+        sheet_id=row["id"],
+        old_status=row["status"],
+        status=status,
+        version=version,
+        marks={**before, **{a: plain(v) for a, v in changed.items()}},
+        changed=changed,
+        submitted_at=now if status == SUBMITTED and row["status"] != SUBMITTED else row["submitted_at"],
+        at=now,
+    )
+    if status == SUBMITTED:
+        _require_complete(written, write.aspects)
+    await _audit(kind, write, before, written)
+    if after_write is not None:
+        await after_write(written)
+    answer = await respond(written)
+    submission: Any = kind.submission
+    await submission.insert(
+        submission(
+            client_id=write.client_id,
+            sheet=row["id"],
+            response=msgspec.json.encode(answer).decode(),
+            created_at=now,
+        )
+    )
+    return answer

@@ -1,0 +1,162 @@
+"""Tolerance flags: judges' judgement marks on an aspect of one contestant that differ by more than the
+competition's tolerance are flagged, to be re-marked by a judge or accepted by the chief judge.
+
+Flags follow the counted marks (submitted or signed sheets, judges recused from the contestant left out):
+every write that changes such marks recomputes the flags of the aspects it touched, in its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from core.db import engine_name, utcnow
+from scoring.marks import COUNTED, plain
+from scoring.schemas import FlagOut
+from scoring.tables import Recusal, ScoreSheet, SheetMark, ToleranceFlag
+
+
+async def _counted_values(
+    stage_id: int, registration_id: int, aspect_ids: set[str]
+) -> dict[str, list[Decimal]]:
+    """The counted marks of one contestant on some aspects, by aspect, recused judges left out."""
+    recused = [
+        r["judge"] for r in await Recusal.select(Recusal.judge).where(Recusal.registration == registration_id)
+    ]
+    query = SheetMark.select(SheetMark.aspect_id, SheetMark.value).where(
+        (SheetMark.sheet.stage == stage_id)
+        & (SheetMark.sheet.registration == registration_id)
+        & SheetMark.sheet.status.is_in(list(COUNTED))
+        & SheetMark.aspect_id.is_in(sorted(aspect_ids))
+    )
+    if recused:
+        query = query.where(SheetMark.sheet.judge.not_in(recused))
+    values: dict[str, list[Decimal]] = defaultdict(list)
+    for row in await query:
+        values[row["aspect_id"]].append(row["value"])
+    return values
+
+
+async def _open_flag(
+    stage_id: int,
+    registration_id: int,
+    aspect_id: str,
+    spread: Decimal,
+    flag: Mapping[str, Any] | None,
+    now: dt.datetime,
+) -> None:
+    if flag is None:
+        await ToleranceFlag.insert(
+            ToleranceFlag(
+                stage=stage_id,
+                registration=registration_id,
+                aspect_id=aspect_id,
+                flag_key=f"{stage_id}:{registration_id}:{aspect_id}",
+                status="open",
+                spread=spread,
+                updated_at=now,
+            )
+        ).on_conflict(
+            target=ToleranceFlag.flag_key,
+            action="DO UPDATE",
+            values=[ToleranceFlag.status, ToleranceFlag.spread, ToleranceFlag.updated_at],
+        )
+        return
+    # The marks changed: whatever was accepted before no longer describes them.
+    await ToleranceFlag.update(
+        {
+            ToleranceFlag.status: "open",
+            ToleranceFlag.spread: spread,
+            ToleranceFlag.accepted_by: None,
+            ToleranceFlag.reason: "",
+            ToleranceFlag.updated_at: now,
+        }
+    ).where(ToleranceFlag.id == flag["id"])
+
+
+async def recompute_flags(
+    stage_id: int, registration_id: int, aspect_ids: set[str], tolerance: Decimal
+) -> None:
+    """Open, re-open or resolve the tolerance flags of some judgement aspects of one contestant.
+
+    Counted sheets only (submitted or signed), judges recused from the contestant left out. Writers of
+    one contestant's marks take turns here (SQLite's write transaction already serialises them; on
+    PostgreSQL an advisory lock per stage and contestant), so two judges submitting at once both see
+    each other's marks and no spread slips through unflagged.
+    """
+    if engine_name() == "postgres":
+        await ScoreSheet.raw("SELECT pg_advisory_xact_lock({}, {})", stage_id, registration_id)
+    values = await _counted_values(stage_id, registration_id, aspect_ids)
+    flags = {
+        r["aspect_id"]: r
+        for r in await ToleranceFlag.select(
+            ToleranceFlag.id, ToleranceFlag.aspect_id, ToleranceFlag.status, ToleranceFlag.spread
+        ).where(
+            (ToleranceFlag.stage == stage_id)
+            & (ToleranceFlag.registration == registration_id)
+            & ToleranceFlag.aspect_id.is_in(sorted(aspect_ids))
+        )
+    }
+    now = utcnow()
+    for aspect_id in sorted(aspect_ids):
+        marks = values.get(aspect_id, [])
+        spread = (max(marks) - min(marks)) if len(marks) >= 2 else Decimal(0)
+        flag = flags.get(aspect_id)
+        if spread > tolerance:
+            await _open_flag(stage_id, registration_id, aspect_id, spread, flag, now)
+        elif flag is not None and flag["status"] != "resolved":
+            await ToleranceFlag.update(
+                {
+                    ToleranceFlag.status: "resolved",
+                    ToleranceFlag.spread: spread,
+                    ToleranceFlag.updated_at: now,
+                }
+            ).where(ToleranceFlag.id == flag["id"])
+
+
+async def sheet_flags(stage_id: int, registration_id: int, aspect_ids: Iterable[str]) -> list[FlagOut]:
+    """The flags (open or accepted) of one contestant's stage on some aspects: what a sheet shows."""
+    wanted = set(aspect_ids)
+    rows = (
+        await ToleranceFlag.select(
+            ToleranceFlag.id,
+            ToleranceFlag.aspect_id,
+            ToleranceFlag.spread,
+            ToleranceFlag.status,
+            ToleranceFlag.reason,
+        )
+        .where(
+            (ToleranceFlag.stage == stage_id)
+            & (ToleranceFlag.registration == registration_id)
+            & (ToleranceFlag.status != "resolved")
+        )
+        .order_by(ToleranceFlag.id)
+    )
+    return [
+        FlagOut(
+            id=r["id"],
+            aspect_id=r["aspect_id"],
+            spread=plain(r["spread"]),
+            status=r["status"],
+            reason=r["reason"],
+        )
+        for r in rows
+        if r["aspect_id"] in wanted
+    ]
+
+
+async def open_flags_of_sheet(sheet: Mapping[str, Any]) -> list[str]:
+    """The aspects marked on this sheet whose tolerance flag is open (the sheet cannot be signed)."""
+    marked = {
+        r["aspect_id"]
+        for r in await SheetMark.select(SheetMark.aspect_id).where(SheetMark.sheet == sheet["id"])
+    }
+    rows = await ToleranceFlag.select(ToleranceFlag.aspect_id).where(
+        (ToleranceFlag.stage == sheet["stage"])
+        & (ToleranceFlag.registration == sheet["registration"])
+        & (ToleranceFlag.status == "open")
+    )
+    return sorted(r["aspect_id"] for r in rows if r["aspect_id"] in marked)
