@@ -9,13 +9,24 @@ or nominated expire counting from when they were entered.
 Expiry empties the sealed values and replaces the fingerprint with ``erased:<id>`` (the number can no
 longer be matched), keeps the masked forms, the name and the rest of the record, and writes one audit row
 per person. Safe to run daily: already-erased people are skipped, and each batch is its own short
-transaction in which, on PostgreSQL, the candidates' rows are locked first (``FOR UPDATE``), so a
-registration or nomination being written for one of them waits, and is seen by the check that follows.
+transaction.
+
+The purge against a registration or nomination being written for the same person
+-------------------------------------------------------------------------------
+A registration looks the person up (by document or id) before its write transaction, so it may find
+someone the purge is about to erase. Both sides therefore meet on the person's row, inside their write
+transactions: the purge takes its batch ``FOR UPDATE`` before asking who is still needed, and every write
+that attaches a record to a person first calls :func:`hold_people`, which takes the row ``FOR KEY SHARE``
+and reads ``erased_at``. On PostgreSQL whichever comes second waits: a purge that waited sees the new
+registration and keeps the person; a registration that waited reads the purge's ``erased_at`` and is
+refused (409 ``person_erased``: nothing written, and a retry by document registers the person afresh).
+On SQLite write transactions run one at a time, so the same read is exact without a lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import msgspec
 from piccolo.engine.postgres import PostgresEngine
@@ -25,6 +36,7 @@ from accounts.audit import SYSTEM, Actor
 from accounts.privacy import PersonalData
 from accounts.tables import Person, User
 from core.db import engine, utcnow, write_transaction
+from core.errors import Conflict
 
 BATCH = 500
 
@@ -97,3 +109,25 @@ async def _erase_numbers(actor: Actor, person_ids: list[int], retention_days: in
     await audit.record_many(
         actor, "person.purge", "person", ((pid, after) for pid in person_ids), reason="保存期限届满"
     )
+
+
+async def hold_people(person_ids: Iterable[int], *, field: str = "person_id") -> None:
+    """Inside a write transaction about to attach records to these people: hold their rows against the
+    purge (``FOR KEY SHARE`` on PostgreSQL) and refuse, 409, if any has had their numbers erased."""
+    ids = sorted(set(person_ids))
+    erased: list[int] = []
+    for start in range(0, len(ids), BATCH):
+        # Every row is locked and read by its id alone: a row that waited for the purge is read as the
+        # purge left it (a WHERE on erased_at would skip rows that did not match before the wait).
+        query = Person.select(Person.id, Person.erased_at).where(Person.id.is_in(ids[start : start + BATCH]))
+        if isinstance(engine(), PostgresEngine):
+            query = query.lock_rows("KEY SHARE")
+        erased += [r["id"] for r in await query if r["erased_at"] is not None]
+    if erased:
+        raise Conflict(
+            "该人员的证件号码和手机号已按保存期限删除（或应本人要求删除），不能再关联新的记录；"
+            "请重新填写其证件信息后提交",
+            code="person_erased",
+            field=field,
+            detail={"person_ids": erased},
+        )

@@ -11,6 +11,7 @@ import msgspec
 from accounts import audit, consent
 from accounts.audit import Actor
 from accounts.notices import Notice
+from accounts.retention import hold_people
 from accounts.schemas import CurrentUser
 from accounts.service import stale
 from awards.access import check_window, officer_union, writable_nomination
@@ -134,6 +135,7 @@ async def _write_nomination(
     async with write_transaction():
         programme = await lock_for_nominating(programme_id, [group])
         check_window(programme)
+        await hold_people([person_id])  # read before this transaction: the retention purge may have run
         found, used = await existing_and_used(programme, [person_id], [group])
         existing = found.get(person_id)
         if existing is not None and existing["status"] != WITHDRAWN:

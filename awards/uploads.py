@@ -17,6 +17,7 @@ import msgspec
 from accounts import audit, consent
 from accounts.audit import Actor
 from accounts.notices import Notice
+from accounts.retention import hold_people
 from accounts.rules import INDUSTRIES
 from accounts.schemas import AttestationIn, CurrentUser, PersonIn
 from accounts.service import new_person_row
@@ -223,6 +224,7 @@ async def _write_upload(
         programme = await lock_for_nominating(programme_id, groups)
         check_window(programme)
         known_ids = [p.person_id for p in planned if p.person_id is not None]
+        await hold_people(known_ids, field="file")  # matched before this transaction: see accounts.retention
         existing, used = await existing_and_used(programme, known_ids, groups)
         kept, already = _within_quota(programme, planned, existing, used, errors)
         errors.sort(key=lambda e: (e.row, e.column))

@@ -28,6 +28,7 @@ import msgspec
 from accounts import audit
 from accounts.audit import Actor
 from accounts.documents import IdentityDocument
+from accounts.retention import hold_people
 from accounts.schemas import PersonIn
 from accounts.service import new_person_row
 from accounts.tables import Enterprise, Person
@@ -190,6 +191,8 @@ async def enter(
     locked = await _take_number(competition_id)
     if new_person is None and (existing := await registration_id_of(competition_id, facts.person_id)):
         return Entry(existing, False, [])
+    if new_person is None:  # looked up before this transaction: the retention purge may have run since
+        await hold_people([facts.person_id])
     reasons = await why_not_eligible(locked, facts)
     if reasons:
         return Entry(None, False, reasons)
