@@ -262,6 +262,54 @@ def read_document(
     return read_id_number(number, expected=DocumentKind(kind) if kind else None, today=today)
 
 
+# What a document's type may be written as (a form's select sends the code, a spreadsheet the name).
+_KIND_WRITTEN = (
+    {name: kind for kind, name in DOCUMENT_NAMES.items()}
+    | {kind.value: kind for kind in DocumentKind}
+    | {
+        "身份证": DocumentKind.RESIDENT_ID,
+        "居住证": DocumentKind.RESIDENCE_PERMIT,
+        "港澳台居住证": DocumentKind.RESIDENCE_PERMIT,
+        "永久居留证": DocumentKind.PERMANENT_RESIDENCE,
+        "永久居留身份证": DocumentKind.PERMANENT_RESIDENCE,
+        "外国人永久居留证": DocumentKind.PERMANENT_RESIDENCE,
+    }
+)
+
+
+def read_document_kind(text: str) -> DocumentKind | None:
+    """A document type as written (``护照``, ``居民身份证``, ``passport`` …); blank is None: "one of the
+    18-character cards, whichever the number is"."""
+    compact = re.sub(r"\s", "", text)
+    if not compact:
+        return None
+    kind = _KIND_WRITTEN.get(compact) or _KIND_WRITTEN.get(compact.lower())
+    if kind is None:
+        names = "、".join(DOCUMENT_NAMES.values())
+        message = f"证件类型「{compact[:20]}」无法识别，应为 {names}（或留空）"
+        raise InvalidNumber("bad_document_type", message)
+    return kind
+
+
+# The input a refusal names, when it is not the number itself.
+_FIELD_AT_FAULT = {
+    "bad_nationality": "nationality",
+    "birth_date_required": "birth_date",
+    "gender_required": "gender",
+    "wrong_document": "id_type",
+    "bad_document_type": "id_type",
+}
+
+
+def field_at_fault(code: str, kind: DocumentKind | str | None) -> str:
+    """Which input (``id_number``, ``id_type``, ``nationality``, ``birth_date``, ``gender``) a refusal of
+    :func:`read_document` is about: a passport's birth date is an input of its own, a card's is in the
+    number."""
+    if kind == DocumentKind.PASSPORT and code == "bad_birth_date":
+        return "birth_date"
+    return _FIELD_AT_FAULT.get(code, "id_number")
+
+
 def mask_document_number(number: str) -> str:
     """``110101199003071234`` -> ``1101**********1234`` (address prefix and last four); a passport number
     keeps its first character and last two: ``E12345678`` -> ``E******78``."""

@@ -10,7 +10,13 @@ import msgspec
 from accounts import audit, consent
 from accounts.audit import Actor
 from accounts.disclosure import OpenNumbers, disclose
-from accounts.documents import DOCUMENT_NAMES, DocumentKind, IdentityDocument, read_document, read_id_number
+from accounts.documents import (
+    DOCUMENT_NAMES,
+    IdentityDocument,
+    field_at_fault,
+    read_document,
+    read_id_number,
+)
 from accounts.rules import (
     INDUSTRIES,
     ROLE_NAMES,
@@ -208,15 +214,7 @@ def parse_document(data: Any, prefix: str = "") -> IdentityDocument:
             gender=data.gender,
         )
     except InvalidNumber as exc:
-        field = {
-            "bad_nationality": "nationality",
-            "birth_date_required": "birth_date",
-            "gender_required": "gender",
-            "wrong_document": "id_type",
-        }.get(exc.code, "id_number")
-        if data.id_type == DocumentKind.PASSPORT and exc.code == "bad_birth_date":
-            field = "birth_date"
-        raise _invalid(exc, prefix + field) from None
+        raise _invalid(exc, prefix + field_at_fault(exc.code, data.id_type)) from None
 
 
 def parse_mobile(raw: str, field: str = "mobile") -> str:

@@ -20,10 +20,12 @@ from stdnum.cn import ric
 
 from awards.schemas import Achievements, Patent, RowError, TitleHonour
 from competitions.sheets import (
+    DOCUMENT_COLUMNS,
+    Column,
     SheetError,
     cell_date,
+    cell_document,
     cell_employer,
-    cell_identity,
     cell_mobile,
     cell_name,
     cell_skill_level,
@@ -56,18 +58,15 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
-class Column(msgspec.Struct, frozen=True):
-    field: str
-    header: str
-    required: bool
-    aliases: tuple[str, ...] = ()
-    note: str = ""
-
-
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", True, ("名字",), "必填"),
     Column(
-        "id_number", "身份证号", True, ("身份证号码", "公民身份号码", "身份证"), "必填，18 位，请设为文本格式"
+        "id_number",
+        "身份证号",
+        True,
+        ("身份证号码", "公民身份号码", "身份证", "证件号码", "居住证号码", "永久居留身份证号码"),
+        "必填，18 位，请设为文本格式；港澳台居民居住证、外国人永久居留身份证号码也填在此列；"
+        "持护照者填护照号码，并填写最后的「证件类型」「国籍」「出生日期」「性别」",
     ),
     Column("mobile", "手机号", False, ("手机号码", "手机", "联系电话"), "平台尚未登记的人员必填"),
     Column("employer", "工作单位", False, ("单位", "所在单位", "企业名称"), "须与平台登记的企业名称一致"),
@@ -95,6 +94,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "honours", "荣誉称号", False, ("荣誉", "所获荣誉"), "多项用分号隔开，可写年份，如 2024 北京市劳动模范"
     ),
+    *DOCUMENT_COLUMNS,
 )
 HEADER_OF = {c.field: c.header for c in COLUMNS}
 # Facts taken from the sheet only for people not yet on record; for the others the record wins.
@@ -117,6 +117,10 @@ EXAMPLE_ROW: dict[str, Any] = {
     "patents": "实用新型：一种快速装夹夹具；发明专利：多轴联动补偿方法",
     "apprentices": 5,
     "honours": "2024 亦城工匠；2023 北京市优秀技能人才",
+    "id_type": "",
+    "nationality": "",
+    "birth_date": "",
+    "gender": "",
 }
 
 _YES = {"是", "y", "yes", "true", "1", "√", "是的", "会员"}
@@ -259,7 +263,7 @@ def _parse_row(
 ) -> ParsedNomination | None:
     before = len(errors)
     name = cell_name(number, cell("name"), errors, error)
-    identity = cell_identity(number, cell("id_number"), errors, error)
+    identity = cell_document(number, cell, errors, error)
     mobile = cell_mobile(number, cell("mobile"), errors, error, required=False)
     employer_id = cell_employer(number, cell("employer"), enterprises, errors, error)
     level = cell_skill_level(number, cell("skill_level"), errors, error)

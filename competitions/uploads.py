@@ -54,11 +54,11 @@ async def upload_registrations(
     except sheets.SheetError as exc:
         raise Invalid(exc.message, code=exc.code, field="file") from None
     _refuse_if(errors, import_valid_only, len(rows))
-    people = await _people_by_identity([p.identity.number for p in parsed])
+    people = await _people_by_identity([p.identity.key for p in parsed])
     by_employer_id = {r["id"]: r for r in enterprises.values()}
     plans = []
     for item in parsed:
-        plan = await _upload_plan(viewer, item, people.get(item.identity.number), by_employer_id, errors)
+        plan = await _upload_plan(viewer, item, people.get(item.identity.key), by_employer_id, errors)
         if plan is not None:
             plans.append(plan)
     _refuse_if(errors, import_valid_only, len(rows))
@@ -92,8 +92,9 @@ def _refuse_if(errors: list[RowError], import_valid_only: bool, total: int) -> N
         )
 
 
-async def _people_by_identity(numbers: list[str]) -> dict[str, dict[str, Any]]:
-    by_fingerprint = {crypto.fingerprint(n): n for n in numbers}
+async def _people_by_identity(keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The people on file by their document's key (the number; a passport's with its nationality)."""
+    by_fingerprint = {crypto.fingerprint(k): k for k in keys}
     found: dict[str, dict[str, Any]] = {}
     keys = list(by_fingerprint)
     for start in range(0, len(keys), 500):

@@ -15,8 +15,10 @@ from accounts.documents import (
     PROVINCES,
     DocumentKind,
     InvalidNumber,
+    field_at_fault,
     mask_document_number,
     read_document,
+    read_document_kind,
     read_id_number,
     read_passport,
 )
@@ -223,3 +225,39 @@ def test_any_eighteen_characters_are_accepted_or_refused_with_a_reason(raw: str)
     else:
         assert ric.calc_check_digit(document.number) == document.number[-1]
         assert document.birth_date <= TODAY
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("", None),
+        (" ", None),
+        ("护照", DocumentKind.PASSPORT),
+        ("passport", DocumentKind.PASSPORT),
+        ("PASSPORT", DocumentKind.PASSPORT),
+        ("居民身份证", DocumentKind.RESIDENT_ID),
+        ("身份证", DocumentKind.RESIDENT_ID),
+        ("港澳台 居民居住证", DocumentKind.RESIDENCE_PERMIT),
+        ("外国人永久居留身份证", DocumentKind.PERMANENT_RESIDENCE),
+        ("foreign_permanent_residence", DocumentKind.PERMANENT_RESIDENCE),
+    ],
+)
+def test_a_document_type_is_read_as_people_write_it(written: str, kind: DocumentKind | None) -> None:
+    assert read_document_kind(written) == kind
+
+
+def test_an_unknown_document_type_is_refused_naming_the_four() -> None:
+    with pytest.raises(InvalidNumber) as refused:
+        read_document_kind("驾驶证")
+    assert refused.value.code == "bad_document_type"
+    assert "驾驶证" in refused.value.message and "护照" in refused.value.message
+
+
+def test_each_refusal_names_the_input_at_fault() -> None:
+    assert field_at_fault("bad_nationality", DocumentKind.PASSPORT) == "nationality"
+    assert field_at_fault("gender_required", DocumentKind.PASSPORT) == "gender"
+    assert field_at_fault("birth_date_required", DocumentKind.PASSPORT) == "birth_date"
+    assert field_at_fault("bad_birth_date", DocumentKind.PASSPORT) == "birth_date"
+    assert field_at_fault("bad_birth_date", None) == "id_number"  # a card's birth date is in its number
+    assert field_at_fault("wrong_document", DocumentKind.RESIDENT_ID) == "id_type"
+    assert field_at_fault("bad_check_digit", None) == "id_number"

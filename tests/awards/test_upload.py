@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from litestar import Litestar
 
+from accounts.tables import Person
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
 from tests.awards.nomination_helpers import create_programme
 from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client, upload_consent
@@ -225,6 +226,41 @@ async def test_every_row_error_is_reported_and_nothing_is_written(
     result = partial.json()
     assert [r["row"] for r in result["imported"]] == [2]
     assert len(result["errors"]) == 11
+
+
+async def test_a_passport_holder_is_nominated_and_registered_from_the_sheet(
+    officer: httpx.AsyncClient, organizer: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    programme = await create_programme(organizer)
+    passport = {"id_number": "X98765432", "id_type": "护照", "nationality": "KOR", "gender": "男"}
+    lines = [
+        row(
+            name="金民哲",
+            mobile=make_mobile(),
+            employer="甲公司",
+            deed="事迹",
+            birth_date="1988/6/1",
+            **passport,
+        ),
+        row(
+            name="朴无国",
+            mobile=make_mobile(),
+            deed="事迹",
+            **passport | {"id_number": "X98765433", "nationality": "", "birth_date": "1988"},
+        ),
+    ]
+    refused = await upload(officer, programme["id"], xlsx(lines))
+    assert refused.status_code == 422
+    assert [(e["row"], e["column"], e["code"]) for e in refused.json()["detail"]["errors"]] == [
+        (3, "出生日期", "bad_date"),
+    ]
+    response = await upload(officer, programme["id"], xlsx(lines[:1]))
+    assert response.status_code == 200, response.text
+    assert [(r["name"], r["person_created"]) for r in response.json()["imported"]] == [("金民哲", True)]
+    person = await Person.select().where(Person.name == "金民哲").first()
+    assert (person["id_kind"], person["nationality"], person["gender"]) == ("passport", "KOR", "M")
+    assert person["birth_date"] == dt.date(1988, 6, 1) and person["id_masked"] == "X******32"
+    assert person["union"] == world["unions"][0]
 
 
 async def test_name_that_does_not_match_the_record_is_an_error(
