@@ -98,10 +98,10 @@ def serve(workers: int = 1) -> None:
 
 def purge_expired(dry_run: bool = False) -> None:
     """Erase the sealed ID and mobile numbers whose retention period has passed; print the counts."""
+    settings = _settings_or_exit()
     from accounts.retention import purge_expired as purge
     from app import personal_data
 
-    settings = _settings_or_exit()
     report = asyncio.run(purge(personal_data(), retention_days=settings.retention_days, dry_run=dry_run))
     verb = "would erase" if dry_run else "erased"
     print(f"retention: {report.retention_days} days (finished before {report.kept_since:%Y-%m-%d})")
