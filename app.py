@@ -15,6 +15,7 @@ from typing import Any
 
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -22,12 +23,15 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
+from accounts.privacy import PersonalData
 from accounts.routes import ROUTES as ACCOUNT_ROUTES
 from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
 from accounts.sessions import session_auth_middleware
 from accounts.store import DatabaseStore
+from awards.privacy import SOURCE as AWARD_DATA
 from awards.routes import ROUTES as AWARD_ROUTES
+from competitions.privacy import SOURCE as COMPETITION_DATA
 from competitions.routes import ROUTES as COMPETITION_ROUTES
 from core.db import engine, engine_name
 from core.errors import exception_handlers
@@ -36,12 +40,21 @@ from core.migrations import UnmigratedDatabase, pending_migrations
 from core.pages import STATIC_DIR, page
 from reports.routes import ROUTES as REPORT_ROUTES
 from scoring import live
+from scoring.privacy import SOURCE as SCORING_DATA
 from scoring.routes import ROUTES as SCORING_ROUTES
 from settings import Settings, load_settings
 
 logger = logging.getLogger("yicheng")
 
 DOMAIN_ROUTES: list[Any] = [*ACCOUNT_ROUTES, *COMPETITION_ROUTES, *SCORING_ROUTES, *AWARD_ROUTES]
+
+
+def personal_data() -> PersonalData:
+    """What each domain holds about people (PIPL rights, retention), in layer order; handed to the
+    accounts routes as the ``personal_data`` dependency and used by ``yicheng purge-expired``. Reports
+    has no tables of its own: it reads these domains' rows, so it holds nothing to show or erase."""
+    return PersonalData((COMPETITION_DATA, SCORING_DATA, AWARD_DATA))
+
 
 PAGES = [
     page("/", "index.html", "Home page"),
@@ -84,6 +97,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
             *extra_routes,
         ],
         plugins=[live.channels_plugin(settings)],
+        dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
         on_startup=[partial(prepare_database, settings)],
         on_shutdown=[_on_shutdown],
         guards=[role_guard],

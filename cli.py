@@ -96,6 +96,53 @@ def serve(workers: int = 1) -> None:
     ).serve()
 
 
+def purge_expired(dry_run: bool = False) -> None:
+    """Erase the sealed ID and mobile numbers whose retention period has passed; print the counts."""
+    settings = _settings_or_exit()
+    from accounts.retention import purge_expired as purge
+    from app import personal_data
+
+    report = asyncio.run(purge(personal_data(), retention_days=settings.retention_days, dry_run=dry_run))
+    verb = "would erase" if dry_run else "erased"
+    print(f"retention: {report.retention_days} days (finished before {report.kept_since:%Y-%m-%d})")
+    print(f"examined: {report.examined}, still needed: {report.still_needed}, {verb}: {report.purged}")
+
+
+async def _reseal_all(batch_size: int) -> list:  # type: ignore[type-arg]
+    from accounts.audit import SYSTEM, record
+    from accounts.tables import DataRequest, Person
+    from awards.tables import Objection
+    from core.crypto import key_ring
+    from core.db import write_transaction
+    from core.resealing import reseal_table
+
+    counts = [
+        await reseal_table(Person, [Person.id_sealed, Person.mobile_sealed], batch_size=batch_size),
+        await reseal_table(DataRequest, [DataRequest.proposed_mobile_sealed], batch_size=batch_size),
+        await reseal_table(Objection, [Objection.contact_sealed], batch_size=batch_size),
+    ]
+    async with write_transaction():
+        after = {"key_version": key_ring().current, "tables": [c.table for c in counts]}
+        after["resealed"] = sum(c.resealed for c in counts)
+        await record(SYSTEM, "keys.reseal", "keys", key_ring().current, after=after)
+    return counts
+
+
+def rotate_keys(batch_size: int = 500) -> None:
+    """Re-seal every sealed value under the current key (the first of YICHENG_SEAL_KEYS); safe while the
+    servers run, and to run again. Prints, per table, the values found per key version before it ran."""
+    from core.crypto import key_ring
+
+    _settings_or_exit()
+    counts = asyncio.run(_reseal_all(batch_size))
+    print(f"current key version: {key_ring().current}")
+    for count in counts:
+        found = ", ".join(f"v{v}: {n}" for v, n in sorted(count.by_version.items())) or "none"
+        print(
+            f"{count.table}: {count.rows} rows, re-sealed {count.resealed}, skipped {count.skipped} ({found})"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="yicheng", description="亦城职工技能竞赛与工匠评选平台")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -108,7 +155,17 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--workers", type=int, default=int(os.environ.get("YICHENG_WORKERS", "1")))
     run_parser = commands.add_parser("run", help="migrate, load the demo, serve")
     run_parser.add_argument("--workers", type=int, default=int(os.environ.get("YICHENG_WORKERS", "1")))
+    purge_parser = commands.add_parser(
+        "purge-expired", help="erase sealed ID and mobile numbers past the retention period (run daily)"
+    )
+    purge_parser.add_argument("--dry-run", action="store_true", help="count only, erase nothing")
+    rotate_parser = commands.add_parser("rotate-keys", help="re-seal personal data under the current key")
+    rotate_parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args(argv)
+    if args.command == "purge-expired":
+        purge_expired(args.dry_run)
+    if args.command == "rotate-keys":
+        rotate_keys(args.batch_size)
     if args.command in {"migrate", "run"}:
         migrate()
     if args.command in {"demo", "run"}:

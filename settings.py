@@ -33,6 +33,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_attempts_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 10
     # Where uploaded files (nomination attachments) live, outside the database; relative to the cwd.
     data_dir: Annotated[str, msgspec.Meta(min_length=1)] = "var/data"
+    # Sealing keys as "version:secret" pairs, the first one current (core/crypto.py; README: rotating).
+    seal_keys: str = ""
+    # How long sealed ID and mobile numbers are kept after the last competition or programme that needs
+    # them has finished (`yicheng purge-expired`); also stated in the privacy notices.
+    retention_days: Annotated[int, msgspec.Meta(ge=1, le=36500)] = 1095
 
     @property
     def engine(self) -> str:

@@ -6,6 +6,8 @@ change, nor a change without its row (both roll back together).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -54,3 +56,55 @@ async def record(
             reason=reason,
         )
     )
+
+
+async def record_many(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entries: Iterable[tuple[object, Any]],
+    *,
+    reason: str = "",
+) -> int:
+    """One row per ``(entity_id, after)`` of one action, inserted in batches (an export of thousands)."""
+    if not engine().transaction_exists():
+        raise RuntimeError(f"audit rows for {action} written outside a transaction")
+    at = utcnow()
+    rows = [
+        AuditLog(
+            at=at,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=None,
+            after=_as_json(after),
+            reason=reason,
+        )
+        for entity_id, after in entries
+    ]
+    for start in range(0, len(rows), 500):
+        await AuditLog.insert(*rows[start : start + 500])
+    return len(rows)
+
+
+async def entered_state(
+    action: str, entity_ids: Sequence[object], states: set[str]
+) -> dict[str, dt.datetime]:
+    """When each entity last entered one of ``states``, read from its audited transitions (``action`` rows
+    whose ``after`` is ``{"state": ...}``): the history of record, so no column has to repeat it."""
+    found: dict[str, dt.datetime] = {}
+    ids = [str(i) for i in entity_ids]
+    for start in range(0, len(ids), 500):
+        rows = await AuditLog.select(AuditLog.entity_id, AuditLog.at, AuditLog.after).where(
+            (AuditLog.action == action) & AuditLog.entity_id.is_in(ids[start : start + 500])
+        )
+        for row in rows:
+            after = row["after"]
+            state = (msgspec.json.decode(after) if isinstance(after, str | bytes) else after or {}).get(
+                "state"
+            )
+            if state in states and (row["entity_id"] not in found or row["at"] > found[row["entity_id"]]):
+                found[row["entity_id"]] = row["at"]
+    return found

@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from accounts import service
+from accounts import consent, data_document, rights, service
+from accounts.notices import NoticeKind
+from accounts.privacy import PersonalData
 from accounts.rules import ALL_ROLES, Role
 from accounts.schemas import (
     AuditPage,
     CurrentUser,
+    DataRequestIn,
+    DataRequestOut,
     EnterpriseIn,
     EnterpriseOut,
     LoginIn,
+    MyData,
+    NoticeOut,
     PeoplePage,
     PersonIn,
     PersonOut,
     PersonPatch,
+    RequestAnswerIn,
     UnionIn,
     UnionOut,
+    UnsealIn,
     UserIn,
     UserOut,
     UserPatch,
@@ -29,6 +39,7 @@ from accounts.schemas import (
 from accounts.security import PUBLIC, actor_of, allow, login_rate_limit
 from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session
 from core.errors import DomainError
+from core.pages import page
 from settings import load_settings
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
@@ -120,9 +131,20 @@ class PersonController(Controller):
     async def create_person(self, request: CurrentRequest, data: JSONBody[PersonIn]) -> PersonOut:
         return await service.create_person(actor_of(request.user), request.user, data)
 
-    @get("/{person_id:int}", opt=allow(*ALL_ROLES), summary="One person, masked unless organizer")
+    @get("/{person_id:int}", opt=allow(*ALL_ROLES), summary="One person, ID and mobile masked")
     async def get_person(self, request: CurrentRequest, person_id: FromPath[int]) -> PersonOut:
         return await service.get_person(request.user, person_id)
+
+    @post(
+        "/{person_id:int}/unseal",
+        opt=allow(Role.ORGANIZER),
+        status_code=200,
+        summary="One person with the full ID and mobile numbers; the stated purpose is audited",
+    )
+    async def reveal_person(
+        self, request: CurrentRequest, person_id: FromPath[int], data: JSONBody[UnsealIn]
+    ) -> PersonOut:
+        return await service.reveal_person(actor_of(request.user), request.user, person_id, data)
 
     @patch("/{person_id:int}", summary="Update a person; stale version gets 409")
     async def update_person(
@@ -180,8 +202,88 @@ class AuditController(Controller):
         )
 
 
+class PrivacyController(Controller):
+    """Notices before collection; a person's own data and requests; organizers answer the requests."""
+
+    path = "/api"
+    tags = ["privacy"]
+    opt = allow(*ALL_ROLES)
+
+    @get(
+        "/privacy/notices/{kind:str}", opt=PUBLIC, summary="The privacy notice a form shows, with its version"
+    )
+    async def notice(self, kind: FromPath[NoticeKind]) -> NoticeOut:
+        notice = consent.current_notice(kind)
+        return NoticeOut(
+            kind=notice.kind,
+            version=notice.version,
+            title=notice.title,
+            sections=[{"heading": s.heading, "body": s.body} for s in notice.sections],
+            sensitive_consent=notice.sensitive_consent,
+            attestation=notice.attestation,
+            retention_days=load_settings().retention_days,
+        )
+
+    @get("/my/data", summary="Everything the platform holds about me (numbers masked)")
+    async def my_data(self, request: CurrentRequest, personal_data: NamedDependency[PersonalData]) -> MyData:
+        return await rights.my_data(actor_of(request.user), request.user, personal_data, full=False)
+
+    @get(
+        "/my/data/download",
+        summary="Download everything held about me: JSON or a readable page, full numbers (audited)",
+    )
+    async def download(
+        self,
+        request: CurrentRequest,
+        personal_data: NamedDependency[PersonalData],
+        format_: Annotated[Literal["json", "html"], QueryParameter(name="format")] = "json",
+    ) -> Response[bytes]:
+        data = await rights.my_data(actor_of(request.user), request.user, personal_data, full=True)
+        content, media_type = data_document.download(data, format_)
+        stamp = data.generated_at.strftime("%Y%m%d")
+        filename = quote(f"我的个人信息-{stamp}.{format_}")
+        headers = {"content-disposition": f"attachment; filename*=UTF-8''{filename}"}
+        return Response(content, media_type=media_type, headers=headers)
+
+    @get("/my/requests", summary="My correction and deletion requests")
+    async def my_requests(self, request: CurrentRequest) -> list[DataRequestOut]:
+        return await rights.list_requests(person_id=rights.own_person_id(request.user))
+
+    @post("/my/requests", summary="Ask for a correction or the deletion of my personal data")
+    async def file_request(self, request: CurrentRequest, data: JSONBody[DataRequestIn]) -> DataRequestOut:
+        return await rights.file_request(actor_of(request.user), request.user, data)
+
+    @get("/privacy/requests", opt=allow(Role.ORGANIZER), summary="People's requests, newest first")
+    async def list_requests(
+        self, status: FromQuery[Literal["pending", "completed", "refused"] | None] = None
+    ) -> list[DataRequestOut]:
+        return await rights.list_requests(status=status)
+
+    @post(
+        "/privacy/requests/{request_id:int}/answer",
+        opt=allow(Role.ORGANIZER),
+        status_code=200,
+        summary="Complete (apply the correction, or erase) or refuse a request; audited",
+    )
+    async def answer(
+        self,
+        request: CurrentRequest,
+        request_id: FromPath[int],
+        data: JSONBody[RequestAnswerIn],
+        personal_data: NamedDependency[PersonalData],
+    ) -> DataRequestOut:
+        return await rights.answer_request(actor_of(request.user), request_id, data, personal_data)
+
+
+PAGES = [
+    page("/my/data", "my-data.html", "My personal data: see, download, correct, delete"),
+    page("/organizer/privacy", "organizer-privacy.html", "Organizers answer people's data requests"),
+]
+
 ROUTES = [
+    *PAGES,
     AuthController,
+    PrivacyController,
     UnionController,
     EnterpriseController,
     PersonController,

@@ -1,18 +1,20 @@
-"""Pure rules of the accounts domain: identity numbers, credit codes, mobiles, masking, roles.
+"""Pure rules of the accounts domain: names, credit codes, mobiles, masking, roles, passwords.
 
-The check digits come from python-stdnum (GB 11643 for the resident ID, GB 32100 for the unified social
-credit code); this module adds what stdnum leaves to us: the reason in Chinese, the derived birth date
-and gender, and the masked forms shown to everyone but organizers.
+Identity documents have their own module (:mod:`accounts.documents`). The credit code's check digit comes
+from python-stdnum (GB 32100); this module adds the reason in Chinese and the masked forms shown to
+everyone but organizers.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+import unicodedata
 from enum import StrEnum
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from accounts.documents import InvalidNumber, mask_document_number
 
 
 class Role(StrEnum):
@@ -47,57 +49,16 @@ UNION_KINDS = {"enterprise": "企业工会", "federation": "园区/楼宇工会�
 SKILL_LEVEL_NAMES = {5: "初级工", 4: "中级工", 3: "高级工", 2: "技师", 1: "高级技师"}
 
 
-class InvalidNumber(ValueError):
-    """A number that fails its standard; ``code`` is machine-readable, the message is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 _REASONS = {
     InvalidLength: ("wrong_length", "长度应为 18 位"),
     InvalidFormat: ("wrong_format", "格式不正确"),
     InvalidChecksum: ("bad_check_digit", "校验位不正确"),
-    InvalidComponent: ("bad_component", "地区码或出生日期不正确"),
+    InvalidComponent: ("bad_component", "组成部分不正确"),
 }
 
 
 def _reason(exc: ValidationError) -> tuple[str, str]:
     return next((r for cls, r in _REASONS.items() if isinstance(exc, cls)), ("invalid", "无效"))
-
-
-class IdentityNumber:
-    """A validated resident ID number (居民身份证号码) with what it tells of its holder."""
-
-    __slots__ = ("birth_date", "gender", "number")
-
-    def __init__(self, raw: str) -> None:
-        try:
-            self.number = ric.validate(raw.strip().upper())
-        except (InvalidComponent, KeyError):
-            # stdnum raises KeyError for a few region codes its table lists without a county.
-            raise _component_error(raw.strip()) from None
-        except ValidationError as exc:
-            code, why = _reason(exc)
-            raise InvalidNumber(code, f"身份证号码{why}") from None
-        self.birth_date: dt.date = ric.get_birth_date(self.number)
-        # The 17th digit is the sequence code: odd for men, even for women.
-        self.gender = "M" if int(self.number[16]) % 2 else "F"
-
-    def age_on(self, day: dt.date) -> int:
-        years = day.year - self.birth_date.year
-        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
-
-
-def _component_error(number: str) -> InvalidNumber:
-    """stdnum says only "invalid component": tell the birth date from the region code."""
-    try:
-        ric.get_birth_date(number)
-    except ValidationError:
-        return InvalidNumber("bad_birth_date", "身份证号码中的出生日期不存在")
-    return InvalidNumber("bad_region", "身份证号码的地区码不存在")
 
 
 def validate_credit_code(raw: str) -> str:
@@ -125,7 +86,7 @@ def validate_mobile(raw: str) -> str:
 
 def mask_id_number(number: str) -> str:
     """``110101199003071234`` -> ``1101**********1234``: region prefix and last four only."""
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    return mask_document_number(number)
 
 
 def mask_mobile(number: str) -> str:
@@ -143,3 +104,62 @@ def password_problem(password: str) -> str | None:
     if password.isdigit() or password.isalpha():
         return "密码须同时包含字母和数字"
     return None
+
+
+# --- names ------------------------------------------------------------------------------------------------
+
+MAX_NAME_LENGTH = 30
+MIDDLE_DOT = "\u00b7"  # the 间隔号 of minority and foreign names: 阿卜杜热合曼·买买提
+# What people type for it: bullet, katakana and half-width middle dots, hyphenation point, dot operators.
+_DOT_LOOKALIKES = dict.fromkeys(map(ord, "\u2022\u30fb\uff65\u2027\u2219\u22c5"), MIDDLE_DOT)
+# CJK ideographs: the basic block, extensions A to I (B onwards outside the Basic Multilingual Plane,
+# such as 𠮷) and the compatibility ideographs; 〇 too.
+_HAN_RANGES = (
+    (0x3007, 0x3007),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2EE5F),
+    (0x2F800, 0x2FA1F),
+    (0x30000, 0x323AF),
+)
+
+
+class InvalidName(InvalidNumber):
+    """A name refused, with the reason (same shape as a refused number)."""
+
+
+def is_han(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in _HAN_RANGES)
+
+
+def _is_latin_letter(char: str) -> bool:
+    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith("LATIN ")
+
+
+def normalize_name(raw: str) -> str:
+    """NFC, look-alike middle dots made the one 间隔号, white space trimmed and folded to single spaces."""
+    text = unicodedata.normalize("NFC", raw).translate(_DOT_LOOKALIKES)
+    return " ".join(text.split())
+
+
+def validate_name(raw: str) -> str:
+    """A person's name as stored: 1 to 30 characters of Chinese (any extension), Latin letters, spaces
+    between words and the middle dot between the parts of a name; anything else refused with a reason."""
+    name = normalize_name(raw)
+    if not name:
+        raise InvalidName("required", "姓名不能为空")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidName("too_long", f"姓名不能超过 {MAX_NAME_LENGTH} 个字（现为 {len(name)} 个）")
+    for char in name:
+        if not (char in (" ", MIDDLE_DOT) or is_han(char) or _is_latin_letter(char)):
+            shown = char if char.isprintable() else f"U+{ord(char):04X}"
+            raise InvalidName(
+                "bad_character", f"姓名中不能含有「{shown}」：只能使用汉字、拉丁字母、空格和间隔号“·”"
+            )
+    parts = [part.strip() for part in name.split(MIDDLE_DOT)]
+    if any(not part for part in parts):
+        raise InvalidName("bad_middle_dot", "间隔号“·”只能用在名字的两部分之间，且不能连用")
+    return MIDDLE_DOT.join(parts)

@@ -66,9 +66,40 @@ class EnterpriseOut(msgspec.Struct, kw_only=True):
     version: int
 
 
-class PersonIn(msgspec.Struct, kw_only=True):
+IdType = Literal["resident_id", "hmt_residence_permit", "foreign_permanent_residence", "passport"]
+IdNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+Purpose = Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
+
+
+class DocumentFields(msgspec.Struct, kw_only=True):
+    """The identity document beside ``id_number``: ``id_type`` None means one of the 18-character cards,
+    told apart by the number; a passport also needs the nationality, birth date and gender it states."""
+
+    id_type: IdType | None = None
+    nationality: Annotated[str, msgspec.Meta(max_length=3)] | None = None
+    birth_date: dt.date | None = None
+    gender: Literal["M", "F"] | None = None
+
+
+class ConsentIn(msgspec.Struct, kw_only=True):
+    """A person's own consent to a notice (``GET /api/privacy/notices/{kind}``) as they read it: the
+    general consent and, for the ID number (sensitive personal information), the separate one."""
+
+    notice_version: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    personal_information: bool
+    sensitive_id: bool
+
+
+class AttestationIn(msgspec.Struct, kw_only=True):
+    """A union officer (or organizer) entering other people's data confirms they hold their consent."""
+
+    notice_version: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    confirmed: bool
+
+
+class PersonIn(DocumentFields, kw_only=True):
     name: Name
-    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    id_number: IdNumber
     mobile: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
     employer_id: int | None = None
     union_id: int | None = None
@@ -77,6 +108,8 @@ class PersonIn(msgspec.Struct, kw_only=True):
     front_line: bool = False
     enterprise_leader: bool = False
     employed_since: dt.date | None = None
+    # Required of whoever enters someone else's data (POST /api/people); unused when the person signs up.
+    members_consent: AttestationIn | None = None
 
 
 class PersonPatch(msgspec.Struct, kw_only=True):
@@ -99,6 +132,9 @@ class PersonOut(msgspec.Struct, kw_only=True):
 
     id: int
     name: str
+    id_type: str
+    id_type_name: str
+    nationality: str
     id_number: str
     mobile: str
     birth_date: dt.date
@@ -111,7 +147,14 @@ class PersonOut(msgspec.Struct, kw_only=True):
     front_line: bool
     enterprise_leader: bool
     employed_since: dt.date | None
+    erased: bool
     version: int
+
+
+class UnsealIn(msgspec.Struct, kw_only=True):
+    """Why the full numbers are needed: recorded in the audit log with who and when."""
+
+    purpose: Purpose
 
 
 class UserIn(msgspec.Struct, kw_only=True):
@@ -175,3 +218,59 @@ class HealthOut(msgspec.Struct, kw_only=True):
     status: Literal["ok"]
     engine: str
     migrations_pending: int  # always 0: start-up refuses a database with pending migrations
+
+
+# --- a person's rights (PIPL arts. 44–47) -------------------------------------------------------------------
+
+
+class DataRequestIn(msgspec.Struct, kw_only=True):
+    """A correction (``changes``: name, mobile, skill_level, union_member, front_line, other) or a
+    deletion."""
+
+    kind: Literal["correction", "deletion"]
+    changes: dict[str, str | int | bool | None] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class DataRequestOut(msgspec.Struct, kw_only=True):
+    id: int
+    person_id: int
+    person_name: str
+    kind: str
+    changes: dict[str, object]
+    reason: str
+    status: str  # pending | completed | refused
+    answer: str
+    answered_at: dt.datetime | None
+    created_at: dt.datetime
+    version: int
+
+
+class RequestAnswerIn(msgspec.Struct, kw_only=True):
+    decision: Literal["complete", "refuse"]
+    answer: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    version: Version
+
+
+class MyData(msgspec.Struct, kw_only=True):
+    """Everything the platform holds about the person asking (the download has the full numbers)."""
+
+    generated_at: dt.datetime
+    person: PersonOut
+    accounts: list[dict[str, object]]
+    consents: list[dict[str, object]]
+    requests: list[DataRequestOut]
+    sections: list[dict[str, object]]
+    access_log: list[dict[str, object]]
+
+
+class NoticeOut(msgspec.Struct, kw_only=True):
+    """A privacy notice as the forms show it; consents echo its ``version``."""
+
+    kind: str
+    version: str
+    title: str
+    sections: list[dict[str, str]]
+    sensitive_consent: str
+    attestation: str
+    retention_days: int

@@ -7,12 +7,19 @@ from typing import Any
 
 import msgspec
 
-from accounts import audit
+from accounts import audit, consent
 from accounts.audit import Actor
+from accounts.disclosure import OpenNumbers, disclose
+from accounts.documents import (
+    DOCUMENT_NAMES,
+    IdentityDocument,
+    field_at_fault,
+    read_document,
+    read_id_number,
+)
 from accounts.rules import (
     INDUSTRIES,
     ROLE_NAMES,
-    IdentityNumber,
     InvalidNumber,
     Role,
     mask_id_number,
@@ -20,6 +27,7 @@ from accounts.rules import (
     password_problem,
     validate_credit_code,
     validate_mobile,
+    validate_name,
 )
 from accounts.schemas import (
     AuditOut,
@@ -32,6 +40,7 @@ from accounts.schemas import (
     PersonPatch,
     UnionIn,
     UnionOut,
+    UnsealIn,
     UserIn,
     UserOut,
     UserPatch,
@@ -135,6 +144,9 @@ async def create_enterprise(actor: Actor, data: EnterpriseIn) -> EnterpriseOut:
 _PERSON_COLUMNS = (
     Person.id,
     Person.name,
+    Person.id_kind,
+    Person.nationality,
+    Person.erased_at,
     Person.id_sealed,
     Person.id_masked,
     Person.birth_date,
@@ -153,17 +165,16 @@ _PERSON_COLUMNS = (
 )
 
 
-def can_see_personal_data(viewer: CurrentUser) -> bool:
-    return viewer.role == Role.ORGANIZER
-
-
-def person_out(row: dict[str, Any], *, reveal: bool) -> PersonOut:
-    """A person as a reader may see them: full ID and mobile only when ``reveal`` (organizers)."""
+def person_out(row: dict[str, Any], numbers: OpenNumbers | None = None) -> PersonOut:
+    """A person as shown: ID and mobile masked, unless ``numbers`` (opened by :func:`disclose`) are given."""
     return PersonOut(
         id=row["id"],
         name=row["name"],
-        id_number=crypto.unseal(bytes(row["id_sealed"])) if reveal else row["id_masked"],
-        mobile=crypto.unseal(bytes(row["mobile_sealed"])) if reveal else row["mobile_masked"],
+        id_type=row["id_kind"],
+        id_type_name=DOCUMENT_NAMES.get(row["id_kind"], row["id_kind"]),
+        nationality=row["nationality"],
+        id_number=numbers.id_number if numbers else row["id_masked"],
+        mobile=numbers.mobile if numbers else row["mobile_masked"],
         birth_date=row["birth_date"],
         gender=row["gender"],
         employer_id=row["employer"],
@@ -174,22 +185,50 @@ def person_out(row: dict[str, Any], *, reveal: bool) -> PersonOut:
         front_line=row["front_line"],
         enterprise_leader=row["enterprise_leader"],
         employed_since=row["employed_since"],
+        erased=row["erased_at"] is not None,
         version=row["version"],
     )
 
 
-def parse_identity(raw: str, field: str = "id_number") -> IdentityNumber:
+def _invalid(exc: InvalidNumber, field: str) -> Invalid:
+    return Invalid(exc.message, field=field, code=exc.code)
+
+
+def parse_identity(raw: str, field: str = "id_number") -> IdentityDocument:
+    """One of the 18-character cards (resident ID, HK/Macao/Taiwan permit, permanent residence card)."""
     try:
-        return IdentityNumber(raw)
+        return read_id_number(raw)
     except InvalidNumber as exc:
-        raise Invalid(exc.message, field=field, code=exc.code) from None
+        raise _invalid(exc, field) from None
+
+
+def parse_document(data: Any, prefix: str = "") -> IdentityDocument:
+    """The document of a form (``id_type``, ``id_number`` and, for a passport, ``nationality``,
+    ``birth_date``, ``gender``); a refusal names the field at fault, under ``prefix`` (``person.``)."""
+    try:
+        return read_document(
+            data.id_type,
+            data.id_number,
+            nationality=data.nationality,
+            birth_date=data.birth_date,
+            gender=data.gender,
+        )
+    except InvalidNumber as exc:
+        raise _invalid(exc, prefix + field_at_fault(exc.code, data.id_type)) from None
 
 
 def parse_mobile(raw: str, field: str = "mobile") -> str:
     try:
         return validate_mobile(raw)
     except InvalidNumber as exc:
-        raise Invalid(exc.message, field=field, code=exc.code) from None
+        raise _invalid(exc, field) from None
+
+
+def parse_name(raw: str, field: str = "name") -> str:
+    try:
+        return validate_name(raw)
+    except InvalidNumber as exc:
+        raise _invalid(exc, field) from None
 
 
 def _scope_union(viewer: CurrentUser, union_id: int | None) -> int | None:
@@ -201,13 +240,19 @@ def _scope_union(viewer: CurrentUser, union_id: int | None) -> int | None:
     return viewer.union_id
 
 
-def new_person_row(data: PersonIn, union_id: int | None) -> Person:
-    """A person row from validated input: the ID number is sealed, fingerprinted and masked here only."""
-    identity = parse_identity(data.id_number)
-    mobile = parse_mobile(data.mobile)
+def new_person_row(
+    data: PersonIn, union_id: int | None, document: IdentityDocument | None = None, prefix: str = ""
+) -> Person:
+    """A person row from validated input: the ID number is sealed, fingerprinted and masked here only.
+    ``document`` is the input's document when the caller has read it already."""
+    name = parse_name(data.name, prefix + "name")
+    identity = document or parse_document(data, prefix)
+    mobile = parse_mobile(data.mobile, prefix + "mobile")
     return Person(
-        name=data.name.strip(),
-        id_fingerprint=crypto.fingerprint(identity.number),
+        name=name,
+        id_kind=str(identity.kind),
+        nationality=identity.nationality,
+        id_fingerprint=crypto.fingerprint(identity.key),
         id_sealed=crypto.seal(identity.number),
         id_masked=mask_id_number(identity.number),
         birth_date=identity.birth_date,
@@ -225,11 +270,11 @@ def new_person_row(data: PersonIn, union_id: int | None) -> Person:
     )
 
 
-async def find_person_id_by_id_number(id_number: str) -> int | None:
-    identity = parse_identity(id_number)
+async def person_id_of(document: IdentityDocument) -> int | None:
+    """The person holding this document, by fingerprint."""
     row = (
         await Person.select(Person.id)
-        .where(Person.id_fingerprint == crypto.fingerprint(identity.number))
+        .where(Person.id_fingerprint == crypto.fingerprint(document.key))
         .first()
     )
     return None if row is None else row["id"]
@@ -238,22 +283,24 @@ async def find_person_id_by_id_number(id_number: str) -> int | None:
 async def create_person(actor: Actor, viewer: CurrentUser, data: PersonIn) -> PersonOut:
     union_id = _scope_union(viewer, data.union_id)
     row = new_person_row(data, union_id)
+    notice = consent.check_attestation(data.members_consent)
     await _require(Enterprise, data.employer_id, "employer_id", "工作单位")
     await _require(GrassrootsUnion, union_id, "union_id", "工会")
     try:
         async with write_transaction():
             if await Person.exists().where(Person.id_fingerprint == row.id_fingerprint):
-                raise Conflict("该身份证号码已登记", field="id_number", code="duplicate")
+                raise Conflict("该证件号码已登记", field="id_number", code="duplicate")
             await row.save()
             await audit.record(actor, "person.create", "person", row.id, after={"name": row.name})
+            await consent.record_attestation(actor, [row.id], notice)
     except Exception as exc:
         if is_unique_violation(exc):
-            raise Conflict("该身份证号码已登记", field="id_number", code="duplicate") from None
+            raise Conflict("该证件号码已登记", field="id_number", code="duplicate") from None
         raise
     return await get_person(viewer, row.id)
 
 
-async def _person_row(person_id: int) -> dict[str, Any]:
+async def person_row(person_id: int) -> dict[str, Any]:
     row = await Person.select(*_PERSON_COLUMNS).where(Person.id == person_id).first()
     if row is None:
         raise NotFound(f"人员不存在：{person_id}", field="person_id")
@@ -269,11 +316,21 @@ def _may_read_person(viewer: CurrentUser, row: dict[str, Any]) -> bool:
 
 
 async def get_person(viewer: CurrentUser, person_id: int) -> PersonOut:
-    row = await _person_row(person_id)
+    """A person, ID and mobile masked for every reader (full numbers: :func:`reveal_person`)."""
+    row = await person_row(person_id)
     if not _may_read_person(viewer, row):
         # Whether the person exists is itself personal data: the same answer as a missing one.
         raise NotFound(f"人员不存在：{person_id}", field="person_id")
-    return person_out(row, reveal=can_see_personal_data(viewer))
+    return person_out(row)
+
+
+async def reveal_person(actor: Actor, viewer: CurrentUser, person_id: int, data: UnsealIn) -> PersonOut:
+    """An organizer reads a person's full ID and mobile numbers: audited with the stated purpose."""
+    if viewer.role != Role.ORGANIZER:
+        raise Forbidden("只有组织者可以查看完整证件号码", field="person_id")
+    row = await person_row(person_id)
+    numbers = await disclose(actor, [row], purpose=data.purpose, context="person.detail")
+    return person_out(row, numbers[person_id])
 
 
 async def list_people(
@@ -290,8 +347,7 @@ async def list_people(
     rows = (
         await Person.select(*_PERSON_COLUMNS).where(condition).order_by(Person.id).limit(limit).offset(offset)
     )
-    reveal = can_see_personal_data(viewer)
-    return total, [person_out(r, reveal=reveal) for r in rows]
+    return total, [person_out(r) for r in rows]
 
 
 def _changes(patch: msgspec.Struct, exclude: set[str]) -> dict[str, Any]:
@@ -313,6 +369,8 @@ async def update_person(actor: Actor, viewer: CurrentUser, person_id: int, patch
                 Person.mobile_sealed: crypto.seal(mobile),
                 Person.mobile_masked: mask_mobile(mobile),
             }
+        elif name == "name":
+            values[Person.name] = parse_name(value)
         elif name == "employer_id":
             await _require(Enterprise, value, "employer_id", "工作单位")
             values[Person.employer] = value

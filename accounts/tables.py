@@ -38,9 +38,16 @@ class Enterprise(Table):
 
 
 class Person(Table):
-    """A worker. The ID and mobile numbers are sealed and fingerprinted, never stored in clear."""
+    """A worker. The ID and mobile numbers are sealed and fingerprinted, never stored in clear.
+
+    ``id_kind`` is the document (accounts.documents.DocumentKind); a passport's number is fingerprinted
+    with its ``nationality``. Erased (at the person's request or past the retention period): the sealed
+    values are emptied and the fingerprint becomes ``erased:<id>``.
+    """
 
     name = Varchar(length=50)
+    id_kind = Varchar(length=30, default="resident_id")
+    nationality = Varchar(length=3, default="CHN")  # ISO 3166-1 (alpha-3, or numeric from a card)
     id_fingerprint = Varchar(length=64, unique=True)
     id_sealed = Bytea()
     id_masked = Varchar(length=18)
@@ -58,6 +65,8 @@ class Person(Table):
     employed_since = Date(null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz()
+    # When the sealed numbers were erased (retention or a deletion request); None while held.
+    erased_at = Timestamptz(null=True, default=None)
 
 
 class User(Table, tablename="app_user"):
@@ -106,3 +115,46 @@ class StoreEntry(Table, tablename="store_entry"):
     key = Varchar(length=300, unique=True)
     value = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True, index_method=IndexMethod.btree)
+
+
+class PrivacyNotice(Table, tablename="privacy_notice"):
+    """The exact text of a notice shown before personal data is collected (PIPL arts. 14, 17, 29).
+
+    Written the first time someone consents to it; ``notice_key`` is "<kind>@<version>", the version a
+    digest of the text, so a changed text (or retention period) is a new row and old consents keep theirs.
+    """
+
+    notice_key = Varchar(length=80, unique=True)
+    kind = Varchar(length=30)  # registration | nomination | member_entry
+    version = Varchar(length=40)
+    title = Varchar(length=100)
+    text = Text()
+    created_at = Timestamptz()
+
+
+class Consent(Table):
+    """A consent (or a union officer's attestation that they hold it), with the notice it was given to."""
+
+    person = ForeignKey(Person, index=True)
+    notice = ForeignKey(PrivacyNotice)
+    # personal_information | sensitive_id (separate consent, art. 29) | attested_by_officer
+    purpose = Varchar(length=30)
+    given_by = Integer(null=True, default=None)  # the user who gave or attested it
+    given_at = Timestamptz()
+
+
+class DataRequest(Table, tablename="data_request"):
+    """A person's request under PIPL arts. 44–47: a correction or a deletion, answered by an organizer."""
+
+    person = ForeignKey(Person, index=True)
+    requested_by = Integer()  # the user
+    kind = Varchar(length=20)  # correction | deletion
+    changes = JSON(default="{}")  # a correction's fields and proposed values (a mobile only masked)
+    proposed_mobile_sealed = Bytea(null=True, default=None)  # a proposed mobile, sealed like the person's
+    reason = Text(default="")
+    status = Varchar(length=20, default="pending", index=True)  # pending | completed | refused
+    answer = Text(default="")
+    answered_by = Integer(null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz()

@@ -19,7 +19,7 @@ from accounts.schemas import CurrentUser
 from awards import notice
 from awards.schemas import KIND_NAMES
 from awards.tables import Nomination
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 
 ISSUER = "北京经济技术开发区总工会"
 
@@ -50,6 +50,20 @@ def cjk_font() -> tuple[str, int]:
         names = [f["name"].getDebugName(1) for f in TTCollection(path, lazy=True).fonts]
         return path, names.index(face) if face in names else 0
     raise FontMissing("没有可用的中文字体（请安装 fonts-noto-cjk）")
+
+
+@lru_cache(maxsize=1)
+def _font_characters() -> frozenset[int]:
+    from fontTools.ttLib import TTCollection, TTFont
+
+    path, face = cjk_font()
+    font = TTCollection(path, lazy=True).fonts[face] if path.endswith((".ttc", ".otc")) else TTFont(path)
+    return frozenset(font.getBestCmap())
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of ``text`` the certificate font cannot draw (a rare name character such as 𪛖)."""
+    return list(dict.fromkeys(c for c in text if not c.isspace() and ord(c) not in _font_characters()))
 
 
 class CertificateData(msgspec.Struct, frozen=True, kw_only=True):
@@ -169,5 +183,15 @@ async def certificate_pdf(viewer: CurrentUser, nomination_id: int) -> tuple[byte
         award=KIND_NAMES.get(row["kind"], row["kind"]),
         awarded_on=row["awarded_on"] or notice.today(),
     )
+    missing = missing_glyphs(data.name + data.employer_name)
+    if missing:
+        raise DomainError(
+            f"证书字体缺少「{'、'.join(missing)}」的字形，姓名或单位无法正确印出；"
+            "请管理员安装包含这些字的字体（如思源宋体扩展字库）后再下载，或线下制作证书",
+            code="glyph_missing",
+            field="name",
+            status=409,
+            detail={"characters": missing, "font": cjk_font()[0]},
+        )
     content = await anyio.to_thread.run_sync(render_certificate, data)
     return content, f"荣誉证书-{data.certificate_no}-{data.name}.pdf"

@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.audit import Actor
+from accounts.consent import current_notice
+from accounts.notices import NoticeKind
 from accounts.rules import Role
-from accounts.schemas import CurrentUser
+from accounts.schemas import AttestationIn, CurrentUser
 from accounts.tables import Person, User
 from awards import lifecycle, nominations, programmes
 from awards.schemas import (
@@ -141,6 +143,14 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
     )
     for programme in (craftsman, good_employee):
         await lifecycle.transition_programme(DEMO_ACTOR, programme.id, TransitionIn(target="open"))
+    nomination_ids = await _nominate_members(rng, ids, [(craftsman.id, 2), (good_employee.id, 3)])
+    return {"programmes": [craftsman.id, good_employee.id], "nominations": nomination_ids}
+
+
+async def _nominate_members(
+    rng: random.Random, ids: dict[str, Any], per_programme: list[tuple[int, int]]
+) -> list[int]:
+    """The first eight unions' officers nominate a few of their members to each (programme, per union)."""
     nomination_ids = []
     officers = {
         row["union"]: row["id"]
@@ -151,7 +161,8 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
     for row in await Person.select(Person.id, Person.union).where(Person.id.is_in(ids["people"][:50])):
         if row["union"] is not None:
             members[row["union"]].append(row["id"])
-    for programme, per_union in ((craftsman, 2), (good_employee, 3)):
+    attested = current_notice(NoticeKind.MEMBER_ENTRY)  # the demo officers hold their members' consent
+    for programme_id, per_union in per_programme:
         for union_id in sorted(members)[:8]:
             viewer = CurrentUser(
                 id=officers.get(union_id, fallback_user),
@@ -164,8 +175,13 @@ async def load(rng: random.Random, ids: dict[str, Any]) -> dict[str, list[int]]:
                 _, nomination = await nominations.nominate(
                     DEMO_ACTOR,
                     viewer,
-                    programme.id,
-                    NominationIn(person_id=person_id, deed=_deed(rng), achievements=_achievements(rng)),
+                    programme_id,
+                    NominationIn(
+                        person_id=person_id,
+                        deed=_deed(rng),
+                        achievements=_achievements(rng),
+                        members_consent=AttestationIn(notice_version=attested.version, confirmed=True),
+                    ),
                 )
                 nomination_ids.append(nomination.id)
-    return {"programmes": [craftsman.id, good_employee.id], "nominations": nomination_ids}
+    return nomination_ids

@@ -1,6 +1,6 @@
 """Reading nominations: one, or a programme's filtered page with its eligibility counts, as the reader may
-see them (the ID number masked unless the reader is an organizer; a union officer sees their own union's,
-an expert the programmes they review)."""
+see them (the ID number masked for every reader: full numbers only through accounts' audited unsealing,
+with a purpose; a union officer sees their own union's, an expert the programmes they review)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from awards.rows import from_json, programme_row
 from awards.rules import WITHDRAWN
 from awards.schemas import Achievements, EligibilityCounts, EligibilityReason, NominationOut, NominationsPage
 from awards.tables import Attachment, Nomination, Reviewer
-from core import crypto
 from core.errors import NotFound
 
 NOMINATION_COLUMNS = (
@@ -37,7 +36,6 @@ NOMINATION_COLUMNS = (
     Nomination.created_at,
     Nomination.version,
     Nomination.person.name.as_alias("name"),
-    Nomination.person.id_sealed.as_alias("id_sealed"),
     Nomination.person.id_masked.as_alias("id_masked"),
     Nomination.person.gender.as_alias("gender"),
     Nomination.person.birth_date.as_alias("birth_date"),
@@ -52,13 +50,14 @@ NOMINATION_COLUMNS = (
 )
 
 
-def nomination_out(row: dict[str, Any], *, reveal: bool, attachments: int = 0) -> NominationOut:
+def nomination_out(row: dict[str, Any], *, attachments: int = 0) -> NominationOut:
+    """ID masked for every reader: full numbers only through accounts' audited unsealing (with a purpose)."""
     return NominationOut(
         id=row["id"],
         programme_id=row["programme"],
         person_id=row["person"],
         name=row["name"],
-        id_number=crypto.unseal(bytes(row["id_sealed"])) if reveal else row["id_masked"],
+        id_number=row["id_masked"],
         gender=row["gender"],
         birth_date=row["birth_date"],
         employer_name=row["employer_name"],
@@ -125,7 +124,7 @@ async def readable_nomination(viewer: CurrentUser, nomination_id: int) -> dict[s
 async def get_nomination(viewer: CurrentUser, nomination_id: int) -> NominationOut:
     row = await readable_nomination(viewer, nomination_id)
     counts = await attachment_counts([nomination_id])
-    return nomination_out(row, reveal=viewer.role == Role.ORGANIZER, attachments=counts.get(nomination_id, 0))
+    return nomination_out(row, attachments=counts.get(nomination_id, 0))
 
 
 async def list_nominations(
@@ -174,13 +173,12 @@ async def list_nominations(
         .offset(offset)
     )
     counts = await attachment_counts([r["id"] for r in rows])
-    reveal = viewer.role == Role.ORGANIZER
     return NominationsPage(
         total=total,
         limit=limit,
         offset=offset,
         counts=await eligibility_counts(base),
-        items=[nomination_out(r, reveal=reveal, attachments=counts.get(r["id"], 0)) for r in rows],
+        items=[nomination_out(r, attachments=counts.get(r["id"], 0)) for r in rows],
     )
 
 

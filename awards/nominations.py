@@ -8,8 +8,10 @@ from typing import Any
 
 import msgspec
 
-from accounts import audit
+from accounts import audit, consent
 from accounts.audit import Actor
+from accounts.notices import Notice
+from accounts.retention import hold_people
 from accounts.schemas import CurrentUser
 from accounts.service import stale
 from awards.access import check_window, officer_union, writable_nomination
@@ -54,6 +56,7 @@ async def nominate(
     """A union officer nominates one member of their union. Returns (created, nomination); nominating
     someone already nominated returns that nomination unchanged (created False)."""
     union_id = officer_union(viewer)
+    notice = consent.check_attestation(data.members_consent)
     programme, facts, hits = await _read_nominee(programme_id, union_id, data.person_id)
     deed = _check_deed(data.deed, programme["deed_max_chars"])
     status, reasons = evaluate(
@@ -86,7 +89,9 @@ async def nominate(
     }
     key = nomination_key(programme_id, data.person_id)
     try:
-        created, nomination_id = await _write_nomination(actor, programme_id, data.person_id, values, audited)
+        created, nomination_id = await _write_nomination(
+            actor, programme_id, data.person_id, values, audited, notice
+        )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -116,14 +121,21 @@ async def _read_nominee(
 
 
 async def _write_nomination(
-    actor: Actor, programme_id: int, person_id: int, values: dict[Any, Any], audited: dict[str, Any]
+    actor: Actor,
+    programme_id: int,
+    person_id: int,
+    values: dict[Any, Any],
+    audited: dict[str, Any],
+    notice: Notice,
 ) -> tuple[bool, int]:
     """Under the quota locks: (False, the nomination) if the person is nominated already, else the quota
-    is checked and the nomination written (or a withdrawn one revived) and audited: (True, its id)."""
+    is checked and the nomination written (or a withdrawn one revived) and audited, with the officer's
+    confirmation of the member's consent: (True, its id)."""
     group = values[Nomination.quota_group]
     async with write_transaction():
         programme = await lock_for_nominating(programme_id, [group])
         check_window(programme)
+        await hold_people([person_id])  # read before this transaction: the retention purge may have run
         found, used = await existing_and_used(programme, [person_id], [group])
         existing = found.get(person_id)
         if existing is not None and existing["status"] != WITHDRAWN:
@@ -149,6 +161,7 @@ async def _write_nomination(
             ).returning(Nomination.id)
             nomination_id = inserted[0]["id"]
         await audit.record(actor, "nomination.create", "nomination", nomination_id, after=audited)
+        await consent.record_attestation(actor, [person_id], notice)
     return True, nomination_id
 
 

@@ -20,12 +20,17 @@ from stdnum.cn import ric
 
 from awards.schemas import Achievements, Patent, RowError, TitleHonour
 from competitions.sheets import (
+    DOCUMENT_COLUMNS,
+    Column,
     SheetError,
+    cell_date,
+    cell_document,
     cell_employer,
-    cell_identity,
     cell_mobile,
+    cell_name,
     cell_skill_level,
     cell_text,
+    is_example_row,
     read_table,
     write_csv,
 )
@@ -53,18 +58,15 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
-class Column(msgspec.Struct, frozen=True):
-    field: str
-    header: str
-    required: bool
-    aliases: tuple[str, ...] = ()
-    note: str = ""
-
-
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", True, ("名字",), "必填"),
     Column(
-        "id_number", "身份证号", True, ("身份证号码", "公民身份号码", "身份证"), "必填，18 位，请设为文本格式"
+        "id_number",
+        "身份证号",
+        True,
+        ("身份证号码", "公民身份号码", "身份证", "证件号码", "居住证号码", "永久居留身份证号码"),
+        "必填，18 位，请设为文本格式；港澳台居民居住证、外国人永久居留身份证号码也填在此列；"
+        "持护照者填护照号码，并填写最后的「证件类型」「国籍」「出生日期」「性别」",
     ),
     Column("mobile", "手机号", False, ("手机号码", "手机", "联系电话"), "平台尚未登记的人员必填"),
     Column("employer", "工作单位", False, ("单位", "所在单位", "企业名称"), "须与平台登记的企业名称一致"),
@@ -78,7 +80,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("union_member", "工会会员", False, ("是否工会会员",), "是 / 否，空白视为是"),
     Column("front_line", "一线职工", False, ("是否一线职工",), "是 / 否"),
     Column("enterprise_leader", "企业负责人", False, ("是否企业负责人", "企业领导"), "是 / 否"),
-    Column("employed_since", "本区入职日期", False, ("入职日期", "参加工作时间"), "如 2015-03-01"),
+    Column(
+        "employed_since",
+        "本区入职日期",
+        False,
+        ("入职日期", "参加工作时间"),
+        "如 2015-03-01、2015年3月1日 或 2015年3月（表示 3 月 1 日）",
+    ),
     Column("deed", "事迹", True, ("主要事迹", "事迹简介", "先进事迹"), "必填，字数以评选规定为限"),
     Column("patent_count", "专利数", False, ("专利数量",), "整数"),
     Column("patents", "专利及创新成果", False, ("专利名称", "专利", "创新成果"), "多项用分号隔开"),
@@ -86,6 +94,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "honours", "荣誉称号", False, ("荣誉", "所获荣誉"), "多项用分号隔开，可写年份，如 2024 北京市劳动模范"
     ),
+    *DOCUMENT_COLUMNS,
 )
 HEADER_OF = {c.field: c.header for c in COLUMNS}
 # Facts taken from the sheet only for people not yet on record; for the others the record wins.
@@ -108,6 +117,10 @@ EXAMPLE_ROW: dict[str, Any] = {
     "patents": "实用新型：一种快速装夹夹具；发明专利：多轴联动补偿方法",
     "apprentices": 5,
     "honours": "2024 亦城工匠；2023 北京市优秀技能人才",
+    "id_type": "",
+    "nationality": "",
+    "birth_date": "",
+    "gender": "",
 }
 
 _YES = {"是", "y", "yes", "true", "1", "√", "是的", "会员"}
@@ -116,7 +129,6 @@ _SPLIT = re.compile(r"[；;\n\r]+")
 _YEAR_PREFIX = re.compile(r"^\s*((?:19|20)\d{2})\s*年?\s*[:：、,，.-]?\s*")
 _PATENT_NO = re.compile(r"(ZL\s?\d{8,13}\.?[\dXx]?|CN\s?\d{9,10}\.?[\dXx]?)", re.IGNORECASE)
 _COUNT = re.compile(r"^(\d{1,5})\s*(人|名|项|个|件)?$")
-_DATE = re.compile(r"^((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2}))?\s*日?$")
 
 
 class ParsedNomination(msgspec.Struct, kw_only=True):
@@ -124,7 +136,7 @@ class ParsedNomination(msgspec.Struct, kw_only=True):
 
     row: int
     name: str
-    identity: Any  # accounts.rules.IdentityNumber
+    identity: Any  # accounts.documents.IdentityDocument
     mobile: str | None
     employer_id: int | None
     skill_level: int | None
@@ -228,9 +240,9 @@ def parse_rows(
             index = positions.get(field)
             return cells[index] if index is not None and index < len(cells) else None
 
-        result = _parse_row(number, cell, enterprises, deed_max_chars, row_errors)
-        if result is not None and result.identity.number == EXAMPLE_ID_NUMBER:
+        if is_example_row(cell("id_number"), EXAMPLE_ID_NUMBER):
             continue
+        result = _parse_row(number, cell, enterprises, deed_max_chars, row_errors)
         # Duplicates are found by the number as written, so a repeat of a row with other errors still shows.
         written = cell_text(cell("id_number")).upper()
         if written:
@@ -250,19 +262,17 @@ def _parse_row(
     number: int, cell: Any, enterprises: Mapping[str, int], deed_max: int, errors: list[RowError]
 ) -> ParsedNomination | None:
     before = len(errors)
-    name = cell_text(cell("name"))
-    if not name:
-        errors.append(error(number, "name", "required", "姓名不能为空"))
-    elif len(name) > 50:
-        errors.append(error(number, "name", "too_long", "姓名不能超过 50 个字"))
-    identity = cell_identity(number, cell("id_number"), errors, error)
+    name = cell_name(number, cell("name"), errors, error)
+    identity = cell_document(number, cell, errors, error)
     mobile = cell_mobile(number, cell("mobile"), errors, error, required=False)
     employer_id = cell_employer(number, cell("employer"), enterprises, errors, error)
     level = cell_skill_level(number, cell("skill_level"), errors, error)
     union_member = _yes_no(number, "union_member", cell("union_member"), errors, blank=True)
     front_line = _yes_no(number, "front_line", cell("front_line"), errors, blank=False)
     leader = _yes_no(number, "enterprise_leader", cell("enterprise_leader"), errors, blank=False)
-    since = _date(number, "employed_since", cell("employed_since"), errors)
+    since = cell_date(
+        number, "employed_since", cell("employed_since"), errors, error, header=HEADER_OF["employed_since"]
+    )
     deed = cell_text(cell("deed"), keep_lines=True)
     if not deed:
         errors.append(error(number, "deed", "required", "事迹不能为空"))
@@ -274,7 +284,7 @@ def _parse_row(
     apprentices = _count(number, "apprentices", cell("apprentices"), errors)
     patents = [_patent(item) for item in _items(cell("patents"))][:100]
     honours = [_honour(item) for item in _items(cell("honours"))][:50]
-    if len(errors) > before or identity is None:
+    if len(errors) > before or identity is None or name is None:
         return None
     return ParsedNomination(
         row=number,
@@ -308,25 +318,6 @@ def _yes_no(number: int, field: str, value: Any, errors: list[RowError], *, blan
     if text in _NO:
         return False
     errors.append(error(number, field, "bad_yes_no", f"{HEADER_OF[field]}应填“是”或“否”"))
-    return None
-
-
-def _date(number: int, field: str, value: Any, errors: list[RowError]) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
-    match = _DATE.match(text)
-    if match:
-        year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            pass
-    errors.append(error(number, field, "bad_date", f"{HEADER_OF[field]}应为日期，如 2015-03-01"))
     return None
 
 

@@ -14,10 +14,12 @@ from typing import Any
 
 import msgspec
 
-from accounts import audit
+from accounts import audit, consent
 from accounts.audit import Actor
+from accounts.notices import Notice
+from accounts.retention import hold_people
 from accounts.rules import INDUSTRIES
-from accounts.schemas import CurrentUser, PersonIn
+from accounts.schemas import AttestationIn, CurrentUser, PersonIn
 from accounts.service import new_person_row
 from accounts.tables import Enterprise, Person
 from awards import sheets
@@ -64,8 +66,10 @@ async def upload_nominations(
     content: bytes,
     *,
     import_valid_only: bool = False,
+    attestation: AttestationIn | None = None,
 ) -> UploadResult:
-    """A union officer's spreadsheet of nominations, all in one transaction.
+    """A union officer's spreadsheet of nominations, all in one transaction, with the officer's
+    confirmation that they hold the members' consent (``attestation``), recorded for every nominee.
 
     People are matched by ID number; someone not yet on record is registered with the officer's union, and
     someone on record with another union is refused. The quota is counted over the whole file. With any row
@@ -74,6 +78,7 @@ async def upload_nominations(
     otherwise write 5,000 audit rows that say less than the one.
     """
     union_id = officer_union(viewer)
+    notice = consent.check_attestation(attestation)
     file_sha256 = hashlib.sha256(content).hexdigest()
     async with read_snapshot():
         programme = programme_values(await programme_row(programme_id))
@@ -104,7 +109,7 @@ async def upload_nominations(
         )
     try:
         return await _write_upload(
-            actor, viewer, programme_id, planned, errors, total_rows, file_sha256, import_valid_only
+            actor, viewer, programme_id, planned, errors, total_rows, file_sha256, import_valid_only, notice
         )
     except Exception as exc:
         if not is_unique_violation(exc):
@@ -132,7 +137,7 @@ async def _plan_rows(
     errors: list[RowError],
 ) -> list[_Planned]:
     """Match every valid row to a person on record (by ID fingerprint) or plan a new one."""
-    fingerprints = {p.row: crypto.fingerprint(p.identity.number) for p in parsed}
+    fingerprints = {p.row: crypto.fingerprint(p.identity.key) for p in parsed}
     known: dict[str, dict[str, Any]] = {}
     values = sorted(set(fingerprints.values()))
     for chunk in chunks(values):
@@ -209,6 +214,7 @@ async def _write_upload(
     total_rows: int,
     file_sha256: str,
     import_valid_only: bool,
+    notice: Notice,
 ) -> UploadResult:
     """Inside one transaction, under the quota locks: count the quota over the file, refuse the file on any
     error (unless ``import_valid_only``), register the new people, write the nominations, audit once."""
@@ -218,6 +224,7 @@ async def _write_upload(
         programme = await lock_for_nominating(programme_id, groups)
         check_window(programme)
         known_ids = [p.person_id for p in planned if p.person_id is not None]
+        await hold_people(known_ids, field="file")  # matched before this transaction: see accounts.retention
         existing, used = await existing_and_used(programme, known_ids, groups)
         kept, already = _within_quota(programme, planned, existing, used, errors)
         errors.sort(key=lambda e: (e.row, e.column))
@@ -227,6 +234,9 @@ async def _write_upload(
         if new_people:
             await _create_people(new_people, union_id)
         ids = await _save_nominations(programme_id, kept, existing, union_id, viewer.id)
+        await consent.record_attestation(
+            actor, [p.person_id for p in kept if p.person_id is not None], notice
+        )
         if kept:
             await audit.record(
                 actor,
@@ -407,6 +417,7 @@ async def _create_people(plans: list[_Planned], union_id: int | None) -> None:
                     employed_since=p.employed_since,
                 ),
                 union_id,
+                p.identity,
             )
         )
     now = utcnow()

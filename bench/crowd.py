@@ -28,6 +28,11 @@ def id_number(rng: random.Random, index: int) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+def han_serial(number: int, width: int) -> str:
+    """A serial number a person's name may hold (no digits): 12 -> 〇〇〇一二."""
+    return f"{number:0{width}d}".translate(str.maketrans("0123456789", "〇一二三四五六七八九"))
+
+
 async def make_people(count: int, *, employer_id: int | None, union_id: int | None, seed: int) -> list[int]:
     rng = random.Random(seed)
     rows, seen = [], set()
@@ -37,7 +42,7 @@ async def make_people(count: int, *, employer_id: int | None, union_id: int | No
             continue
         seen.add(number)
         data = PersonIn(
-            name=f"选手{len(rows):05d}",
+            name="选手" + han_serial(len(rows), 5),
             id_number=number,
             mobile=f"139{rng.randrange(10**8):08d}",
             employer_id=employer_id,

@@ -2,7 +2,7 @@
 
     python -m bench.fire PLAN.json  ->  prints {"elapsed_s", "statuses", "latencies_ms"} as JSON
 
-PLAN: {"base_url", "csrf", "method", "requests": [{"path", "token", "json" | "csv"}], "connections"}
+PLAN: {"base_url", "csrf", "method", "requests": [{"path", "token", "json" | "csv", "form"?}], "connections"}
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ async def fire(plan: dict) -> dict:
                 upload = request.get("csv")  # a file field named "file", sent as multipart
                 files = {"file": ("upload.csv", upload.encode(), "text/csv")} if upload is not None else None
                 response = await client.request(
-                    plan["method"], request["path"], json=request.get("json"), files=files, headers=headers
+                    plan["method"],
+                    request["path"],
+                    json=request.get("json"),
+                    files=files,
+                    data=request.get("form"),  # the multipart's other fields
+                    headers=headers,
                 )
                 status = response.status_code
                 if status >= 400 and not first_error:

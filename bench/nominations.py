@@ -68,7 +68,7 @@ async def _officers() -> list[str]:
 
 def _files(rng: random.Random) -> list[str]:
     from awards.sheets import nomination_csv
-    from bench.crowd import id_number
+    from bench.crowd import han_serial, id_number
 
     per_union = [NOMINEES // UNIONS + (1 if i < NOMINEES % UNIONS else 0) for i in range(UNIONS)]
     files, serial = [], 0
@@ -77,7 +77,7 @@ def _files(rng: random.Random) -> list[str]:
         for _ in range(count):
             rows.append(
                 {
-                    "name": f"职工{serial:05d}",
+                    "name": "职工" + han_serial(serial, 5),
                     "id_number": id_number(rng, serial),
                     "mobile": f"136{serial:08d}",
                     "deed": "爱岗敬业，带徒传技。",
@@ -99,7 +99,8 @@ def run(ceiling_rps: float, base_url: str, env: dict[str, str]) -> dict[str, flo
         "method": "POST",
         "connections": 32,
         "requests": [
-            {"path": path, "token": token, "csv": csv} for token, csv in zip(tokens, files, strict=True)
+            {"path": path, "token": token, "csv": csv, "form": _members_consent()}
+            for token, csv in zip(tokens, files, strict=True)
         ],
     }
     outcome = fire(plan)
@@ -111,6 +112,14 @@ def run(ceiling_rps: float, base_url: str, env: dict[str, str]) -> dict[str, flo
         "nominations_upload_errors": errors,
         "nominations_stored": asyncio.run(_stored(programme_id)),
     }
+
+
+def _members_consent() -> dict[str, str]:
+    """The officers confirm they hold their members' consent, as the upload form does."""
+    from accounts.consent import current_notice
+    from accounts.notices import NoticeKind
+
+    return {"members_consent": "true", "notice_version": current_notice(NoticeKind.MEMBER_ENTRY).version}
 
 
 async def _stored(programme_id: int) -> int:

@@ -27,6 +27,8 @@ import msgspec
 
 from accounts import audit
 from accounts.audit import Actor
+from accounts.documents import IdentityDocument
+from accounts.retention import hold_people
 from accounts.schemas import PersonIn
 from accounts.service import new_person_row
 from accounts.tables import Enterprise, Person
@@ -131,10 +133,16 @@ async def person_row(person_id: int, field: str = "person_id") -> dict[str, Any]
     return row
 
 
-def unsaved_person(data: PersonIn, employer: dict[str, Any] | None) -> tuple[Person, PersonFacts]:
+def unsaved_person(
+    data: PersonIn,
+    employer: dict[str, Any] | None,
+    document: IdentityDocument | None = None,
+    prefix: str = "",
+) -> tuple[Person, PersonFacts]:
     """A person not yet on file (sealed and masked, not saved) and their facts for the eligibility check:
-    :func:`enter` saves the row only once the person is found eligible."""
-    row = new_person_row(data, data.union_id)
+    :func:`enter` saves the row only once the person is found eligible. ``document`` is the input's
+    identity document when the caller has read it already; a refusal names its field under ``prefix``."""
+    row = new_person_row(data, data.union_id, document, prefix=prefix)
     facts = PersonFacts(
         person_id=0,
         birth_date=row.birth_date,
@@ -183,6 +191,8 @@ async def enter(
     locked = await _take_number(competition_id)
     if new_person is None and (existing := await registration_id_of(competition_id, facts.person_id)):
         return Entry(existing, False, [])
+    if new_person is None:  # looked up before this transaction: the retention purge may have run since
+        await hold_people([facts.person_id])
     reasons = await why_not_eligible(locked, facts)
     if reasons:
         return Entry(None, False, reasons)

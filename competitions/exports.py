@@ -6,6 +6,7 @@ from typing import Any
 
 from accounts import audit
 from accounts.audit import Actor
+from accounts.disclosure import OpenNumbers, disclose
 from accounts.schemas import CurrentUser
 from competitions import sheets
 from competitions.roster import registration_filter
@@ -19,7 +20,6 @@ from competitions.shared import (
     waitlist_positions,
 )
 from competitions.tables import Registration
-from core import crypto
 from core.db import SHANGHAI, utcnow, write_transaction
 
 EXPORT_HEADERS = (
@@ -48,10 +48,17 @@ _ATTENDANCE_NAMES = {"present": "到场", "absent": "缺席"}
 
 
 async def export_registrations(
-    actor: Actor, viewer: CurrentUser, competition_id: int, *, fmt: str, full: bool, status: str | None = None
+    actor: Actor,
+    viewer: CurrentUser,
+    competition_id: int,
+    *,
+    fmt: str,
+    full: bool,
+    status: str | None = None,
+    purpose: str | None = None,
 ) -> tuple[bytes, str, str]:
-    """The registration list as XLSX or CSV; masked unless ``full`` (organizers; audited). Returns
-    ``(content, file name, media type)``."""
+    """The registration list as XLSX or CSV; masked unless ``full`` (organizers, with a purpose: every
+    person's unsealing is audited). Returns ``(content, file name, media type)``."""
     competition = await competition_row(competition_id)
     condition = registration_filter(viewer, competition_id, status=status)
     rows = (
@@ -69,11 +76,22 @@ async def export_registrations(
         .order_by(Registration.arrival)
     )
     positions = await waitlist_positions(competition_id)
-    table = [_export_row(r, positions.get(r["id"]), full=full) for r in rows]
+    opened: dict[int, OpenNumbers] = {}
     if full:
         async with write_transaction():
-            after = {"rows": len(table), "format": fmt, "status": status}
-            await audit.record(actor, "registration.export_full", "competition", competition_id, after=after)
+            after = {"rows": len(rows), "format": fmt, "status": status}
+            opened = await disclose(
+                actor, rows, purpose=purpose or "", context="registration.export", person_key="person"
+            )
+            await audit.record(
+                actor,
+                "registration.export_full",
+                "competition",
+                competition_id,
+                after=after,
+                reason=purpose or "",
+            )
+    table = [_export_row(r, positions.get(r["id"]), opened.get(r["person"])) for r in rows]
     stamp = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
     name = f"报名名单-{competition['title']}-{stamp}{'-完整' if full else ''}.{fmt}"
     if fmt == "xlsx":
@@ -81,15 +99,15 @@ async def export_registrations(
     return sheets.write_csv(EXPORT_HEADERS, table), name, sheets.CSV_MEDIA_TYPE
 
 
-def _export_row(r: dict[str, Any], position: int | None, *, full: bool) -> list[Any]:
+def _export_row(r: dict[str, Any], position: int | None, opened: OpenNumbers | None) -> list[Any]:
     yes_no = {True: "是", False: "否"}
     return [
         r["registration_no"],
         r["name"],
         {"M": "男", "F": "女"}.get(r["gender"], ""),
         r["birth_date"].isoformat(),
-        crypto.unseal(bytes(r["id_sealed"])) if full else r["id_masked"],
-        crypto.unseal(bytes(r["mobile_sealed"])) if full else r["mobile_masked"],
+        opened.id_number if opened else r["id_masked"],
+        opened.mobile if opened else r["mobile_masked"],
         r["employer_name"] or "",
         skill_level_label(r["skill_level"]) if r["skill_level"] else "",
         yes_no[bool(r["union_member"])],

@@ -10,10 +10,11 @@ import datetime as dt
 
 import msgspec
 
+from accounts import consent
 from accounts.audit import Actor
 from accounts.rules import Role
-from accounts.schemas import CurrentUser, PersonIn
-from accounts.service import parse_identity, parse_mobile
+from accounts.schemas import AttestationIn, CurrentUser, PersonIn
+from accounts.service import parse_document, parse_mobile
 from accounts.tables import Person
 from competitions.admission import (
     employer_row,
@@ -75,7 +76,9 @@ async def register(
             actor, competition_id, viewer.person_id, registered_by=viewer.id, now=now
         )
     if data.person is not None:
-        return await _register_new_person(actor, viewer, competition_id, data.person, now or utcnow())
+        return await _register_new_person(
+            actor, viewer, competition_id, data.person, data.members_consent, now or utcnow()
+        )
     if data.person_id is None:
         raise Invalid("请选择要报名的人员", code="required", field="person_id")
     person = await person_row(data.person_id)
@@ -86,14 +89,20 @@ async def register(
 
 @changes_public_reads
 async def _register_new_person(
-    actor: Actor, viewer: CurrentUser, competition_id: int, data: NewPersonIn, now: dt.datetime
+    actor: Actor,
+    viewer: CurrentUser,
+    competition_id: int,
+    data: NewPersonIn,
+    attestation: AttestationIn | None,
+    now: dt.datetime,
 ) -> RegistrationResult:
     competition = await open_for_registration(competition_id, now)
-    identity = parse_identity(data.id_number, field="person.id_number")
+    identity = parse_document(data, prefix="person.")
     parse_mobile(data.mobile, field="person.mobile")
+    notice = consent.check_attestation(attestation)
     existing = (
         await Person.select(Person.id, Person.union)
-        .where(Person.id_fingerprint == crypto.fingerprint(identity.number))
+        .where(Person.id_fingerprint == crypto.fingerprint(identity.key))
         .first()
     )
     if existing is not None:
@@ -103,7 +112,7 @@ async def _register_new_person(
     employer = await employer_row(data.employer_id, "person.employer_id")
     union_id = viewer.union_id if viewer.role == Role.UNION_OFFICER else (employer or {}).get("union")
     person_in = PersonIn(**msgspec.structs.asdict(data), union_id=union_id)
-    row, facts = unsaved_person(person_in, employer)
+    row, facts = unsaved_person(person_in, employer, identity, prefix="person.")
     reasons = await why_not_eligible(competition, facts)
     if reasons:
         raise not_eligible(reasons)
@@ -112,6 +121,7 @@ async def _register_new_person(
             entry = await enter(actor, competition_id, facts, registered_by=viewer.id, new_person=row)
             if entry.reasons:
                 raise not_eligible(entry.reasons)
+            await consent.record_attestation(actor, [row.id], notice)
     except Exception as exc:
         if is_unique_violation(exc):
             raise Conflict(

@@ -13,8 +13,9 @@ from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from accounts.consent import attestation_of
 from accounts.rules import Role
-from accounts.schemas import CurrentUser
+from accounts.schemas import AttestationIn, CurrentUser
 from accounts.security import PUBLIC, PUBLIC_READ, actor_of, allow
 from accounts.sessions import session_cookie
 from competitions import (
@@ -92,8 +93,9 @@ def _attachment(content: bytes, filename: str, media_type: str) -> Response[byte
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-async def _uploaded(request: Request[Any, Any, Any]) -> tuple[bytes, bool]:
-    """The spreadsheet of a multipart upload (read under the handler's body limit) and the form's flag."""
+async def _uploaded(request: Request[Any, Any, Any]) -> tuple[bytes, bool, AttestationIn | None]:
+    """The spreadsheet of a multipart upload (read under the handler's body limit), the form's flag and the
+    officer's attestation that they hold the members' consent."""
     if request.content_type[0] != RequestEncodingType.MULTI_PART:
         raise Invalid("请以 multipart/form-data 上传表格文件（字段 file）", code="required", field="file")
     form = await request.form()
@@ -104,7 +106,8 @@ async def _uploaded(request: Request[Any, Any, Any]) -> tuple[bytes, bool]:
         content = await upload.read()
     finally:
         await upload.close()
-    return content, str(form.get("import_valid_only", "")).lower() in {"true", "1", "on", "yes"}
+    valid_only = str(form.get("import_valid_only", "")).lower() in {"true", "1", "on", "yes"}
+    return content, valid_only, attestation_of(form)
 
 
 class SeriesController(Controller):
@@ -250,13 +253,14 @@ class CompetitionController(Controller):
         competition_id: FromPath[int],
         import_valid_only: FromQuery[bool] = False,
     ) -> UploadResult:
-        content, valid_only = await _uploaded(request)
+        content, valid_only, attestation = await _uploaded(request)
         return await uploads.upload_registrations(
             actor_of(request.user),
             request.user,
             competition_id,
             content,
             import_valid_only=import_valid_only or valid_only,
+            attestation=attestation,
         )
 
     @post("/{competition_id:int}/registrations/review", status_code=200, summary="Approve or reject many")
@@ -267,7 +271,7 @@ class CompetitionController(Controller):
 
     @get(
         "/{competition_id:int}/registrations/export",
-        summary="XLSX or CSV of the registrations; masked unless full=true (audited)",
+        summary="XLSX or CSV of the registrations; masked unless full=true with a purpose (audited)",
     )
     async def export(
         self,
@@ -276,9 +280,16 @@ class CompetitionController(Controller):
         format_: Annotated[Literal["xlsx", "csv"], QueryParameter(name="format")] = "xlsx",
         full: FromQuery[bool] = False,
         status: FromQuery[Literal["accepted", "waitlisted", "rejected", "withdrawn"] | None] = None,
+        purpose: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
         content, filename, media_type = await exports.export_registrations(
-            actor_of(request.user), request.user, competition_id, fmt=format_, full=full, status=status
+            actor_of(request.user),
+            request.user,
+            competition_id,
+            fmt=format_,
+            full=full,
+            status=status,
+            purpose=purpose,
         )
         return _attachment(content, filename, media_type)
 

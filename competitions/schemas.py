@@ -13,7 +13,17 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from accounts.schemas import Industry, Name, Password, SkillLevel, Username, Version
+from accounts.schemas import (
+    AttestationIn,
+    ConsentIn,
+    DocumentFields,
+    Industry,
+    Name,
+    Password,
+    SkillLevel,
+    Username,
+    Version,
+)
 from competitions.rules import EligibilityRules
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -191,7 +201,7 @@ class CompetitionAdminOut(msgspec.Struct, kw_only=True):
 # --- registrations -------------------------------------------------------------------------------------
 
 
-class NewPersonIn(msgspec.Struct, kw_only=True):
+class NewPersonIn(DocumentFields, kw_only=True):
     """A union officer registering a member not yet on record (the officer's union is implied)."""
 
     name: Name
@@ -208,10 +218,13 @@ class RegisterIn(msgspec.Struct, kw_only=True):
 
     person_id: int | None = None
     person: NewPersonIn | None = None
+    # With a new ``person``: the officer confirms they hold the member's consent (accounts.consent).
+    members_consent: AttestationIn | None = None
 
 
-class SignUpIn(msgspec.Struct, kw_only=True):
-    """The phone form of someone without an account: their person record, a log-in, the registration."""
+class SignUpIn(DocumentFields, kw_only=True):
+    """The phone form of someone without an account: their person record, a log-in, the registration,
+    and their consent to the registration notice (the ID number's separately)."""
 
     name: Name
     id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
@@ -222,6 +235,7 @@ class SignUpIn(msgspec.Struct, kw_only=True):
     front_line: bool = False
     username: Username
     password: Password
+    consent: ConsentIn | None = None
 
 
 class RegistrationOut(msgspec.Struct, kw_only=True):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -22,7 +24,15 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from stdnum.cn import ric
 
-from accounts.rules import SKILL_LEVEL_NAMES, IdentityNumber, InvalidNumber, validate_mobile
+from accounts.documents import (
+    DocumentKind,
+    IdentityDocument,
+    field_at_fault,
+    read_document_kind,
+    read_id_number,
+    read_passport,
+)
+from accounts.rules import SKILL_LEVEL_NAMES, InvalidNumber, validate_mobile, validate_name
 from competitions.rules import skill_level_label
 from competitions.schemas import RowError
 
@@ -50,10 +60,30 @@ class Column(msgspec.Struct, frozen=True):
     note: str = ""
 
 
+# The document beside the number, shared with the nomination sheet: blank for the 18-character cards
+# (the number tells which, and the birth date and gender); a passport states them here.
+DOCUMENT_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "id_type",
+        "证件类型",
+        False,
+        ("证件种类",),
+        "留空即居民身份证（港澳台居民居住证、外国人永久居留身份证由号码识别）；持护照者填「护照」",
+    ),
+    Column("nationality", "国籍", False, ("国籍代码",), "持护照者必填：3 位字母国家代码，如 USA、DEU、KOR"),
+    Column("birth_date", "出生日期", False, (), "持护照者必填，如 1990-03-07"),
+    Column("gender", "性别", False, (), "持护照者必填：男 / 女"),
+)
+
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", True, ("名字",), "必填"),
     Column(
-        "id_number", "身份证号", True, ("身份证号码", "公民身份号码", "身份证"), "必填，18 位，请设为文本格式"
+        "id_number",
+        "身份证号",
+        True,
+        ("身份证号码", "公民身份号码", "身份证", "证件号码", "居住证号码", "永久居留身份证号码"),
+        "必填，18 位，请设为文本格式；港澳台居民居住证、外国人永久居留身份证号码也填在此列；"
+        "持护照者填护照号码，并填写后面的「证件类型」「国籍」「出生日期」「性别」",
     ),
     Column("mobile", "手机号", True, ("手机号码", "手机", "联系电话"), "必填，11 位"),
     Column("employer", "工作单位", False, ("单位", "所在单位", "企业名称"), "须与平台登记的企业名称一致"),
@@ -66,13 +96,26 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("union_member", "工会会员", False, ("是否工会会员",), "是 / 否"),
     Column("front_line", "一线职工", False, ("是否一线职工",), "是 / 否"),
+    *DOCUMENT_COLUMNS,
 )
 HEADER_OF = {c.field: c.header for c in COLUMNS}
 
 # The template's example row: a valid-looking number that an upload skips, in case it is left in.
 _EXAMPLE_BODY = "11010519900307123"
 EXAMPLE_ID_NUMBER = _EXAMPLE_BODY + ric.calc_check_digit(_EXAMPLE_BODY + "0")
-EXAMPLE_ROW = ("张三（示例，可删除）", EXAMPLE_ID_NUMBER, "13800000000", "", "高级工", "是", "是")
+EXAMPLE_ROW = (
+    "张三（示例，可删除）",
+    EXAMPLE_ID_NUMBER,
+    "13800000000",
+    "",
+    "高级工",
+    "是",
+    "是",
+    "",
+    "",
+    "",
+    "",
+)
 
 _GRADES = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}
 SKILL_LEVELS: dict[str, int] = {}
@@ -93,7 +136,7 @@ _NO = {"否", "n", "no", "false", "0", "×", "", "不是"}
 class ParsedRow(msgspec.Struct, kw_only=True):
     row: int
     name: str
-    identity: Any  # accounts.rules.IdentityNumber
+    identity: Any  # accounts.documents.IdentityDocument
     mobile: str
     employer_id: int | None
     skill_level: int | None
@@ -233,11 +276,11 @@ def parse_rows(
     for number, cells in rows:
         row_errors: list[RowError] = []
         cell = _cell_reader(cells, positions)
-        result = _parse_row(number, cell, enterprises, row_errors)
-        if result is not None and result.identity.number == EXAMPLE_ID_NUMBER:
+        if is_example_row(cell("id_number"), EXAMPLE_ID_NUMBER):
             continue
+        result = _parse_row(number, cell, enterprises, row_errors)
         if result is not None:
-            first = first_row_of.setdefault(result.identity.number, number)
+            first = first_row_of.setdefault(result.identity.key, number)
             if first != number:
                 message = f"与第 {first} 行的身份证号重复"
                 row_errors.append(_error(number, "id_number", "duplicate_in_file", message))
@@ -245,6 +288,11 @@ def parse_rows(
         if result is not None and not row_errors:
             parsed.append(result)
     return parsed, errors
+
+
+def is_example_row(id_cell: Any, example_id_number: str) -> bool:
+    """The template's example row (left in by mistake) is skipped by its ID number, whatever else it says."""
+    return cell_text(id_cell).replace(" ", "").upper() == example_id_number
 
 
 def _cell_reader(cells: list[Any], positions: dict[str, int]) -> Any:
@@ -258,18 +306,14 @@ def _cell_reader(cells: list[Any], positions: dict[str, int]) -> Any:
 def _parse_row(
     number: int, cell: Any, enterprises: dict[str, int], errors: list[RowError]
 ) -> ParsedRow | None:
-    name = cell_text(cell("name"))
-    if not name:
-        errors.append(_error(number, "name", "required", "姓名不能为空"))
-    elif len(name) > 50:
-        errors.append(_error(number, "name", "too_long", "姓名不能超过 50 个字"))
-    identity = cell_identity(number, cell("id_number"), errors, _error)
+    name = cell_name(number, cell("name"), errors, _error)
+    identity = cell_document(number, cell, errors, _error)
     mobile = cell_mobile(number, cell("mobile"), errors, _error, required=True)
     employer_id = cell_employer(number, cell("employer"), enterprises, errors, _error)
     level = cell_skill_level(number, cell("skill_level"), errors, _error)
     union_member = _yes_no(number, "union_member", cell("union_member"), errors)
     front_line = _yes_no(number, "front_line", cell("front_line"), errors)
-    if errors or identity is None or mobile is None:
+    if errors or identity is None or mobile is None or name is None:
         return None
     return ParsedRow(
         row=number,
@@ -286,10 +330,44 @@ def _parse_row(
 ErrorFactory = Callable[[int, str, str, str], RowError]
 
 
-def cell_identity(
-    number: int, value: Any, errors: list[RowError], error: ErrorFactory
-) -> IdentityNumber | None:
-    """The ID number of a row, or None with the reason appended to ``errors`` (via the sheet's ``error``)."""
+def cell_name(number: int, value: Any, errors: list[RowError], error: ErrorFactory) -> str | None:
+    """The name of a row as stored (accounts.rules.validate_name), or None with the reason."""
+    try:
+        return validate_name(cell_text(value))
+    except InvalidNumber as exc:
+        errors.append(error(number, "name", exc.code, exc.message))
+        return None
+
+
+_GENDERS = {"男": "M", "女": "F", "M": "M", "F": "F"}
+
+
+def cell_document(
+    number: int, cell: Callable[[str], Any], errors: list[RowError], error: ErrorFactory
+) -> IdentityDocument | None:
+    """The identity document of a row (``cell`` reads a field's cell): the number, whose card it is, and
+    for a passport the nationality, birth date and gender it states; or None with every reason appended to
+    ``errors`` (via the sheet's ``error``), each naming its column."""
+    try:
+        kind = read_document_kind(cell_text(cell("id_type")))
+    except InvalidNumber as exc:
+        errors.append(error(number, "id_type", exc.code, exc.message))
+        return None
+    before = len(errors)
+    text = _number_text(number, cell("id_number"), errors, error)
+    passport = _passport_facts(number, cell, errors, error) if kind == DocumentKind.PASSPORT else None
+    if text is None or len(errors) > before:
+        return None
+    try:
+        if passport is not None:
+            return read_passport(text, **passport)
+        return read_id_number(text, expected=kind)
+    except InvalidNumber as exc:
+        errors.append(error(number, field_at_fault(exc.code, kind), exc.code, exc.message))
+        return None
+
+
+def _number_text(number: int, value: Any, errors: list[RowError], error: ErrorFactory) -> str | None:
     if isinstance(value, float | int) and not isinstance(value, bool):
         message = "身份证号被存成了数字（末位可能已丢失），请将该列设为文本格式后重新填写"
         errors.append(error(number, "id_number", "id_number_as_number", message))
@@ -298,11 +376,27 @@ def cell_identity(
     if not text:
         errors.append(error(number, "id_number", "required", "身份证号不能为空"))
         return None
-    try:
-        return IdentityNumber(text)
-    except InvalidNumber as exc:
-        errors.append(error(number, "id_number", exc.code, exc.message))
-        return None
+    return text
+
+
+_GENDERS = {"男": "M", "女": "F", "M": "M", "F": "F"}
+
+
+def _passport_facts(
+    number: int, cell: Callable[[str], Any], errors: list[RowError], error: ErrorFactory
+) -> dict[str, Any]:
+    """What a passport states besides its number; a blank one is refused by ``read_passport`` with its own
+    reason, one written wrong here."""
+    header = HEADER_OF["birth_date"]
+    birth_date = cell_date(number, "birth_date", cell("birth_date"), errors, error, header=header)
+    written = cell_text(cell("gender")).upper()
+    if written and written not in _GENDERS:
+        errors.append(error(number, "gender", "bad_gender", "性别应填“男”或“女”"))
+    return {
+        "nationality": cell_text(cell("nationality")),
+        "birth_date": birth_date,
+        "gender": _GENDERS.get(written),
+    }
 
 
 def cell_mobile(
@@ -342,6 +436,57 @@ def cell_skill_level(number: int, value: Any, errors: list[RowError], error: Err
     message = "职业技能等级应为 1–5 或 初级工/中级工/高级工/技师/高级技师"
     errors.append(error(number, "skill_level", "bad_skill_level", message))
     return None
+
+
+# The forms people type (after NFKC, so full-width digits and ／ are the ordinary ones); a month alone
+# means its first day: 2019年6月1日, 2019年6月 | 2019-06-01, 2019/6/1, 2019.6.1, 2019-06, 2019.6 |
+# 20190601, 201906.
+_DATE_FORMS = (
+    re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(?:(\d{1,2})[日号]?)?"),
+    re.compile(r"((?:19|20)\d{2})([-/.])(\d{1,2})(?:\2(\d{1,2}))?"),
+    re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})?"),
+)
+
+
+_MIDNIGHT = re.compile(r"\s+0{1,2}:00(:00)?$")
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    """A date as people type it in a spreadsheet (see :data:`_DATE_FORMS`), or None."""
+    text = _MIDNIGHT.sub("", unicodedata.normalize("NFKC", text).strip())  # a date cell saved as text
+    compact = re.sub(r"\s+", "", text)
+    for form in _DATE_FORMS:
+        match = form.fullmatch(compact)
+        if match:
+            parts = [g for g in match.groups() if g is None or g.isdigit()]
+            year, month, day = int(parts[0]), int(parts[1]), int(parts[2] or 1)
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                return None
+    return None
+
+
+def cell_date(
+    number: int, field: str, value: Any, errors: list[RowError], error: ErrorFactory, *, header: str
+) -> dt.date | None:
+    """A date cell (Excel's own dates, or text in the forms people type), or None with the reason naming the
+    row and column; blank is None without a reason."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = cell_text(value)
+    if not text:
+        return None
+    parsed = parse_date_text(text)
+    if parsed is None:
+        message = (
+            f"第 {number} 行「{header}」的日期「{text[:20]}」无法识别，"
+            "请写成 2019-06-01、2019年6月1日、2019/6/1 或 2019年6月（只写年月表示当月 1 日）"
+        )
+        errors.append(error(number, field, "bad_date", message))
+    return parsed
 
 
 def cell_text(value: Any, *, keep_lines: bool = False) -> str:

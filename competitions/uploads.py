@@ -12,9 +12,11 @@ from typing import Any
 
 import msgspec
 
+from accounts import consent
 from accounts.audit import Actor
+from accounts.notices import Notice
 from accounts.rules import Role
-from accounts.schemas import CurrentUser, PersonIn
+from accounts.schemas import AttestationIn, CurrentUser, PersonIn
 from accounts.tables import Enterprise, Person
 from competitions import sheets
 from competitions.admission import Entry, enter, open_for_registration, unsaved_person
@@ -35,9 +37,12 @@ async def upload_registrations(
     content: bytes,
     *,
     import_valid_only: bool,
+    attestation: AttestationIn | None = None,
     now: dt.datetime | None = None,
 ) -> UploadResult:
-    """Every row validated; with any bad row nothing is written, unless ``import_valid_only``."""
+    """Every row validated; with any bad row nothing is written, unless ``import_valid_only``. The uploader
+    confirms holding the members' consent (``attestation``); it is recorded for every person created."""
+    notice = consent.check_attestation(attestation)
     await open_for_registration(competition_id, now or utcnow())
     enterprises = {
         r["name"]: r
@@ -49,16 +54,18 @@ async def upload_registrations(
     except sheets.SheetError as exc:
         raise Invalid(exc.message, code=exc.code, field="file") from None
     _refuse_if(errors, import_valid_only, len(rows))
-    people = await _people_by_identity([p.identity.number for p in parsed])
+    people = await _people_by_identity([p.identity.key for p in parsed])
     by_employer_id = {r["id"]: r for r in enterprises.values()}
     plans = []
     for item in parsed:
-        plan = await _upload_plan(viewer, item, people.get(item.identity.number), by_employer_id, errors)
+        plan = await _upload_plan(viewer, item, people.get(item.identity.key), by_employer_id, errors)
         if plan is not None:
             plans.append(plan)
     _refuse_if(errors, import_valid_only, len(rows))
     try:
-        imported = await _import(actor, viewer, competition_id, plans, errors, import_valid_only, len(rows))
+        imported = await _import(
+            actor, viewer, competition_id, plans, errors, import_valid_only, len(rows), notice
+        )
     except Exception as exc:
         if is_unique_violation(exc):
             raise Conflict(
@@ -85,8 +92,9 @@ def _refuse_if(errors: list[RowError], import_valid_only: bool, total: int) -> N
         )
 
 
-async def _people_by_identity(numbers: list[str]) -> dict[str, dict[str, Any]]:
-    by_fingerprint = {crypto.fingerprint(n): n for n in numbers}
+async def _people_by_identity(keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The people on file by their document's key (the number; a passport's with its nationality)."""
+    by_fingerprint = {crypto.fingerprint(k): k for k in keys}
     found: dict[str, dict[str, Any]] = {}
     keys = list(by_fingerprint)
     for start in range(0, len(keys), 500):
@@ -150,7 +158,7 @@ async def _upload_plan(
         skill_level=item.skill_level,
         front_line=item.front_line,
     )
-    row, facts = unsaved_person(person_in, employer)
+    row, facts = unsaved_person(person_in, employer, item.identity)
     return _Plan(row=item.row, name=item.name, facts=facts, new_person=row)
 
 
@@ -162,6 +170,7 @@ async def _import(
     errors: list[RowError],
     import_valid_only: bool,
     total: int,
+    notice: Notice,
 ) -> list[UploadRowResult]:
     done: list[tuple[_Plan, Entry]] = []
     async with write_transaction():
@@ -184,6 +193,8 @@ async def _import(
                 continue
             done.append((plan, entry))
         _refuse_if(errors, import_valid_only, total)
+        created = [plan.new_person.id for plan, _ in done if plan.new_person is not None]
+        await consent.record_attestation(actor, created, notice)
     positions = await waitlist_positions(competition_id)
     ids = [e.registration_id for _, e in done]
     rows = (

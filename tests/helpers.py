@@ -43,6 +43,13 @@ def make_id_number(
     return body + ric.calc_check_digit(body + "0")
 
 
+def han_digits(number: int | str, width: int = 1) -> str:
+    """``12`` -> ``一二``, ``expert1`` -> ``expert一``: serial numbers inside a person's name, which may
+    hold no digits."""
+    text = number if isinstance(number, str) else f"{number:0{width}d}"
+    return text.translate(str.maketrans("0123456789", "零一二三四五六七八九"))
+
+
 def make_credit_code(serial: int) -> str:
     body = f"91110302{serial:09d}"
     return body + uscc.calc_check_digit(body)
@@ -53,13 +60,36 @@ def make_mobile(serial: int | None = None) -> str:
     return f"139{n:08d}"
 
 
+def members_consent() -> dict[str, Any]:
+    """A union officer's (or organizer's) confirmation that they hold the members' consent, to the current
+    member-entry notice: what every form entering other people's data sends."""
+    from accounts.consent import current_notice
+    from accounts.notices import NoticeKind
+
+    return {"notice_version": current_notice(NoticeKind.MEMBER_ENTRY).version, "confirmed": True}
+
+
+def upload_consent() -> dict[str, str]:
+    """The attestation as the form fields of a multipart upload."""
+    return {"members_consent": "true", "notice_version": members_consent()["notice_version"]}
+
+
+def own_consent() -> dict[str, Any]:
+    """A person's own consent to the registration notice (both boxes), as the sign-up form sends it."""
+    from accounts.consent import current_notice
+    from accounts.notices import NoticeKind
+
+    version = current_notice(NoticeKind.REGISTRATION).version
+    return {"notice_version": version, "personal_information": True, "sensitive_id": True}
+
+
 async def world() -> dict[str, Any]:
     """A small standard world written straight through the services: two unions, two enterprises,
     a few people and a user of every role (password :data:`PASSWORD`). Returns their ids."""
     from accounts import service
     from accounts.audit import SYSTEM
     from accounts.rules import Role
-    from accounts.schemas import CurrentUser, EnterpriseIn, PersonIn, UnionIn, UserIn
+    from accounts.schemas import AttestationIn, CurrentUser, EnterpriseIn, PersonIn, UnionIn, UserIn
 
     root = CurrentUser(id=0, username="system", role=Role.ORGANIZER, display_name="系统")
     union_a = await service.create_union(SYSTEM, UnionIn(name="甲公司工会", kind="enterprise"))
@@ -81,7 +111,7 @@ async def world() -> dict[str, Any]:
             SYSTEM,
             root,
             PersonIn(
-                name=f"测试{index}",
+                name=f"测试{han_digits(index)}",
                 id_number=make_id_number(dt.date(1985 + index, 3, 9)),
                 mobile=make_mobile(),
                 employer_id=enterprise.id,
@@ -89,6 +119,7 @@ async def world() -> dict[str, Any]:
                 union_member=True,
                 skill_level=3,
                 front_line=True,
+                members_consent=AttestationIn(**members_consent()),
             ),
         )
         people.append(person.id)

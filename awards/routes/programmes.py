@@ -11,6 +11,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
+from accounts.consent import attestation_of
 from accounts.security import PUBLIC_READ, actor_of
 from awards import (
     direct_nominations,
@@ -59,6 +60,9 @@ NominationStatus = Literal["nominated", "withdrawn", "shortlisted", "removed", "
 class SheetForm:
     file: UploadFile
     import_valid_only: bool = False
+    # The officer confirms they hold the members' consent (accounts.consent): "true" and the notice version.
+    members_consent: bool = False
+    notice_version: str = ""
 
 
 class ProgrammeController(Controller):
@@ -180,12 +184,16 @@ class ProgrammeController(Controller):
         self, request: CurrentRequest, programme_id: FromPath[int], data: MultipartBody[SheetForm]
     ) -> UploadResult:
         content = await data.file.read()
+        attestation = attestation_of(
+            {"members_consent": data.members_consent, "notice_version": data.notice_version}
+        )
         return await uploads.upload_nominations(
             actor_of(request.user),
             request.user,
             programme_id,
             content,
             import_valid_only=data.import_valid_only,
+            attestation=attestation,
         )
 
     @get(

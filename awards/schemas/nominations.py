@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from accounts.schemas import Version
+from accounts.schemas import AttestationIn, Version
 from awards.schemas.fields import Reason, Year
 from competitions.schemas import RowError
 
@@ -84,6 +84,8 @@ class NominationIn(msgspec.Struct, kw_only=True):
     person_id: int
     deed: Deed
     achievements: Achievements = msgspec.field(default_factory=Achievements)
+    # The officer confirms they hold the member's consent (accounts.consent.check_attestation).
+    members_consent: AttestationIn | None = None
 
 
 class NominationPatch(msgspec.Struct, kw_only=True):

@@ -68,9 +68,9 @@ const App = (() => {
 
   const ROLE_NAMES = { organizer: "组织者", judge: "裁判", union_officer: "工会干部", expert: "评审专家", contestant: "选手" };
   const NAV = {
-    organizer: [["/organizer/competitions", "竞赛管理"], ["/organizer/programmes", "评选管理"], ["/audit", "审计日志"]],
+    organizer: [["/organizer/competitions", "竞赛管理"], ["/organizer/programmes", "评选管理"], ["/organizer/privacy", "个人信息申请"], ["/audit", "审计日志"]],
     union_officer: [["/competitions", "竞赛"], ["/union/nominations", "评选推荐"]],
-    contestant: [["/competitions", "竞赛"], ["/my/registrations", "我的报名"]],
+    contestant: [["/competitions", "竞赛"], ["/my/registrations", "我的报名"], ["/my/data", "我的信息"]],
     judge: [["/judge", "评分"]],
     expert: [["/review", "专家评审"]],
   };

@@ -109,6 +109,10 @@
     return match ? { title: match[2].slice(0, 200), year: Number(match[1]) } : { title: line.slice(0, 200) };
   }
 
+  // The officer confirms they hold the member's consent before entering their data (PIPL; accounts.consent).
+  const nominateConsent = Privacy.attestationBlock($("#nominate-consent"), "nominate_consent");
+  const uploadConsent = Privacy.attestationBlock($("#upload-consent"), "upload_consent");
+
   $("#nominate-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
@@ -129,6 +133,7 @@
         apprentices_trained: Number($("#apprentices_trained").value || 0),
         titles_honours: lines($("#honours").value).map(honour),
       },
+      members_consent: (await nominateConsent)(),
     };
     const button = $("#nominate-submit");
     button.disabled = true;
@@ -177,6 +182,9 @@
     const data = new FormData();
     data.append("file", file, file.name);
     data.append("import_valid_only", $("#import_valid_only").checked ? "true" : "false");
+    const attestation = (await uploadConsent)();
+    data.append("members_consent", attestation.confirmed ? "true" : "false");
+    data.append("notice_version", attestation.notice_version);
     const button = $("#upload-submit");
     button.disabled = true;
     try {

@@ -182,16 +182,20 @@ const CompOrganizer = (() => {
     const exportBase = `/api/competitions/${state.id}/registrations/export`;
     $("#export-xlsx").href = `${exportBase}?format=xlsx`;
     $("#export-csv").href = `${exportBase}?format=csv`;
+    // The full export opens every ID and mobile number: it asks why, and the purpose is audited per person.
+    $("#export-full").href = `${exportBase}?format=xlsx&full=true`;
     $("#export-full").addEventListener("click", async (event) => {
       event.preventDefault();
-      const href = event.currentTarget.href;
-      const ok = await App.confirm({
+      const answer = await App.confirm({
         title: "完整导出报名名单？", tone: "normal", confirmText: "导出",
-        details: ["导出的表格包含身份证号和手机号，请妥善保管，勿外传。", "本次导出将以您的名义记入审计日志。"],
+        details: ["导出的表格包含证件号码和手机号，请妥善保管，勿外传。", "每位报名人的号码被打开一次，都将以您的名义和所填用途记入审计日志。"],
+        input: { label: "用途（如：购买赛事保险）", required: true, requiredMessage: "请填写用途（至少 2 个字）", maxlength: 200 },
       });
-      if (ok) location.href = href;
+      const purpose = answer ? answer.value : "";
+      if (purpose.length >= 2) {
+        location.href = `${exportBase}?format=xlsx&full=true&purpose=${encodeURIComponent(purpose)}`;
+      }
     });
-    $("#export-full").href = `${exportBase}?format=xlsx&full=true`;
     $("#review-filters").addEventListener("change", loadRegistrations);
     $("#approve-selected").addEventListener("click", () => bulk(selectedIds()));
     $("#approve-pending").addEventListener("click", () => bulk(pendingIds()));

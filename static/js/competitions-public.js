@@ -103,7 +103,7 @@ const CompPublic = (() => {
         <p class="muted">首次报名请填写本人信息并设置登录密码；已有账号请 <a href="/login?next=${encodeURIComponent(location.pathname)}">登录后报名</a>。</p>
         <div class="notice" hidden></div>
         ${field("name", "姓名", `<input id="name" name="name" autocomplete="name" required>`)}
-        ${field("id_number", "身份证号", `<input id="id_number" name="id_number" inputmode="text" autocomplete="off" maxlength="18" required>`)}
+        ${documentFields("")}
         ${field("mobile", "手机号", `<input id="mobile" name="mobile" type="tel" inputmode="numeric" autocomplete="tel" maxlength="11" required>`)}
         ${field("employer_id", "工作单位", `<select id="employer_id" name="employer_id"><option value="">（不在列表中）</option>
           ${enterprises.map((e) => `<option value="${e.id}">${App.esc(e.name)}</option>`).join("")}</select>`)}
@@ -112,17 +112,51 @@ const CompPublic = (() => {
         <label class="check"><input type="checkbox" id="front_line" name="front_line"> 我是一线职工</label>
         ${field("username", "登录用户名", `<input id="username" name="username" autocomplete="username" required placeholder="字母、数字或下划线，至少 3 位">`)}
         ${field("password", "登录密码", `<input id="password" name="password" type="password" autocomplete="new-password" required placeholder="至少 8 位，含字母和数字">`)}
-        <p><button class="block" type="submit">提交报名</button></p>
+        <div id="consent"></div>
+        <p><button class="block" type="submit">同意并提交报名</button></p>
       </form>
       <div id="result" class="notice" hidden></div>`;
     const form = $("#signup");
+    watchDocumentType(form, "");
+    const consent = await Privacy.consentBlock($("#consent"));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const data = App.formData(form);
+      delete data.consent_general; delete data["consent.sensitive_id"];
       for (const key of ["employer_id", "skill_level"]) data[key] = data[key] ? Number(data[key]) : null;
+      Object.assign(data, documentValues(form, ""));
+      data.consent = consent();
       const done = await submitRegistration(form, $("#result"), () => App.api("POST", `/api/competitions/${c.id}/signup`, data, { allowAnonymous: true }));
       if (done) { form.hidden = true; App.rememberSession(); App.header(); }
     });
+  }
+
+  // The identity document: one of the 18-digit cards (told apart by the number), or a passport with the
+  // nationality, birth date and gender it states.
+  function documentFields(prefix) {
+    return `${field(prefix + "id_type", "证件类型", `<select id="${prefix}id_type" name="${prefix}id_type">
+        <option value="">居民身份证 / 港澳台居民居住证 / 外国人永久居留身份证</option>
+        <option value="passport">护照（外籍职工）</option></select>`)}
+      ${field(prefix + "id_number", "证件号码", `<input id="${prefix}id_number" name="${prefix}id_number" inputmode="text" autocomplete="off" maxlength="20" required>`)}
+      <div class="passport" hidden>
+        ${field(prefix + "nationality", "国籍（三位字母代码，如 USA、KOR）", `<input id="${prefix}nationality" name="${prefix}nationality" maxlength="3" autocomplete="off">`)}
+        ${field(prefix + "birth_date", "出生日期", `<input id="${prefix}birth_date" name="${prefix}birth_date" type="date">`)}
+        ${field(prefix + "gender", "性别", `<select id="${prefix}gender" name="${prefix}gender"><option value="">请选择</option><option value="M">男</option><option value="F">女</option></select>`)}
+      </div>`;
+  }
+
+  function watchDocumentType(form, prefix) {
+    const select = form.elements[prefix + "id_type"];
+    select.addEventListener("change", () => { form.querySelector(".passport").hidden = select.value !== "passport"; });
+  }
+
+  function documentValues(form, prefix) {
+    const v = (name) => (form.elements[prefix + name].value || "").trim() || null;
+    const passport = v("id_type") === "passport";
+    return {
+      id_type: v("id_type"), id_number: v("id_number"),
+      nationality: passport ? v("nationality") : null, birth_date: passport ? v("birth_date") : null, gender: passport ? v("gender") : null,
+    };
   }
 
   function field(name, label, control) {
@@ -137,14 +171,14 @@ const CompPublic = (() => {
         <div class="notice" hidden></div>
         <dl class="facts">
           <dt>姓名</dt><dd>${App.esc(person.name)}</dd>
-          <dt>身份证号</dt><dd class="mono">${App.esc(person.id_number)}</dd>
+          <dt>${App.esc(person.id_type_name)}</dt><dd class="mono">${App.esc(person.id_number)}</dd>
           <dt>手机号</dt><dd class="mono">${App.esc(person.mobile)}</dd>
           <dt>工作单位</dt><dd>${App.esc(person.employer_name || "—")}</dd>
           <dt>技能等级</dt><dd>${App.esc(Comp.LEVELS[person.skill_level] || "未取得")}</dd>
           <dt>工会会员</dt><dd>${person.union_member ? "是" : "否"}</dd>
           <dt>一线职工</dt><dd>${person.front_line ? "是" : "否"}</dd>
         </dl>
-        <p class="muted">信息有误请联系所在工会更正后再报名。</p>
+        <p class="muted">信息有误请联系所在工会更正，或在<a href="/my/data">“我的信息”</a>申请更正后再报名。</p>
         <p><button class="block" type="submit">确认信息并报名</button></p>
       </form>
       <div id="result" class="notice" hidden></div>`;
@@ -172,13 +206,14 @@ const CompPublic = (() => {
         <h2>为尚未登记的会员报名</h2>
         <div class="notice" hidden></div>
         ${field("person.name", "姓名", `<input id="person.name" name="person.name" required>`)}
-        ${field("person.id_number", "身份证号", `<input id="person.id_number" name="person.id_number" maxlength="18" required>`)}
+        ${documentFields("person.")}
         ${field("person.mobile", "手机号", `<input id="person.mobile" name="person.mobile" type="tel" maxlength="11" required>`)}
         ${field("person.employer_id", "工作单位", `<select id="person.employer_id" name="person.employer_id"><option value="">（不在列表中）</option>
           ${enterprises.map((e) => `<option value="${e.id}">${App.esc(e.name)}</option>`).join("")}</select>`)}
         ${field("person.skill_level", "职业技能等级", `<select id="person.skill_level" name="person.skill_level">${Comp.levelOptions()}</select>`)}
         <label class="check"><input type="checkbox" name="person.union_member" checked> 工会会员</label>
         <label class="check"><input type="checkbox" name="person.front_line"> 一线职工</label>
+        <div id="newcomer-consent"></div>
         <p><button type="submit">登记并报名</button></p>
         <div id="newcomer-result" class="notice" hidden></div>
       </form>
@@ -188,6 +223,7 @@ const CompPublic = (() => {
         <div class="notice" hidden></div>
         ${field("file", "表格文件（.xlsx 或 .csv）", `<input id="file" name="file" type="file" accept=".xlsx,.csv" required>`)}
         <label class="check"><input type="checkbox" id="import_valid_only" name="import_valid_only"> 有错误时仅导入无误的行</label>
+        <div id="upload-consent"></div>
         <p><button type="submit">上传并报名</button></p>
         <div id="upload-result"></div>
       </form>`;
@@ -198,15 +234,19 @@ const CompPublic = (() => {
       await submitRegistration(member, $("#member-result"), () => App.api("POST", `/api/competitions/${c.id}/registrations`, { person_id: personId }));
     });
     const newcomer = $("#newcomer");
+    watchDocumentType(newcomer, "person.");
+    const newcomerConsent = await Privacy.attestationBlock($("#newcomer-consent"), "newcomer_consent");
+    const uploadConsent = await Privacy.attestationBlock($("#upload-consent"), "upload_consent");
     newcomer.addEventListener("submit", async (event) => {
       event.preventDefault();
       const v = (name) => newcomer.elements[name].value.trim();
       const person = {
-        name: v("person.name"), id_number: v("person.id_number"), mobile: v("person.mobile"),
+        ...documentValues(newcomer, "person."),
+        name: v("person.name"), mobile: v("person.mobile"),
         employer_id: Number(v("person.employer_id")) || null, skill_level: Number(v("person.skill_level")) || null,
         union_member: newcomer.elements["person.union_member"].checked, front_line: newcomer.elements["person.front_line"].checked,
       };
-      await submitRegistration(newcomer, $("#newcomer-result"), () => App.api("POST", `/api/competitions/${c.id}/registrations`, { person }));
+      await submitRegistration(newcomer, $("#newcomer-result"), () => App.api("POST", `/api/competitions/${c.id}/registrations`, { person, members_consent: newcomerConsent() }));
     });
     const upload = $("#upload");
     upload.addEventListener("submit", async (event) => {
@@ -215,6 +255,9 @@ const CompPublic = (() => {
       const body = new FormData();
       if (upload.elements.file.files[0]) body.append("file", upload.elements.file.files[0]);
       body.append("import_valid_only", upload.elements.import_valid_only.checked ? "true" : "false");
+      const attestation = uploadConsent();
+      body.append("members_consent", attestation.confirmed ? "true" : "false");
+      body.append("notice_version", attestation.notice_version);
       const out = $("#upload-result");
       try {
         const result = await App.api("POST", `/api/competitions/${c.id}/registrations/upload`, body);

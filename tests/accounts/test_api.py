@@ -8,7 +8,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.helpers import login, make_credit_code, make_id_number, make_mobile, new_client
+from tests.helpers import login, make_credit_code, make_id_number, make_mobile, members_consent, new_client
 
 
 def person_body(**overrides: Any) -> dict[str, Any]:
@@ -17,6 +17,7 @@ def person_body(**overrides: Any) -> dict[str, Any]:
         "id_number": make_id_number(),
         "mobile": make_mobile(),
         "union_member": True,
+        "members_consent": members_consent(),
     } | overrides
 
 
@@ -32,7 +33,9 @@ async def test_openapi_documents_routes_with_structs(client: httpx.AsyncClient) 
     assert "PersonIn" in str(schema["components"]["schemas"])
 
 
-async def test_organizer_sees_full_numbers_officer_sees_masked(app: Litestar, world: dict[str, Any]) -> None:
+async def test_organizer_sees_full_numbers_with_a_purpose_officer_sees_masked(
+    app: Litestar, world: dict[str, Any]
+) -> None:
     id_number, mobile = make_id_number(), make_mobile()
     async with new_client(app) as organizer, new_client(app) as officer:
         await login(organizer, "organizer")
@@ -42,7 +45,23 @@ async def test_organizer_sees_full_numbers_officer_sees_masked(app: Litestar, wo
         )
         assert created.status_code == 201, created.text
         person = created.json()
-        assert (person["id_number"], person["mobile"]) == (id_number, mobile)
+        # Every reader gets the masked numbers; the full ones only with a stated purpose, audited.
+        assert person["id_number"] == id_number[:4] + "*" * 10 + id_number[-4:]
+        unseal = f"/api/people/{person['id']}/unseal"
+        refused = await organizer.post(unseal, json={"purpose": ""})
+        assert refused.status_code == 422 and refused.json()["field"] == "purpose"
+        full = (await organizer.post(unseal, json={"purpose": "办理赛事意外险"})).json()
+        assert (full["id_number"], full["mobile"]) == (id_number, mobile)
+        assert (await officer.post(unseal, json={"purpose": "看看"})).status_code == 403
+        log = (await organizer.get("/api/audit/", params={"action": "person.unseal"})).json()
+        assert log["total"] == 1
+        row = log["items"][0]
+        assert (row["actor_name"], row["entity_id"], row["reason"]) == (
+            "organizer",
+            str(person["id"]),
+            "办理赛事意外险",
+        )
+        assert id_number not in str(log) and mobile not in str(log)
         seen = (await officer.get(f"/api/people/{person['id']}")).json()
         assert seen["id_number"] == id_number[:4] + "*" * 10 + id_number[-4:]
         assert seen["mobile"] == mobile[:3] + "****" + mobile[-4:]

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import make_id_number, make_mobile
+from tests.helpers import make_id_number, make_mobile, members_consent
 
 REVIEW_RUBRIC: dict[str, Any] = {
     "stages": [
@@ -96,6 +96,7 @@ async def add_member(
         "front_line": True,
         "skill_level": 3,
         "employed_since": "2015-03-01",
+        "members_consent": members_consent(),
     }
     payload.update(facts)
     response = await organizer.post("/api/people/", json=payload)
@@ -113,6 +114,7 @@ def nomination_body(person_id: int, **overrides: Any) -> dict[str, Any]:
             "apprentices_trained": 4,
             "titles_honours": [{"title": "亦城工匠", "year": 2024, "level": "district"}],
         },
+        "members_consent": members_consent(),
     }
     body.update(overrides)
     return body

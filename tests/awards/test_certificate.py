@@ -120,3 +120,31 @@ def test_chinese_dates_as_certificates_print_them() -> None:
     assert certificates.chinese_date(dt.date(2026, 12, 8)) == "二〇二六年十二月八日"
     assert certificates.chinese_date(dt.date(2027, 10, 21)) == "二〇二七年十月二十一日"
     assert certificates.chinese_date(dt.date(2030, 1, 30)) == "二〇三〇年一月三十日"
+
+
+async def test_names_outside_the_basic_plane_and_with_a_middle_dot_are_printed(
+    organizer: httpx.AsyncClient, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = await shortlisted(
+        organizer,
+        world,
+        [person("𠮷田·买买提"), person("王𪛖", 1)],
+        {"𠮷田·买买提": 90, "王𪛖": 85},
+        total_awards=2,
+    )
+    pid = built["programme_id"]
+    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 9, 30))
+    assert (await organizer.post(f"/api/programmes/{pid}/notice", json={})).status_code == 200
+    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 10, 13))
+    assert (await organizer.post(f"/api/programmes/{pid}/award", json={})).status_code == 200
+    printed = await organizer.get(f"/api/nominations/{built['nominations']['𠮷田·买买提']}/certificate.pdf")
+    assert printed.status_code == 200, printed.text
+    assert "𠮷田·买买提同志" in text_of(printed.content)
+    # 𪛖 (U+2A6D6) is a valid name character the certificate font has no glyph for: said plainly, not a
+    # certificate with an empty box in the name.
+    assert certificates.missing_glyphs("王𪛖") == ["𪛖"]
+    refused = await organizer.get(f"/api/nominations/{built['nominations']['王𪛖']}/certificate.pdf")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "glyph_missing" and "𪛖" in refused.json()["message"]
+    roll = (await organizer.get(f"/api/public/programmes/{pid}/honours")).json()
+    assert {"𠮷田·买买提", "王𪛖"} <= {item["name"] for item in roll["items"]}

@@ -13,7 +13,7 @@ import pytest
 from litestar import Litestar
 
 from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
-from tests.helpers import login, new_client
+from tests.helpers import han_digits, login, new_client
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ async def test_review_list_filters_and_counts_and_bulk_confirm(
     union_a = world["unions"][0]
     programme = await create_programme(organizer, eligibility={"front_line_only": True}, default_quota=10)
     pid = programme["id"]
-    ok = [await add_member(organizer, union_a, name=f"一线{i}") for i in range(3)]
+    ok = [await add_member(organizer, union_a, name=f"一线{han_digits(i)}") for i in range(3)]
     office = await add_member(organizer, union_a, name="机关", front_line=False)
     for person in [*ok, office]:
         await _nominate(officer, pid, person)

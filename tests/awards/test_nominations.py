@@ -51,8 +51,12 @@ async def test_officer_nominates_a_member_with_achievements(
     assert nomination["achievements"]["patents"][0]["kind"] == "utility_model"
     assert nomination["achievements"]["apprentices_trained"] == 4
     assert "*" in nomination["id_number"]  # masked for the officer
-    full = (await organizer.get(f"/api/nominations/{nomination['id']}")).json()
+    seen = (await organizer.get(f"/api/nominations/{nomination['id']}")).json()
+    assert "*" in seen["id_number"]  # masked for organizers too: full numbers only with a stated purpose
+    unseal = f"/api/people/{person}/unseal"
+    full = (await organizer.post(unseal, json={"purpose": "核实推荐人选身份"})).json()
     assert "*" not in full["id_number"] and len(full["id_number"]) == 18
+    assert full["id_number"][-4:] == seen["id_number"][-4:]
     audit = (await organizer.get("/api/audit/", params={"action": "nomination.create"})).json()["items"][0]
     assert audit["after"]["person_id"] == person and "*" in audit["after"]["id_number"]
 

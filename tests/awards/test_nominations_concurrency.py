@@ -10,7 +10,7 @@ import pytest
 
 from awards.sheets import nomination_csv
 from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
-from tests.helpers import login, make_id_number, make_mobile, new_client
+from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client, upload_consent
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,8 @@ async def test_concurrent_nominations_never_exceed_the_quota(live_server: str, w
         await login(organizer, "organizer")
         programme = await create_programme(organizer, default_quota=2)
         people = [
-            await add_member(organizer, union_a, world["enterprises"][0], name=f"并发{i}") for i in range(8)
+            await add_member(organizer, union_a, world["enterprises"][0], name=f"并发{han_digits(i)}")
+            for i in range(8)
         ]
         async with new_client(base_url=live_server) as officer:
             await login(officer, "officer")
@@ -68,7 +69,12 @@ async def test_concurrent_uploads_share_the_quota(live_server: str, world: dict[
 
         def sheet(tag: str) -> bytes:
             return nomination_csv(
-                {"name": f"{tag}{i}", "id_number": make_id_number(), "mobile": make_mobile(), "deed": "事迹"}
+                {
+                    "name": f"{tag}{han_digits(i)}",
+                    "id_number": make_id_number(),
+                    "mobile": make_mobile(),
+                    "deed": "事迹",
+                }
                 for i in range(4)
             )
 
@@ -79,7 +85,7 @@ async def test_concurrent_uploads_share_the_quota(live_server: str, world: dict[
                 response = await officer.post(
                     f"/api/programmes/{programme['id']}/nominations/upload",
                     files={"file": ("名单.csv", content, "text/csv")},
-                    data={"import_valid_only": "true"},
+                    data={"import_valid_only": "true"} | upload_consent(),
                 )
                 assert response.status_code == 200, response.text
                 return response.json()

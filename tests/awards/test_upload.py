@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 from litestar import Litestar
 
+from accounts.tables import Person
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
 from tests.awards.nomination_helpers import create_programme
-from tests.helpers import login, make_id_number, make_mobile, new_client
+from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client, upload_consent
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -53,7 +54,7 @@ async def upload(
     return await officer.post(
         f"/api/programmes/{pid}/nominations/upload",
         files={"file": (name, content, "application/octet-stream")},
-        data={"import_valid_only": "true" if valid_only else "false"},
+        data={"import_valid_only": "true" if valid_only else "false"} | upload_consent(),
     )
 
 
@@ -62,7 +63,8 @@ async def _people(organizer: httpx.AsyncClient) -> int:
 
 
 async def _member_id_number(organizer: httpx.AsyncClient, person_id: int) -> tuple[str, str]:
-    person = (await organizer.get(f"/api/people/{person_id}")).json()
+    unseal = f"/api/people/{person_id}/unseal"
+    person = (await organizer.post(unseal, json={"purpose": "测试：按身份证号推荐"})).json()
     return person["name"], person["id_number"]
 
 
@@ -136,7 +138,11 @@ async def test_upload_matches_members_registers_new_people_and_audits_once(
         (2022, "北京市五一劳动奖章", "provincial"),
     ]
     new = by_name["王新"]
-    assert new["id_number"] == new_id and new["gender"] == "F" and new["union_id"] == world["unions"][0]
+    assert (
+        new["id_number"] == new_id[:4] + "*" * 10 + new_id[-4:]
+        and new["gender"] == "F"
+        and new["union_id"] == world["unions"][0]
+    )
     assert new["employer_name"] == "甲公司" and new["skill_level"] == 2 and new["deed"] == "事迹二\n第二段"
     patents = new["achievements"]["patents"]
     assert [(p["kind"], p["number"]) for p in patents] == [
@@ -222,6 +228,41 @@ async def test_every_row_error_is_reported_and_nothing_is_written(
     assert len(result["errors"]) == 11
 
 
+async def test_a_passport_holder_is_nominated_and_registered_from_the_sheet(
+    officer: httpx.AsyncClient, organizer: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    programme = await create_programme(organizer)
+    passport = {"id_number": "X98765432", "id_type": "护照", "nationality": "KOR", "gender": "男"}
+    lines = [
+        row(
+            name="金民哲",
+            mobile=make_mobile(),
+            employer="甲公司",
+            deed="事迹",
+            birth_date="1988/6/1",
+            **passport,
+        ),
+        row(
+            name="朴无国",
+            mobile=make_mobile(),
+            deed="事迹",
+            **passport | {"id_number": "X98765433", "nationality": "", "birth_date": "1988"},
+        ),
+    ]
+    refused = await upload(officer, programme["id"], xlsx(lines))
+    assert refused.status_code == 422
+    assert [(e["row"], e["column"], e["code"]) for e in refused.json()["detail"]["errors"]] == [
+        (3, "出生日期", "bad_date"),
+    ]
+    response = await upload(officer, programme["id"], xlsx(lines[:1]))
+    assert response.status_code == 200, response.text
+    assert [(r["name"], r["person_created"]) for r in response.json()["imported"]] == [("金民哲", True)]
+    person = await Person.select().where(Person.name == "金民哲").first()
+    assert (person["id_kind"], person["nationality"], person["gender"]) == ("passport", "KOR", "M")
+    assert person["birth_date"] == dt.date(1988, 6, 1) and person["id_masked"] == "X******32"
+    assert person["union"] == world["unions"][0]
+
+
 async def test_name_that_does_not_match_the_record_is_an_error(
     officer: httpx.AsyncClient, organizer: httpx.AsyncClient, world: dict[str, Any]
 ) -> None:
@@ -232,7 +273,7 @@ async def test_name_that_does_not_match_the_record_is_an_error(
     )
     assert response.status_code == 422
     [error] = response.json()["detail"]["errors"]
-    assert error["code"] == "name_mismatch" and error["column"] == "姓名" and "测试0" in error["message"]
+    assert error["code"] == "name_mismatch" and error["column"] == "姓名" and "测试零" in error["message"]
 
 
 async def test_quota_is_counted_across_the_whole_file(
@@ -243,7 +284,8 @@ async def test_quota_is_counted_across_the_whole_file(
     name, id_number = await _member_id_number(organizer, world["people"][0])
     await upload(officer, pid, xlsx([row(name=name, id_number=id_number, deed="已推荐")]))
     rows = [
-        row(name=f"新人{i}", id_number=make_id_number(), mobile=make_mobile(), deed="事迹") for i in range(3)
+        row(name=f"新人{han_digits(i)}", id_number=make_id_number(), mobile=make_mobile(), deed="事迹")
+        for i in range(3)
     ]
     response = await upload(officer, pid, xlsx(rows))
     assert response.status_code == 422

@@ -112,3 +112,54 @@ def test_a_deed_over_the_limit_and_a_bad_count_are_both_reported() -> None:
 def test_formula_looking_text_is_neutralised_in_generated_csv() -> None:
     content = sheets.nomination_csv([{"name": '=HYPERLINK("x")', "deed": "+1"}]).decode("utf-8-sig")
     assert "'=HYPERLINK" in content and ",'+1," in content
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("2019年6月", dt.date(2019, 6, 1)),
+        ("2019年6月1日", dt.date(2019, 6, 1)),
+        ("2019年6月18日", dt.date(2019, 6, 18)),
+        ("2019.6", dt.date(2019, 6, 1)),
+        ("2019.6.18", dt.date(2019, 6, 18)),
+        ("2019/6/1", dt.date(2019, 6, 1)),
+        ("2019-06", dt.date(2019, 6, 1)),
+        ("2019-06-18", dt.date(2019, 6, 18)),
+        ("201906", dt.date(2019, 6, 1)),
+        ("20190618", dt.date(2019, 6, 18)),
+        ("２０１９年６月", dt.date(2019, 6, 1)),
+        (201906, dt.date(2019, 6, 1)),  # typed into a number cell
+        (dt.datetime(2019, 6, 18, 0, 0), dt.date(2019, 6, 18)),  # Excel's own date cell
+    ],
+)
+def test_dates_in_the_forms_people_type_a_month_alone_meaning_its_first_day(
+    written: object, day: dt.date
+) -> None:
+    parsed, errors = parse(
+        [{"name": "王五", "id_number": make_id_number(), "deed": "事迹", "employed_since": written}]
+    )
+    assert errors == [] and parsed[0].employed_since == day
+
+
+@pytest.mark.parametrize("written", ["2019年13月", "2019-2-30", "2019/6-1", "去年六月", "19年6月", "2019"])
+def test_a_bad_date_is_named_by_row_and_column(written: str) -> None:
+    lines = [
+        {"name": "王五", "id_number": make_id_number(), "deed": "事迹"},
+        {"name": "赵六", "id_number": make_id_number(), "deed": "事迹", "employed_since": written},
+    ]
+    parsed, errors = parse(lines)
+    assert [p.name for p in parsed] == ["王五"]
+    assert [(e.row, e.column, e.field, e.code) for e in errors] == [
+        (3, "本区入职日期", "employed_since", "bad_date")
+    ]
+    assert "第 3 行「本区入职日期」" in errors[0].message and written in errors[0].message
+
+
+def test_names_in_a_sheet_follow_the_name_rules() -> None:
+    lines = [
+        {"name": " 阿卜杜热合曼•买买提 ", "id_number": make_id_number(), "deed": "事迹"},
+        {"name": "王五2", "id_number": make_id_number(), "deed": "事迹"},
+    ]
+    parsed, errors = parse(lines)
+    assert [p.name for p in parsed] == ["阿卜杜热合曼·买买提"]
+    assert [(e.row, e.field, e.code) for e in errors] == [(3, "name", "bad_character")]

@@ -11,7 +11,7 @@ import pytest
 from awards.sheets import nomination_csv
 from tests.awards.nomination_helpers import create_programme
 from tests.browser.ui import confirm
-from tests.helpers import PASSWORD, login, make_id_number, make_mobile, new_client
+from tests.helpers import PASSWORD, login, make_id_number, make_mobile, members_consent, new_client
 
 pytestmark = pytest.mark.browser
 
@@ -47,17 +47,18 @@ async def test_officer_nominates_with_an_attachment_and_the_organizer_confirms(
     await page.set_input_files(
         "#attachments", files=[{"name": "事迹材料.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
+    await page.check("#nominate_consent")
     await page.click("#nominate-submit")
     await page.wait_for_selector("#nominate-form .notice.ok")
-    assert "已推荐：测试0" in await page.inner_text("#nominate-form .notice")
-    row = page.locator("#mine tbody tr", has_text="测试0")
+    assert "已推荐：测试零" in await page.inner_text("#nominate-form .notice")
+    row = page.locator("#mine tbody tr", has_text="测试零")
     await row.wait_for()
     assert await row.locator("[data-attachments]").inner_text() == "1"
     assert "符合条件" in await row.inner_text()
     assert "剩余 1 人" in await page.inner_text("#programmes")
 
     await _log_in(page, "organizer", f"/organizer/programmes/{programme['id']}/eligibility")
-    row = page.locator("#nominations tbody tr", has_text="测试0")
+    row = page.locator("#nominations tbody tr", has_text="测试零")
     await row.wait_for()
     assert "（待审核）" in await row.inner_text()
     assert "扎根一线十二年" in await row.inner_text()
@@ -71,7 +72,7 @@ async def test_officer_nominates_with_an_attachment_and_the_organizer_confirms(
         await login(organizer, "organizer")
         listed = (await organizer.get(f"/api/programmes/{programme['id']}/nominations")).json()["items"]
         assert [(n["name"], n["eligibility_reviewed"], n["attachments"]) for n in listed] == [
-            ("测试0", True, 1)
+            ("测试零", True, 1)
         ]
         assert listed[0]["achievements"]["titles_honours"] == [
             {"title": "亦城工匠", "year": 2024, "level": "other"}
@@ -85,11 +86,11 @@ async def test_organizer_overrides_with_a_reason(page: Any, live_server: str, wo
         await login(officer, "officer")
         response = await officer.post(
             f"/api/programmes/{programme['id']}/nominations",
-            json={"person_id": world["people"][0], "deed": "事迹"},
+            json={"person_id": world["people"][0], "deed": "事迹", "members_consent": members_consent()},
         )
         assert response.json()["nomination"]["eligibility_status"] == "ineligible"
     await _log_in(page, "organizer", f"/organizer/programmes/{programme['id']}/eligibility")
-    row = page.locator("#nominations tbody tr", has_text="测试0")
+    row = page.locator("#nominations tbody tr", has_text="测试零")
     await row.wait_for()
     assert "职业技能等级须为高级技师（一级）及以上" in await row.inner_text()
     await row.locator("[data-override]").click()
@@ -118,6 +119,7 @@ async def test_upload_shows_the_row_errors_then_imports_the_valid_rows(
     await page.set_input_files(
         "#sheet", files=[{"name": "名单.csv", "mimeType": "text/csv", "buffer": content}]
     )
+    await page.check("#upload_consent")
     await page.click("#upload-submit")
     await page.wait_for_selector("#upload-errors:not([hidden])")
     errors = await page.inner_text("#upload-errors")
@@ -125,6 +127,7 @@ async def test_upload_shows_the_row_errors_then_imports_the_valid_rows(
     assert "未导入任何数据" in await page.inner_text("#upload-form .notice")
     assert await page.locator("#mine tbody tr", has_text="新会员").count() == 0
     await page.check("#import_valid_only")
+    await page.check("#upload_consent")
     await page.click("#upload-submit")
     await page.locator("#upload-form .notice.warn", has_text="新推荐 1 人").wait_for()
     await page.locator("#mine tbody tr", has_text="新会员").wait_for()

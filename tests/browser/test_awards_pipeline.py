@@ -60,7 +60,7 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
         for person in (
             world["people"][0],
             world["people"][2],
-        ):  # 测试0 and 测试2, both of the officer's union
+        ):  # 测试零 and 测试二, both of the officer's union
             response = await officer.post(f"/api/programmes/{pid}/nominations", json=nomination_body(person))
             assert response.status_code == 201, response.text
         for step in ("eligibility_review", None, "expert_review"):
@@ -86,7 +86,7 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     tablet = await tablet_context.new_page()
     await log_in(tablet, "expert", "/review")
     await tablet.click(f'a[href="/review?programme={pid}"]')
-    for name, values in (("测试0", ("38", "27", "28")), ("测试2", ("30", "20", "21"))):
+    for name, values in (("测试零", ("38", "27", "28")), ("测试二", ("30", "20", "21"))):
         await tablet.click(f'.review-card:has-text("{name}")')
         await tablet.wait_for_selector("#aspect-achievement")
         assert "扎根一线" in await tablet.inner_text("#sheet-deed")
@@ -107,7 +107,9 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     await page.wait_for_selector("#compute-button")
     await page.click("#compute-button")
     await page.wait_for_selector("#selected tbody tr")
-    assert "测试0" in await page.inner_text("#selected") and "测试2" not in await page.inner_text("#selected")
+    assert "测试零" in await page.inner_text("#selected") and "测试二" not in await page.inner_text(
+        "#selected"
+    )
     assert "93" in await page.inner_text("#selected")
     await page.wait_for_selector("#open-notice:not([hidden])")
     await page.click("#open-notice")
@@ -122,7 +124,7 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     public = await public_context.new_page()
     await public.goto(f"/notice/{pid}")
     await public.wait_for_selector("#names tbody tr")
-    assert "测试0" in await public.inner_text("#names") and "甲公司" in await public.inner_text("#names")
+    assert "测试零" in await public.inner_text("#names") and "甲公司" in await public.inner_text("#names")
     await public.click("#objection-form button[type=submit]")  # no grounds: refused, shown next to the field
     await public.wait_for_function(
         "() => document.querySelector('[data-error-for=grounds]').textContent !== ''"
@@ -154,6 +156,6 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     await public.goto(f"/honours/{pid}")
     await public.wait_for_selector("#honours tbody tr")
     roll = await public.inner_text("#honours")
-    assert "测试0" in roll and "甲公司" in roll and "亦城工匠" in roll and "YC2026-GJ-0001" in roll
-    assert "测试2" not in roll
+    assert "测试零" in roll and "甲公司" in roll and "亦城工匠" in roll and "YC2026-GJ-0001" in roll
+    assert "测试二" not in roll
     await public_context.close()

@@ -39,6 +39,9 @@ async def fill_sign_up(page: Any, *, birth: dt.date, **choices: Any) -> None:
         await page.check("#front_line")
     await page.fill("#username", choices.get("username", "han_baoming"))
     await page.fill("#password", "Welder2026")
+    if choices.get("consent", True):
+        await page.check("#consent_general")
+        await page.check("#consent_sensitive")
 
 
 async def test_a_contestant_signs_up_from_the_phone_and_sees_registered(
@@ -65,7 +68,7 @@ async def test_a_logged_in_contestant_confirms_their_record_and_registers(
     await log_in(page, "contestant")
     await page.goto(f"/competitions/{competition_id}")
     await page.wait_for_selector("#confirm")
-    assert "测试0" in await page.inner_text("#confirm")
+    assert "测试零" in await page.inner_text("#confirm")
     await page.click("#confirm button[type=submit]")
     await page.wait_for_selector("#result.notice.ok")
     assert "已报名" in await page.inner_text("#result")

@@ -17,7 +17,7 @@ from competitions import lifecycle, setup
 from competitions.rules import EligibilityRules
 from competitions.schemas import CompetitionIn, StageIn
 from core.db import utcnow, write_transaction
-from tests.helpers import make_id_number, make_mobile
+from tests.helpers import han_digits, make_id_number, make_mobile
 
 ORGANIZER = Actor(None, "测试组织者", Role.ORGANIZER)
 
@@ -86,7 +86,7 @@ async def make_people(
     rows = [
         new_person_row(
             PersonIn(
-                name=f"选手{index}",
+                name=f"选手{han_digits(index)}",
                 id_number=make_id_number(birth + dt.timedelta(days=index // 400)),
                 mobile=make_mobile(),
                 employer_id=employer_id,

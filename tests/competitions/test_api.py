@@ -18,7 +18,15 @@ from competitions.rules import EligibilityRules
 from competitions.tables import Competition, Registration
 from core.db import utcnow
 from tests.competitions.support import ORGANIZER, competition_body, make_competition, make_people
-from tests.helpers import PASSWORD, login, make_id_number, make_mobile, new_client
+from tests.helpers import (
+    PASSWORD,
+    login,
+    make_id_number,
+    make_mobile,
+    members_consent,
+    new_client,
+    own_consent,
+)
 
 
 async def audit_rows(action: str) -> list[dict[str, Any]]:
@@ -379,14 +387,20 @@ async def test_union_officer_registers_only_their_own_members(
         "skill_level": 3,
         "front_line": True,
     }
-    created = await client.post(url, json={"person": new_person})
+    created = await client.post(url, json={"person": new_person, "members_consent": members_consent()})
     assert created.status_code == 201, created.text
     registration = created.json()["registration"]
     officer = await User.select(User.id).where(User.username == "officer").first()
     assert registration["registered_by"] == officer["id"]
     person = await Person.select(Person.union).where(Person.id == registration["person_id"]).first()
     assert person["union"] == world["unions"][0]
-    bad = await client.post(url, json={"person": new_person | {"id_number": "110105199013321234"}})
+    bad = await client.post(
+        url,
+        json={
+            "person": new_person | {"id_number": "110105199013321234"},
+            "members_consent": members_consent(),
+        },
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "person.id_number"
     listed = (await client.get(url)).json()
     assert listed["total"] == 1 and listed["items"][0]["id_number"].count("*") == 10
@@ -406,6 +420,7 @@ async def test_public_sign_up_creates_account_registers_and_logs_in(
         "front_line": True,
         "username": "zhao_yixian",
         "password": "Welder2026",
+        "consent": own_consent(),
     }
     response = await client.post(f"/api/competitions/{competition_id}/signup", json=body)
     assert response.status_code == 201, response.text
@@ -451,6 +466,7 @@ async def test_bad_sign_up_names_the_field_and_writes_nothing(
         "mobile": make_mobile(),
         "username": "qian_budui",
         "password": "Welder2026",
+        "consent": own_consent(),
     } | overrides
     people, users = await Person.count(), await User.count()
     response = await client.post(f"/api/competitions/{competition_id}/signup", json=body)
@@ -469,6 +485,7 @@ async def test_ineligible_sign_up_writes_no_account(client: httpx.AsyncClient, w
         "mobile": make_mobile(),
         "username": "sun_xiao",
         "password": "Welder2026",
+        "consent": own_consent(),
     }
     people, users = await Person.count(), await User.count()
     response = await client.post(f"/api/competitions/{competition_id}/signup", json=body)
@@ -490,10 +507,17 @@ async def test_a_person_registered_by_their_union_can_claim_it_with_name_and_mob
         await login(officer, "officer")
         person = {"name": "周认领", "id_number": id_number, "mobile": mobile, "union_member": True}
         created = await officer.post(
-            f"/api/competitions/{competition_id}/registrations", json={"person": person}
+            f"/api/competitions/{competition_id}/registrations",
+            json={"person": person, "members_consent": members_consent()},
         )
         assert created.status_code == 201
-    body = {"name": "周认领", "id_number": id_number, "username": "zhou_rl", "password": "Welder2026"}
+    body = {
+        "name": "周认领",
+        "id_number": id_number,
+        "username": "zhou_rl",
+        "password": "Welder2026",
+        "consent": own_consent(),
+    }
     mismatch = await client.post(
         f"/api/competitions/{competition_id}/signup", json=body | {"mobile": make_mobile()}
     )
@@ -515,7 +539,7 @@ async def test_nobody_sees_another_contestants_data(app: Litestar, world: dict[s
         listing = await contestant.get(f"/api/competitions/{competition_id}/registrations")
         assert listing.status_code == 403
         detail = (await public.get(f"/api/competitions/{competition_id}")).text
-        assert "测试1" not in detail and other.registration.registration_no not in detail
+        assert "测试一" not in detail and other.registration.registration_no not in detail
     async with new_client(app) as officer:
         await login(officer, "officer")  # union A; person 1 is in union B
         assert (await officer.get(f"/api/registrations/{other.registration.id}")).status_code == 404
@@ -584,7 +608,10 @@ async def test_exports_are_masked_unless_full_which_is_audited(
         await login(officer, "officer")
         created = await officer.post(
             f"/api/competitions/{competition_id}/registrations",
-            json={"person": {"name": "吴导出", "id_number": id_number, "mobile": mobile}},
+            json={
+                "person": {"name": "吴导出", "id_number": id_number, "mobile": mobile},
+                "members_consent": members_consent(),
+            },
         )
         assert created.status_code == 201
         assert (
@@ -600,12 +627,19 @@ async def test_exports_are_masked_unless_full_which_is_audited(
     assert id_number not in masked.text and mobile not in masked.text
     assert rows[1][1] == "'=HYPERLINK(1)"  # no formula injection
     assert await audit_rows("registration.export_full") == []
-    full = await client.get(url, params={"format": "xlsx", "full": "true"})
+    no_purpose = await client.get(url, params={"format": "xlsx", "full": "true"})
+    assert no_purpose.status_code == 422 and no_purpose.json()["field"] == "purpose"
+    assert await audit_rows("person.unseal") == []
+    full = await client.get(url, params={"format": "xlsx", "full": "true", "purpose": "购买赛事保险"})
     sheet = openpyxl.load_workbook(io.BytesIO(full.content), read_only=True).worksheets[0]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[2][4] == id_number and values[2][5] == mobile
     audit = await audit_rows("registration.export_full")
     assert len(audit) == 1 and audit[0]["entity_id"] == str(competition_id)
+    assert audit[0]["reason"] == "购买赛事保险"
+    unsealed = await audit_rows("person.unseal")  # one row per person whose numbers were opened
+    assert len(unsealed) == 2 and {r["reason"] for r in unsealed} == {"购买赛事保险"}
+    assert id_number not in str(unsealed) and mobile not in str(unsealed)
 
 
 # --- check-in and the lot draw ----------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from competitions import sheets
 from competitions.rules import EligibilityRules
 from competitions.tables import Registration
 from tests.competitions.support import make_competition
-from tests.helpers import login, make_id_number, make_mobile
+from tests.helpers import login, make_id_number, make_mobile, members_consent
 
 HEADERS = ["姓名", "身份证号", "手机号", "工作单位", "职业技能等级", "工会会员", "一线职工"]
+DOCUMENT_HEADERS = ["证件类型", "国籍", "出生日期", "性别"]  # optional: a passport states these
 
 
 def xlsx(rows: list[list[Any]], headers: list[str] = HEADERS) -> bytes:
@@ -55,7 +56,8 @@ async def upload(
     return await client.post(
         f"/api/competitions/{competition_id}/registrations/upload",
         files={"file": (name, content, "application/octet-stream")},
-        data={k: str(v).lower() for k, v in form.items()},
+        data={"members_consent": "true", "notice_version": members_consent()["notice_version"]}
+        | {k: str(v).lower() for k, v in form.items()},
     )
 
 
@@ -69,7 +71,7 @@ async def test_template_is_served_with_chinese_headers_and_an_example_row(
     rows = list(
         openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)
     )
-    assert list(rows[0]) == HEADERS and rows[1][1] == sheets.EXAMPLE_ID_NUMBER
+    assert list(rows[0]) == HEADERS + DOCUMENT_HEADERS and rows[1][1] == sheets.EXAMPLE_ID_NUMBER
     as_csv = await client.get("/api/registrations/template", params={"format": "csv"})
     assert as_csv.content.startswith("\ufeff姓名,身份证号".encode())
 
@@ -163,12 +165,78 @@ async def test_ineligible_rows_block_the_whole_file(client: httpx.AsyncClient, w
     assert await Person.count() == people and await Registration.count() == 0
 
 
+async def test_passport_holders_are_registered_from_the_sheet_with_what_their_passport_states(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    competition_id, other = await make_competition(), await make_competition()
+    await login(client, "officer")
+    headers = HEADERS + DOCUMENT_HEADERS
+    card = member("王卡")  # the document columns left blank: one of the 18-character cards
+    passport = [*member("安娜·米勒", id="c01x00t47"), "护照", "deu", "1990年3月7日", "女"]
+    same_number = [*member("李同号", id="C01X00T47"), "passport", "AUT", dt.date(1985, 1, 2), "男"]
+    response = await upload(client, competition_id, xlsx([card, passport, same_number], headers))
+    assert response.status_code == 200, response.text
+    assert [r["name"] for r in response.json()["imported"]] == ["王卡", "安娜·米勒", "李同号"]
+    rows = {
+        r["name"]: r
+        for r in await Person.select(
+            Person.name,
+            Person.id_kind,
+            Person.nationality,
+            Person.birth_date,
+            Person.gender,
+            Person.id_masked,
+        ).where(Person.name.is_in(["王卡", "安娜·米勒", "李同号"]))
+    }
+    assert rows["王卡"]["id_kind"] == "resident_id" and rows["王卡"]["nationality"] == "CHN"
+    anna = rows["安娜·米勒"]
+    assert (anna["id_kind"], anna["nationality"], anna["birth_date"], anna["gender"]) == (
+        "passport",
+        "DEU",
+        dt.date(1990, 3, 7),
+        "F",
+    )
+    assert anna["id_masked"] == "C******47"
+    # Two countries' passports with the same number are two people; the same passport again is the same one.
+    assert (rows["李同号"]["nationality"], rows["李同号"]["gender"]) == ("AUT", "M")
+    again = await upload(client, other, xlsx([passport], headers))
+    assert again.status_code == 200, again.text
+    assert await Person.count().where(Person.name == "安娜·米勒") == 1
+
+
+async def test_a_passport_row_names_the_column_at_fault(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    competition_id = await make_competition()
+    await login(client, "officer")
+    rows = [
+        [*member("甲", id="E1234567"), "护照", "", "1990-03-07", "男"],
+        [*member("乙", id="E1234568"), "护照", "USA", "", "女"],
+        [*member("丙", id="E1234569"), "护照", "USA", "1990-13-07", "未知"],
+        [*member("丁"), "驾驶证", "", "", ""],
+        [*member("戊"), "外国人永久居留身份证", "", "", ""],
+    ]
+    response = await upload(client, competition_id, xlsx(rows, HEADERS + DOCUMENT_HEADERS))
+    assert response.status_code == 422, response.text
+    found = [(e["row"], e["column"], e["code"]) for e in response.json()["detail"]["errors"]]
+    assert found == [
+        (2, "国籍", "bad_nationality"),
+        (3, "出生日期", "birth_date_required"),
+        (4, "出生日期", "bad_date"),
+        (4, "性别", "bad_gender"),
+        (5, "证件类型", "bad_document_type"),
+        (6, "证件类型", "wrong_document"),
+    ]
+    assert await Registration.count() == 0
+
+
 async def test_officer_cannot_upload_another_unions_member(
     client: httpx.AsyncClient, world: dict[str, Any]
 ) -> None:
     competition_id = await make_competition()
     await login(client, "organizer")
-    foreign = (await client.get(f"/api/people/{world['people'][1]}")).json()
+    unseal = f"/api/people/{world['people'][1]}/unseal"
+    foreign = (await client.post(unseal, json={"purpose": "测试：构造另一工会会员的行"})).json()
     await login(client, "officer")
     row = [foreign["name"], foreign["id_number"], foreign["mobile"], "乙公司", "", "是", "是"]
     response = await upload(client, competition_id, xlsx([row]))

@@ -16,7 +16,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from tests.helpers import PASSWORD, make_id_number, make_mobile
+from tests.helpers import PASSWORD, make_id_number, make_mobile, members_consent
 
 D = Decimal
 
@@ -90,7 +90,7 @@ async def build(world: dict[str, Any], *, state: str = "checked_in", seed: int =
     from accounts import service as accounts_service
     from accounts.audit import SYSTEM
     from accounts.rules import Role
-    from accounts.schemas import CurrentUser, PersonIn, UserIn
+    from accounts.schemas import AttestationIn, CurrentUser, PersonIn, UserIn
     from competitions.rules import draw_lots
     from competitions.tables import Competition, Registration, Stage
     from core.db import utcnow
@@ -161,6 +161,7 @@ async def build(world: dict[str, Any], *, state: str = "checked_in", seed: int =
             id_number=make_id_number(dt.date(1975, 1, 2)),
             mobile=make_mobile(),
             employer_id=enterprise_a,
+            members_consent=AttestationIn(**members_consent()),
         ),
     )
     judges = {"judge": world["users"]["judge"]}

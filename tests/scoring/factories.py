@@ -42,7 +42,7 @@ import msgspec
 from accounts import service as accounts_service
 from accounts.audit import SYSTEM
 from accounts.rules import Role
-from accounts.schemas import CurrentUser, PersonIn, UserIn
+from accounts.schemas import AttestationIn, CurrentUser, PersonIn, UserIn
 from accounts.tables import User
 from competitions.rules import draw_lots, format_registration_no
 from competitions.tables import Competition, Registration, Stage
@@ -58,7 +58,7 @@ from scoring.tables import (
     SheetMark,
     StageSignoff,
 )
-from tests.helpers import PASSWORD, make_id_number, make_mobile
+from tests.helpers import PASSWORD, han_digits, make_id_number, make_mobile, members_consent
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +178,7 @@ async def _people(world: dict[str, Any], count: int) -> list[int]:
             SYSTEM,
             root,
             PersonIn(
-                name=f"选手{index:02d}",
+                name=f"选手{han_digits(index, 2)}",
                 id_number=make_id_number(dt.date(1980 + index, 4, 2)),
                 mobile=make_mobile(),
                 employer_id=enterprises[index % 2],
@@ -186,6 +186,7 @@ async def _people(world: dict[str, Any], count: int) -> list[int]:
                 union_member=True,
                 skill_level=3,
                 front_line=True,
+                members_consent=AttestationIn(**members_consent()),
             ),
         )
         people.append(person.id)

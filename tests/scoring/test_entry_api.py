@@ -59,7 +59,7 @@ async def test_the_judge_lists_contestants_by_station_and_blind_code_only(
         }
     ]
     text = response.text
-    for secret in ["测试0", "测试1", "甲公司", "乙公司", "registration", "C000", "employer", "person"]:
+    for secret in ["测试零", "测试一", "甲公司", "乙公司", "registration", "C000", "employer", "person"]:
         assert secret not in text
     bootstrap = await judge3.get(f"/api/judge/competitions/{w['competition_id']}")
     assert bootstrap.status_code == 200
