@@ -11,6 +11,12 @@ const AuditLabels = (() => {
     "enterprise.create": "登记企业",
     "person.create": "登记职工",
     "person.update": "修改职工信息",
+    "person.consent": "个人信息处理同意",
+    "person.unseal": "查看完整证件号码或手机号",
+    "person.purge": "保存期限届满，清除证件号码和手机号",
+    "person.erase": "删除个人信息",
+    "data_request.create": "个人信息权利申请",
+    "data_request.answer": "答复个人信息权利申请",
     "user.create": "新建账号",
     "user.update": "修改账号",
     // 竞赛
