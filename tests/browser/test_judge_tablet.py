@@ -88,7 +88,7 @@ async def test_marking_submitting_and_the_offline_outbox(
     await mark_sheet(page, a1="20", a2="0", a3="3")
     await page.click("#submit")
     await page.wait_for_function("Number(document.querySelector('#pending-count').textContent) >= 4")
-    assert "条评分待发送" in await page.inner_text("#sync")
+    assert "待发送" in await page.inner_text("#sync")
     assert await page.inner_text("#sheet-status") == "待发送"
     await page.wait_for_timeout(1500)  # a retry or two fail while offline
     assert await sheet_of(w, "judge3", 2) is None
@@ -124,9 +124,9 @@ async def test_marking_submitting_and_the_offline_outbox(
     assert submissions == sheet["version"] == audits
     assert 1 <= submissions <= 4
 
-    # 4. The judge signs the sheet; it is locked on the page.
-    page.on("dialog", lambda dialog: dialog.accept())
+    # 4. The judge signs the sheet (the page asks first); it is locked on the page.
     await page.click("#sign")
+    await page.click("dialog.tablet-dialog[open] [data-choice=ok]")
     await page.wait_for_function("document.querySelector('#sheet-status').textContent === '已签字'")
     assert (await sheet_of(w, "judge3", 2))["status"] == "signed"
     assert await page.is_disabled("#aspect-a1")
