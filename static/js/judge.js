@@ -177,7 +177,7 @@
       const sheet = outbox.newer(key, read); // offline, the read may be an older copy than the last answer
       if (!(navigator.serviceWorker && navigator.serviceWorker.controller)) outbox.setOnline(true); // else the worker says
       sheets[key] = sheet;
-      outbox.seen([[key, sheet.version]]);
+      outbox.seen([[key, read.version]]);
       if (openSheet && openSheet.key === key) renderSheet();
     } catch (error) {
       if (error instanceof App.ApiError) note(key, "bad", error.message);
@@ -377,6 +377,7 @@
   // --- start ---------------------------------------------------------------------------------------------
   async function loadRows() {
     rows = await App.api("GET", `/api/judge/competitions/${competitionId}/sheets`);
+    const known = rows.flatMap((row) => row.stages.map((p) => [keyOf(p.stage_id, row.blind_code), p.version]));
     for (const row of rows) {
       for (const progress of row.stages) {
         const key = keyOf(progress.stage_id, row.blind_code);
@@ -384,7 +385,6 @@
         if (answer !== progress) showProgress(progress, answer);
       }
     }
-    const known = rows.flatMap((row) => row.stages.map((p) => [keyOf(p.stage_id, row.blind_code), p.version]));
     outbox.seen(known, { keepKnown: true });
     renderList();
   }

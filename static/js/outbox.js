@@ -104,7 +104,8 @@ const Outbox = (() => {
       }
     }
 
-    // The server's versions of sheets just read; a sheet with writes still queued keeps the version they
+    // The server's versions of sheets just read (as read, before newer() is laid over them); a sheet with
+    // writes still queued keeps the version they
     // were made on (and, with keepKnown, a sheet already known keeps its version). A version never goes
     // back: a lower one is an old copy (the service worker's cache, read offline), not the server's state.
     function seen(pairs, { keepKnown = false } = {}) {

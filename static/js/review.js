@@ -86,10 +86,11 @@
     const query = new URLSearchParams({ limit: LIMIT, offset: append ? items.length : 0 });
     if (filter) query.set("status", filter);
     const page = await App.api("GET", `/api/review/programmes/${programmeId}/nominations?${query}`);
-    items = append ? items.concat(page.items) : page.items;
+    const read = page.items.map((item) => [keyOf(item.nomination_id), item.sheet.version]);
     for (const item of page.items) item.sheet = outbox.newer(keyOf(item.nomination_id), item.sheet); // offline copies may be older
+    items = append ? items.concat(page.items) : page.items;
     total = page.total;
-    outbox.seen(page.items.map((item) => [keyOf(item.nomination_id), item.sheet.version]));
+    outbox.seen(read);
     renderList();
   }
 

@@ -40,8 +40,10 @@ const Tablet = (() => {
     if (!("serviceWorker" in navigator)) return;
     const fresh = await controlled;
     if (fresh) {
-      await Promise.all(urls.map((url) =>
-        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => null)));
+      const read = (url) => fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => null);
+      const [who, ...rest] = urls; // who is logged in first: the worker empties the cache when that changes
+      await read(who);
+      await Promise.all(rest.map(read));
     }
     document.documentElement.dataset.offline = "ready";
   }

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from accounts.tables import AuditLog
-from scoring.tables import ScoreSheet, SheetMark, StageSignoff, Submission
+from scoring.tables import SheetMark, StageSignoff, Submission
+from tests.browser.judge_pages import link_token, mark_sheet, open_station, sheet_of
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import FULL, build, set_up_scoring, sheet_body
 
@@ -25,37 +25,6 @@ async def w(client: httpx.AsyncClient, world: dict[str, Any]) -> dict[str, Any]:
     await login(client, "organizer")
     built |= await set_up_scoring(client, built)
     return built
-
-
-async def link_token(client: httpx.AsyncClient, w: dict[str, Any], judge: str) -> str:
-    response = await client.post(f"/api/competitions/{w['competition_id']}/judges/{w['judges'][judge]}/link")
-    assert response.status_code == 201, response.text
-    return parse_qs(urlsplit(response.json()["url"]).query)["token"][0]
-
-
-async def sheet_of(w: dict[str, Any], judge: str, station: int) -> dict[str, Any] | None:
-    contestant = w["contestants"][station - 1]
-    return (
-        await ScoreSheet.select(ScoreSheet.id, ScoreSheet.status, ScoreSheet.version)
-        .where(
-            ScoreSheet.sheet_key
-            == f"{w['practical_id']}:{contestant['registration_id']}:{w['judges'][judge]}"
-        )
-        .first()
-    )
-
-
-async def mark_sheet(page: Any, *, a1: str, a2: str, a3: str) -> None:
-    await page.click(f"#aspect-a3 button[data-value='{a3}']")
-    await page.click(f"#aspect-a2 button[data-value='{a2}']")
-    await page.fill("#aspect-a1", a1)
-    await page.press("#aspect-a1", "Tab")  # commits the number (change event)
-
-
-async def open_station(page: Any, station: int) -> None:
-    await page.click(f".judge-card:has(.judge-station b:text-is('{station}'))")
-    await page.wait_for_selector("#sheet:not([hidden])")
-    await page.wait_for_selector("#aspect-a3 button")
 
 
 async def test_marking_submitting_and_the_offline_outbox(
