@@ -33,7 +33,11 @@
   function showIssued(link) {
     $("#issued-title").textContent = title;
     $("#issued-judge").textContent = judgeLabel(link);
-    $("#issued-qr").innerHTML = link.qr_svg; // segno's SVG, made by the server
+    $("#issued-qr").innerHTML = link.qr_svg; // segno's SVG, made by the server: sized, without a viewBox
+    const svg = $("#issued-qr svg");
+    if (svg && !svg.getAttribute("viewBox")) {
+      svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`); // so CSS scales it
+    }
     $("#issued-expiry").textContent = `仅限使用一次，有效期至 ${App.when(link.expires_at)}`;
     $("#issued-url").textContent = link.url;
     $("#issued").hidden = false;

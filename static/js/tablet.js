@@ -153,7 +153,8 @@ const Tablet = (() => {
     for (const module of modules) {
       const part = sheet.modules[module.id];
       const slot = document.querySelector(`[data-module-total="${CSS.escape(module.id)}"]`);
-      if (slot) slot.textContent = `小计 ${Rubric.format(part.total)} / ${Rubric.format(part.max)}`;
+      const most = part.max.n ? ` / ${Rubric.format(part.max)}` : ""; // a module of deductions only has no maximum
+      if (slot) slot.textContent = `小计 ${Rubric.format(part.total)}${most}`;
     }
     document.getElementById("sheet-total").textContent = Rubric.format(sheet.total);
     document.getElementById("sheet-max").textContent = Rubric.format(sheet.max);
