@@ -189,6 +189,7 @@
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
       return;
     }
+    if (me.role === "judge") Tablet.guardLogout(() => ({ title: "确定退出登录？", text: Tablet.LINK_SPENT }));
     if (!competitionId) return showMessage("bad", "缺少竞赛编号。");
     $("#to-tablet").href = `/judge?competition=${competitionId}`;
     $("#to-tablet").hidden = me.role !== "judge";

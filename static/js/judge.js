@@ -57,12 +57,12 @@
     if (Number(competition) !== competitionId) return;
     const row = rows.find((r) => r.blind_code === code);
     const progress = row && row.stages.find((s) => String(s.stage_id) === stage);
-    if (progress) showProgress(progress, sheet);
+    if (progress) updateProgress(progress, sheet);
     if (openSheet && openSheet.key === key) renderSheet();
     else renderList();
   }
 
-  function showProgress(progress, sheet) {
+  function updateProgress(progress, sheet) {
     progress.status = sheet.status;
     progress.version = sheet.version;
     progress.marked = sheet.marks.length;
@@ -382,7 +382,7 @@
       for (const progress of row.stages) {
         const key = keyOf(progress.stage_id, row.blind_code);
         const answer = outbox.newer(key, progress); // read offline, the list may be older than our last write
-        if (answer !== progress) showProgress(progress, answer);
+        if (answer !== progress) updateProgress(progress, answer);
       }
     }
     outbox.seen(known, { keepKnown: true });
@@ -403,9 +403,7 @@
   // 退出 asks first: a judge who came in by a one-time link cannot come back without a new one.
   function logoutWarning() {
     const waiting = Number($("#pending-count").textContent) || 0;
-    const text = [
-      "登录二维码只能使用一次，您扫过的二维码已经失效。退出后，这台平板需要扫描新的二维码才能继续评分：请向裁判长或组织者索取。",
-    ];
+    const text = [Tablet.LINK_SPENT];
     if (waiting) text.push(`还有 ${waiting} 条评分尚未发送：它们保存在本机，您重新登录后会自动发送。`);
     return { title: "确定退出登录？", text };
   }

@@ -203,7 +203,7 @@
     const key = keyOf(item.nomination_id);
     const submitted = item.sheet.status === "submitted" || pendingFor(key).some((entry) => entry.submit);
     if (!submitted) return "open";
-    return editing.has(key) ? "editing" : "done";
+    return editing.has(key) || drafts[key] ? "editing" : "done"; // unsaved changes stay in view, editable
   }
 
   function renderSheet() {

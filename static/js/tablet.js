@@ -13,6 +13,8 @@
 
 const Tablet = (() => {
   const WORKER = "/tablet-sw.js";
+  // What a judge must know before 退出 (the judge's tablet and the chief judge's page say it alike).
+  const LINK_SPENT = "登录二维码只能使用一次，您扫过的二维码已经失效。退出后，这台平板需要扫描新的二维码才能继续评分：请向裁判长或组织者索取。";
   let controlled = Promise.resolve(false);
 
   // Plain-HTTP tablets have no service worker (browsers allow it on HTTPS and localhost only): the page then
@@ -174,5 +176,5 @@ const Tablet = (() => {
       : flagged ? `${when}有评分项超差，请点「修改评分」复核。` : `${when}如需更改，请点「修改评分」。`;
   }
 
-  return { install, keep, forget, confirm, guardLogout, levels, legend, choices, totals, done };
+  return { LINK_SPENT, install, keep, forget, confirm, guardLogout, levels, legend, choices, totals, done };
 })();

@@ -55,3 +55,15 @@ async def wait_text(page: Any, selector: str, text: str) -> None:
         "([selector, text]) => document.querySelector(selector).textContent.trim() === text",
         arg=[selector, text],
     )
+
+
+async def network_down(context: Any) -> None:
+    """The venue's network drops. Offline emulation alone lets a request slip out of a document just
+    reloaded (Chromium re-applies it a moment late), so every request is also refused on the way out."""
+    await context.route("**/*", lambda route: route.abort("internetdisconnected"))
+    await context.set_offline(True)
+
+
+async def network_up(context: Any) -> None:
+    await context.unroute("**/*")
+    await context.set_offline(False)

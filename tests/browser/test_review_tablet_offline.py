@@ -9,6 +9,7 @@ import pytest
 
 from awards.tables import ReviewSheet, ReviewSubmission
 from tests.awards.pipeline_factories import add_expert, add_reviewers, person, programme_in_review
+from tests.browser.judge_pages import network_down, network_up
 from tests.browser.test_awards_pipeline import log_in
 from tests.helpers import login, new_client
 
@@ -32,7 +33,7 @@ async def test_the_review_page_reopens_offline_and_sends_the_score_once(
     await page.click('.review-card:has-text("张一")')
     await page.wait_for_selector("#aspect-achievement")
 
-    await page.context.set_offline(True)
+    await network_down(page.context)
     for aspect, value in (("achievement", "36.1"), ("innovation", "25.2"), ("influence", "20")):
         await page.fill(f"#aspect-{aspect}", value)
     assert await page.inner_text("#sheet-total") == "81.3"  # 36.1 + 25.2 is 61.300000000000004 in floats
@@ -47,7 +48,7 @@ async def test_the_review_page_reopens_offline_and_sends_the_score_once(
     assert "待发送" in await page.inner_text("#sheet-done")
     assert await ReviewSheet.count() == 0
 
-    await page.context.set_offline(False)
+    await network_up(page.context)
     await page.wait_for_function(
         "() => document.querySelector('#pending-count').textContent === '0'", timeout=20_000
     )

@@ -95,6 +95,9 @@ async def test_no_page_scrolls_sideways(
     await page.wait_for_selector("#stages .card")
     assert await page.is_visible("#relogin-chief")  # the chief judge is told whom to ask for a new link
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "chief judge"
+    await page.click("header.bar nav a.logout")  # asks here too: the chief judge's link is spent as well
+    assert "裁判长或组织者" in await page.inner_text("dialog.tablet-dialog[open]")
+    await page.click("dialog.tablet-dialog[open] [data-choice=cancel]")
 
     await page.context.clear_cookies()
     await log_in(page, "organizer", f"/organizer/scoring/links?competition={competition}")

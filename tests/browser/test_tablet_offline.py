@@ -12,7 +12,15 @@ import pytest
 
 from accounts.tables import AuditLog
 from scoring.tables import SheetMark, Submission
-from tests.browser.judge_pages import link_token, mark_sheet, open_station, sheet_of, wait_text
+from tests.browser.judge_pages import (
+    link_token,
+    mark_sheet,
+    network_down,
+    network_up,
+    open_station,
+    sheet_of,
+    wait_text,
+)
 from tests.helpers import login
 from tests.scoring.entry_world import build, set_up_scoring
 
@@ -61,7 +69,7 @@ async def test_the_page_is_installable_and_reopens_offline_with_its_queued_marks
     await page.click("#back")
 
     # Offline: station 2 is marked and submitted on the tablet only.
-    await page.context.set_offline(True)
+    await network_down(page.context)
     await open_station(page, 2)
     await mark_sheet(page, a1="20", a2="0", a3="3")
     await page.click("#submit")
@@ -85,7 +93,7 @@ async def test_the_page_is_installable_and_reopens_offline_with_its_queued_marks
     await page.click("#back")
 
     # Back online: the queued marks go, each exactly once.
-    await page.context.set_offline(False)
+    await network_up(page.context)
     await page.wait_for_function(f"{PENDING} === 0", timeout=20_000)
     await wait_text(page, "#net", "在线")
     sheet = await sheet_of(w, "judge3", 2)
@@ -122,7 +130,7 @@ async def test_logout_asks_first_and_cancel_keeps_the_session(
     assert await page.evaluate("fetch('/api/auth/me').then((r) => r.status)") == 200
 
     # 2. Offline with a mark waiting: the dialog says it stays on the tablet; logging out cannot happen.
-    await page.context.set_offline(True)
+    await network_down(page.context)
     await open_station(page, 1)
     await page.click("#aspect-a3 button[data-value='2']")
     await page.wait_for_function(f"{PENDING} === 1")
@@ -131,7 +139,7 @@ async def test_logout_asks_first_and_cancel_keeps_the_session(
     await dialog.locator("[data-choice=ok]").click()
     await dialog.locator("text=当前离线，无法退出").wait_for()
     await dialog.locator("[data-choice=ok]").click()
-    await page.context.set_offline(False)
+    await network_up(page.context)
     await page.wait_for_function(f"{PENDING} === 0", timeout=20_000)
 
     # 3. Confirmed: logged out, the tablet keeps no data, and the spent link does not log in again.
