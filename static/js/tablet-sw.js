@@ -12,7 +12,7 @@
 "use strict";
 
 const SHELL_CACHE = "yc-tablet-shell-v1"; // bump to drop the old shell at once (it is refreshed anyway)
-const DATA_CACHE = "yc-tablet-data";
+const DATA_CACHE = "yc-tablet-data"; // tablet.js empties it on 退出
 const OWNER = "/__yc-tablet-owner"; // the user whose data DATA_CACHE holds
 const NETWORK_TIMEOUT_MS = 5000; // a workshop network that answers later than this counts as down
 
@@ -127,7 +127,3 @@ async function tellPage(clientId, online) {
   const client = clientId && (await self.clients.get(clientId));
   if (client) client.postMessage({ type: "yc-network", online });
 }
-
-self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "yc-forget") event.waitUntil(caches.delete(DATA_CACHE));
-});

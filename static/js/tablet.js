@@ -50,12 +50,10 @@ const Tablet = (() => {
     document.documentElement.dataset.offline = "ready";
   }
 
-  // The logged-out tablet keeps no one's data (the outbox's queued marks stay: they are the user's own, kept
-  // per user, and go when that user logs in again).
+  // A logged-out tablet keeps none of the reads the worker cached (the outbox keeps what the user wrote and
+  // has not sent, per user, to send when that user logs in again).
   async function forget() {
-    const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
-    if (worker) worker.postMessage({ type: "yc-forget" });
-    if (window.caches) await caches.delete("yc-tablet-data");
+    if (window.caches) await caches.delete("yc-tablet-data"); // the worker's DATA_CACHE
   }
 
   // --- a confirm dialog: large buttons, the safe choice first -------------------------------------------------
