@@ -60,6 +60,8 @@ PAGES = [
     page("/", "index.html", "Home page"),
     page("/login", "login.html", "Log-in page"),
     page("/audit", "audit.html", "Audit log page (organizers)"),
+    # Above /static so that it may control /judge and /review (a service worker's scope is its directory).
+    page("/tablet-sw.js", "js/tablet-sw.js", "Tablets' service worker", media_type="text/javascript"),
 ]
 
 

@@ -203,9 +203,14 @@
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
       return;
     }
+    if (me.role === "judge") Tablet.guardLogout(() => ({ title: "确定退出登录？", text: Tablet.LINK_SPENT }));
     if (!competitionId) return showMessage("bad", "缺少竞赛编号。");
     $("#to-tablet").href = `/judge?competition=${competitionId}`;
     $("#to-tablet").hidden = me.role !== "judge";
+    // New log-in links are the organizer's to issue (scoring's link API); the chief judge is told whom to ask.
+    $("#relogin-links").href = `/organizer/scoring/links?competition=${competitionId}`;
+    $("#relogin-links").hidden = me.role !== "organizer";
+    $("#relogin-chief").hidden = me.role === "organizer";
     await load();
     setInterval(load, 30000);
   }

@@ -1,5 +1,8 @@
 // 裁判评分平板: contestants by station and blind code only, one sheet per contestant and stage. Marks go
-// through the tablets' outbox (outbox.js), which survives a dropped network and sends each mark once.
+// through the tablets' outbox (outbox.js), which survives a dropped network and sends each mark once; the
+// service worker (tablet.js, tablet-sw.js) lets the page open again with no network. A sheet shows its
+// running total and what the judgement levels mean (rubric.js); once submitted it reads as done, and
+// changing it again is an explicit 修改评分.
 "use strict";
 
 (() => {
@@ -17,6 +20,7 @@
   let openSheet = null; // { key, code, stageId }
   const sheets = {}; // key -> the server's sheet (last answer)
   const notes = {}; // key -> a message to show on the sheet (conflict, refusal)
+  const editing = new Set(); // keys of submitted sheets the judge chose to change (修改评分)
 
   // --- the outbox (static/js/outbox.js): marks survive a dropped network, each sent exactly once ----------
   const keyOf = (stage, code) => `${competitionId}:${stage}:${code}`;
@@ -53,14 +57,16 @@
     if (Number(competition) !== competitionId) return;
     const row = rows.find((r) => r.blind_code === code);
     const progress = row && row.stages.find((s) => String(s.stage_id) === stage);
-    if (progress) {
-      progress.status = sheet.status;
-      progress.version = sheet.version;
-      progress.marked = sheet.marks.length;
-      progress.open_flags = (sheet.flags || []).filter((f) => f.status === "open").length;
-    }
+    if (progress) updateProgress(progress, sheet);
     if (openSheet && openSheet.key === key) renderSheet();
     else renderList();
+  }
+
+  function updateProgress(progress, sheet) {
+    progress.status = sheet.status;
+    progress.version = sheet.version;
+    progress.marked = sheet.marks.length;
+    progress.open_flags = (sheet.flags || []).filter((f) => f.status === "open").length;
   }
 
   function showMessage(kind, text) {
@@ -104,16 +110,16 @@
       if (!progress) return "";
       const key = keyOf(stageId, row.blind_code);
       const waiting = pendingFor(key).length > 0;
-      const [label, tone] = progress.version === 0 && !waiting ? ["未评", ""] : STATUS[progress.status];
+      const [label, tone] = waiting ? ["待发送", "warn"] : progress.version === 0 ? ["未评", ""] : STATUS[progress.status];
+      const done = !waiting && progress.status !== "draft" ? " ✓" : "";
       const flags = progress.open_flags ? `<span class="badge bad">需复核 ${progress.open_flags}</span>` : "";
-      const queued = waiting ? `<span class="badge warn">待发送</span>` : "";
       const conflict = notes[key] ? `<span class="badge bad">需核对</span>` : "";
       return `
         <button type="button" class="judge-card ${progress.status}" data-code="${App.esc(row.blind_code)}">
           <span class="judge-station">工位 <b>${row.station_no}</b></span>
           <span class="judge-code">${App.esc(row.blind_code)}</span>
           <span class="judge-progress">已评 ${progress.marked}/${progress.total}</span>
-          <span class="row"><span class="badge ${tone}">${label}</span>${queued}${flags}${conflict}</span>
+          <span class="row"><span class="badge ${tone}">${label}${done}</span>${flags}${conflict}</span>
         </button>`;
     });
     $("#contestants").innerHTML = cards.join("");
@@ -134,7 +140,12 @@
   });
   $("#sign-stage").addEventListener("click", async () => {
     if (outbox.waiting()) return showMessage("warn", "还有评分待发送，请待发送完成后再签字。");
-    if (!confirm("确认对本环节所有已提交的评分表签字？签字后不可修改。")) return;
+    const sure = await Tablet.confirm({
+      title: "本环节全部签字？",
+      text: "将对本环节所有已提交的评分表签字确认。签字后不可修改，如需更正须由裁判长处理。",
+      ok: "全部签字",
+    });
+    if (!sure) return;
     try {
       const result = await App.api("POST", `/api/judge/competitions/${competitionId}/stages/${stageId}/sign`);
       const skipped = result.skipped.length ? `，${result.skipped.length} 份有超差评分项待复核，未签字` : "";
@@ -156,14 +167,17 @@
     await reloadSheet();
   }
 
+  const sheetUrl = (stage, code) => `/api/judge/competitions/${competitionId}/stages/${stage}/sheets/${encodeURIComponent(code)}`;
+
   async function reloadSheet() {
     if (!openSheet) return;
     const { key, code, stageId: stage } = openSheet;
     try {
-      const sheet = await App.api("GET", `/api/judge/competitions/${competitionId}/stages/${stage}/sheets/${encodeURIComponent(code)}`);
-      outbox.setOnline(true);
+      const read = await App.api("GET", sheetUrl(stage, code));
+      const sheet = outbox.newer(key, read); // offline, the read may be an older copy than the last answer
+      if (!(navigator.serviceWorker && navigator.serviceWorker.controller)) outbox.setOnline(true); // else the worker says
       sheets[key] = sheet;
-      outbox.seen([[key, sheet.version]]);
+      outbox.seen([[key, read.version]]);
       if (openSheet && openSheet.key === key) renderSheet();
     } catch (error) {
       if (error instanceof App.ApiError) note(key, "bad", error.message);
@@ -184,10 +198,16 @@
     else backToList();
   });
 
-  function locked(key) {
+  // --- how a sheet reads: open (marking), done (submitted, read-only), editing (修改评分), locked (signed) ------
+  function modeOf(key) {
     const sheet = sheets[key];
     const stage = stageOf(openSheet.stageId);
-    return (sheet && sheet.status === "signed") || (stage && stage.signed_off) || (sheet && sheet.stage_signed_off);
+    if ((sheet && sheet.status === "signed") || (stage && stage.signed_off) || (sheet && sheet.stage_signed_off)) {
+      return "locked";
+    }
+    const submitted = (sheet && sheet.status === "submitted") || pendingFor(key).some((entry) => entry.submit);
+    if (!submitted) return "open";
+    return editing.has(key) ? "editing" : "done";
   }
 
   function renderSheet() {
@@ -199,14 +219,17 @@
     $("#sheet-stage").textContent = stageOf(stage).name;
     const marks = shownMarks(key);
     const flags = ((sheets[key] && sheets[key].flags) || []).filter((f) => f.status === "open");
-    const disabled = locked(key) ? "disabled" : "";
+    const mode = modeOf(key);
+    const disabled = mode === "locked" || mode === "done" ? "disabled" : "";
     const form = $("#marks");
     const focused = document.activeElement && form.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
     if (focused) return renderSheetState(); // never re-render under a finger that is typing
-    form.innerHTML = stageOf(stage).modules.map((module) => `
-      <fieldset class="judge-module"><legend>${App.esc(module.name || module.id)}</legend>
+    const modules = stageOf(stage).modules;
+    form.innerHTML = modules.map((module) => `
+      <fieldset class="judge-module">${Tablet.legend(module)}
         ${module.aspects.map((aspect) => aspectHtml(aspect, marks[aspect.id], flags.find((f) => f.aspect_id === aspect.id), disabled)).join("")}
       </fieldset>`).join("");
+    Tablet.levels(modules);
     renderSheetState();
   }
 
@@ -217,12 +240,7 @@
     const warn = flag ? `<div class="judge-flag">⚠ 与其他裁判评分相差 ${App.esc(flag.spread)} 分，超出允许范围，请复核；如确认无误请等待裁判长处理。</div>` : "";
     let control;
     if (aspect.kind === "judgement" || aspect.kind === "pass_fail") {
-      const choices = aspect.kind === "judgement"
-        ? [["0", "0"], ["1", "1"], ["2", "2"], ["3", "3"]]
-        : [[String(aspect.max_mark), `达标 ${aspect.max_mark}`], ["0", "不达标 0"]];
-      control = `<div class="judge-choice" id="${id}" role="group">${choices.map(([v, text]) => `
-        <button type="button" data-aspect="${App.esc(aspect.id)}" data-value="${v}" ${disabled}
-          aria-pressed="${value !== undefined && Number(value) === Number(v)}">${text}</button>`).join("")}</div>`;
+      control = Tablet.choices(aspect, value, disabled);
     } else {
       const step = aspect.step || "any";
       control = `<div class="judge-number"><input id="${id}" name="${App.esc(aspect.id)}" type="number" inputmode="decimal"
@@ -234,7 +252,7 @@
   }
 
   function aspectRange(aspect) {
-    if (aspect.kind === "judgement") return `0–3 分，满分 ${aspect.max_mark}`;
+    if (aspect.kind === "judgement") return `0–3 级，满分 ${aspect.max_mark}`;
     if (aspect.kind === "pass_fail") return `0 或 ${aspect.max_mark}`;
     const step = aspect.step ? `，步长 ${aspect.step}` : "";
     return aspect.kind === "deduction" ? `最多扣 ${aspect.max_mark}${step}` : `0–${aspect.max_mark}${step}`;
@@ -250,41 +268,38 @@
     const badge = $("#sheet-status");
     badge.textContent = label;
     badge.className = `badge ${tone}`;
-    const isLocked = locked(key);
-    $("#submit").hidden = isLocked;
-    $("#submit").textContent = status === "submitted" ? "重新提交（复核后）" : "提交评分";
+    const mode = modeOf(key);
     const openFlags = ((sheet && sheet.flags) || []).some((f) => f.status === "open");
-    $("#sign").hidden = isLocked || status !== "submitted" || waiting || openFlags;
+    $("#submit").hidden = mode === "locked" || mode === "done";
+    $("#submit").textContent = mode === "editing" ? "完成修改" : "提交评分";
+    $("#edit").hidden = mode !== "done";
+    $("#sign").hidden = mode !== "done" || status !== "submitted" || waiting || openFlags;
+    Tablet.done(mode === "done", { waiting, flagged: openFlags, submittedAt: sheet && sheet.submitted_at });
+    renderNotice(key, mode);
+    Tablet.totals(stageOf(openSheet.stageId).modules);
+  }
+
+  function renderNotice(key, mode) {
     const box = $("#sheet-notice");
     const message = notes[key];
-    if (message) {
-      box.className = `notice ${message.kind}`;
-      box.textContent = message.text;
+    const show = (kind, text) => {
+      box.className = `notice ${kind}`;
+      box.textContent = text;
       box.hidden = false;
+    };
+    if (message) {
+      show(message.kind, message.text);
       if (message.aspectId) {
         const slot = document.querySelector(`[data-error-for="${CSS.escape(message.aspectId)}"]`);
         if (slot) slot.textContent = message.text;
       }
-    } else if (isLocked) {
-      box.className = "notice ok";
-      box.textContent = "本评分表已签字确认，分数已锁定。如需更正请联系裁判长。";
-      box.hidden = false;
+    } else if (mode === "locked") {
+      show("ok", "本评分表已签字确认，分数已锁定。如需更正请联系裁判长。");
+    } else if (mode === "editing") {
+      show("warn", "正在修改已提交的评分表：每项修改即时保存，改完请点「完成修改」。");
     } else {
       box.hidden = true;
     }
-  }
-
-  function clientProblem(aspect, text) {
-    if (text === "") return null;
-    const value = Number(text);
-    if (!Number.isFinite(value)) return "请输入数字";
-    const max = Number(aspect.max_mark);
-    if (value < 0 || value > max) return `应在 0 到 ${max} 之间`;
-    if (aspect.step) {
-      const steps = value / Number(aspect.step);
-      if (Math.abs(steps - Math.round(steps)) > 1e-9) return `应为 ${aspect.step} 的整数倍`;
-    }
-    return null;
   }
 
   function setMark(aspectId, value, submit = false) {
@@ -301,11 +316,12 @@
     group.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
     setMark(button.dataset.aspect, button.dataset.value);
   });
+  $("#marks").addEventListener("input", () => Tablet.totals(stageOf(openSheet.stageId).modules));
   $("#marks").addEventListener("change", (event) => {
     const input = event.target.closest("input[data-aspect]");
     if (!input) return;
     const aspect = aspectsOf(openSheet.stageId).find((a) => a.id === input.dataset.aspect);
-    const problem = clientProblem(aspect, input.value.trim());
+    const problem = Rubric.problem(aspect, input.value);
     const slot = document.querySelector(`[data-error-for="${CSS.escape(aspect.id)}"]`);
     slot.textContent = problem || "";
     input.setAttribute("aria-invalid", String(Boolean(problem)));
@@ -327,16 +343,27 @@
       return;
     }
     delete notes[key];
+    editing.delete(key);
     queue(stage, code, filled, true);
     renderSheet();
     outbox.flush();
+  });
+
+  $("#edit").addEventListener("click", () => {
+    editing.add(openSheet.key);
+    renderSheet();
   });
 
   $("#sign").addEventListener("click", async () => {
     const { key } = openSheet;
     const sheet = sheets[key];
     if (!sheet || !sheet.sheet_id) return;
-    if (!confirm("签字确认后本评分表不可再修改，确认签字？")) return;
+    const sure = await Tablet.confirm({
+      title: "签字确认本评分表？",
+      text: "签字确认后本评分表不可再修改，如需更正须由裁判长处理。",
+      ok: "签字确认",
+    });
+    if (!sure) return;
     try {
       await App.api("POST", `/api/judge/sheets/${sheet.sheet_id}/sign`, { version: sheet.version });
       await reloadSheet();
@@ -351,6 +378,13 @@
   async function loadRows() {
     rows = await App.api("GET", `/api/judge/competitions/${competitionId}/sheets`);
     const known = rows.flatMap((row) => row.stages.map((p) => [keyOf(p.stage_id, row.blind_code), p.version]));
+    for (const row of rows) {
+      for (const progress of row.stages) {
+        const key = keyOf(progress.stage_id, row.blind_code);
+        const answer = outbox.newer(key, progress); // read offline, the list may be older than our last write
+        if (answer !== progress) updateProgress(progress, answer);
+      }
+    }
     outbox.seen(known, { keepKnown: true });
     renderList();
   }
@@ -366,9 +400,19 @@
       </a>`).join("");
   }
 
+  // 退出 asks first: a judge who came in by a one-time link cannot come back without a new one.
+  function logoutWarning() {
+    const waiting = Number($("#pending-count").textContent) || 0;
+    const text = [Tablet.LINK_SPENT];
+    if (waiting) text.push(`还有 ${waiting} 条评分尚未发送：它们保存在本机，您重新登录后会自动发送。`);
+    return { title: "确定退出登录？", text };
+  }
+
   async function start() {
+    Tablet.install("/judge", (online) => outbox.setOnline(online));
     me = await App.header();
     if (!me) {
+      if (!navigator.onLine) return showMessage("bad", "当前离线，本机没有保存登录信息。请联网后再打开本页。");
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
       return;
     }
@@ -376,8 +420,12 @@
       showMessage("bad", "本页面供裁判使用。");
       return;
     }
+    Tablet.guardLogout(logoutWarning);
     outbox.open(me.id);
-    if (!competitionId) return chooseCompetition();
+    if (!competitionId) {
+      await chooseCompetition();
+      return Tablet.keep(["/api/auth/me", "/api/judge/competitions"]);
+    }
     try {
       comp = await App.api("GET", `/api/judge/competitions/${competitionId}`);
     } catch (error) {
@@ -398,7 +446,12 @@
     const match = location.hash.match(/^#(\d+)\/(.+)$/);
     if (match) showSheet(Number(match[1]), decodeURIComponent(match[2]), false);
     outbox.flush();
+    const base = `/api/judge/competitions/${competitionId}`;
+    const open = openSheet ? [sheetUrl(openSheet.stageId, openSheet.code)] : [];
+    await Tablet.keep(["/api/auth/me", "/api/judge/competitions", base, `${base}/sheets`, ...open]);
   }
 
-  start();
+  start().catch((error) => {
+    showMessage("bad", error instanceof App.ApiError ? error.message : "网络不通，且本机没有保存评分任务。请联网后刷新本页。");
+  });
 })();

@@ -1,11 +1,13 @@
 // The tablets' outbox (裁判评分 judge.js, 专家评审 review.js): score sheets written where the network is poor.
 // Every write is queued in localStorage with a client UUID made once, when it is queued, and reused on every
 // retry: the server answers a replay with its first answer, so a mark is never written twice however often
-// the tablet retries. The outbox also keeps the last version seen of each sheet (the write's base_version),
-// drives the page's sync bar (#net, #pending-count, #sync, #sync-now) and retries while anything waits.
+// the tablet retries. The outbox also keeps the last version seen of each sheet (the write's base_version)
+// and the server's last answer to this tablet's writes (so a page reloaded offline, reading older copies
+// from the service worker's cache, still shows what the server has), drives the page's sync bar (#net,
+// #pending-count, #sync, #sync-now) and retries while anything waits.
 //
 //   const box = Outbox.create({
-//     name: "judge",                        // localStorage keys yc-<name>-outbox:<user>, yc-<name>-versions:<user>
+//     name: "judge",                        // localStorage keys yc-<name>-{outbox,versions,answers}:<user>
 //     url: "/api/judge/sheets",             // where a write is PUT
 //     fields: ["competition_id", ...],      // what names the sheet in the request, kept on each entry
 //     debounceMs: 250,                      // wait for further edits before sending (0: send at once)
@@ -46,8 +48,10 @@ const Outbox = (() => {
     const { name, url, fields, debounceMs = 0, counted = (entries) => entries.length } = options;
     let entries = [];
     let versions = {};
+    let answers = {}; // key -> the server's last answer to a write from this tablet, until a read catches up
     let storeKey = null;
     let versionKey = null;
+    let answerKey = null;
     let flushing = false;
     let timer = null;
 
@@ -57,6 +61,7 @@ const Outbox = (() => {
       if (storeKey) {
         localStorage.setItem(storeKey, JSON.stringify(entries));
         localStorage.setItem(versionKey, JSON.stringify(versions));
+        localStorage.setItem(answerKey, JSON.stringify(answers));
       }
       renderCounter();
     }
@@ -72,8 +77,10 @@ const Outbox = (() => {
     function open(userId) {
       storeKey = `yc-${name}-outbox:${userId}`;
       versionKey = `yc-${name}-versions:${userId}`;
+      answerKey = `yc-${name}-answers:${userId}`;
       entries = readStore(storeKey, []);
       versions = readStore(versionKey, {});
+      answers = readStore(answerKey, {});
       setOnline(navigator.onLine);
       renderCounter();
     }
@@ -97,14 +104,23 @@ const Outbox = (() => {
       }
     }
 
-    // The server's versions of sheets just read; a sheet with writes still queued keeps the version they
-    // were made on (and, with keepKnown, a sheet already known keeps its version).
+    // The server's versions of sheets just read (as read, before newer() is laid over them); a sheet with
+    // writes still queued keeps the version they
+    // were made on (and, with keepKnown, a sheet already known keeps its version). A version never goes
+    // back: a lower one is an old copy (the service worker's cache, read offline), not the server's state.
     function seen(pairs, { keepKnown = false } = {}) {
       for (const [key, version] of pairs) {
+        if (answers[key] && answers[key].version <= version) delete answers[key]; // the read caught up
         if (pending(key).length || (keepKnown && versions[key] !== undefined)) continue;
-        versions[key] = version;
+        versions[key] = Math.max(versions[key] ?? 0, version);
       }
       persist();
+    }
+
+    // The newer of a sheet just read and the server's last answer to this tablet (by version).
+    function newer(key, sheet) {
+      const answer = answers[key];
+      return answer && (!sheet || answer.version > sheet.version) ? answer : sheet;
     }
 
     async function send(entry) {
@@ -128,7 +144,8 @@ const Outbox = (() => {
     function answer(entry, response, data) {
       if (response.ok) {
         entries.shift();
-        versions[entry.key] = data.version;
+        versions[entry.key] = Math.max(versions[entry.key] ?? 0, data.version);
+        if (data.version >= (answers[entry.key] ? answers[entry.key].version : 0)) answers[entry.key] = data;
         persist();
         options.accepted(entry, data);
         return true;
@@ -137,6 +154,7 @@ const Outbox = (() => {
         // Another device wrote this sheet: the page shows the server's marks and the user redoes the rest.
         entries = entries.filter((item) => item.key !== entry.key);
         versions[entry.key] = data.detail.current_version;
+        delete answers[entry.key];
         persist();
         options.stale(entry, data.detail);
         return true;
@@ -189,6 +207,7 @@ const Outbox = (() => {
       open,
       queue,
       seen,
+      newer,
       flush,
       setOnline,
       pending,

@@ -1,5 +1,7 @@
 // 专家评审平板: the nominations an expert scores (recused ones never reach the tablet), one sheet each. Scores go
-// through the tablets' outbox (outbox.js), which survives a dropped network and sends each score once.
+// through the tablets' outbox (outbox.js), which survives a dropped network and sends each score once; the
+// service worker (tablet.js, tablet-sw.js) lets the page open again with no network. The sheet shows its
+// running total in exact decimals (rubric.js); once submitted it reads as done until 修改评分.
 "use strict";
 
 (() => {
@@ -18,6 +20,8 @@
   let openId = null; // nomination id of the open sheet
   const notes = {}; // key -> { kind, text, aspectId }
   const drafts = {}; // key -> marks typed but not yet saved { aspect: value }
+  const editing = new Set(); // keys of submitted sheets the expert chose to change (修改评分)
+  let modules = []; // the rubric's aspects grouped by module
 
   // --- the outbox (static/js/outbox.js): scores survive a dropped network, each sent exactly once ---------
   const keyOf = (nominationId) => `${programmeId}:${nominationId}`;
@@ -82,9 +86,11 @@
     const query = new URLSearchParams({ limit: LIMIT, offset: append ? items.length : 0 });
     if (filter) query.set("status", filter);
     const page = await App.api("GET", `/api/review/programmes/${programmeId}/nominations?${query}`);
+    const read = page.items.map((item) => [keyOf(item.nomination_id), item.sheet.version]);
+    for (const item of page.items) item.sheet = outbox.newer(keyOf(item.nomination_id), item.sheet); // offline copies may be older
     items = append ? items.concat(page.items) : page.items;
     total = page.total;
-    outbox.seen(page.items.map((item) => [keyOf(item.nomination_id), item.sheet.version]));
+    outbox.seen(read);
     renderList();
   }
 
@@ -95,14 +101,13 @@
     return STATUS[item.sheet.status];
   }
 
-  function sumOf(marks) {
-    return Object.values(marks).reduce((acc, value) => acc + (Number(value) || 0), 0);
-  }
+  const sumOf = (marks) => Rubric.format(Rubric.totals(modules, marks).total);
 
   function renderList() {
     if (!programme) return;
     $("#nominations").innerHTML = items.map((item) => {
       const [label, tone] = statusOf(item);
+      const done = tone === "ok" ? " ✓" : "";
       const key = keyOf(item.nomination_id);
       const marks = shownMarks(item);
       const score = Object.keys(marks).length ? `<span class="judge-progress">${sumOf(marks)} 分</span>` : "";
@@ -110,7 +115,7 @@
         <button type="button" class="judge-card review-card ${item.sheet.status}" data-id="${item.nomination_id}">
           <span class="review-name">${App.esc(item.name)}</span>
           <span class="muted">${App.esc(item.employer_name || "")}</span>
-          <span class="row"><span class="badge ${tone}">${label}</span>${score}${notes[key] ? '<span class="badge bad">需核对</span>' : ""}</span>
+          <span class="row"><span class="badge ${tone}">${label}${done}</span>${score}${notes[key] ? '<span class="badge bad">需核对</span>' : ""}</span>
         </button>`;
     }).join("");
     $("#no-nominations").hidden = items.length > 0;
@@ -182,6 +187,25 @@
     else backToList();
   });
 
+  function groupModules(aspects) {
+    const grouped = [];
+    for (const aspect of aspects) {
+      let module = grouped.find((m) => m.id === aspect.module_id);
+      if (!module) grouped.push((module = { id: aspect.module_id, name: aspect.module_name, aspects: [] }));
+      module.aspects.push(aspect);
+    }
+    return grouped;
+  }
+
+  // How a sheet reads: closed (review over), open (scoring), done (submitted, read-only), editing (修改评分).
+  function modeOf(item) {
+    if (!programme.open_for_review) return "closed";
+    const key = keyOf(item.nomination_id);
+    const submitted = item.sheet.status === "submitted" || pendingFor(key).some((entry) => entry.submit);
+    if (!submitted) return "open";
+    return editing.has(key) || drafts[key] ? "editing" : "done"; // unsaved changes stay in view, editable
+  }
+
   function renderSheet() {
     if (!openId) return;
     const item = items.find((i) => i.nomination_id === openId);
@@ -189,31 +213,23 @@
     const form = $("#marks");
     const typing = document.activeElement && form.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
     if (!typing) {
-      const disabled = programme.open_for_review ? "" : "disabled";
-      const modules = [];
-      for (const aspect of programme.aspects) {
-        let module = modules.find((m) => m.id === aspect.module_id);
-        if (!module) modules.push((module = { id: aspect.module_id, name: aspect.module_name, aspects: [] }));
-        module.aspects.push(aspect);
-      }
+      const disabled = ["closed", "done"].includes(modeOf(item)) ? "disabled" : "";
       form.innerHTML = modules.map((module) => `
-        <fieldset class="judge-module"><legend>${App.esc(module.name || module.id)}</legend>
+        <fieldset class="judge-module">${Tablet.legend(module)}
           ${module.aspects.map((aspect) => aspectHtml(aspect, marks[aspect.id], disabled)).join("")}
         </fieldset>`).join("");
+      Tablet.levels(modules);
     }
-    $("#sheet-total").textContent = String(sumOf(marks));
     renderState();
   }
 
   function aspectHtml(aspect, value, disabled) {
     const id = `aspect-${aspect.id}`;
-    const range = aspect.kind === "judgement" ? "0–3" : `0–${aspect.max_mark}${aspect.step ? `，步长 ${aspect.step}` : ""}`;
+    const range = aspect.kind === "judgement"
+      ? `0–3 级，满分 ${aspect.max_mark}` : `0–${aspect.max_mark}${aspect.step ? `，步长 ${aspect.step}` : ""}`;
     let control;
     if (aspect.kind === "judgement" || aspect.kind === "pass_fail") {
-      const choices = aspect.kind === "judgement" ? ["0", "1", "2", "3"] : [String(aspect.max_mark), "0"];
-      control = `<div class="judge-choice" role="group">${choices.map((v) => `
-        <button type="button" data-aspect="${App.esc(aspect.id)}" data-value="${v}" ${disabled}
-          aria-pressed="${value !== undefined && Number(value) === Number(v)}">${v}</button>`).join("")}</div>`;
+      control = Tablet.choices(aspect, value, disabled);
     } else {
       control = `<div class="judge-number"><input id="${id}" name="${App.esc(aspect.id)}" type="number" inputmode="decimal"
         min="0" max="${aspect.max_mark}" step="${aspect.step || "any"}" value="${value ?? ""}" ${disabled}
@@ -233,10 +249,15 @@
     const badge = $("#sheet-status");
     badge.textContent = label;
     badge.className = `badge ${tone}`;
-    const closed = !programme.open_for_review;
-    $("#save").hidden = closed || item.sheet.status === "submitted";
-    $("#submit").hidden = closed;
-    $("#submit").textContent = item.sheet.status === "submitted" ? "修改后重新提交" : "提交评分";
+    const mode = modeOf(item);
+    const closed = mode === "closed";
+    $("#save").hidden = mode !== "open";
+    $("#submit").hidden = mode === "closed" || mode === "done";
+    $("#submit").textContent = mode === "editing" ? "提交修改" : "提交评分";
+    $("#edit").hidden = mode !== "done";
+    const waiting = pendingFor(key).length > 0;
+    Tablet.done(mode === "done", { waiting, submittedAt: item.sheet.submitted_at });
+    Tablet.totals(modules);
     const box = $("#sheet-notice");
     const message = notes[key];
     document.querySelectorAll("[data-error-for]").forEach((slot) => { slot.textContent = ""; });
@@ -250,6 +271,10 @@
       box.className = "notice";
       box.textContent = `评选处于「${programme.state_name}」阶段，评分已锁定。`;
       box.hidden = false;
+    } else if (mode === "editing") {
+      box.className = "notice warn";
+      box.textContent = "正在修改已提交的评分：改完请点「提交修改」。";
+      box.hidden = false;
     } else {
       box.hidden = true;
     }
@@ -258,8 +283,7 @@
   function typed(aspectId, value) {
     const key = keyOf(openId);
     drafts[key] = { ...(drafts[key] || {}), [aspectId]: value };
-    const item = items.find((i) => i.nomination_id === openId);
-    $("#sheet-total").textContent = String(sumOf(shownMarks(item)));
+    Tablet.totals(modules);
   }
 
   $("#marks").addEventListener("input", (event) => {
@@ -272,16 +296,6 @@
     button.parentElement.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
     typed(button.dataset.aspect, button.dataset.value);
   });
-
-  function clientProblem(aspect, text) {
-    const value = Number(text);
-    if (text === "" || !Number.isFinite(value)) return "请输入数字";
-    if (value < 0 || value > Number(aspect.max_mark)) return `应在 0 到 ${aspect.max_mark} 之间`;
-    if (aspect.step && Math.abs(value / Number(aspect.step) - Math.round(value / Number(aspect.step))) > 1e-9) {
-      return `应为 ${aspect.step} 的整数倍`;
-    }
-    return null;
-  }
 
   function save(submit) {
     const key = keyOf(openId);
@@ -296,29 +310,51 @@
         delete marks[aspect.id];
         continue;
       }
-      const problem = clientProblem(aspect, text);
+      const problem = Rubric.problem(aspect, text);
       if (problem) return note(key, "bad", `“${aspect.name || aspect.id}”${problem}`, aspect.id);
     }
     if (!Object.keys(marks).length && !submit) return note(key, "warn", "没有修改");
     delete drafts[key];
+    if (submit) editing.delete(key);
     queue(openId, marks, submit);
-    renderState();
+    renderSheet();
   }
   $("#save").addEventListener("click", () => save(false));
   $("#submit").addEventListener("click", () => save(true));
+  $("#edit").addEventListener("click", () => {
+    editing.add(keyOf(openId));
+    renderSheet();
+  });
 
   // --- start ----------------------------------------------------------------------------------------------
+  function logoutWarning() {
+    const waiting = Number($("#pending-count").textContent) || 0;
+    const text = ["退出后需要重新登录才能继续评审；离线时无法登录。"];
+    if (waiting) text.push(`还有 ${waiting} 份评分尚未发送：它们保存在本机，您重新登录后会自动发送。`);
+    return { title: "确定退出登录？", text };
+  }
+
   async function start() {
+    Tablet.install("/review", (online) => outbox.setOnline(online));
     me = await App.header();
-    if (!me) { location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); return; }
+    if (!me) {
+      if (!navigator.onLine) return showMessage("bad", "当前离线，本机没有保存登录信息。请联网后再打开本页。");
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      return;
+    }
+    Tablet.guardLogout(logoutWarning);
     outbox.open(me.id);
-    if (!programmeId) return showProgrammes();
+    if (!programmeId) {
+      await showProgrammes();
+      return Tablet.keep(["/api/auth/me", "/api/review/programmes"]);
+    }
     try {
       programme = await App.api("GET", `/api/review/programmes/${programmeId}`);
     } catch (error) {
       showMessage("bad", error.message);
       return showProgrammes();
     }
+    modules = groupModules(programme.aspects);
     $("#programme-title").textContent = programme.name;
     $("#programme-meta").textContent =
       `${programme.kind_name} · ${programme.state_name} · 您是 ${programme.reviewer_no} 号评审专家 · 已提交 ${programme.submitted}/${programme.to_review}`;
@@ -328,6 +364,11 @@
     const id = Number(location.hash.slice(1));
     if (id) showSheet(id, false);
     outbox.flush();
+    const first = new URLSearchParams({ limit: LIMIT, offset: 0 });
+    const base = `/api/review/programmes/${programmeId}`;
+    await Tablet.keep(["/api/auth/me", "/api/review/programmes", base, `${base}/nominations?${first}`]);
   }
-  start().catch((error) => showMessage("bad", error.message));
+  start().catch((error) => {
+    showMessage("bad", error instanceof App.ApiError ? error.message : "网络不通，且本机没有保存评审任务。请联网后刷新本页。");
+  });
 })();

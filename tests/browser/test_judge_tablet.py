@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from accounts.tables import AuditLog
 from scoring.tables import ScoreSheet, SheetMark, StageSignoff, Submission
+from tests.browser.judge_pages import link_token, mark_sheet, open_station, sheet_of
 from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import FULL, build, set_up_scoring, sheet_body
@@ -26,37 +26,6 @@ async def w(client: httpx.AsyncClient, world: dict[str, Any]) -> dict[str, Any]:
     await login(client, "organizer")
     built |= await set_up_scoring(client, built)
     return built
-
-
-async def link_token(client: httpx.AsyncClient, w: dict[str, Any], judge: str) -> str:
-    response = await client.post(f"/api/competitions/{w['competition_id']}/judges/{w['judges'][judge]}/link")
-    assert response.status_code == 201, response.text
-    return parse_qs(urlsplit(response.json()["url"]).query)["token"][0]
-
-
-async def sheet_of(w: dict[str, Any], judge: str, station: int) -> dict[str, Any] | None:
-    contestant = w["contestants"][station - 1]
-    return (
-        await ScoreSheet.select(ScoreSheet.id, ScoreSheet.status, ScoreSheet.version)
-        .where(
-            ScoreSheet.sheet_key
-            == f"{w['practical_id']}:{contestant['registration_id']}:{w['judges'][judge]}"
-        )
-        .first()
-    )
-
-
-async def mark_sheet(page: Any, *, a1: str, a2: str, a3: str) -> None:
-    await page.click(f"#aspect-a3 button[data-value='{a3}']")
-    await page.click(f"#aspect-a2 button[data-value='{a2}']")
-    await page.fill("#aspect-a1", a1)
-    await page.press("#aspect-a1", "Tab")  # commits the number (change event)
-
-
-async def open_station(page: Any, station: int) -> None:
-    await page.click(f".judge-card:has(.judge-station b:text-is('{station}'))")
-    await page.wait_for_selector("#sheet:not([hidden])")
-    await page.wait_for_selector("#aspect-a3 button")
 
 
 async def test_marking_submitting_and_the_offline_outbox(
@@ -89,7 +58,7 @@ async def test_marking_submitting_and_the_offline_outbox(
     await mark_sheet(page, a1="20", a2="0", a3="3")
     await page.click("#submit")
     await page.wait_for_function("Number(document.querySelector('#pending-count').textContent) >= 4")
-    assert "条评分待发送" in await page.inner_text("#sync")
+    assert "待发送" in await page.inner_text("#sync")
     assert await page.inner_text("#sheet-status") == "待发送"
     await page.wait_for_timeout(1500)  # a retry or two fail while offline
     assert await sheet_of(w, "judge3", 2) is None
@@ -125,9 +94,9 @@ async def test_marking_submitting_and_the_offline_outbox(
     assert submissions == sheet["version"] == audits
     assert 1 <= submissions <= 4
 
-    # 4. The judge signs the sheet; it is locked on the page.
-    page.on("dialog", lambda dialog: dialog.accept())
+    # 4. The judge signs the sheet (the page asks first); it is locked on the page.
     await page.click("#sign")
+    await page.click("dialog.tablet-dialog[open] [data-choice=ok]")
     await page.wait_for_function("document.querySelector('#sheet-status').textContent === '已签字'")
     assert (await sheet_of(w, "judge3", 2))["status"] == "signed"
     assert await page.is_disabled("#aspect-a1")
