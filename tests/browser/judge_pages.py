@@ -67,3 +67,11 @@ async def network_down(context: Any) -> None:
 async def network_up(context: Any) -> None:
     await context.unroute("**/*")
     await context.set_offline(False)
+
+
+async def click_logout(page: Any) -> None:
+    """退出 in the header; on a phone the header's links fold behind 菜单, so open it first."""
+    toggle = page.locator("header.bar button.menu-toggle")
+    if await toggle.count() and await toggle.is_visible():
+        await toggle.click()
+    await page.click("header.bar nav a.logout")

@@ -51,7 +51,7 @@ def _formatted(node: ast.JoinedStr) -> set[str]:
 
 
 def _sheet_kinds(tree: ast.AST) -> set[str]:
-    """``SheetKind(audit_action="sheet", ...)``: the sheet writer writes ``sheet.save`` and ``sheet.submit``."""
+    """``SheetKind(audit_action="sheet", ...)``: the writer writes ``sheet.save`` and ``sheet.submit``."""
     actions: set[str] = set()
     for call in ast.walk(tree):
         if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "SheetKind":

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from accounts.tables import AuditLog
-from scoring.tables import ScoreSheet, SheetMark, StageSignoff, Submission
+from scoring.tables import SheetMark, StageSignoff, Submission
 from tests.browser.judge_pages import link_token, mark_sheet, open_station, sheet_of
 from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client

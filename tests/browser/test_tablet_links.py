@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from tests.browser.judge_pages import NO_SIDEWAYS_SCROLL, link_token
+from tests.browser.judge_pages import NO_SIDEWAYS_SCROLL, click_logout, link_token
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import build, set_up_scoring
 
@@ -87,7 +87,7 @@ async def test_no_page_scrolls_sideways(
     await page.wait_for_selector("#aspect-a3 button")
     await page.click("#aspect-a3 button[data-value='2']")
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "judge: sheet"
-    await page.click("header.bar nav a.logout")
+    await click_logout(page)
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "judge: the logout dialog"
     await page.click("dialog.tablet-dialog[open] [data-choice=cancel]")
 
@@ -95,7 +95,7 @@ async def test_no_page_scrolls_sideways(
     await page.wait_for_selector("#stages .card")
     assert await page.is_visible("#relogin-chief")  # the chief judge is told whom to ask for a new link
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "chief judge"
-    await page.click("header.bar nav a.logout")  # asks here too: the chief judge's link is spent as well
+    await click_logout(page)  # asks here too: the chief judge's link is spent as well
     assert "裁判长或组织者" in await page.inner_text("dialog.tablet-dialog[open]")
     await page.click("dialog.tablet-dialog[open] [data-choice=cancel]")
 

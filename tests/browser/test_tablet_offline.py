@@ -13,6 +13,7 @@ import pytest
 from accounts.tables import AuditLog
 from scoring.tables import SheetMark, Submission
 from tests.browser.judge_pages import (
+    click_logout,
     link_token,
     mark_sheet,
     network_down,
@@ -121,7 +122,7 @@ async def test_logout_asks_first_and_cancel_keeps_the_session(
     dialog = page.locator("dialog.tablet-dialog[open]")
 
     # 1. Asked first; the link is spent and a new one comes from the chief judge or the organizer.
-    await page.click("header.bar nav a.logout")
+    await click_logout(page)
     said = await dialog.inner_text()
     assert "二维码只能使用一次" in said and "裁判长或组织者" in said
     await dialog.locator("[data-choice=cancel]").click()
@@ -134,7 +135,7 @@ async def test_logout_asks_first_and_cancel_keeps_the_session(
     await open_station(page, 1)
     await page.click("#aspect-a3 button[data-value='2']")
     await page.wait_for_function(f"{PENDING} === 1")
-    await page.click("header.bar nav a.logout")
+    await click_logout(page)
     assert "尚未发送" in await dialog.inner_text()
     await dialog.locator("[data-choice=ok]").click()
     await dialog.locator("text=当前离线，无法退出").wait_for()
@@ -143,7 +144,7 @@ async def test_logout_asks_first_and_cancel_keeps_the_session(
     await page.wait_for_function(f"{PENDING} === 0", timeout=20_000)
 
     # 3. Confirmed: logged out, the tablet keeps no data, and the spent link does not log in again.
-    await page.click("header.bar nav a.logout")
+    await click_logout(page)
     await dialog.locator("[data-choice=ok]").click()
     await page.wait_for_url(re.compile(r"/login"))
     assert not await page.evaluate(f"caches.has('{DATA_CACHE}')")
