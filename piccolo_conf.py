@@ -10,8 +10,8 @@ from __future__ import annotations
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from core.sqlite_engine import PooledSQLiteEngine
 from settings import Settings, load_settings
 
 # The order is the order of dependency: accounts <- competitions <- scoring <- awards.
@@ -30,8 +30,10 @@ def build_engine(settings: Settings) -> Engine:
             extensions=(),
             log_queries=False,
         )
-    # timeout: how long a writer waits for the lock (sqlite3's busy timeout), in seconds.
-    return SQLiteEngine(path=settings.sqlite_path, timeout=30, check_same_thread=False)
+    # timeout: how long a connection waits for another process's lock (sqlite3's busy timeout), in seconds.
+    return PooledSQLiteEngine(
+        settings.sqlite_path, readers=settings.sqlite_readers, timeout=30, check_same_thread=False
+    )
 
 
 DB = build_engine(load_settings())

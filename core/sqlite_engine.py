@@ -1,0 +1,399 @@
+"""Piccolo's SQLite engine with kept connections and group commit.
+
+Piccolo's own ``SQLiteEngine`` opens a new connection (a new thread) and runs ``PRAGMA foreign_keys`` for
+every query outside a transaction, and runs that PRAGMA again before every statement inside one. Here, per
+process and event loop:
+
+- one **writer** connection, kept open, with its PRAGMAs set once (WAL, ``synchronous=NORMAL``, foreign keys,
+  busy timeout);
+- a small pool of **reader** connections, likewise kept: a query outside any transaction borrows one for the
+  statement, a plain (deferred) ``transaction()`` borrows one for its whole length;
+- **group commit**: ``transaction(TransactionType.immediate)`` (what ``core.db.write_transaction`` opens) is a
+  *write unit*. Units queue first come, first served; one writer task takes them in order and runs them in one
+  ``BEGIN IMMEDIATE`` transaction, a ``SAVEPOINT`` each. A unit's code runs in its caller's own task with
+  ordinary Piccolo queries: Piccolo finds the shared transaction through its context variable, which the unit
+  sets for the caller while it holds the writer. A unit that raises rolls back to its savepoint, so nothing of
+  it stays and no other unit is touched; its caller gets its own exception. A unit that finishes releases its
+  savepoint and its caller waits until the batch's ``COMMIT`` succeeds (a failed COMMIT fails every unit of
+  the batch). One fsync-free WAL commit then serves a whole burst of writers.
+
+Readers never see a batch before it commits (separate connections over WAL). Several processes on one file
+stay correct: each batch takes SQLite's write lock with ``BEGIN IMMEDIATE`` and waits on the busy timeout.
+``synchronous=NORMAL`` in WAL mode loses nothing when a process dies (kill -9): the WAL is in the operating
+system's hands at COMMIT; only a power cut may undo the last commits, never corrupt the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.exceptions import TransactionError
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+logger = logging.getLogger(__name__)
+
+CONNECTION_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL")
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class BatchFailed(RuntimeError):
+    """The group transaction a write unit belonged to was lost, so the unit was not committed."""
+
+
+async def open_connection(kwargs: dict[str, Any], *, writer: bool) -> aiosqlite.Connection:
+    """A connection with this engine's PRAGMAs, on a daemon thread (a kept connection never blocks exit)."""
+    connection = aiosqlite.connect(**kwargs)
+    connection._thread.daemon = True  # aiosqlite's worker thread; its sqlite3 handle closes with the process
+    await connection
+    connection.row_factory = dict_factory
+    if writer:
+        await connection.execute("PRAGMA journal_mode = WAL")
+    for pragma in CONNECTION_PRAGMAS:
+        await connection.execute(pragma)
+    return connection
+
+
+@dataclass(eq=False)
+class _Unit:
+    """One write unit's hand-offs with the writer task (all futures of the unit's event loop)."""
+
+    started: asyncio.Future[None]  # the writer opened the unit's savepoint: its body may run
+    finished: asyncio.Future[bool]  # the body ended: True to keep it, False to roll it back
+    answered: asyncio.Future[
+        None
+    ]  # committed (kept) or rolled back (failed); an exception if the batch failed
+
+
+def _new_unit() -> _Unit:
+    loop = asyncio.get_running_loop()
+    return _Unit(loop.create_future(), loop.create_future(), loop.create_future())
+
+
+def _settle(future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
+
+
+@dataclass(eq=False)
+class _LoopState:
+    """The connections and the writer task of one event loop (connections and futures belong to one loop)."""
+
+    engine: PooledSQLiteEngine
+    pid: int = field(default_factory=os.getpid)
+    queue: asyncio.Queue[_Unit | None] = field(default_factory=asyncio.Queue)
+    readers: list[aiosqlite.Connection] = field(default_factory=list)  # every reader opened
+    idle_readers: list[aiosqlite.Connection] = field(default_factory=list)
+    reader_waiters: deque[asyncio.Future[aiosqlite.Connection]] = field(default_factory=deque)
+    opening_readers: int = 0
+    writer: aiosqlite.Connection | None = None
+    writer_task: asyncio.Task[None] | None = None
+
+    # --- readers ------------------------------------------------------------------------------------------
+
+    async def borrow_reader(self) -> aiosqlite.Connection:
+        if self.idle_readers:
+            return self.idle_readers.pop()
+        if len(self.readers) + self.opening_readers < self.engine.readers:
+            self.opening_readers += 1
+            try:
+                connection = await open_connection(self.engine.connection_kwargs, writer=False)
+            finally:
+                self.opening_readers -= 1
+            self.readers.append(connection)
+            return connection
+        waiter = asyncio.get_running_loop().create_future()
+        self.reader_waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.give_back(waiter.result())  # handed over just as its borrower gave up
+            raise
+
+    def give_back(self, connection: aiosqlite.Connection) -> None:
+        """Back to the pool, or straight to the longest-waiting borrower."""
+        while self.reader_waiters:
+            waiter = self.reader_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self.idle_readers.append(connection)
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        connection = await self.borrow_reader()
+        try:
+            yield connection
+        finally:
+            self.give_back(connection)
+
+    # --- the writer ---------------------------------------------------------------------------------------
+
+    def enqueue(self, unit: _Unit) -> None:
+        self.queue.put_nowait(unit)
+        if self.writer_task is None or self.writer_task.done():
+            self.writer_task = asyncio.get_running_loop().create_task(
+                self._write_batches(), name="sqlite-writer"
+            )
+
+    async def _write_batches(self) -> None:
+        try:
+            stop = False
+            while not stop:
+                first = await self.queue.get()
+                if first is None:  # stop(): every unit queued before it has been answered
+                    break
+                if self.writer is None:
+                    try:
+                        self.writer = await open_connection(self.engine.connection_kwargs, writer=True)
+                    except Exception as exc:
+                        _settle(first.started, error=exc)
+                        continue
+                stop = await GroupCommit(self.writer, self.queue, self.engine.batch_limit).run(first)
+        finally:
+            await self.close()
+
+    async def stop(self) -> None:
+        """Let the queued writes commit, then close every connection of this loop."""
+        if self.writer_task is not None and not self.writer_task.done():
+            self.queue.put_nowait(None)
+            await self.writer_task
+        await self.close()
+
+    async def close(self) -> None:
+        connections = [*self.readers, *([self.writer] if self.writer else [])]
+        self.readers, self.idle_readers, self.writer = [], [], None
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+class GroupCommit:
+    """One batch on the writer connection: BEGIN IMMEDIATE, a savepoint per unit, one COMMIT."""
+
+    def __init__(
+        self, connection: aiosqlite.Connection, queue: asyncio.Queue[_Unit | None], limit: int
+    ) -> None:
+        self.connection = connection
+        self.queue = queue
+        self.limit = limit
+        self.kept: list[_Unit] = []  # units whose savepoints were released: they wait for the COMMIT
+
+    async def run(self, first: _Unit) -> bool:
+        """Run ``first`` and every unit queued behind it (up to the limit); True if a stop was queued."""
+        current: _Unit | None = first
+        stop = False
+        try:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            taken = 0
+            while current is not None:
+                await self._run_unit(current, f"unit_{taken}")
+                taken += 1
+                current = None
+                if taken < self.limit and not self.queue.empty():
+                    current = self.queue.get_nowait()
+                    stop = current is None  # stop(): commit what was taken, then end
+            await self.connection.execute("COMMIT")
+        except BaseException as exc:
+            await self._abandon(exc, current)
+            if not isinstance(exc, Exception):
+                raise
+            return stop
+        for unit in self.kept:
+            _settle(unit.answered)
+        return stop
+
+    async def _run_unit(self, unit: _Unit, savepoint: str) -> None:
+        if unit.started.done():  # its caller gave up (cancelled) while it queued
+            return
+        await self.connection.execute(f"SAVEPOINT {savepoint}")
+        unit.started.set_result(None)
+        keep = await unit.finished
+        if keep:
+            await self.connection.execute(f"RELEASE SAVEPOINT {savepoint}")
+        else:
+            await self.connection.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            await self.connection.execute(f"RELEASE SAVEPOINT {savepoint}")
+        if not self.connection.in_transaction:
+            # SQLite rolls a whole transaction back on some errors (disk full, I/O): earlier units went too.
+            raise BatchFailed("写入事务意外中止，本批写入均未保存")
+        if keep:
+            self.kept.append(unit)
+        else:
+            _settle(unit.answered)
+
+    async def _abandon(self, exc: BaseException, current: _Unit | None) -> None:
+        """The batch cannot commit: roll it back and fail every unit in it, the running one included."""
+        if self.connection.in_transaction:
+            with contextlib.suppress(Exception):
+                await self.connection.execute("ROLLBACK")
+        error = exc if isinstance(exc, Exception) else BatchFailed("写入事务被中止")
+        for unit in [*self.kept, *([current] if current is not None else [])]:
+            _settle(unit.started, error=error)
+            _settle(unit.answered, error=error)
+            _settle(unit.finished, False)
+        logger.warning("SQLite write batch of %d unit(s) rolled back: %r", len(self.kept) + 1, exc)
+
+
+class WriteUnit(SQLiteTransaction):
+    """``transaction(TransactionType.immediate)``: a unit of the next group commit (see the module doc).
+
+    Entered, it holds the writer connection inside its own savepoint; left, it waits for the COMMIT (or, when
+    its body raised, for the rollback to its savepoint) before its caller goes on.
+    """
+
+    def __init__(self, engine: PooledSQLiteEngine, allow_nested: bool = True) -> None:
+        super().__init__(engine, TransactionType.immediate, allow_nested)
+        self._unit: _Unit | None = None
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        state = self.engine.loop_state()
+        unit = self._unit = _new_unit()
+        state.enqueue(unit)
+        try:
+            await unit.started
+        except asyncio.CancelledError:
+            if unit.started.done() and not unit.started.cancelled():
+                _settle(unit.finished, False)  # the writer had already let it in: let the batch go on
+            raise
+        self.connection = state.writer
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent is not None:
+            return exception is None
+        unit = self._unit
+        assert unit is not None
+        self.engine.current_transaction.reset(self.context)
+        _settle(unit.finished, exception is None and not self._rolled_back)
+        try:
+            await asyncio.shield(unit.answered)
+        except Exception:
+            if exception is None:
+                raise  # the batch failed to commit: this unit is lost with it, and its caller must know
+        self._committed = exception is None and not self._rolled_back
+        return exception is None
+
+    async def commit(self) -> None:
+        raise TransactionError("a write unit commits with its batch: leave the block to commit it")
+
+    async def rollback(self) -> None:
+        """Discard this unit (its savepoint is rolled back when the block is left)."""
+        self._rolled_back = True
+
+
+class PooledTransaction(SQLiteTransaction):
+    """A deferred (or exclusive) transaction on a borrowed reader connection, for consistent reads.
+
+    Should it write, SQLite upgrades its lock as for any other connection (waiting on the busy timeout).
+    """
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        state = self.engine.loop_state()
+        self.connection = await state.borrow_reader()
+        try:
+            await self.begin()
+        except BaseException:
+            state.give_back(self.connection)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent is not None:
+            return exception is None
+        try:
+            if exception is not None or self._rolled_back:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed:
+                await self.commit()
+        finally:
+            if self.connection.in_transaction:  # a failed COMMIT: never hand out a connection mid-transaction
+                with contextlib.suppress(Exception):
+                    await self.connection.execute("ROLLBACK")
+            self.engine.loop_state().give_back(self.connection)
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine on kept connections, with group-committed write units (see the module doc)."""
+
+    def __init__(
+        self, path: str = "piccolo.sqlite", *, readers: int = 4, batch_limit: int = 256, **kwargs: Any
+    ):
+        self.readers = readers
+        self.batch_limit = batch_limit
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
+            weakref.WeakKeyDictionary()
+        )
+        super().__init__(path=path, **kwargs)
+
+    def loop_state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is None or state.pid != os.getpid():  # a forked child opens its own connections
+            state = self._states[loop] = _LoopState(self)
+        return state
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        if transaction_type is TransactionType.immediate:
+            return WriteUnit(self, allow_nested)
+        return PooledTransaction(self, transaction_type, allow_nested)
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> list[dict[str, Any]]:
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._run(query, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> list[dict[str, Any]]:
+        return await self._run(ddl, [])
+
+    async def _run(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=query)
+        current = self.current_transaction.get()
+        if current is not None:
+            response = await current.connection.execute_fetchall(query, args)
+        elif query.lstrip()[:7].upper().startswith(WRITE_STATEMENTS):
+            # A write outside a transaction is a unit of its own: it queues and commits with the others.
+            async with self.transaction(TransactionType.immediate) as unit:
+                response = await unit.connection.execute_fetchall(query, args)
+        else:
+            async with self.loop_state().reader() as connection:
+                response = await connection.execute_fetchall(query, args)
+        response = list(response)
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        """Connections open on first use; nothing to start."""
+
+    async def close_connection_pool(self) -> None:
+        """Close this event loop's connections once its queued writes are done (shutdown, tests)."""
+        state = self._states.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.stop()
