@@ -11,7 +11,15 @@ from bench.servers import platform_database, serve
 
 # Each section module has ``run(ceiling_rps, base_url) -> dict[str, float | int]``; they run in this order
 # against one server over one demo database, after the ceiling is measured.
-SECTIONS = ["bench.health", "bench.competitions", "bench.scoring", "bench.nominations", "bench.awards"]
+SECTIONS = [
+    "bench.health",
+    "bench.competitions",
+    "bench.scoring",
+    "bench.review",
+    "bench.nominations",
+    "bench.awards",
+    "bench.postgres",
+]
 
 
 def emit(name: str, value: float | int) -> None:
