@@ -14,8 +14,9 @@ process and event loop:
   ordinary Piccolo queries: Piccolo finds the shared transaction through its context variable, which the unit
   sets for the caller while it holds the writer. A unit that raises rolls back to its savepoint, so nothing of
   it stays and no other unit is touched; its caller gets its own exception. A unit that finishes releases its
-  savepoint and its caller waits until the batch's ``COMMIT`` succeeds (a failed COMMIT fails every unit of
-  the batch). One fsync-free WAL commit then serves a whole burst of writers.
+  savepoint. Every caller is answered only once the batch's ``COMMIT`` is done (a failed COMMIT fails every
+  unit of the batch): a unit may have read what an earlier unit of its batch wrote, and its caller must not
+  act on that before it is committed. One fsync-free WAL commit then serves a whole burst of writers.
 
 Readers never see a batch before it commits (separate connections over WAL). Several processes on one file
 stay correct: each batch takes SQLite's write lock with ``BEGIN IMMEDIATE`` and waits on the busy timeout.
@@ -69,9 +70,7 @@ class _Unit:
 
     started: asyncio.Future[None]  # the writer opened the unit's savepoint: its body may run
     finished: asyncio.Future[bool]  # the body ended: True to keep it, False to roll it back
-    answered: asyncio.Future[
-        None
-    ]  # committed (kept) or rolled back (failed); an exception if the batch failed
+    answered: asyncio.Future[None]  # the batch committed; an exception if it failed
 
 
 def _new_unit() -> _Unit:
@@ -191,7 +190,10 @@ class GroupCommit:
         self.connection = connection
         self.queue = queue
         self.limit = limit
-        self.kept: list[_Unit] = []  # units whose savepoints were released: they wait for the COMMIT
+        # Every unit run in this batch waits for its COMMIT, a failed one too: it may have read what an
+        # earlier unit of the batch wrote, and its caller must not act on that (say, answer "already
+        # registered") before it is committed.
+        self.taken: list[_Unit] = []
 
     async def run(self, first: _Unit) -> bool:
         """Run ``first`` and every unit queued behind it (up to the limit); True if a stop was queued."""
@@ -213,7 +215,7 @@ class GroupCommit:
             if not isinstance(exc, Exception):
                 raise
             return stop
-        for unit in self.kept:
+        for unit in self.taken:
             _settle(unit.answered)
         return stop
 
@@ -228,13 +230,10 @@ class GroupCommit:
         else:
             await self.connection.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
             await self.connection.execute(f"RELEASE SAVEPOINT {savepoint}")
+        self.taken.append(unit)
         if not self.connection.in_transaction:
             # SQLite rolls a whole transaction back on some errors (disk full, I/O): earlier units went too.
             raise BatchFailed("写入事务意外中止，本批写入均未保存")
-        if keep:
-            self.kept.append(unit)
-        else:
-            _settle(unit.answered)
 
     async def _abandon(self, exc: BaseException, current: _Unit | None) -> None:
         """The batch cannot commit: roll it back and fail every unit in it, the running one included."""
@@ -242,18 +241,18 @@ class GroupCommit:
             with contextlib.suppress(Exception):
                 await self.connection.execute("ROLLBACK")
         error = exc if isinstance(exc, Exception) else BatchFailed("写入事务被中止")
-        for unit in [*self.kept, *([current] if current is not None else [])]:
+        for unit in [*self.taken, *([current] if current is not None else [])]:
             _settle(unit.started, error=error)
             _settle(unit.answered, error=error)
             _settle(unit.finished, False)
-        logger.warning("SQLite write batch of %d unit(s) rolled back: %r", len(self.kept) + 1, exc)
+        logger.warning("SQLite write batch of %d unit(s) rolled back: %r", len(self.taken) + 1, exc)
 
 
 class WriteUnit(SQLiteTransaction):
     """``transaction(TransactionType.immediate)``: a unit of the next group commit (see the module doc).
 
-    Entered, it holds the writer connection inside its own savepoint; left, it waits for the COMMIT (or, when
-    its body raised, for the rollback to its savepoint) before its caller goes on.
+    Entered, it holds the writer connection inside its own savepoint; left, it waits for the batch's COMMIT
+    before its caller goes on, also when its body raised (its savepoint rolled back, its exception its own).
     """
 
     def __init__(self, engine: PooledSQLiteEngine, allow_nested: bool = True) -> None:

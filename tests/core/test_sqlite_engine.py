@@ -297,3 +297,32 @@ def test_connections_are_per_event_loop(tmp_path: Path) -> None:
 
     assert asyncio.run(work("first")) == 1
     assert asyncio.run(work("second")) == 2  # a new loop opens connections of its own
+
+
+async def test_a_failing_unit_is_answered_only_once_what_it_read_is_committed(f: Fixture) -> None:
+    """Two presses of one button: the second sees the first's row and gives up; when told so, it is stored."""
+    hold = asyncio.Event()
+    seen: list[int] = []
+
+    async def first() -> None:
+        async with f.unit():
+            await insert(f, "mine")
+
+    async def duplicate() -> None:
+        async with f.unit():
+            seen.append(await f.Item.count())
+            raise LookupError("already registered")
+
+    async def slow() -> None:
+        async with f.unit():
+            await insert(f, "slow")
+            await hold.wait()
+
+    tasks = [asyncio.create_task(job()) for job in (first, duplicate, slow)]
+    await asyncio.sleep(0.05)
+    assert seen == [1] and not tasks[1].done()  # it saw "mine", which is not committed yet
+    hold.set()
+    with pytest.raises(LookupError):
+        await tasks[1]
+    assert f.committed() == ["mine", "slow"]
+    await asyncio.gather(tasks[0], tasks[2])
