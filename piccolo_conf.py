@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 
+from core.postgres_engine import PooledPostgresEngine
 from core.sqlite_engine import PooledSQLiteEngine
 from settings import Settings, load_settings
 
@@ -25,8 +25,9 @@ DOMAIN_APPS = [
 
 def build_engine(settings: Settings) -> Engine:
     if settings.engine == "postgres":
-        return PostgresEngine(
+        return PooledPostgresEngine(
             config={"dsn": settings.database_url},
+            pool_size=settings.db_pool_size,
             extensions=(),
             log_queries=False,
         )
