@@ -273,6 +273,7 @@ class WriteUnit(SQLiteTransaction):
             raise
         self.connection = state.writer
         self.context = self.engine.current_transaction.set(self)
+        self.open = True
         return self
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
@@ -280,6 +281,7 @@ class WriteUnit(SQLiteTransaction):
             return exception is None
         unit = self._unit
         assert unit is not None
+        self.open = False
         self.engine.current_transaction.reset(self.context)
         _settle(unit.finished, exception is None and not self._rolled_back)
         try:
@@ -315,11 +317,13 @@ class PooledTransaction(SQLiteTransaction):
             state.give_back(self.connection)
             raise
         self.context = self.engine.current_transaction.set(self)
+        self.open = True
         return self
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
         if self._parent is not None:
             return exception is None
+        self.open = False
         try:
             if exception is not None or self._rolled_back:
                 if not self._rolled_back:
@@ -355,9 +359,25 @@ class PooledSQLiteEngine(SQLiteEngine):
             state = self._states[loop] = _LoopState(self)
         return state
 
+    def live_transaction(self) -> SQLiteTransaction | None:
+        """The transaction this task is in, if it is still open.
+
+        A task started inside a transaction inherits its context variable, and may run after the transaction
+        has ended (its connection then serves someone else): such a task is in no transaction.
+        """
+        current = self.current_transaction.get()
+        if current is not None and not getattr(current, "open", True):
+            self.current_transaction.set(None)
+            return None
+        return current
+
+    def transaction_exists(self) -> bool:
+        return self.live_transaction() is not None
+
     def transaction(
         self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
     ) -> SQLiteTransaction:
+        self.live_transaction()  # forget an inherited transaction that has ended
         if transaction_type is TransactionType.immediate:
             return WriteUnit(self, allow_nested)
         return PooledTransaction(self, transaction_type, allow_nested)
@@ -373,7 +393,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         query_id = self.get_query_id()
         if self.log_queries:
             self.print_query(query_id=query_id, query=query)
-        current = self.current_transaction.get()
+        current = self.live_transaction()
         if current is not None:
             response = await current.connection.execute_fetchall(query, args)
         elif query.lstrip()[:7].upper().startswith(WRITE_STATEMENTS):

@@ -112,6 +112,7 @@ async def test_a_failed_statement_caught_inside_a_unit_keeps_the_rest(f: Fixture
 
 async def test_callers_are_answered_only_after_the_commit_and_readers_see_nothing_before(f: Fixture) -> None:
     hold_second = asyncio.Event()
+    b_ran = asyncio.Event()
     events: list[str] = []
 
     async def first() -> None:
@@ -123,11 +124,13 @@ async def test_callers_are_answered_only_after_the_commit_and_readers_see_nothin
         async with f.unit():
             await insert(f, "b")
             events.append("b body ran")
+            b_ran.set()
             await hold_second.wait()
         events.append("b answered")
 
     tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(b_ran.wait(), 20)  # the writer's thread hops take their time on a loaded machine
+    await asyncio.sleep(0.05)  # time for a wrong early answer to show
     # a's body is done and b runs in the same batch: a waits for the COMMIT, and no reader sees "a" yet.
     assert events == ["b body ran"]
     assert await f.Item.count() == 0
@@ -302,6 +305,7 @@ def test_connections_are_per_event_loop(tmp_path: Path) -> None:
 async def test_a_failing_unit_is_answered_only_once_what_it_read_is_committed(f: Fixture) -> None:
     """Two presses of one button: the second sees the first's row and gives up; when told so, it is stored."""
     hold = asyncio.Event()
+    looked = asyncio.Event()
     seen: list[int] = []
 
     async def first() -> None:
@@ -311,6 +315,7 @@ async def test_a_failing_unit_is_answered_only_once_what_it_read_is_committed(f:
     async def duplicate() -> None:
         async with f.unit():
             seen.append(await f.Item.count())
+            looked.set()
             raise LookupError("already registered")
 
     async def slow() -> None:
@@ -319,10 +324,28 @@ async def test_a_failing_unit_is_answered_only_once_what_it_read_is_committed(f:
             await hold.wait()
 
     tasks = [asyncio.create_task(job()) for job in (first, duplicate, slow)]
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(looked.wait(), 20)
+    await asyncio.sleep(0.05)  # time for a wrong early answer to show
     assert seen == [1] and not tasks[1].done()  # it saw "mine", which is not committed yet
     hold.set()
     with pytest.raises(LookupError):
         await tasks[1]
     assert f.committed() == ["mine", "slow"]
     await asyncio.gather(tasks[0], tasks[2])
+
+
+async def test_a_task_started_inside_a_unit_that_outlives_it_is_in_no_transaction(f: Fixture) -> None:
+    go = asyncio.Event()
+
+    async def later() -> bool:
+        await go.wait()
+        in_transaction = f.engine.transaction_exists()
+        await insert(f, "later")  # its own unit, not the ended one's connection
+        return in_transaction
+
+    async with f.unit():
+        await insert(f, "unit")
+        task = asyncio.create_task(later())  # inherits the unit in its context
+    go.set()
+    assert await task is False
+    assert f.committed() == ["unit", "later"]
