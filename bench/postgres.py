@@ -52,9 +52,11 @@ def postgres_database() -> Iterator[dict[str, str]]:
 
 
 def run(ceiling_rps: float, base_url: str, env: dict[str, str]) -> dict[str, float | int]:
+    import asyncpg
+
     try:
         asyncio.run(_admin("SELECT 1"))
-    except (TimeoutError, OSError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         print(f"PostgreSQL at {ADMIN_URL} not reachable ({exc}): PostgreSQL figures skipped", file=sys.stderr)
         return {}
     with (
