@@ -13,6 +13,7 @@ from bench.servers import platform_database, serve
 # against one server over one demo database, after the ceiling is measured.
 SECTIONS = [
     "bench.health",
+    "bench.engine",
     "bench.competitions",
     "bench.scoring",
     "bench.review",
