@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from core.postgres_engine import PooledPostgresEngine
+from core.sqlite_engine import PooledSQLiteEngine
 from settings import Settings, load_settings
 
 # The order is the order of dependency: accounts <- competitions <- scoring <- awards.
@@ -25,13 +25,16 @@ DOMAIN_APPS = [
 
 def build_engine(settings: Settings) -> Engine:
     if settings.engine == "postgres":
-        return PostgresEngine(
+        return PooledPostgresEngine(
             config={"dsn": settings.database_url},
+            pool_size=settings.db_pool_size,
             extensions=(),
             log_queries=False,
         )
-    # timeout: how long a writer waits for the lock (sqlite3's busy timeout), in seconds.
-    return SQLiteEngine(path=settings.sqlite_path, timeout=30, check_same_thread=False)
+    # timeout: how long a connection waits for another process's lock (sqlite3's busy timeout), in seconds.
+    return PooledSQLiteEngine(
+        settings.sqlite_path, readers=settings.sqlite_readers, timeout=30, check_same_thread=False
+    )
 
 
 DB = build_engine(load_settings())

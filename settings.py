@@ -27,8 +27,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8000
     secret_key: Annotated[str, msgspec.Meta(min_length=32)] = DEV_SECRET_KEY
     debug: bool = False
-    # The PostgreSQL pool size per process; SQLite ignores it.
+    # The PostgreSQL pool size per server process (worker); SQLite ignores it. Workers x this must stay
+    # below the server's max_connections (100 by default, a few reserved): see docs/ARCHITECTURE.md.
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
+    # SQLite: kept reader connections per process (one writer connection besides); PostgreSQL ignores it.
+    sqlite_readers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 4
     # Set by tests and the benchmark: a tighter limit makes the log-in rate limit testable.
     login_attempts_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 10
     # Where uploaded files (nomination attachments) live, outside the database; relative to the cwd.

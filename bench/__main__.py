@@ -13,11 +13,14 @@ from bench.servers import platform_database, serve
 # against one server over one demo database, after the ceiling is measured.
 SECTIONS = [
     "bench.health",
+    "bench.engine",
     "bench.competitions",
     "bench.scoring",
+    "bench.review",
     "bench.nominations",
     "bench.awards",
     "bench.reports",
+    "bench.postgres",
 ]
 
 

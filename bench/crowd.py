@@ -11,6 +11,7 @@ import hashlib
 import random
 import secrets
 
+from piccolo.table import Table
 from stdnum.cn import ric
 
 from accounts.rules import Role
@@ -19,6 +20,21 @@ from accounts.security import hash_password
 from accounts.service import new_person_row
 from accounts.tables import LoginSession, Person, User
 from core.db import utcnow, write_transaction
+
+# asyncpg refuses a statement with more than 32,767 parameters (PostgreSQL's wire protocol counts them in an
+# Int16), and SQLite allows 32,766: a bulk insert goes in chunks under that.
+MAX_PARAMETERS = 32_000
+
+
+async def insert_rows(table: type[Table], rows: list[Table]) -> list[int]:
+    """Insert ``rows`` in chunks of at most ``MAX_PARAMETERS`` parameters, in one transaction; their ids."""
+    per_chunk = max(1, MAX_PARAMETERS // len(table._meta.columns))
+    ids: list[int] = []
+    async with write_transaction():
+        for start in range(0, len(rows), per_chunk):
+            inserted = await table.insert(*rows[start : start + per_chunk]).returning(table._meta.primary_key)
+            ids += [r["id"] for r in inserted]
+    return ids
 
 
 def id_number(rng: random.Random, index: int) -> str:
@@ -52,9 +68,7 @@ async def make_people(count: int, *, employer_id: int | None, union_id: int | No
             front_line=True,
         )
         rows.append(new_person_row(data, union_id))
-    async with write_transaction():
-        inserted = await Person.insert(*rows).returning(Person.id)
-    return [r["id"] for r in inserted]
+    return await insert_rows(Person, rows)
 
 
 async def make_sessions(person_ids: list[int], *, role: Role, prefix: str) -> list[str]:
@@ -70,9 +84,7 @@ async def make_sessions(person_ids: list[int], *, role: Role, prefix: str) -> li
         )
         for i, person_id in enumerate(person_ids)
     ]
-    async with write_transaction():
-        user_ids = [r["id"] for r in await User.insert(*users).returning(User.id)]
-    return await open_sessions(user_ids)
+    return await open_sessions(await insert_rows(User, users))
 
 
 async def open_sessions(user_ids: list[int]) -> list[str]:
@@ -83,6 +95,5 @@ async def open_sessions(user_ids: list[int]) -> list[str]:
         LoginSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user=user_id, expires_at=expires)
         for token, user_id in zip(tokens, user_ids, strict=True)
     ]
-    async with write_transaction():
-        await LoginSession.insert(*sessions)
+    await insert_rows(LoginSession, sessions)
     return tokens

@@ -34,3 +34,19 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     if not sorted_values:
         return 0.0
     return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
+
+
+def tablet_figures(
+    prefix: str, outcome: dict, ceiling_rps: float, *, sent: int, stored: int
+) -> dict[str, float | int]:
+    """Sheets per second (and as a ratio of the ceiling), p50/p99, errors, and marks sent but not stored."""
+    count = sum(outcome["statuses"].values())
+    rate = count / outcome["elapsed_s"]
+    return {
+        f"{prefix}_sheets_per_s": round(rate, 1),
+        f"{prefix}_ratio": round(rate / ceiling_rps, 4),
+        f"{prefix}_p50_ms": round(percentile(outcome["latencies_ms"], 0.5), 1),
+        f"{prefix}_p99_ms": round(percentile(outcome["latencies_ms"], 0.99), 1),
+        f"{prefix}_errors": sum(n for status, n in outcome["statuses"].items() if status != "200"),
+        f"{prefix}_lost": sent - stored,
+    }

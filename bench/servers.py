@@ -37,12 +37,12 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serve(target: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Serve ``module:factory`` with granian (ASGI, ``WORKERS`` workers) on a free port; yields its URL."""
+def serve(target: str, env: dict[str, str] | None = None, *, workers: int = WORKERS) -> Iterator[str]:
+    """Serve ``module:factory`` with granian (ASGI, ``workers`` processes) on a free port; yields its URL."""
     port = free_port()
     command = [
         sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(WORKERS), "--no-ws", "--log-level", "warning", target,
+        "--port", str(port), "--workers", str(workers), "--no-ws", "--log-level", "warning", target,
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
@@ -60,21 +60,29 @@ def serve(target: str, env: dict[str, str] | None = None) -> Iterator[str]:
         process.wait(timeout=15)
 
 
+def server_env(database_url: str) -> dict[str, str]:
+    return {
+        "YICHENG_DATABASE_URL": database_url,
+        "PICCOLO_CONF": "piccolo_conf",
+        "YICHENG_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
+    }
+
+
+def cli(command: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "cli.py", command],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+
+
 @contextlib.contextmanager
 def platform_database() -> Iterator[dict[str, str]]:
     """A fresh SQLite database (or ``YICHENG_BENCH_DATABASE_URL``), migrated and loaded with the demo."""
     with tempfile.TemporaryDirectory(prefix="yicheng-bench-") as folder:
-        url = os.environ.get("YICHENG_BENCH_DATABASE_URL", f"sqlite:///{folder}/bench.sqlite3")
-        env = {
-            "YICHENG_DATABASE_URL": url,
-            "PICCOLO_CONF": "piccolo_conf",
-            "YICHENG_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
-        }
-        full_env = {**os.environ, **env}
-        subprocess.run(
-            [sys.executable, "cli.py", "migrate"], cwd=ROOT, env=full_env, check=True, capture_output=True
-        )
-        subprocess.run(
-            [sys.executable, "cli.py", "demo"], cwd=ROOT, env=full_env, check=True, capture_output=True
-        )
+        env = server_env(os.environ.get("YICHENG_BENCH_DATABASE_URL", f"sqlite:///{folder}/bench.sqlite3"))
+        cli("migrate", env)
+        cli("demo", env)
         yield env

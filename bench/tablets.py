@@ -12,11 +12,25 @@ import asyncio
 import uuid
 from decimal import Decimal
 
-from bench.remote import csrf_token, fire, percentile
+from bench.remote import csrf_token, fire, tablet_figures
 
 TABLETS = 50
 SHEETS_PER_TABLET = 10
 ASPECTS = 10
+
+
+def ten_marks() -> list[dict[str, str]]:
+    return [{"aspect_id": f"a{i}", "value": str(Decimal(i % 20) / 2)} for i in range(ASPECTS)]
+
+
+def ten_aspects() -> tuple:
+    """Ten measurement aspects of 10 marks in steps of 0.5: the rubric that ``ten_marks`` fills."""
+    from scoring import rules
+
+    return tuple(
+        rules.Aspect(id=f"a{i}", kind="measurement", max_mark=Decimal(10), step=Decimal("0.5"))
+        for i in range(ASPECTS)
+    )
 
 
 async def _competition_in_progress() -> tuple[int, int, list[int], list[int]]:
@@ -42,10 +56,7 @@ async def _competition_in_progress() -> tuple[int, int, list[int], list[int]]:
             competition=competition.id, position=0, name="实际操作", kind="practical", weight_percent=100
         )
         await stage.save()
-        aspects = tuple(
-            rules.Aspect(id=f"a{i}", kind="measurement", max_mark=Decimal(10), step=Decimal("0.5"))
-            for i in range(ASPECTS)
-        )
+        aspects = ten_aspects()
         scheme = rules.CompetitionRules(
             stages=(
                 rules.Stage(
@@ -123,7 +134,7 @@ def run_tablets(ceiling_rps: float, base_url: str) -> dict[str, float | int]:
                 "registration_id": registration_id,
                 "client_id": str(uuid.uuid4()),
                 "base_version": 0,
-                "marks": [{"aspect_id": f"a{i}", "value": str(Decimal(i % 20) / 2)} for i in range(ASPECTS)],
+                "marks": ten_marks(),
                 "submit": True,
             },
         }
@@ -132,14 +143,5 @@ def run_tablets(ceiling_rps: float, base_url: str) -> dict[str, float | int]:
     ]
     plan = {"base_url": base_url, "csrf": csrf_token(base_url), "method": "PUT", "connections": TABLETS}
     outcome = fire({**plan, "requests": requests})
-    sent = len(requests) * ASPECTS
     stored = asyncio.run(_marks_stored(competition_id))
-    rate = len(requests) / outcome["elapsed_s"]
-    return {
-        "marks_sheets_per_s": round(rate, 1),
-        "marks_ratio": round(rate / ceiling_rps, 4),
-        "marks_p50_ms": round(percentile(outcome["latencies_ms"], 0.5), 1),
-        "marks_p99_ms": round(percentile(outcome["latencies_ms"], 0.99), 1),
-        "marks_errors": sum(n for status, n in outcome["statuses"].items() if status != "200"),
-        "marks_lost": sent - stored,
-    }
+    return tablet_figures("marks", outcome, ceiling_rps, sent=len(requests) * ASPECTS, stored=stored)

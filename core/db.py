@@ -6,7 +6,6 @@ table of every app shares one engine per process.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,39 +30,39 @@ def engine_name() -> str:
     return "sqlite" if isinstance(engine(), SQLiteEngine) else "postgres"
 
 
-# One queue of SQLite writers per event loop (so per process, and per test loop).
-_SQLITE_WRITERS: dict[int, asyncio.Lock] = {}
-
-
-def _sqlite_writer_queue() -> asyncio.Lock:
-    loop = id(asyncio.get_running_loop())
-    lock = _SQLITE_WRITERS.get(loop)
-    if lock is None:
-        lock = _SQLITE_WRITERS[loop] = asyncio.Lock()
-    return lock
-
-
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[Any]:
     """One atomic write: everything inside commits together or not at all.
 
-    On SQLite the transaction is IMMEDIATE, so it takes the write lock at BEGIN: two writers queue instead
-    of both reading, then one failing to upgrade its lock (``database is locked``). Within one process they
-    also queue first come, first served on an asyncio lock: left to SQLite's busy handler alone, whose
-    back-off polls, a burst of writers starves some of them for seconds. Other processes still take turns
-    through SQLite's lock and its busy timeout. PostgreSQL needs neither: row locks do it.
-    Inside an existing transaction Piccolo simply joins it.
+    On SQLite it is a write unit of the engine's group commit (``core.sqlite_engine``): units queue first
+    come, first served on the process's one writer connection, run one after another inside one
+    ``BEGIN IMMEDIATE`` transaction, a savepoint each, and the block is left only once the shared COMMIT
+    has succeeded (a unit that raises is rolled back alone). Other processes take turns through SQLite's
+    lock and its busy timeout.
+    On PostgreSQL it is an ordinary transaction on a pooled connection: row locks order the writers.
+    Inside an existing transaction it simply joins it.
     """
     db = engine()
     if db.transaction_exists():
         async with db.transaction() as txn:  # joins the outer transaction
             yield txn
     elif isinstance(db, SQLiteEngine):
-        async with _sqlite_writer_queue(), db.transaction(transaction_type=TransactionType.immediate) as txn:
+        async with db.transaction(transaction_type=TransactionType.immediate) as txn:
             yield txn
     else:
         async with db.transaction() as txn:
             yield txn
+
+
+@asynccontextmanager
+async def read_snapshot() -> AsyncIterator[None]:
+    """Several reads from one consistent snapshot on one connection (joins a transaction already open).
+
+    On SQLite a deferred transaction on one pooled reader connection, which takes no write lock and never sees
+    a write batch before it commits; on PostgreSQL one pooled connection.
+    """
+    async with engine().transaction():
+        yield
 
 
 def utcnow() -> dt.datetime:

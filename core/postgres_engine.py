@@ -1,0 +1,29 @@
+"""Piccolo's PostgreSQL engine with its pool sized from the settings.
+
+Each server process (granian worker) keeps one asyncpg pool of at most ``YICHENG_DB_POOL_SIZE`` connections;
+``workers x pool size`` must stay below the server's ``max_connections`` (100 by default, 3 of them reserved
+for superusers). More connections than about twice the database's cores buy nothing for writes: the hot rows
+(a competition's counters) are taken one transaction at a time, and extra connections only wait on the lock.
+The pool keeps ``min(2, size)`` connections open when idle, so a small pool size never trips asyncpg's
+``min_size <= max_size`` check (its default minimum is 10).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+IDLE_CONNECTIONS = 2
+
+
+class PooledPostgresEngine(PostgresEngine):
+    def __init__(self, config: dict[str, Any], *, pool_size: int, **kwargs: Any) -> None:
+        self.pool_size = pool_size
+        super().__init__(config=config, **kwargs)
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        """Start the pool: ``max_size`` from the settings unless given, and a small idle minimum."""
+        kwargs.setdefault("max_size", self.pool_size)
+        kwargs.setdefault("min_size", min(IDLE_CONNECTIONS, kwargs["max_size"]))
+        await super().start_connection_pool(**kwargs)
