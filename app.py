@@ -12,25 +12,28 @@ from typing import Any
 
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
-from litestar.logging.config import LoggingConfig
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
 from accounts.routes import ROUTES as ACCOUNT_ROUTES
 from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
-from accounts.sessions import session_auth_middleware
+from accounts.sessions import secure_cookies_hook, session_auth_middleware
 from accounts.store import DatabaseStore
+from core.bounds import integer_bounds_guard
 from core.db import engine, engine_name
+from core.edge import Edge
 from core.errors import exception_handlers
 from core.fastlane import PublicBoardFastLane
+from core.logs import logging_config
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.pages import STATIC_DIR, page
 from scoring import live
-from settings import Settings, load_settings
+from settings import Settings, check_can_serve, load_settings
 
 logger = logging.getLogger("yicheng")
 
@@ -86,7 +89,7 @@ async def _on_shutdown() -> None:
 
 def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] = ()) -> Litestar:
     settings = settings or load_settings()
-    return Litestar(
+    application = Litestar(
         route_handlers=[
             health,
             *PAGES,
@@ -97,7 +100,9 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         plugins=[live.channels_plugin(settings)],
         on_startup=[_on_startup],
         on_shutdown=[_on_shutdown],
-        guards=[role_guard],
+        # The role guard first: a caller without the role gets 401/403 before any parameter is looked at.
+        guards=[role_guard, integer_bounds_guard],
+        after_request=secure_cookies_hook(settings.secure_cookies),
         csrf_config=csrf_config(settings),
         stores={"rate_limit": DatabaseStore("rate_limit")},
         exception_handlers=exception_handlers(),
@@ -111,10 +116,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
                 exclude=["^/health$", "^/static", "^/api/public/"],
             ).middleware,
         ],
-        logging_config=LoggingConfig(
-            root={"level": "INFO", "handlers": ["queue_listener"]},
-            log_exceptions="debug" if settings.debug else "never",
-        ),
+        logging_config=logging_config(debug=settings.debug),
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
         openapi_config=OpenAPIConfig(
             title="亦城职工技能竞赛与工匠评选平台 API",
@@ -125,8 +127,16 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ),
         debug=settings.debug,
     )
+    methods = {r.path_format: set(r.methods) for r in application.routes if isinstance(r, HTTPRoute)}
+    application.asgi_handler = Edge(application.asgi_handler, settings.proxy_networks, methods)
+    return application
 
 
 def create_server_app(settings: Settings | None = None) -> PublicBoardFastLane:
-    """What the server runs: the app behind the public board's cache lane (see core/fastlane.py)."""
+    """What the server runs: the app behind the public board's cache lane (see core/fastlane.py).
+
+    Refuses unsafe settings (the development secret outside debug, several SQLite processes) even when a
+    server is started without ``yicheng serve``."""
+    settings = settings or load_settings()
+    check_can_serve(settings)
     return PublicBoardFastLane(create_app(settings))
