@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from accounts import service
+from accounts.ratelimit import LOGIN_LIMIT
 from accounts.rules import ALL_ROLES, Role
 from accounts.schemas import (
     AuditPage,
@@ -26,10 +27,9 @@ from accounts.schemas import (
     UserOut,
     UserPatch,
 )
-from accounts.security import PUBLIC, actor_of, allow, login_rate_limit
+from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session
 from core.errors import DomainError
-from settings import load_settings
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0)]
@@ -45,7 +45,7 @@ class AuthController(Controller):
         "/login",
         opt=PUBLIC,
         status_code=200,
-        middleware=[login_rate_limit(load_settings()).middleware],
+        guards=[LOGIN_LIMIT.guard],
         summary="Log in with username and password; sets the session cookie",
     )
     async def login(self, data: JSONBody[LoginIn]) -> Response[CurrentUser]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     Bytea,
     Date,
@@ -106,3 +107,13 @@ class StoreEntry(Table, tablename="store_entry"):
     key = Varchar(length=300, unique=True)
     value = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True, index_method=IndexMethod.btree)
+
+
+class RateCounter(Table, tablename="rate_counter"):
+    """A fixed-window request counter per key (log-in per account, per address, ...), shared by every
+    process: one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` counts a request (accounts/ratelimit.py).
+    """
+
+    key = Varchar(length=100, unique=True)  # "<limit>:<rule>:<sha256 of the value>"; no address kept in clear
+    hits = Integer(default=0)
+    window_ends = BigInt(default=0, index=True)  # epoch milliseconds
