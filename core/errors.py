@@ -87,6 +87,13 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class ServiceUnavailable(DomainError):
+    """Something the machine lacks (a font for certificates): the message names what to install."""
+
+    status = 503
+    code = "unavailable"
+
+
 class TooManyRequests(DomainError):
     """A rate limit refused the request: says when to come back, in the body and in ``Retry-After``."""
 
