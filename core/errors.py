@@ -10,6 +10,7 @@ the same shape by :func:`exception_handlers`, and anything unexpected becomes a 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from typing import Any
 
@@ -174,7 +175,27 @@ def is_out_of_range(exc: BaseException) -> bool:
     return name == "DataError" and "out of" in text and "range" in text
 
 
+_BODY_EXTRACTION = os.path.join("litestar", "_kwargs", "extractors.py")
+
+
+def raised_reading_the_body(exc: BaseException) -> bool:
+    """True for an error Litestar raises while turning a request body into handler arguments.
+
+    Its multipart reader assumes the form holds what the handler wants: a form without a file for an
+    ``UploadFile`` parameter raises ``StopIteration`` (surfacing as ``RuntimeError: coroutine raised
+    StopIteration``), an empty form for a list ``IndexError``. Either is the caller's malformed body.
+    """
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.endswith(_BODY_EXTRACTION):
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def _internal_handler(request: Request, exc: Exception) -> Response[ErrorBody]:
+    if raised_reading_the_body(exc):
+        return error_response(ErrorBody(400, "malformed_body", "请求内容无法解析：表单缺少所需的文件或字段"))
     if is_out_of_range(exc):
         # The safety net behind core.bounds: the value is the caller's, so 422, but the schema that let it
         # through should bound it (and name the field): logged so that the fuzzer's runs list them.
