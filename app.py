@@ -31,6 +31,7 @@ from core.errors import exception_handlers
 from core.fastlane import PublicBoardFastLane
 from core.logs import logging_config
 from core.migrations import UnmigratedDatabase, pending_migrations
+from core.openapi import document_errors
 from core.pages import STATIC_DIR, page
 from scoring import live
 from settings import Settings, check_can_serve, load_settings
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ),
         debug=settings.debug,
     )
+    document_errors(application)
     methods = {r.path_format: set(r.methods) for r in application.routes if isinstance(r, HTTPRoute)}
     application.asgi_handler = Edge(application.asgi_handler, settings.proxy_networks, methods)
     return application

@@ -7,8 +7,8 @@ sorted key order, so that concurrent requests lock the rows in the same order): 
 both read "9 of 10" and let an eleventh through. A refused request gets 429 in the one error shape with
 ``Retry-After``.
 
-Use it as a guard (``guards=[LOGIN_LIMIT.guard]``); the guard runs after the role guard, and may read the
-JSON body (Litestar keeps it for the handler).
+A limit is a guard (``guards=[LOGIN_LIMIT]``): it runs after the role guard, and may read the JSON body
+(Litestar keeps it for the handler). The OpenAPI document then lists 429 for the route (core/openapi.py).
 """
 
 from __future__ import annotations
@@ -88,7 +88,11 @@ async def count_hits(keys: list[str], window_ms: int) -> dict[str, tuple[int, in
 
 
 class RateLimit:
-    """A named limit over one or more rules; every rule's count must stay within its allowance."""
+    """A named limit over one or more rules; every rule's count must stay within its allowance.
+
+    The limit itself is the Litestar guard: ``guards=[LOGIN_LIMIT]``."""
+
+    answers_429 = True  # read by core.openapi: the route documents its 429
 
     def __init__(self, name: str, *rules: Rule, window_seconds: int = 60) -> None:
         self.name = name
@@ -111,7 +115,7 @@ class RateLimit:
         if over:
             raise TooManyRequests(retry_after=-(-(max(over) - now) // 1000))
 
-    async def guard(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         await self.hit(connection)
 
 

@@ -30,11 +30,13 @@ from accounts.schemas import (
 from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session
 from core.errors import DomainError
+from core.openapi import errors
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 
 CurrentRequest = Request[CurrentUser, Any, Any]
+STALE = errors({409: "版本已过期（他人已修改）：code = stale_version，detail 给出当前版本"})
 
 
 class AuthController(Controller):
@@ -45,7 +47,8 @@ class AuthController(Controller):
         "/login",
         opt=PUBLIC,
         status_code=200,
-        guards=[LOGIN_LIMIT.guard],
+        guards=[LOGIN_LIMIT],
+        responses=errors({401: "用户名或密码错误：code = bad_credentials"}),
         summary="Log in with username and password; sets the session cookie",
     )
     async def login(self, data: JSONBody[LoginIn]) -> Response[CurrentUser]:
@@ -124,7 +127,7 @@ class PersonController(Controller):
     async def get_person(self, request: CurrentRequest, person_id: FromPath[int]) -> PersonOut:
         return await service.get_person(request.user, person_id)
 
-    @patch("/{person_id:int}", summary="Update a person; stale version gets 409")
+    @patch("/{person_id:int}", summary="Update a person; stale version gets 409", responses=STALE)
     async def update_person(
         self, request: CurrentRequest, person_id: FromPath[int], data: JSONBody[PersonPatch]
     ) -> PersonOut:
@@ -144,7 +147,7 @@ class UserController(Controller):
     async def create_user(self, request: CurrentRequest, data: JSONBody[UserIn]) -> UserOut:
         return await service.create_user(actor_of(request.user), data)
 
-    @patch("/{user_id:int}", summary="Rename, deactivate or reset the password of a user")
+    @patch("/{user_id:int}", summary="Rename, deactivate or reset the password of a user", responses=STALE)
     async def update_user(
         self, request: CurrentRequest, user_id: FromPath[int], data: JSONBody[UserPatch]
     ) -> UserOut:

@@ -7,6 +7,8 @@
   Rate limits and logs read ``scope["client"]``, rewritten here.
 - **HEAD** is answered as the GET of the same path, with the headers and without the body (Litestar routes
   HEAD only to handlers declared for it, and answers 405 otherwise).
+- **One charset.** Litestar appends ``; charset=utf-8`` to every ``text/*`` type, also to one that already
+  names it (``text/csv; charset=utf-8``); the second is dropped here.
 - **OPTIONS** is Litestar's own answer (204), with an ``Allow`` header listing every method of the path:
   Litestar's handler lists only the methods of the first controller that registered the path (a
   collection's GET and POST from two handlers gave ``OPTIONS, POST``).
@@ -55,6 +57,31 @@ def client_address(peer: str, forwarded_for: Sequence[str], proxies: Sequence[Ne
     return str(_address(hops[0])) if hops else peer
 
 
+def one_charset(content_type: bytes) -> bytes:
+    """``text/csv; charset=utf-8; charset=utf-8`` -> ``text/csv; charset=utf-8``."""
+    kept, seen = [], False
+    for part in (p.strip() for p in content_type.split(b";")):
+        if part.lower().startswith(b"charset="):
+            if seen:
+                continue
+            seen = True
+        kept.append(part)
+    return b"; ".join(kept)
+
+
+def _one_charset(send: Any) -> Any:
+    async def sending(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, one_charset(v) if k.lower() == b"content-type" and v.count(b"charset=") > 1 else v)
+                for k, v in message["headers"]
+            ]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
+
+
 class Edge:
     """The ASGI wrapper described in the module docstring."""
 
@@ -77,6 +104,7 @@ class Edge:
             forwarded = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
             host, port = scope["client"]
             scope["client"] = (client_address(host, forwarded, self.proxies), port)
+        send = _one_charset(send)
         if scope["method"] == "HEAD":
             await self._head(scope, receive, send)
         elif scope["method"] == "OPTIONS":

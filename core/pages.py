@@ -21,6 +21,7 @@ def page(path: str | list[str], filename: str, summary: str) -> HTTPRouteHandler
 
     @get(path, opt={"public": True}, include_in_schema=False, summary=summary, name=f"page:{filename}")
     async def serve_page() -> File:
-        return File(file_path, content_disposition_type="inline", media_type="text/html; charset=utf-8")
+        # Litestar appends "; charset=utf-8" to every text/* type itself.
+        return File(file_path, content_disposition_type="inline", media_type="text/html")
 
     return serve_page
