@@ -24,7 +24,7 @@ from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
 from accounts.sessions import secure_cookies_hook, session_auth_middleware
 from accounts.store import DatabaseStore
-from core.bounds import integer_bounds_guard
+from core.bounds import input_guard
 from core.db import engine, engine_name
 from core.edge import Edge
 from core.errors import exception_handlers
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         on_startup=[_on_startup],
         on_shutdown=[_on_shutdown],
         # The role guard first: a caller without the role gets 401/403 before any parameter is looked at.
-        guards=[role_guard, integer_bounds_guard],
+        guards=[role_guard, input_guard],
         after_request=secure_cookies_hook(settings.secure_cookies),
         csrf_config=csrf_config(settings),
         stores={"rate_limit": DatabaseStore("rate_limit")},

@@ -1,4 +1,4 @@
-"""Integers bounded at the edge to the range of the columns they reach.
+"""Integers bounded at the edge to the range of the columns they reach (and no NUL in a path or query).
 
 Every id is a Piccolo ``Serial`` and every count an ``Integer``: 4-byte ``int4`` on PostgreSQL, 8-byte on
 SQLite. A larger number reaching the driver fails there (asyncpg's "value out of int32 range", SQLite's
@@ -10,8 +10,10 @@ SQLite. A larger number reaching the driver fails there (asyncpg's "value out of
   refuses it with a 422 naming the field), and :func:`core.errors.exception_handlers` maps a driver
   overflow that still gets through to 422 as the safety net.
 
-:func:`integer_bounds_guard` is an app-wide guard: it runs after the role guard (an anonymous caller still
-gets 401 first) and reads each handler's signature once, so domain routes need no change.
+:func:`input_guard` is an app-wide guard: it runs after the role guard (an anonymous caller still
+gets 401 first) and reads each handler's signature once, so domain routes need no change. It also refuses a
+NUL character anywhere in the path, the query or a JSON body (PostgreSQL cannot store one: a 500 there,
+silently stored on SQLite): 404 in the path, 422 naming the field elsewhere.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import typing
 from typing import Annotated, Any
 
 import msgspec
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.enums import ParamType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import ParameterKwarg
@@ -90,7 +92,46 @@ def _as_int(raw: str) -> int | None:
         return None  # not a number at all: the framework's own validation answers it
 
 
-async def integer_bounds_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+def _nul_field(value: Any, path: str = "") -> str | None:
+    """The path of the first string holding a NUL character in decoded JSON, or None."""
+    if isinstance(value, str):
+        return path or "body" if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return f"{path}.{key}".lstrip(".")
+        found = _nul_field(item, f"{path}.{key}".lstrip(".") if isinstance(key, str) else f"{path}[{key}]")
+        if found:
+            return found
+    return None
+
+
+def _nul_refused(field: str) -> Invalid:
+    return Invalid(f"字段 {field} 含有不允许的空字符（NUL）", field=field, code="invalid_character")
+
+
+async def _refuse_nul(connection: ASGIConnection) -> None:
+    """A NUL character fits no text column (PostgreSQL refuses it, SQLite would store it): none gets in,
+    from the path, the query or a JSON body, on either engine."""
+    if "\x00" in connection.scope["path"]:
+        raise NotFound("地址中含有不允许的空字符（NUL）")
+    if b"%00" in connection.scope["query_string"]:
+        for key, value in connection.query_params.multi_items():
+            if "\x00" in key or "\x00" in str(value):
+                raise _nul_refused(key)
+    if isinstance(connection, Request) and connection.content_type[0] == "application/json":
+        body = await connection.body()
+        if b"\\u0000" in body:
+            try:
+                field = _nul_field(msgspec.json.decode(body))
+            except msgspec.DecodeError:
+                return  # not JSON: the handler refuses it
+            if field:
+                raise _nul_refused(field)
+
+
+async def input_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    await _refuse_nul(connection)
     for name, value in connection.path_params.items():
         if isinstance(value, int) and not in_range(value):
             raise NotFound(f"记录不存在：{name}={value}", field=name)

@@ -193,6 +193,15 @@ def raised_reading_the_body(exc: BaseException) -> bool:
     return False
 
 
+def is_nul_in_text(exc: BaseException) -> bool:
+    """PostgreSQL refuses a NUL character in text (22021: "invalid byte sequence for encoding UTF8: 0x00")
+    and ``\\u0000`` in JSON (22P05: "unsupported Unicode escape sequence"); SQLite stores both."""
+    name = type(exc).__name__
+    return (name == "CharacterNotInRepertoireError" and "0x00" in str(exc)) or (
+        name == "UntranslatableCharacterError" and "\\u0000" in str(exc)
+    )
+
+
 def _internal_handler(request: Request, exc: Exception) -> Response[ErrorBody]:
     if raised_reading_the_body(exc):
         return error_response(ErrorBody(400, "malformed_body", "请求内容无法解析：表单缺少所需的文件或字段"))
@@ -201,6 +210,9 @@ def _internal_handler(request: Request, exc: Exception) -> Response[ErrorBody]:
         # through should bound it (and name the field): logged so that the fuzzer's runs list them.
         logger.warning("out-of-range value reached the database on %s %s", request.method, request.url.path)
         return error_response(ErrorBody(422, "out_of_range", "数值超出允许范围"))
+    if is_nul_in_text(exc):
+        logger.warning("a NUL character reached the database on %s %s", request.method, request.url.path)
+        return error_response(ErrorBody(422, "invalid_character", "文本中含有不允许的空字符（NUL）"))
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(ErrorBody(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误"))
 

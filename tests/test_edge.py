@@ -332,3 +332,67 @@ async def test_a_form_without_its_file_is_400_on_every_upload(app: Litestar, wor
             response = await client.request(method, _concrete(path), files={"note": (None, "no file here")})
         assert response.status_code == 400, (path, response.text)
         assert response.json()["code"] == "malformed_body"
+
+
+# --- NUL characters ---------------------------------------------------------------------------------------
+
+
+async def test_a_nul_character_in_a_query_is_422_naming_it(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    """Found by the fuzzer on PostgreSQL (GET /api/competitions?q=...%00...: 500); SQLite searched for it."""
+    for url, field in [("/api/competitions?q=a%00b", "q"), ("/api/public/programmes?x%00=1", "x\x00")]:
+        response = await client.get(url)
+        assert response.status_code == 422, (url, response.text)
+        assert (response.json()["code"], response.json()["field"]) == ("invalid_character", field)
+    await login(client, "organizer")
+    assert (await client.get("/api/people/?q=%00")).status_code == 422
+    assert (await client.get("/api/people/?q=%2500")).status_code == 200  # a literal "%00" searched is fine
+
+
+async def test_a_nul_character_in_a_path_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/schema/open%00api.json")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"version": 1, "name": "张\u0000三"}, "name"),
+        ({"version": 1, "mobile": "139\u00000000000"}, "mobile"),
+    ],
+)
+async def test_a_nul_character_in_a_json_body_is_422_naming_the_field(
+    client: httpx.AsyncClient, world: dict[str, Any], body: dict[str, Any], field: str
+) -> None:
+    await login(client, "organizer")
+    person_id = world["people"][0]
+    response = await client.patch(f"/api/people/{person_id}", json=body)
+    assert response.status_code == 422, response.text
+    assert (response.json()["code"], response.json()["field"]) == ("invalid_character", field)
+    assert (await client.get(f"/api/people/{person_id}")).json()["version"] == 1
+
+
+async def test_an_escaped_backslash_is_no_nul(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
+    await login(client, "organizer")
+    response = await client.patch(
+        f"/api/people/{world['people'][0]}", json={"version": 1, "name": "a\\u0000b"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "a\\u0000b"
+
+
+def test_a_nul_the_database_refuses_is_recognised() -> None:
+    import asyncpg
+
+    from core.errors import is_nul_in_text
+
+    assert is_nul_in_text(
+        asyncpg.exceptions.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00')
+    )
+    assert is_nul_in_text(
+        asyncpg.exceptions.UntranslatableCharacterError("\\u0000 cannot be converted to text.")
+    )
+    assert not is_nul_in_text(
+        asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence: 0xe4 0xb8")
+    )
