@@ -116,9 +116,8 @@ def _all_tables() -> list[str]:
     return [t._meta.tablename for t in Finder().get_table_classes()]
 
 
-@pytest.fixture
-async def db(migrated: None) -> AsyncIterator[None]:
-    """A clean database: every table emptied (and ids restarted) before the test."""
+async def empty_database() -> None:
+    """Every table emptied (and ids restarted)."""
     from core.db import engine
 
     tables = _all_tables()
@@ -130,6 +129,12 @@ async def db(migrated: None) -> AsyncIterator[None]:
             for table in tables:
                 await engine().run_ddl(f'DELETE FROM "{table}"')
             # Piccolo's SQLite ids are plain INTEGER PRIMARY KEY: an emptied table numbers from 1 again.
+
+
+@pytest.fixture
+async def db(migrated: None) -> AsyncIterator[None]:
+    """A clean database: every table emptied (and ids restarted) before the test."""
+    await empty_database()
     yield
 
 
