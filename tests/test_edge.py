@@ -21,6 +21,7 @@ from core.bounds import INT4_MAX, INT4_MIN
 from core.edge import Edge, client_address
 from core.errors import is_out_of_range
 from settings import load_settings
+from tests.conftest import ENGINE
 from tests.helpers import login, new_client
 
 ROLE_USERS = {
@@ -396,3 +397,22 @@ def test_a_nul_the_database_refuses_is_recognised() -> None:
     assert not is_nul_in_text(
         asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence: 0xe4 0xb8")
     )
+
+
+@pytest.mark.skipif(ENGINE != "postgres", reason="the column types PostgreSQL gives Piccolo's columns")
+async def test_every_integer_column_is_within_the_edge_bound(migrated: None) -> None:
+    """The edge bounds integers to int4 because that is what Piccolo's Serial ids and Integer columns are on
+    PostgreSQL; a bigint column would need a wider bound where it is exposed."""
+    from core.db import engine
+
+    rows = await engine().run_ddl(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND data_type = 'bigint' AND table_name <> 'migration'"
+    )
+    wide = {(r["table_name"], r["column_name"]) for r in rows}
+    assert wide == {("rate_counter", "window_ends")}  # epoch milliseconds, never read from a request
+    ids = await engine().run_ddl(
+        "SELECT DISTINCT data_type FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name = 'id' AND table_name <> 'migration'"
+    )
+    assert [r["data_type"] for r in ids] == ["integer"]
