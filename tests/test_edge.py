@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -249,16 +250,27 @@ async def test_edge_rewrites_the_client_only_behind_a_trusted_proxy(trusted: Any
         assert head.headers["content-length"] == get.headers["content-length"]
 
 
+@pytest.fixture
+def app_with() -> Iterator[Callable[..., Litestar]]:
+    """Another app with some settings changed. ``scoring.live`` keeps the channels plugin of the last app
+    created in a module global (FINDINGS.md F7): it is put back, so that later tests publish through the
+    started one."""
+    from app import create_app
+    from scoring import live
+
+    started = live._Live.plugin
+    yield lambda **changes: create_app(msgspec.structs.replace(load_settings(), **changes))
+    live._Live.plugin = started
+
+
 async def test_login_limit_counts_the_forwarded_address_behind_a_proxy(
-    app: Litestar, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Litestar, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, app_with: Callable[..., Litestar]
 ) -> None:
     """Two clients behind the same trusted proxy have an allowance each; a spoofed header from a client
     that is no proxy changes nothing."""
-    from app import create_app
-
     monkeypatch.setenv("YICHENG_ADDRESS_ATTEMPTS_PER_MINUTE", "3")
     monkeypatch.setenv("YICHENG_LOGIN_ATTEMPTS_PER_MINUTE", "100")
-    behind_proxy = create_app(msgspec.structs.replace(load_settings(), trusted_proxies="127.0.0.1"))
+    behind_proxy = app_with(trusted_proxies="127.0.0.1")
 
     async def statuses(application: Litestar, forwarded_for: str) -> list[int]:
         async with new_client(application) as client:
@@ -284,11 +296,9 @@ async def test_login_limit_counts_the_forwarded_address_behind_a_proxy(
     ("origin", "secure"), [("https://jingsai.example.cn", True), ("http://127.0.0.1:8000", False)]
 )
 async def test_cookies_are_secure_when_the_public_origin_is_https(
-    world: dict[str, Any], app: Litestar, origin: str, secure: bool
+    world: dict[str, Any], app_with: Callable[..., Litestar], origin: str, secure: bool
 ) -> None:
-    from app import create_app
-
-    application = create_app(msgspec.structs.replace(load_settings(), public_origin=origin))
+    application = app_with(public_origin=origin)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=application), base_url="https://t"
     ) as client:
