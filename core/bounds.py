@@ -1,4 +1,4 @@
-"""Integers bounded at the edge to the range of the columns they reach (and no NUL in a path or query).
+"""Input refused at the edge: integers out of the range of the columns they reach, and NUL characters.
 
 Every id is a Piccolo ``Serial`` and every count an ``Integer``: 4-byte ``int4`` on PostgreSQL, 8-byte on
 SQLite. A larger number reaching the driver fails there (asyncpg's "value out of int32 range", SQLite's
