@@ -13,7 +13,8 @@ SQLite. A larger number reaching the driver fails there (asyncpg's "value out of
 :func:`input_guard` is an app-wide guard: it runs after the role guard (an anonymous caller still
 gets 401 first) and reads each handler's signature once, so domain routes need no change. It also refuses a
 NUL character anywhere in the path, the query or a JSON body (PostgreSQL cannot store one: a 500 there,
-silently stored on SQLite): 404 in the path, 422 naming the field elsewhere.
+silently stored on SQLite): 404 in the path, 422 naming the field elsewhere; and the HEAD of a GET with
+effects (``opt=core.edge.NO_HEAD``): 405.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from litestar.enums import ParamType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import ParameterKwarg
 
-from core.errors import Invalid, NotFound
+from core.edge import HEAD_MARK
+from core.errors import DomainError, Invalid, NotFound
 
 INT4_MIN = -(2**31)
 INT4_MAX = 2**31 - 1
@@ -131,6 +133,10 @@ async def _refuse_nul(connection: ASGIConnection) -> None:
 
 
 async def input_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    if connection.scope.get(HEAD_MARK) and handler.opt.get("no_head"):
+        raise DomainError(
+            "该地址不支持 HEAD 请求", code="method_not_allowed", status=405, headers={"Allow": "GET"}
+        )
     await _refuse_nul(connection)
     for name, value in connection.path_params.items():
         if isinstance(value, int) and not in_range(value):

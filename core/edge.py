@@ -6,7 +6,9 @@
   trusted proxy (each proxy appends the address it saw, so hops to the left of it are the client's word).
   Rate limits and logs read ``scope["client"]``, rewritten here.
 - **HEAD** is answered as the GET of the same path, with the headers and without the body (Litestar routes
-  HEAD only to handlers declared for it, and answers 405 otherwise).
+  HEAD only to handlers declared for it, and answers 405 otherwise). A GET that changes something (a
+  one-time log-in link) declares ``opt=NO_HEAD``: the input guard (core/bounds.py) answers its HEAD 405,
+  so a link checker's HEAD never runs it.
 - **One charset.** Litestar appends ``; charset=utf-8`` to every ``text/*`` type, also to one that already
   names it (``text/csv; charset=utf-8``); the second is dropped here.
 - **OPTIONS** is Litestar's own answer (204), with an ``Allow`` header listing every method of the path:
@@ -25,6 +27,10 @@ from typing import Any
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 ASGIApp = Any
+
+HEAD_MARK = "yicheng.head"  # in the scope of a HEAD request answered as a GET
+NO_HEAD: dict[str, Any] = {"no_head": True}
+"""``opt`` of a GET handler with effects: its HEAD is refused rather than run."""
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -137,4 +143,4 @@ class Edge:
             # Once the headers are out, a streaming GET (server-sent events) hears a disconnect and stops.
             return {"type": "http.disconnect"} if answered else await receive()
 
-        await self.app({**scope, "method": "GET"}, receive_until_answered, headers_only)
+        await self.app({**scope, "method": "GET", HEAD_MARK: True}, receive_until_answered, headers_only)

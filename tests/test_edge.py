@@ -259,7 +259,11 @@ def app_with() -> Iterator[Callable[..., Litestar]]:
     from scoring import live
 
     started = live._Live.plugin
-    yield lambda **changes: create_app(msgspec.structs.replace(load_settings(), **changes))
+
+    def build(extra_routes: tuple[Any, ...] = (), **changes: Any) -> Litestar:
+        return create_app(msgspec.structs.replace(load_settings(), **changes), extra_routes=extra_routes)
+
+    yield build
     live._Live.plugin = started
 
 
@@ -426,3 +430,28 @@ async def test_every_integer_column_is_within_the_edge_bound(migrated: None) -> 
         "WHERE table_schema = 'public' AND column_name = 'id' AND table_name <> 'migration'"
     )
     assert [r["data_type"] for r in ids] == ["integer"]
+
+
+async def test_the_head_of_a_get_with_effects_is_refused(app_with: Callable[..., Litestar]) -> None:
+    """A one-time link is consumed by its GET: a link checker's HEAD must not consume it."""
+    from litestar import get
+    from litestar.params import FromQuery
+
+    from accounts.security import PUBLIC
+    from core.edge import NO_HEAD
+
+    used: list[str] = []
+
+    @get("/test/one-time", opt={**PUBLIC, **NO_HEAD}, include_in_schema=False)
+    async def one_time(token: FromQuery[str]) -> dict[str, int]:
+        used.append(token)
+        return {"uses": len(used)}
+
+    application = app_with(extra_routes=(one_time,))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=application), base_url="http://t"
+    ) as client:
+        head = await client.head("/test/one-time", params={"token": "t1"})
+        assert (head.status_code, head.headers["allow"], used) == (405, "GET", [])
+        assert (await client.get("/test/one-time", params={"token": "t1"})).json() == {"uses": 1}
+        assert (await client.head("/health")).status_code == 200  # every other GET still answers HEAD
