@@ -33,11 +33,15 @@ KeyFunction = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[str | Non
 
 @dataclass(frozen=True)
 class Rule:
-    """Count requests by ``key`` (None: this rule does not apply), at most ``per_minute(settings)``."""
+    """Count requests by ``key`` (None: this rule does not apply), at most ``per_minute`` a window: a
+    number, or a setting read when the request is counted."""
 
     name: str
     key: KeyFunction
-    per_minute: Callable[[Settings], int]
+    per_minute: int | Callable[[Settings], int]
+
+    def allowance(self, settings: Settings) -> int:
+        return self.per_minute if isinstance(self.per_minute, int) else self.per_minute(settings)
 
 
 async def by_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -106,7 +110,7 @@ class RateLimit:
         for rule in self.rules:
             value = await rule.key(connection)
             if value is not None:
-                allowances[_stored_key(self.name, rule.name, value)] = rule.per_minute(settings)
+                allowances[_stored_key(self.name, rule.name, value)] = rule.allowance(settings)
         if not allowances:
             return
         counts = await count_hits(list(allowances), self.window_ms)
@@ -128,12 +132,13 @@ def _address_allowance(settings: Settings) -> int:
 
 
 PER_ADDRESS = Rule("address", by_address, _address_allowance)
+OBJECTIONS_PER_MINUTE = 5  # a public notice is read by thousands; an objection is written by a few
 
 LOGIN_LIMIT = RateLimit("login", Rule("account", by_json_field("username"), _login_allowance), PER_ADDRESS)
 """Password log-in: per account tried (guessing one password) and per address (spraying many)."""
 SIGNUP_LIMIT = RateLimit("signup", PER_ADDRESS)
 """Public sign-up (competitions): per address."""
-OBJECTION_LIMIT = RateLimit("objection", PER_ADDRESS)
-"""Objections lodged during a public notice (awards): per address."""
+OBJECTION_LIMIT = RateLimit("objection", Rule("address", by_address, OBJECTIONS_PER_MINUTE))
+"""Objections lodged during a public notice (awards): 5 a minute per address, as awards allows today."""
 JUDGE_LINK_LIMIT = RateLimit("judge_link", PER_ADDRESS)
 """A judge's one-time log-in link (``GET /judge/login?token=``): per address, against token guessing."""

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from litestar import Litestar
 
-from accounts.ratelimit import count_hits
+from accounts.ratelimit import JUDGE_LINK_LIMIT, OBJECTION_LIMIT, SIGNUP_LIMIT, RateLimit, count_hits
 from accounts.tables import RateCounter
+from core.errors import TooManyRequests
 from tests.conftest import ENGINE
 from tests.helpers import PASSWORD, new_client
 from tests.servers import running_server
@@ -111,3 +113,25 @@ async def test_fifty_concurrent_wrong_passwords_let_exactly_ten_through(
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [401] * 10 + [429] * 40
     assert all(r.headers.get("retry-after") for r in responses if r.status_code == 429)
+
+
+def _from(address: str) -> Any:
+    """What the address rule reads of a connection: its client (after the trusted-proxy rewrite)."""
+    return SimpleNamespace(client=SimpleNamespace(host=address))
+
+
+@pytest.mark.parametrize(
+    ("limit", "allowance"),
+    [(OBJECTION_LIMIT, 5), (SIGNUP_LIMIT, 7), (JUDGE_LINK_LIMIT, 7)],
+)
+async def test_the_limits_ready_for_the_domain_routes(
+    db: None, monkeypatch: pytest.MonkeyPatch, limit: RateLimit, allowance: int
+) -> None:
+    """Sign-up, objections and judge links adopt these with one line each (FINDINGS.md F1)."""
+    monkeypatch.setenv("YICHENG_ADDRESS_ATTEMPTS_PER_MINUTE", "7")
+    for _ in range(allowance):
+        await limit(_from("198.51.100.9"), None)  # type: ignore[arg-type]
+    with pytest.raises(TooManyRequests) as refused:
+        await limit(_from("198.51.100.9"), None)  # type: ignore[arg-type]
+    assert refused.value.headers and int(refused.value.headers["Retry-After"]) > 0
+    await limit(_from("198.51.100.10"), None)  # type: ignore[arg-type]  # another address: its own count
