@@ -4,10 +4,11 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 export PICCOLO_CONF := piccolo_conf
 
-.PHONY: help setup run migrate demo serve test test-sqlite test-postgres lint format bench clean
+.PHONY: help setup sysdeps sysdeps-test run migrate demo serve create-organizer test test-sqlite test-postgres \
+	lint format bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +18,15 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## create the virtual environment and install the project
 
-run: setup ## migrate the database, load the demo if empty, serve on YICHENG_HOST:YICHENG_PORT
-	$(PY) cli.py run
+sysdeps: ## system packages the pages need (CJK font): apt-get installs them as root, else says what to install
+	@sh scripts/sysdeps.sh run
+
+sysdeps-test: ## the same, plus what the tests need (Chromium, poppler-utils)
+	@sh scripts/sysdeps.sh test
+
+# The local demo: debug (so the committed development key is accepted), the demo zone loaded if empty.
+run: setup sysdeps ## the demo: migrate, load the demo zone if empty, serve on YICHENG_HOST:YICHENG_PORT
+	YICHENG_DEBUG=$${YICHENG_DEBUG:-1} $(PY) cli.py run --demo
 
 migrate: setup ## apply pending migrations
 	$(PY) cli.py migrate
@@ -26,8 +34,11 @@ migrate: setup ## apply pending migrations
 demo: setup ## load the demo data set into an empty database
 	$(PY) cli.py demo
 
-serve: setup ## serve without migrating
+serve: setup ## serve without migrating (production settings: YICHENG_SECRET_KEY is required)
 	$(PY) cli.py serve
+
+create-organizer: setup ## create or reset an organizer: make create-organizer USERNAME=... NAME=...
+	$(PY) cli.py create-organizer "$(USERNAME)" --name "$(NAME)"
 
 lint: setup ## ruff: lint and format check
 	$(VENV)/bin/ruff check .
@@ -43,7 +54,7 @@ test-sqlite: setup
 test-postgres: setup
 	YICHENG_TEST_ENGINE=postgres $(PY) -m pytest -p no:cacheprovider
 
-test: lint test-sqlite ## lint, then the whole suite on SQLite, and on PostgreSQL when YICHENG_TEST_POSTGRES_URL is set
+test: sysdeps-test lint test-sqlite ## lint, then the whole suite on SQLite, and on PostgreSQL when YICHENG_TEST_POSTGRES_URL is set
 	@if [ -n "$$YICHENG_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "YICHENG_TEST_POSTGRES_URL not set: PostgreSQL run skipped"; fi
 

@@ -16,10 +16,10 @@ from typing import Any
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
-from litestar.logging.config import LoggingConfig
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
@@ -27,22 +27,26 @@ from accounts.privacy import PersonalData
 from accounts.routes import ROUTES as ACCOUNT_ROUTES
 from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
-from accounts.sessions import session_auth_middleware
+from accounts.sessions import secure_cookies_hook, session_auth_middleware
 from accounts.store import DatabaseStore
 from awards.privacy import SOURCE as AWARD_DATA
 from awards.routes import ROUTES as AWARD_ROUTES
 from competitions.privacy import SOURCE as COMPETITION_DATA
 from competitions.routes import ROUTES as COMPETITION_ROUTES
+from core.bounds import input_guard
 from core.db import engine, engine_name
+from core.edge import Edge
 from core.errors import exception_handlers
 from core.fastlane import CacheLane
+from core.logs import logging_config
 from core.migrations import UnmigratedDatabase, pending_migrations
+from core.openapi import document_errors
 from core.pages import STATIC_DIR, page
 from reports.routes import ROUTES as REPORT_ROUTES
 from scoring import live
 from scoring.privacy import SOURCE as SCORING_DATA
 from scoring.routes import ROUTES as SCORING_ROUTES
-from settings import Settings, load_settings
+from settings import Settings, check_can_serve, load_settings
 
 logger = logging.getLogger("yicheng")
 
@@ -89,7 +93,7 @@ async def _on_shutdown() -> None:
 
 def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] = ()) -> Litestar:
     settings = settings or load_settings()
-    return Litestar(
+    application = Litestar(
         route_handlers=[
             health,
             *PAGES,
@@ -102,7 +106,9 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
         on_startup=[partial(prepare_database, settings)],
         on_shutdown=[_on_shutdown],
-        guards=[role_guard],
+        # The role guard first: a caller without the role gets 401/403 before any parameter is looked at.
+        guards=[role_guard, input_guard],
+        after_request=secure_cookies_hook(settings.secure_cookies),
         csrf_config=csrf_config(settings),
         stores={"rate_limit": DatabaseStore("rate_limit")},
         exception_handlers=exception_handlers(),
@@ -116,10 +122,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
                 exclude=["^/health$", "^/static", "^/api/public/"],
             ).middleware,
         ],
-        logging_config=LoggingConfig(
-            root={"level": "INFO", "handlers": ["queue_listener"]},
-            log_exceptions="debug" if settings.debug else "never",
-        ),
+        logging_config=logging_config(debug=settings.debug),
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
         openapi_config=OpenAPIConfig(
             title="亦城职工技能竞赛与工匠评选平台 API",
@@ -130,6 +133,10 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ),
         debug=settings.debug,
     )
+    document_errors(application)
+    methods = {r.path_format: set(r.methods) for r in application.routes if isinstance(r, HTTPRoute)}
+    application.asgi_handler = Edge(application.asgi_handler, settings.proxy_networks, methods)
+    return application
 
 
 # The published leaderboard is what the public hammers; its bytes sit in scoring's results cache, which
@@ -147,5 +154,10 @@ def with_cache_lane(app: Litestar) -> CacheLane:
 
 
 def create_server_app(settings: Settings | None = None) -> CacheLane:
-    """What the server runs: the app behind the cache lane."""
+    """What the server runs: the app behind the cache lane.
+
+    Refuses unsafe settings (the development secret outside debug, several SQLite processes) even when a
+    server is started without ``yicheng serve``."""
+    settings = settings or load_settings()
+    check_can_serve(settings)
     return with_cache_lane(create_app(settings))

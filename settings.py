@@ -1,14 +1,19 @@
 """Settings: one msgspec Struct read from ``YICHENG_*`` environment variables.
 
 Every value has a development default so that ``make run`` works on a fresh clone; production sets
-``YICHENG_SECRET_KEY`` and ``YICHENG_DATABASE_URL``. A bad value stops the process with a message that
-names the variable, never a traceback from deep inside the framework.
+``YICHENG_SECRET_KEY`` and ``YICHENG_DATABASE_URL`` (and usually ``YICHENG_PUBLIC_ORIGIN``,
+``YICHENG_TRUSTED_PROXIES``, ``YICHENG_WORKERS``). A bad value stops the process with a message that
+names the variable, never a traceback from deep inside the framework; :func:`check_can_serve` refuses a
+server start that would be unsafe (the committed development key outside debug, several processes on
+one SQLite file).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -34,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sqlite_readers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 4
     # Set by tests and the benchmark: a tighter limit makes the log-in rate limit testable.
     login_attempts_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 10
+    # Every other rate-limited request, counted per client address (a venue or a factory behind one NAT
+    # shares an address, so this is looser than the per-account log-in limit).
+    address_attempts_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 60
     # Where uploaded files (nomination attachments) live, outside the database; relative to the cwd.
     data_dir: Annotated[str, msgspec.Meta(min_length=1)] = "var/data"
     # Sealing keys as "version:secret" pairs, the first one current (core/crypto.py; README: rotating).
@@ -41,6 +49,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long sealed ID and mobile numbers are kept after the last competition or programme that needs
     # them has finished (`yicheng purge-expired`); also stated in the privacy notices.
     retention_days: Annotated[int, msgspec.Meta(ge=1, le=36500)] = 1095
+    # Server processes `yicheng serve` starts; more than one needs PostgreSQL.
+    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    # The address people type, e.g. https://jingsai.example.cn: cookies are Secure when it is https.
+    public_origin: str = ""
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
 
     @property
     def engine(self) -> str:
@@ -50,6 +64,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def sqlite_path(self) -> str:
         return self.database_url.removeprefix("sqlite:///")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` when the public origin is https (never on plain-http development)."""
+        return self.public_origin.startswith("https://")
+
+    @property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in self.trusted_proxies.split(",")
+            if item.strip()
+        )
 
 
 def _env_value(field: str, raw: str, kind: type) -> object:
@@ -85,9 +112,39 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     except msgspec.ValidationError as exc:
         field = str(exc).rsplit("$.", 1)[-1].rstrip("`")
         raise SettingsError(f"{ENV_PREFIX}{field.upper()}: {exc}") from None
+    _check_values(settings)
+    return settings
+
+
+def _check_values(settings: Settings) -> None:
     url = settings.database_url
     if not url.startswith(("sqlite:///", "postgres://", "postgresql://")):
         raise SettingsError(
             f"{ENV_PREFIX}DATABASE_URL: expected sqlite:///path or postgresql://..., got {url!r}"
         )
-    return settings
+    origin = urlsplit(settings.public_origin)
+    if settings.public_origin and (origin.scheme not in {"http", "https"} or not origin.netloc):
+        raise SettingsError(
+            f"{ENV_PREFIX}PUBLIC_ORIGIN: expected https://host[:port], got {settings.public_origin!r}"
+        )
+    try:
+        settings.proxy_networks  # noqa: B018 - parsed here so that a bad entry is named at start-up
+    except ValueError as exc:
+        raise SettingsError(f"{ENV_PREFIX}TRUSTED_PROXIES: {exc}") from None
+
+
+def check_can_serve(settings: Settings) -> None:
+    """Refuse a server start that would be unsafe; the message says what to set instead."""
+    if settings.secret_key == DEV_SECRET_KEY and not settings.debug:
+        raise SettingsError(
+            f"{ENV_PREFIX}SECRET_KEY is not set: the committed development key signs nothing safely. "
+            f"Set {ENV_PREFIX}SECRET_KEY to a random value of at least 32 characters "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))') and keep it: it also derives "
+            f"the keys that seal ID and mobile numbers. For a local demo only, set {ENV_PREFIX}DEBUG=1."
+        )
+    if settings.workers > 1 and settings.engine == "sqlite":
+        raise SettingsError(
+            f"{ENV_PREFIX}WORKERS={settings.workers} with SQLite: one SQLite file serves one process "
+            "(caches and live updates stay in each process). Use PostgreSQL "
+            f"({ENV_PREFIX}DATABASE_URL=postgresql://...) for several processes, or {ENV_PREFIX}WORKERS=1."
+        )

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from accounts import consent, data_document, rights, service
 from accounts.notices import NoticeKind
 from accounts.privacy import PersonalData
+from accounts.ratelimit import LOGIN_LIMIT
 from accounts.rules import ALL_ROLES, Role
 from accounts.schemas import (
     AuditPage,
@@ -36,9 +37,10 @@ from accounts.schemas import (
     UserOut,
     UserPatch,
 )
-from accounts.security import PUBLIC, actor_of, allow, login_rate_limit
+from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session
 from core.errors import DomainError
+from core.openapi import errors
 from core.pages import page
 from settings import load_settings
 
@@ -46,6 +48,7 @@ Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 
 CurrentRequest = Request[CurrentUser, Any, Any]
+STALE = errors({409: "版本已过期（他人已修改）：code = stale_version，detail 给出当前版本"})
 
 
 class AuthController(Controller):
@@ -56,7 +59,8 @@ class AuthController(Controller):
         "/login",
         opt=PUBLIC,
         status_code=200,
-        middleware=[login_rate_limit(load_settings()).middleware],
+        guards=[LOGIN_LIMIT],
+        responses=errors({401: "用户名或密码错误：code = bad_credentials"}),
         summary="Log in with username and password; sets the session cookie",
     )
     async def login(self, data: JSONBody[LoginIn]) -> Response[CurrentUser]:
@@ -146,7 +150,7 @@ class PersonController(Controller):
     ) -> PersonOut:
         return await service.reveal_person(actor_of(request.user), request.user, person_id, data)
 
-    @patch("/{person_id:int}", summary="Update a person; stale version gets 409")
+    @patch("/{person_id:int}", summary="Update a person; stale version gets 409", responses=STALE)
     async def update_person(
         self, request: CurrentRequest, person_id: FromPath[int], data: JSONBody[PersonPatch]
     ) -> PersonOut:
@@ -166,7 +170,7 @@ class UserController(Controller):
     async def create_user(self, request: CurrentRequest, data: JSONBody[UserIn]) -> UserOut:
         return await service.create_user(actor_of(request.user), data)
 
-    @patch("/{user_id:int}", summary="Rename, deactivate or reset the password of a user")
+    @patch("/{user_id:int}", summary="Rename, deactivate or reset the password of a user", responses=STALE)
     async def update_user(
         self, request: CurrentRequest, user_id: FromPath[int], data: JSONBody[UserPatch]
     ) -> UserOut:

@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 import msgspec
 
 from accounts.rules import Role
+from core.bounds import INT4_MAX, Id
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
 LongName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Username = Annotated[str, msgspec.Meta(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 SkillLevel = Annotated[int, msgspec.Meta(ge=1, le=5)]
-Version = Annotated[int, msgspec.Meta(ge=1)]
+Version = Annotated[int, msgspec.Meta(ge=1, le=INT4_MAX - 1)]  # the next write still fits an int4
 Industry = Literal[
     "new_generation_it", "biomedicine", "intelligent_manufacturing", "robotics_equipment", "other"
 ]
@@ -37,7 +38,7 @@ class LoginIn(msgspec.Struct, kw_only=True):
 class UnionIn(msgspec.Struct, kw_only=True):
     name: LongName
     kind: Literal["enterprise", "federation"]
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class UnionOut(msgspec.Struct, kw_only=True):
@@ -51,7 +52,7 @@ class EnterpriseIn(msgspec.Struct, kw_only=True):
     name: LongName
     credit_code: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
     industry: Industry
-    union_id: int | None = None
+    union_id: Id | None = None
     in_zone: bool = True
 
 
@@ -101,8 +102,8 @@ class PersonIn(DocumentFields, kw_only=True):
     name: Name
     id_number: IdNumber
     mobile: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    employer_id: int | None = None
-    union_id: int | None = None
+    employer_id: Id | None = None
+    union_id: Id | None = None
     union_member: bool = False
     skill_level: SkillLevel | None = None
     front_line: bool = False
@@ -118,8 +119,8 @@ class PersonPatch(msgspec.Struct, kw_only=True):
     version: Version
     name: Name | msgspec.UnsetType = msgspec.UNSET
     mobile: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | msgspec.UnsetType = msgspec.UNSET
-    employer_id: int | msgspec.UnsetType | None = msgspec.UNSET
-    union_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    employer_id: Id | msgspec.UnsetType | None = msgspec.UNSET
+    union_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     union_member: bool | msgspec.UnsetType = msgspec.UNSET
     skill_level: SkillLevel | msgspec.UnsetType | None = msgspec.UNSET
     front_line: bool | msgspec.UnsetType = msgspec.UNSET
@@ -162,8 +163,8 @@ class UserIn(msgspec.Struct, kw_only=True):
     password: Password
     role: Role
     display_name: Name
-    union_id: int | None = None
-    person_id: int | None = None
+    union_id: Id | None = None
+    person_id: Id | None = None
 
 
 class UserPatch(msgspec.Struct, kw_only=True):

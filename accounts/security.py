@@ -1,4 +1,4 @@
-"""What callers may do: passwords, CSRF, the log-in rate limit and the role guard.
+"""What callers may do: passwords, CSRF and the role guard (rate limits: accounts/ratelimit.py).
 
 Every route declares its audience in ``opt``: :data:`PUBLIC`, or :func:`allow` with the roles that may
 call it. One app-wide guard enforces it and fails closed, so a route that declares neither is refused
@@ -16,7 +16,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.rate_limit import RateLimitConfig
 
 from accounts.audit import Actor
 from accounts.rules import Role
@@ -55,7 +54,9 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     # async on purpose: Litestar runs a sync guard in a worker thread, which costs more than the check.
-    if handler.opt.get("public"):
+    # Litestar's own OPTIONS handler (one per path) answers only the Allow header; the auth middleware skips
+    # OPTIONS, so there is no user to check.
+    if handler.opt.get("public") or handler.http_methods == {"OPTIONS"}:
         return
     roles = handler.opt.get("roles")
     user = connection.user
@@ -73,8 +74,5 @@ def csrf_config(settings: Settings) -> CSRFConfig:
         cookie_name=CSRF_COOKIE,
         header_name=CSRF_HEADER,
         cookie_samesite="lax",
+        cookie_secure=settings.secure_cookies,
     )
-
-
-def login_rate_limit(settings: Settings) -> RateLimitConfig:
-    return RateLimitConfig(rate_limit=("minute", settings.login_attempts_per_minute), store="rate_limit")

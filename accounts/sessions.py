@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from litestar import Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException
@@ -53,6 +56,11 @@ async def end_sessions_from(origin: str) -> None:
     await LoginSession.delete().where(LoginSession.origin == origin)
 
 
+async def end_sessions_of(user_id: int) -> None:
+    """Log a user out everywhere (a password reset from the command line)."""
+    await LoginSession.delete().where(LoginSession.user == user_id)
+
+
 async def user_of_token(token: str) -> CurrentUser | None:
     row = (
         await LoginSession.select(
@@ -85,6 +93,20 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
 def session_cookie(token: str, *, max_age: int = int(SESSION_LIFETIME.total_seconds())) -> Cookie:
     # HttpOnly: page scripts never need the token; SameSite=Lax plus the CSRF header guard writes.
     return Cookie(key=SESSION_COOKIE, value=token, max_age=max_age, httponly=True, samesite="lax", path="/")
+
+
+def secure_cookies_hook(secure: bool) -> Callable[[Response[Any]], Awaitable[Response[Any]]] | None:
+    """An ``after_request`` hook marking every cookie a handler sets ``Secure`` (the public origin is
+    https), so the session cookie set by log-in, sign-up or a judge's link never travels in clear."""
+    if not secure:
+        return None
+
+    async def mark_secure(response: Response[Any]) -> Response[Any]:
+        for cookie in response.cookies:
+            cookie.secure = True
+        return response
+
+    return mark_secure
 
 
 def session_auth_middleware() -> DefineMiddleware:

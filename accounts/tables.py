@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     Bytea,
     Date,
@@ -158,3 +159,13 @@ class DataRequest(Table, tablename="data_request"):
     answered_at = Timestamptz(null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz()
+
+
+class RateCounter(Table, tablename="rate_counter"):
+    """A fixed-window request counter per key (log-in per account, per address, ...), shared by every
+    process: one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` counts a request (accounts/ratelimit.py).
+    """
+
+    key = Varchar(length=100, unique=True)  # "<limit>:<rule>:<sha256 of the value>"; no address kept in clear
+    hits = Integer(default=0)
+    window_ends = BigInt(default=0, index=True)  # epoch milliseconds

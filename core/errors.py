@@ -10,6 +10,7 @@ the same shape by :func:`exception_handlers`, and anything unexpected becomes a 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from typing import Any
 
@@ -48,6 +49,7 @@ class DomainError(Exception):
         field: str | None = None,
         detail: dict[str, Any] | None = None,
         status: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -55,6 +57,7 @@ class DomainError(Exception):
         self.field = field
         self.detail = detail
         self.status = status or self.status
+        self.headers = headers
 
     def body(self) -> ErrorBody:
         return ErrorBody(self.status, self.code, self.message, self.field, self.detail)
@@ -85,12 +88,34 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class ServiceUnavailable(DomainError):
+    """Something the machine lacks (a font for certificates): the message names what to install."""
+
+    status = 503
+    code = "unavailable"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit refused the request: says when to come back, in the body and in ``Retry-After``."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        retry_after = max(1, retry_after)
+        super().__init__(
+            f"操作过于频繁，请 {retry_after} 秒后再试",
+            detail={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
 def error_response(body: ErrorBody, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
     return Response(body, status_code=body.status, media_type=MediaType.JSON, headers=headers)
 
 
 def _domain_handler(_: Request, exc: DomainError) -> Response[ErrorBody]:
-    return error_response(exc.body())
+    return error_response(exc.body(), headers=exc.headers)
 
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.?([^`]*)`")
@@ -125,13 +150,69 @@ def _http_handler(_: Request, exc: HTTPException) -> Response[ErrorBody]:
         body = ErrorBody(403, "forbidden", "当前角色无权执行此操作")
     elif status == 400 and "malformed" in str(exc.detail).lower():
         body = ErrorBody(400, "malformed_body", "请求内容不是有效的 JSON")
+    elif status in _HTTP_MESSAGES:
+        code, message = _HTTP_MESSAGES[status]
+        body = ErrorBody(status, code, message)
     else:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
-        body = ErrorBody(status, code.get(status, "http_error"), str(exc.detail))
+        body = ErrorBody(status, "http_error", str(exc.detail))
     return error_response(body, headers=getattr(exc, "headers", None))
 
 
+_HTTP_MESSAGES = {
+    404: ("not_found", "请求的地址不存在"),
+    405: ("method_not_allowed", "该地址不支持此请求方法"),
+    413: ("too_large", "请求内容过大"),
+    429: ("rate_limited", "操作过于频繁，请稍后再试"),
+}
+
+
+def is_out_of_range(exc: BaseException) -> bool:
+    """A value the database cannot hold: sqlite3's ``OverflowError`` (an int past 64 bits), asyncpg's
+    client-side "value out of int32 range", PostgreSQL's numeric_value_out_of_range (22003)."""
+    name, text = type(exc).__name__, str(exc)
+    if isinstance(exc, OverflowError) or name == "NumericValueOutOfRangeError":
+        return True
+    return name == "DataError" and "out of" in text and "range" in text
+
+
+_BODY_EXTRACTION = os.path.join("litestar", "_kwargs", "extractors.py")
+
+
+def raised_reading_the_body(exc: BaseException) -> bool:
+    """True for an error Litestar raises while turning a request body into handler arguments.
+
+    Its multipart reader assumes the form holds what the handler wants: a form without a file for an
+    ``UploadFile`` parameter raises ``StopIteration`` (surfacing as ``RuntimeError: coroutine raised
+    StopIteration``), an empty form for a list ``IndexError``. Either is the caller's malformed body.
+    """
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.endswith(_BODY_EXTRACTION):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def is_nul_in_text(exc: BaseException) -> bool:
+    """PostgreSQL refuses a NUL character in text (22021: "invalid byte sequence for encoding UTF8: 0x00")
+    and ``\\u0000`` in JSON (22P05: "unsupported Unicode escape sequence"); SQLite stores both."""
+    name = type(exc).__name__
+    return (name == "CharacterNotInRepertoireError" and "0x00" in str(exc)) or (
+        name == "UntranslatableCharacterError" and "\\u0000" in str(exc)
+    )
+
+
 def _internal_handler(request: Request, exc: Exception) -> Response[ErrorBody]:
+    if raised_reading_the_body(exc):
+        return error_response(ErrorBody(400, "malformed_body", "请求内容无法解析：表单缺少所需的文件或字段"))
+    if is_out_of_range(exc):
+        # The safety net behind core.bounds: the value is the caller's, so 422, but the schema that let it
+        # through should bound it (and name the field): logged so that the fuzzer's runs list them.
+        logger.warning("out-of-range value reached the database on %s %s", request.method, request.url.path)
+        return error_response(ErrorBody(422, "out_of_range", "数值超出允许范围"))
+    if is_nul_in_text(exc):
+        logger.warning("a NUL character reached the database on %s %s", request.method, request.url.path)
+        return error_response(ErrorBody(422, "invalid_character", "文本中含有不允许的空字符（NUL）"))
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(ErrorBody(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误"))
 

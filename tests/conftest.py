@@ -15,11 +15,7 @@ import asyncio
 import contextlib
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -69,6 +65,8 @@ os.environ["YICHENG_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PICCOLO_CONF"] = "piccolo_conf"
 os.environ.setdefault("YICHENG_SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop")
 os.environ.setdefault("YICHENG_LOGIN_ATTEMPTS_PER_MINUTE", "30")
+# Every test client is 127.0.0.1: the per-address limits would otherwise bind across a test's many users.
+os.environ.setdefault("YICHENG_ADDRESS_ATTEMPTS_PER_MINUTE", "1000")
 
 
 def _drop_test_database() -> None:
@@ -118,9 +116,8 @@ def _all_tables() -> list[str]:
     return [t._meta.tablename for t in Finder().get_table_classes()]
 
 
-@pytest.fixture
-async def db(migrated: None) -> AsyncIterator[None]:
-    """A clean database: every table emptied (and ids restarted) before the test."""
+async def empty_database() -> None:
+    """Every table emptied (and ids restarted)."""
     from core.db import engine
 
     tables = _all_tables()
@@ -132,6 +129,12 @@ async def db(migrated: None) -> AsyncIterator[None]:
             for table in tables:
                 await engine().run_ddl(f'DELETE FROM "{table}"')
             # Piccolo's SQLite ids are plain INTEGER PRIMARY KEY: an emptied table numbers from 1 again.
+
+
+@pytest.fixture
+async def db(migrated: None) -> AsyncIterator[None]:
+    """A clean database: every table emptied (and ids restarted) before the test."""
+    await empty_database()
     yield
 
 
@@ -173,40 +176,16 @@ async def client(app: object, db: None) -> AsyncIterator[httpx.AsyncClient]:
 # --- the app, as a real server -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def live_server(migrated: None) -> Iterator[str]:
-    """The real server (granian, as ``make run`` starts it) on a free port, over the test database."""
-    port = _free_port()
-    env = {**os.environ, "YICHENG_PORT": str(port), "YICHENG_HOST": "127.0.0.1"}
-    process = subprocess.Popen(
-        [sys.executable, "cli.py", "serve", "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError(
-            f"server did not start: {process.stderr.read().decode() if process.stderr else ''}"
-        )
-    yield base_url
-    process.terminate()
-    process.wait(timeout=10)
+def live_server(migrated: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real server (granian, as ``make run`` starts it) on a free port, over the test database.
+
+    Two processes on PostgreSQL, as in production; one on SQLite, the only way SQLite is served."""
+    from tests.servers import running_server
+
+    log = tmp_path_factory.mktemp("live_server") / "server.log"
+    with running_server(log, "--workers", "2" if ENGINE == "postgres" else "1") as base_url:
+        yield base_url
 
 
 @pytest.fixture(autouse=True, scope="session")
