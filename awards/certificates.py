@@ -19,7 +19,7 @@ from accounts.schemas import CurrentUser
 from awards import notice
 from awards.schemas import KIND_NAMES
 from awards.tables import Nomination
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, ServiceUnavailable
 
 ISSUER = "北京经济技术开发区总工会"
 
@@ -33,8 +33,10 @@ FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
 )
 
 
-class FontMissing(RuntimeError):
-    """No CJK font on the machine: install Debian's fonts-noto-cjk."""
+class FontMissing(ServiceUnavailable):
+    """No CJK font on the machine: 503 naming the package to install (Debian's fonts-noto-cjk)."""
+
+    code = "font_missing"
 
 
 @lru_cache(maxsize=1)

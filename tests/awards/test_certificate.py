@@ -148,3 +148,22 @@ async def test_names_outside_the_basic_plane_and_with_a_middle_dot_are_printed(
     assert refused.json()["code"] == "glyph_missing" and "𪛖" in refused.json()["message"]
     roll = (await organizer.get(f"/api/public/programmes/{pid}/honours")).json()
     assert {"𠮷田·买买提", "王𪛖"} <= {item["name"] for item in roll["items"]}
+
+
+async def test_without_a_chinese_font_the_certificate_is_503_naming_the_package(
+    organizer: httpx.AsyncClient, awarded: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(certificates, "FONT_CANDIDATES", (("/nonexistent/font.ttc", "Noto Sans CJK SC"),))
+    caches = (certificates.cjk_font, certificates.render_certificate)
+    for cached in caches:  # a certificate rendered by an earlier test would be answered from the cache
+        cached.cache_clear()
+    try:
+        nomination_id = awarded["nominations"]["欧阳振华"]
+        response = await organizer.get(f"/api/nominations/{nomination_id}/certificate.pdf")
+    finally:
+        for cached in caches:
+            cached.cache_clear()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "font_missing"
+    assert "fonts-noto-cjk" in body["message"]
