@@ -9,11 +9,11 @@ import msgspec
 from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from accounts.consent import attestation_of
+from accounts.ratelimit import SIGNUP_LIMIT
 from accounts.rules import Role
 from accounts.schemas import AttestationIn, CurrentUser
 from accounts.security import PUBLIC, PUBLIC_READ, actor_of, allow
@@ -60,7 +60,6 @@ from competitions.schemas import (
 )
 from core.errors import Invalid
 from core.pages import page
-from settings import load_settings
 
 CurrentRequest = Request[CurrentUser, Any, Any]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
@@ -68,15 +67,6 @@ Offset = Annotated[int, QueryParameter(ge=0)]
 Text = Annotated[str | None, QueryParameter(max_length=50)]
 StateQuery = Annotated[State | None, QueryParameter(name="state")]
 ORGANIZER, OFFICER, CONTESTANT = Role.ORGANIZER, Role.UNION_OFFICER, Role.CONTESTANT
-
-
-def _signup_rate_limit() -> Any:
-    """Like log-in: per client address, counters in the shared database store, a key of its own."""
-    return RateLimitConfig(
-        rate_limit=("minute", load_settings().login_attempts_per_minute),
-        store="rate_limit",
-        identifier_for_request=lambda request: "signup:" + get_remote_address(request),
-    ).middleware
 
 
 def _json(body: bytes) -> Response[bytes]:
@@ -225,7 +215,7 @@ class CompetitionController(Controller):
     @post(
         "/{competition_id:int}/signup",
         opt=PUBLIC,
-        middleware=[_signup_rate_limit()],
+        guards=[SIGNUP_LIMIT],
         summary="Sign up and register in one step (public, rate-limited); logs the new contestant in",
     )
     async def sign_up(

@@ -19,11 +19,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 
+from accounts.ratelimit import JUDGE_LINK_LIMIT
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import session_cookie
 from core.db import utcnow
+from core.edge import NO_HEAD
 from core.pages import page
 from scoring import (
     chief,
@@ -355,7 +357,13 @@ _INVALID_LINK = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"
 <p><a class="button" href="/login?next=%2Fjudge">账号密码登录</a></p></main></body></html>"""
 
 
-@get("/judge/login", opt=PUBLIC, include_in_schema=False, summary="Use a judge's one-time log-in link")
+@get(
+    "/judge/login",
+    opt={**PUBLIC, **NO_HEAD},  # its GET spends the link: a HEAD must not
+    guards=[JUDGE_LINK_LIMIT],
+    include_in_schema=False,
+    summary="Use a judge's one-time log-in link (rate-limited per address)",
+)
 async def judge_login(token: FromQuery[str] = "") -> Response[Any]:
     login = await links.consume_link(token)
     if login is None:

@@ -135,3 +135,21 @@ async def test_the_limits_ready_for_the_domain_routes(
         await limit(_from("198.51.100.9"), None)  # type: ignore[arg-type]
     assert refused.value.headers and int(refused.value.headers["Retry-After"]) > 0
     await limit(_from("198.51.100.10"), None)  # type: ignore[arg-type]  # another address: its own count
+
+
+async def test_the_judge_link_and_sign_up_routes_are_limited_per_address(
+    app: Litestar, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guessed one-time link, or a sign-up flood, from one address stops at its allowance (in Chinese)."""
+    monkeypatch.setenv("YICHENG_ADDRESS_ATTEMPTS_PER_MINUTE", "3")
+    async with new_client(app) as client:
+        guesses = [(await client.get(f"/judge/login?token=guess{i}")).status_code for i in range(3)]
+        refused = await client.get("/judge/login?token=guess4")
+        assert guesses == [400, 400, 400]
+        assert refused.status_code == 429 and refused.headers["retry-after"]
+        assert "频繁" in refused.json()["message"]
+        signups = [
+            (await client.post("/api/competitions/999999/signup", json={})).status_code for _ in range(3)
+        ]
+        assert 429 not in signups
+        assert (await client.post("/api/competitions/999999/signup", json={})).status_code == 429

@@ -4,12 +4,12 @@ the notice, enters calendar years and settles objections; the public reads the n
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from litestar import Controller, Request, get, post
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from accounts.ratelimit import OBJECTION_LIMIT
 from accounts.security import PUBLIC, PUBLIC_READ, actor_of
 from awards import calendar_years, notice, objections, shortlist
 from awards.routes.shared import ORGANIZER, CurrentRequest
@@ -28,20 +28,7 @@ from awards.schemas import (
     ShortlistReport,
 )
 
-OBJECTIONS_PER_MINUTE = 5
 OBJECTION_MAX_BODY = 16 * 1024  # grounds of 2000 characters are ~6 KB of UTF-8 JSON
-
-
-def _objection_client(request: Request[Any, Any, Any]) -> str:
-    # Its own key: the log-in limit counts the same address in the same store.
-    return f"objection:{get_remote_address(request)}"
-
-
-objection_rate_limit = RateLimitConfig(
-    rate_limit=("minute", OBJECTIONS_PER_MINUTE),
-    store="rate_limit",
-    identifier_for_request=_objection_client,
-)
 
 
 class NoticeSetupController(Controller):
@@ -127,7 +114,7 @@ class PublicNoticeController(Controller):
         opt=PUBLIC,
         status_code=201,
         request_max_body_size=OBJECTION_MAX_BODY,
-        middleware=[objection_rate_limit.middleware],
+        guards=[OBJECTION_LIMIT],
         summary="Lodge an objection during the notice (rate-limited; the contact is kept private)",
     )
     async def lodge(self, programme_id: FromPath[int], data: JSONBody[ObjectionIn]) -> ObjectionReceipt:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from accounts.tables import AuditLog, StoreEntry
+from accounts.tables import AuditLog, RateCounter
 from awards import notice
 from awards.tables import Nomination, Objection
 from tests.awards.pipeline_factories import office, person, set_notice_dates, shortlisted
@@ -57,7 +57,7 @@ async def w(
 
 async def reset_rate_limit() -> None:
     """Forget the objection counters (each test may lodge only 5 a minute from its one address)."""
-    await StoreEntry.delete().where(StoreEntry.key.like("%objection:%"))
+    await RateCounter.delete().where(RateCounter.key.like("objection:%"))
 
 
 def url(w: dict[str, Any]) -> str:
