@@ -33,7 +33,7 @@ import os
 import sqlite3
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +93,11 @@ class InlineWriter:
 
     async def execute_fetchall(self, sql: str, parameters: Any = ()) -> list[Any]:
         return self._connection.execute(sql, parameters).fetchall()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Bulk loads (the term demo): many rows in one statement, on the writer's thread (seconds)."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._thread, self._connection.executemany, sql, rows)
 
     async def execute_waiting(self, sql: str) -> None:
         """A statement that may wait (for a lock or the disk), off the event loop."""
