@@ -17,6 +17,7 @@ import msgspec
 import pytest
 
 from scoring import rules as r
+from scoring.rules.records import aspects_with_paths
 from tests.helpers import login, new_client
 from tests.scoring import factories
 
@@ -182,7 +183,7 @@ def random_case(seed: int) -> dict[str, Any]:
             )
         )
         twin = s > 0 and rng.random() < 0.25  # a twin of the previous subject: ties to break or share
-        for _, aspect in r._aspects(rules):
+        for _, aspect in aspects_with_paths(rules):
             for j in range(judges):
                 marks.append(
                     r.Mark(subject_id=sid, aspect_id=aspect.id, judge_id=f"j{j}", value=_mark(rng, aspect))
