@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from accounts import service
+from accounts import service, skill_levels
 from accounts.rules import ALL_ROLES, Role
 from accounts.schemas import (
     AuditPage,
@@ -20,6 +20,7 @@ from accounts.schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
+    SkillLevelsOut,
     UnionIn,
     UnionOut,
     UserIn,
@@ -123,6 +124,15 @@ class PersonController(Controller):
     @get("/{person_id:int}", opt=allow(*ALL_ROLES), summary="One person, masked unless organizer")
     async def get_person(self, request: CurrentRequest, person_id: FromPath[int]) -> PersonOut:
         return await service.get_person(request.user, person_id)
+
+    @get(
+        "/{person_id:int}/skill-levels",
+        opt=allow(*ALL_ROLES),
+        summary="A person's skill level now and its history (who may read the person may read it)",
+    )
+    async def skill_level_history(self, request: CurrentRequest, person_id: FromPath[int]) -> SkillLevelsOut:
+        await service.get_person(request.user, person_id)  # 404 unless the reader may see the person
+        return await skill_levels.history(person_id)
 
     @patch("/{person_id:int}", summary="Update a person; stale version gets 409")
     async def update_person(

@@ -109,7 +109,7 @@ class StoreEntry(Table, tablename="store_entry"):
 
 
 class SkillLevelChange(Table, tablename="skill_level_change"):
-    """A person's skill-level history (职业技能等级变更): every change of ``Person.skill_level``, why, by whom.
+    """A person's skill-level history (职业技能等级变更): each change of ``Person.skill_level``, why, by whom.
 
     Append-only. ``source``: ``promotion`` (a competition's confirmed promotion list) or ``manual`` (an
     edit of the person). ``competition_id`` is a plain number: accounts knows nothing of competitions.

@@ -47,13 +47,13 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(
-    title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, note: str = "", decimals: int = 2
-) -> bytes:
-    """One sheet: a title line, an optional note, the header, the rows; scores stay numbers."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "成绩"
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Cell]]]  # (sheet name, header, rows)
+
+
+def _fill(
+    sheet: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], note: str, decimals: int
+) -> None:
+    """A title line, an optional note, the header, the rows; scores stay numbers."""
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
     first = 2
@@ -73,6 +73,26 @@ def xlsx_bytes(
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(36, len(name) * 2 + 4))
     sheet.freeze_panes = sheet.cell(row=first + 1, column=1)
+
+
+def xlsx_bytes(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    note: str = "",
+    decimals: int = 2,
+    more: Sequence[Sheet] = (),
+    sheet_name: str = "成绩",
+) -> bytes:
+    """One sheet (a title line, an optional note, the header, the rows), then any ``more`` sheets (e.g.
+    team results) under the same title and note; scores stay numbers."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = sheet_name
+    _fill(sheet, title, header, rows, note, decimals)
+    for name, more_header, more_rows in more:
+        _fill(book.create_sheet(name), title, more_header, more_rows, note, decimals)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
