@@ -314,7 +314,8 @@ async def publications(competition_id: int) -> list[PublicationOut]:
                 published_by_name=row["by_name"] or "",
                 reason=row["reason"],
                 rows=len(board.rows),
-                changes=_changes(previous, board),
+                changes=_changes(previous, board)
+                + standings.team_changes(None if previous is None else previous.teams, board.teams),
             )
         )
         previous = board

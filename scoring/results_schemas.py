@@ -163,7 +163,8 @@ class PublishIn(msgspec.Struct, kw_only=True):
 
 class Change(msgspec.Struct, kw_only=True):
     """One figure that differs from the previous version, by blind code (``field``: final_score, rank,
-    tier, stage:<id>, disqualified; or ``row`` when a contestant appears or disappears)."""
+    tier, stage:<id>, disqualified; or ``row`` when a contestant appears or disappears); a team's by its
+    name with no blind code (``team_score``, ``team_rank``, ``team_prize``, ``team``)."""
 
     blind_code: str
     name: str

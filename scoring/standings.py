@@ -22,6 +22,7 @@ from competitions.tables import Registration
 from scoring import export
 from scoring import rules as engine
 from scoring.inputs import ScoringInputs
+from scoring.results_schemas import Change
 from scoring.standings_schemas import OrganisationAwardRow, TeamMemberOut, TeamRow
 from scoring.tables import CompetitionTeam, TeamMember
 
@@ -303,3 +304,32 @@ def board_fields(shown: Shown) -> dict[str, Any]:
         "team_tier_counts": shown.team_tier_counts,
         "organisation_awards": shown.organisation_awards,
     }
+
+
+def team_changes(old: Sequence[TeamRow] | None, new: Sequence[TeamRow]) -> list[Change]:
+    """What changed for teams since the version before (``field``: team, team_score, team_rank,
+    team_prize), by team name; none for a first version."""
+    if old is None:
+        return []
+    before, after = {t.name: t for t in old}, {t.name: t for t in new}
+    changes: list[Change] = []
+
+    def text(value: object) -> str | None:
+        return None if value is None else str(value)
+
+    for name in sorted(before.keys() | after.keys()):
+        a, b = before.get(name), after.get(name)
+        if a is None or b is None:
+            changes.append(
+                Change(blind_code="", name=name, field="team", old=text(a and "在榜"), new=text(b and "在榜"))
+            )
+            continue
+        pairs = [
+            ("team_score", a.score, b.score),
+            ("team_rank", a.rank, b.rank),
+            ("team_prize", a.prize, b.prize),
+        ]
+        changes.extend(
+            Change(blind_code="", name=name, field=f, old=text(x), new=text(y)) for f, x, y in pairs if x != y
+        )
+    return changes

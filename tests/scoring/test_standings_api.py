@@ -192,6 +192,15 @@ async def test_team_results_follow_a_correction_and_the_old_version_keeps_its_ow
         ("乙公司", "76.76", 2),
     ]
     assert (await organizer.get(f"{base}/publications/1")).json()["teams"] == first["teams"]
+    history = (await organizer.get(f"{base}/publications")).json()
+    team_changes = {
+        (c["name"], c["field"]): (c["old"], c["new"]) for c in history[0]["changes"] if not c["blind_code"]
+    }
+    assert team_changes == {
+        ("乙公司", "team_score"): ("82.64", "76.76"),
+        ("乙公司", "team_rank"): ("1", "2"),
+        ("甲公司", "team_rank"): ("2", "1"),
+    }
 
 
 # ----------------------------------------------------------------------------------------------- named teams
