@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import actor_of, allow
+from core.pages import page
 from scoring import export, promotion, team_table, teams
 from scoring.standings_schemas import ConfirmIn, PromotionList, TeamIn, TeamOut
 
@@ -105,4 +106,15 @@ class StandingsController(Controller):
         )
 
 
-ROUTES = [TeamController, StandingsController]
+PAGES = [
+    page(
+        "/organizer/competitions/{competition_id:int}/teams", "results-teams.html", "Organizer: named teams"
+    ),
+    page(
+        "/organizer/competitions/{competition_id:int}/results/promotions",
+        "results-promotions.html",
+        "Organizer: skill-level promotion list, confirmation, the bureau's workbook",
+    ),
+]
+
+ROUTES = [TeamController, StandingsController, *PAGES]
