@@ -38,6 +38,7 @@ from scoring.rules.ranking import rank
 from scoring.rules.records import (
     CompetitionRules,
     Leaderboard,
+    OrganisationAward,
     RoundingStep,
     ScoringError,
     SubjectResult,
@@ -215,14 +216,12 @@ def team_board(
 
 
 def _union_figures(
-    rules: CompetitionRules,
+    award: OrganisationAward,
     board: Leaderboard,
     teams: TeamBoard | None,
     unions: Mapping[str, str | None],
 ) -> tuple[dict[str, int | None], Callable[[int], int]]:
-    """Each union's figure and the sort key that puts the best first."""
-    award = rules.organisation_award
-    assert award is not None
+    """Each union's figure (None: not placed) and the sort key that puts the best first."""
     figures: dict[str, int | None] = {u: None for u in unions.values() if u is not None}
     if award.basis == "team":
         for team in teams.results if teams is not None else ():
@@ -232,13 +231,13 @@ def _union_figures(
             if team.rank is not None:
                 best = figures[team.union_id]
                 figures[team.union_id] = team.rank if best is None else min(best, team.rank)
-        return figures, lambda figure: figure
+        return figures, lambda figure: figure  # the best team rank: smaller is better
     for result in board.results:
         union = unions.get(result.subject_id)
         counts = result.tier is not None if award.basis == "prize_winners" else result.rank is not None
         if union is not None and counts:
             figures[union] = (figures[union] or 0) + 1
-    return figures, lambda figure: -figure
+    return figures, lambda figure: -figure  # a count: larger is better
 
 
 def organisation_awards(
@@ -255,7 +254,7 @@ def organisation_awards(
     award = rules.organisation_award
     if award is None:
         return ()
-    figures, key = _union_figures(rules, board, teams, unions)
+    figures, key = _union_figures(award, board, teams, unions)
     placed = sorted((key(f), u) for u, f in figures.items() if f)  # None or 0: not ranked
     standings: list[UnionStanding] = []
     room, position, open_ = award.count, 1, True
