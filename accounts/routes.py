@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from accounts import consent, data_document, rights, service
+from accounts import consent, data_document, rights, service, skill_levels
 from accounts.notices import NoticeKind
 from accounts.privacy import PersonalData
 from accounts.ratelimit import LOGIN_LIMIT
@@ -30,6 +30,7 @@ from accounts.schemas import (
     PersonOut,
     PersonPatch,
     RequestAnswerIn,
+    SkillLevelsOut,
     UnionIn,
     UnionOut,
     UnsealIn,
@@ -149,6 +150,15 @@ class PersonController(Controller):
         self, request: CurrentRequest, person_id: FromPath[int], data: JSONBody[UnsealIn]
     ) -> PersonOut:
         return await service.reveal_person(actor_of(request.user), request.user, person_id, data)
+
+    @get(
+        "/{person_id:int}/skill-levels",
+        opt=allow(*ALL_ROLES),
+        summary="A person's skill level now and its history (who may read the person may read it)",
+    )
+    async def skill_level_history(self, request: CurrentRequest, person_id: FromPath[int]) -> SkillLevelsOut:
+        await service.get_person(request.user, person_id)  # 404 unless the reader may see the person
+        return await skill_levels.history(person_id)
 
     @patch("/{person_id:int}", summary="Update a person; stale version gets 409", responses=STALE)
     async def update_person(

@@ -275,3 +275,26 @@ class NoticeOut(msgspec.Struct, kw_only=True):
     sensitive_consent: str
     attestation: str
     retention_days: int
+
+
+class SkillLevelChangeOut(msgspec.Struct, kw_only=True):
+    """One change of a person's skill level; ``source``: promotion (a competition's results) | manual."""
+
+    level_before: int | None
+    level_before_name: str
+    level_after: int | None
+    level_after_name: str
+    source: str
+    competition_id: int | None
+    basis: str
+    changed_by_name: str
+    changed_at: dt.datetime
+
+
+class SkillLevelsOut(msgspec.Struct, kw_only=True):
+    """A person's skill level now (5 初级工 .. 1 高级技师) and its history, newest first."""
+
+    person_id: int
+    skill_level: int | None
+    skill_level_name: str
+    history: list[SkillLevelChangeOut]

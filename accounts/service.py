@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from accounts import audit, consent
+from accounts import audit, consent, skill_levels
 from accounts.audit import Actor
 from accounts.disclosure import OpenNumbers, disclose
 from accounts.documents import (
@@ -388,6 +388,10 @@ async def update_person(actor: Actor, viewer: CurrentUser, person_id: int, patch
         if not updated:
             raise stale(before.version)
         after = await get_person(viewer, person_id)
+        if "skill_level" in changes:
+            await skill_levels.record_change(
+                actor, person_id, before.skill_level, after.skill_level, source="manual"
+            )
         await audit.record(
             actor,
             "person.update",

@@ -169,3 +169,20 @@ class RateCounter(Table, tablename="rate_counter"):
     key = Varchar(length=100, unique=True)  # "<limit>:<rule>:<sha256 of the value>"; no address kept in clear
     hits = Integer(default=0)
     window_ends = BigInt(default=0, index=True)  # epoch milliseconds
+
+
+class SkillLevelChange(Table, tablename="skill_level_change"):
+    """A person's skill-level history (职业技能等级变更): each change of ``Person.skill_level``, why, by whom.
+
+    Append-only. ``source``: ``promotion`` (a competition's confirmed promotion list) or ``manual`` (an
+    edit of the person). ``competition_id`` is a plain number: accounts knows nothing of competitions.
+    """
+
+    person = ForeignKey(Person, index=True)
+    level_before = SmallInt(null=True, default=None)
+    level_after = SmallInt(null=True, default=None)
+    source = Varchar(length=20)  # promotion | manual
+    competition_id = Integer(null=True, default=None)
+    basis = Text(default="")  # e.g. "2026年…竞赛 第1名；依据：…"
+    changed_by = Integer(null=True, default=None)  # user id; None: the system
+    changed_at = Timestamptz(index=True)

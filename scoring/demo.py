@@ -101,6 +101,14 @@ def demo_rules(stages: list[Any]) -> rules.CompetitionRules:
         ),
         tie_breaks=tuple(tie_breaks),
         no_ties_in_top=3,
+        # 团体: each grassroots union's best three; 优秀组织奖 for the three best union teams; the top
+        # three go one skill level up, as the competition's notice says.
+        teams=rules.TeamRules(best=3, grouping="union"),
+        organisation_award=rules.OrganisationAward(count=3),
+        promotion=rules.PromotionRule(
+            bands=(rules.PromotionBand(first_rank=1, last_rank=3, levels_up=1, unlevelled_to=4),),
+            basis="竞赛通知：前三名按规定晋升一级职业技能等级",
+        ),
     )
 
 

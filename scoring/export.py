@@ -47,13 +47,13 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(
-    title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, note: str = "", decimals: int = 2
-) -> bytes:
-    """One sheet: a title line, an optional note, the header, the rows; scores stay numbers."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "成绩"
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Cell]]]  # (sheet name, header, rows)
+
+
+def _fill(
+    sheet: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], note: str, decimals: int
+) -> None:
+    """A title line, an optional note, the header, the rows; scores stay numbers."""
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
     first = 2
@@ -73,6 +73,26 @@ def xlsx_bytes(
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(36, len(name) * 2 + 4))
     sheet.freeze_panes = sheet.cell(row=first + 1, column=1)
+
+
+def xlsx_bytes(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    note: str = "",
+    decimals: int = 2,
+    more: Sequence[Sheet] = (),
+    sheet_name: str = "成绩",
+) -> bytes:
+    """One sheet (a title line, an optional note, the header, the rows), then any ``more`` sheets (e.g.
+    team results) under the same title and note; scores stay numbers."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = sheet_name
+    _fill(sheet, title, header, rows, note, decimals)
+    for name, more_header, more_rows in more:
+        _fill(book.create_sheet(name), title, more_header, more_rows, note, decimals)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -154,10 +174,12 @@ def open_document(
     expected: Mapping[tuple[str, str], Any] | None,
     blind: Mapping[str, tuple[int | None, str]],
     published: Sequence[PublishedFigure],
+    standings: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The open results document (JSON bytes): rules, judge numbers, every mark, the published figures.
 
     Subject and judge ids of the platform never appear: subjects become blind codes, judges judge numbers.
+    ``standings``: the parts for teams, the organisation award and promotion (:func:`standings_part`).
     """
 
     def code(subject_id: str) -> str:
@@ -185,5 +207,107 @@ def open_document(
         "marks": _marks_part(marks, code, judge_no),
         "expected": _expected_part(expected, blind, judge_no),
         "published": sorted(published, key=lambda p: p.blind_code),
+        **(standings or {}),
     }
     return msgspec.json.encode(document)
+
+
+# ------------------------------------------------------------ teams, the organisation award, promotion
+# The document's optional parts for the declared team results, organisation award and promotion rule.
+# Teams and unions are numbered (team_no, union_no) as contestants are blind-coded: the public board names
+# them, the document does not.
+
+
+class PublishedTeam(msgspec.Struct, kw_only=True):
+    """A team's published figures, by team number; ``counted``: the blind codes whose scores it adds."""
+
+    team_no: int
+    score: Decimal
+    rank: int | None
+    tier: int | None
+    counted: list[str]
+
+
+class PublishedUnion(msgspec.Struct, kw_only=True):
+    """A union's place for the organisation award, by union number."""
+
+    union_no: int
+    position: int | None
+    awarded: bool
+
+
+def _declared_teams_part(
+    teams: Sequence[engine.TeamInput],
+    team_numbers: Mapping[str, int],
+    union_numbers: Mapping[str, int],
+    code: Callable[[str], str],
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "team_no": team_numbers[team.team_id],
+                "union_no": None if team.union_id is None else union_numbers[team.union_id],
+                "members": sorted(code(member) for member in team.members),
+            }
+            for team in teams
+        ),
+        key=lambda item: item["team_no"],
+    )
+
+
+def _unions_part(
+    unions: Mapping[str, str | None], union_numbers: Mapping[str, int], code: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    members: dict[int, list[str]] = {number: [] for number in union_numbers.values()}
+    for subject_id, union_id in unions.items():
+        if union_id is not None:
+            members[union_numbers[union_id]].append(code(subject_id))
+    return [{"union_no": n, "members": sorted(codes)} for n, codes in sorted(members.items())]
+
+
+def _promotions_part(
+    promotions: Sequence[engine.PromotionCandidate], code: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "blind_code": code(p.subject_id),
+                "band": p.band,
+                "level_before": p.level_before,
+                "level_after": p.level_after,
+                "outcome": p.outcome,
+            }
+            for p in promotions
+        ),
+        key=lambda item: item["blind_code"],
+    )
+
+
+def standings_part(
+    *,
+    blind: Mapping[str, tuple[int | None, str]],
+    teams: Sequence[engine.TeamInput] = (),
+    team_numbers: Mapping[str, int] | None = None,
+    union_numbers: Mapping[str, int] | None = None,
+    unions: Mapping[str, str | None] | None = None,
+    published_teams: Sequence[PublishedTeam] = (),
+    published_unions: Sequence[PublishedUnion] = (),
+    promotions: Sequence[engine.PromotionCandidate] | None = None,
+) -> dict[str, Any]:
+    """The document's parts for the rules' teams (``teams``, ``published_teams``), organisation award
+    (``unions``: each union's members by blind code; ``published_organisation_awards``) and promotion rule
+    (``promotions``: the contestants a band applies to, the level each held and the level it gives)."""
+
+    def code(subject_id: str) -> str:
+        return blind[subject_id][1]
+
+    part: dict[str, Any] = {}
+    if team_numbers is not None:
+        part["teams"] = _declared_teams_part(teams, team_numbers, union_numbers or {}, code)
+        part["published_teams"] = sorted(published_teams, key=lambda t: t.team_no)
+    if unions is not None:
+        part["unions"] = _unions_part(unions, union_numbers or {}, code)
+        part["published_organisation_awards"] = sorted(published_unions, key=lambda u: u.union_no)
+    if promotions is not None:
+        part["promotions"] = _promotions_part(promotions, code)
+    return part

@@ -20,7 +20,7 @@ from accounts.audit import Actor
 from competitions.tables import Registration
 from core.db import is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
-from scoring import export, live
+from scoring import export, live, standings
 from scoring.public_boards import PUBLISHED_LIST
 from scoring.results import (
     Computed,
@@ -123,7 +123,13 @@ def _refuse_unresolved_ties(computed: Computed) -> None:
         )
 
 
-def _open_document(computed: Computed, rows: Sequence[PublicRow], version: int, now: dt.datetime) -> bytes:
+def _open_document(
+    computed: Computed,
+    rows: Sequence[PublicRow],
+    version: int,
+    now: dt.datetime,
+    shown: standings.Shown | None,
+) -> bytes:
     """The open results document of this version: the rules, every mark, the published figures."""
     figures = [
         export.PublishedFigure(
@@ -149,6 +155,7 @@ def _open_document(computed: Computed, rows: Sequence[PublicRow], version: int, 
         expected=inputs.expected,
         blind=inputs.blind,
         published=figures,
+        standings=None if shown is None else shown.document,
     )
 
 
@@ -188,6 +195,7 @@ async def publish_in_transaction(
     names = await unblinded_contestants(competition_id)
     now = utcnow()
     rows = public_rows(computed, names)
+    shown = await standings.shown(computed.inputs, computed.board, computed.step, names)
     board = PublicBoard(
         competition=computed.competition,
         version=version,
@@ -195,8 +203,10 @@ async def publish_in_transaction(
         stages=computed.stages,
         rows=rows,
         tier_counts=list(computed.board.tier_counts),
+        **({} if shown is None else standings.board_fields(shown)),
     )
-    await _store(actor, competition_id, board, _open_document(computed, rows, version, now), reason.strip())
+    document = _open_document(computed, rows, version, now, shown)
+    await _store(actor, competition_id, board, document, reason.strip())
     await audit.record(
         actor,
         "results.publish",
@@ -304,7 +314,8 @@ async def publications(competition_id: int) -> list[PublicationOut]:
                 published_by_name=row["by_name"] or "",
                 reason=row["reason"],
                 rows=len(board.rows),
-                changes=_changes(previous, board),
+                changes=_changes(previous, board)
+                + standings.team_changes(None if previous is None else previous.teams, board.teams),
             )
         )
         previous = board

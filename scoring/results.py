@@ -36,6 +36,7 @@ from competitions import service as competitions_service
 from competitions.tables import Competition, Stage
 from core.errors import Forbidden, NotFound
 from scoring import rules as engine
+from scoring import standings
 from scoring.inputs import ScoringInputs, load_scoring_inputs
 from scoring.results_schemas import (
     CompetitionHead,
@@ -302,6 +303,9 @@ async def live_board(user: CurrentUser, competition_id: int) -> LiveBoard:
         every_name = names if unblinded else await unblinded_contestants(competition_id)
         changed = published.rows != public_rows(computed, every_name)
     rows = [_live_row(computed, result, names, unblinded) for result in computed.board.results]
+    shown = (
+        await standings.shown(computed.inputs, computed.board, computed.step, names) if unblinded else None
+    )
     codes = {sid: code for sid, (_, code) in computed.inputs.blind.items()}
     return LiveBoard(
         competition_id=competition_id,
@@ -321,4 +325,6 @@ async def live_board(user: CurrentUser, competition_id: int) -> LiveBoard:
         ],
         tier_counts=list(computed.board.tier_counts),
         appeal_window_hours=scheme["appeal_window_hours"],
+        teams=None if shown is None else shown.teams,
+        organisation_awards=None if shown is None else shown.organisation_awards,
     )

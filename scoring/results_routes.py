@@ -30,6 +30,7 @@ from scoring import (
     publication,
     results,
     results_table,
+    team_table,
 )
 from scoring.results_schemas import (
     AnswerIn,
@@ -131,8 +132,9 @@ class ResultsController(Controller):
         self, competition_id: FromPath[int], version: Annotated[int | None, QueryParameter(ge=1)] = None
     ) -> Response[bytes]:
         title, header, rows, note, decimals = await results_table.export_rows(competition_id, version)
+        more = await team_table.extra_sheets(competition_id, version)
         return Response(
-            content=export.xlsx_bytes(title, header, rows, note=note, decimals=decimals),
+            content=export.xlsx_bytes(title, header, rows, note=note, decimals=decimals, more=more),
             media_type=export.XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="results-{competition_id}.xlsx"'},
         )

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from scoring.standings_schemas import OrganisationAwardRow, TeamRow
+
 Reason = Annotated[str, msgspec.Meta(max_length=2000)]
 Grounds = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
@@ -70,6 +72,9 @@ class LiveBoard(msgspec.Struct, kw_only=True):
     unresolved_ties: list[TieOut]
     tier_counts: list[int]
     appeal_window_hours: int
+    # Organizers, once unblinded, when the rules declare them (scoring.standings).
+    teams: list[TeamRow] | None = None
+    organisation_awards: list[OrganisationAwardRow] | None = None
 
 
 # --- the public boards ------------------------------------------------------------------------------------
@@ -98,7 +103,8 @@ class PublicRow(msgspec.Struct, kw_only=True):
 
 
 class PublicBoard(msgspec.Struct, kw_only=True):
-    """The public leaderboard exactly as published (``Publication.results``)."""
+    """The public leaderboard exactly as published (``Publication.results``); team results and the
+    organisation award when the rules declare them (empty in versions published before they existed)."""
 
     competition: CompetitionHead
     version: int
@@ -106,6 +112,9 @@ class PublicBoard(msgspec.Struct, kw_only=True):
     stages: list[StageHead]
     rows: list[PublicRow]
     tier_counts: list[int]
+    teams: list[TeamRow] = []
+    team_tier_counts: list[int] = []
+    organisation_awards: list[OrganisationAwardRow] = []
 
 
 class ProvisionalRow(msgspec.Struct, kw_only=True):
@@ -154,7 +163,8 @@ class PublishIn(msgspec.Struct, kw_only=True):
 
 class Change(msgspec.Struct, kw_only=True):
     """One figure that differs from the previous version, by blind code (``field``: final_score, rank,
-    tier, stage:<id>, disqualified; or ``row`` when a contestant appears or disappears)."""
+    tier, stage:<id>, disqualified; or ``row`` when a contestant appears or disappears); a team's by its
+    name with no blind code (``team_score``, ``team_rank``, ``team_prize``, ``team``)."""
 
     blind_code: str
     name: str

@@ -38,6 +38,7 @@ from scoring import (
     rules,
     scheme,
     signoff,
+    standings_routes,
     tablet,
 )
 from scoring.schemas import (
@@ -385,7 +386,8 @@ PAGES = [
     ),
 ]
 
-# What app.py mounts: score entry's routes, then the results half's (scoring.results_routes).
+# What app.py mounts: score entry's routes, then the results half's (scoring.results_routes), then teams'
+# and promotion's (scoring.standings_routes).
 ROUTES: list[Any] = [
     ScoringSetupController,
     JudgeController,
@@ -394,4 +396,5 @@ ROUTES: list[Any] = [
     judge_login,
     *PAGES,
     *results_routes.ROUTES,
+    *standings_routes.ROUTES,
 ]

@@ -21,7 +21,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from accounts.tables import User
+from accounts.tables import GrassrootsUnion, User
 from competitions.tables import Competition, Registration, Stage
 
 MARK = (10, 3)  # Numeric(10, 3): marks and deductions, e.g. 0.5 steps or 1.125
@@ -186,3 +186,31 @@ class Appeal(Table):
     answered_by = Integer(null=True, default=None)
     answered_at = Timestamptz(null=True, default=None)
     version = Integer(default=1)
+
+
+class CompetitionTeam(Table, tablename="competition_team"):
+    """A named team of registered contestants (团体), when the rules group teams as ``named``."""
+
+    competition = ForeignKey(Competition, index=True)
+    team_key = Varchar(length=80, unique=True)  # "<competition>:<name>": one name per competition
+    name = Varchar(length=50)
+    union = ForeignKey(GrassrootsUnion, null=True)  # the union the team represents, if any
+    version = Integer(default=1)
+    created_at = Timestamptz()
+
+
+class TeamMember(Table, tablename="team_member"):
+    team = ForeignKey(CompetitionTeam, index=True)
+    registration = ForeignKey(Registration)
+    member_key = Varchar(length=40, unique=True)  # "<competition>:<registration>": one team per contestant
+
+
+class PromotionConfirmation(Table, tablename="promotion_confirmation"):
+    """An organizer's confirmation of the skill-level promotion list of a published version (once)."""
+
+    competition = ForeignKey(Competition, unique=True)
+    publication_version = Integer()
+    confirmed_by = ForeignKey(User)
+    confirmed_at = Timestamptz()
+    entries = JSON()  # the confirmed list as applied: registration, level before and after, outcome
+    reason = Text(default="")

@@ -11,13 +11,17 @@ module decides one thing:
 - ``exact``: exact fractions and declared rounding (:func:`round_decimal`).
 - ``aggregation``: marks -> aspect, module, stage and final scores, and completeness (:func:`aggregate`).
 - ``ranking``: ranks, tie-breaks, prize tiers, unresolved ties (:func:`rank`, :func:`leaderboard`).
-- ``validation``: problems with rules, a panel or a mark (:func:`validate_rules`, :func:`validate_mark`).
+- ``validation``: problems with rules, a panel or a mark (:func:`validate_rules`, :func:`validate_mark`);
+  ``declared_checks`` holds the part about teams, the organisation award and promotion.
+- ``teams``: team results and the organisation award (:func:`team_board`, :func:`organisation_awards`).
+- ``promotion``: who the results promote to which skill level (:func:`promotions`).
 """
 
 from __future__ import annotations
 
 from scoring.rules.aggregation import aggregate, combine
 from scoring.rules.exact import round_decimal
+from scoring.rules.promotion import PromotionCandidate, PromotionOutcome, promotions
 from scoring.rules.ranking import leaderboard, rank, tier_counts
 from scoring.rules.records import (
     TIER_NAMES,
@@ -31,7 +35,11 @@ from scoring.rules.records import (
     Leaderboard,
     Mark,
     Module,
+    OrganisationAward,
+    OrganisationBasis,
     Problem,
+    PromotionBand,
+    PromotionRule,
     RoundingMode,
     RoundingPolicy,
     RoundingStep,
@@ -39,9 +47,20 @@ from scoring.rules.records import (
     Stage,
     SubjectInput,
     SubjectResult,
+    TeamGrouping,
+    TeamMethod,
+    TeamRules,
     TieBreak,
     TierPolicy,
     UnresolvedTie,
+)
+from scoring.rules.teams import (
+    TeamBoard,
+    TeamInput,
+    TeamResult,
+    UnionStanding,
+    organisation_awards,
+    team_board,
 )
 from scoring.rules.validation import validate_imported_mark, validate_mark, validate_panel, validate_rules
 
@@ -57,7 +76,13 @@ __all__ = [
     "Leaderboard",
     "Mark",
     "Module",
+    "OrganisationAward",
+    "OrganisationBasis",
     "Problem",
+    "PromotionBand",
+    "PromotionCandidate",
+    "PromotionOutcome",
+    "PromotionRule",
     "RoundingMode",
     "RoundingPolicy",
     "RoundingStep",
@@ -65,14 +90,24 @@ __all__ = [
     "Stage",
     "SubjectInput",
     "SubjectResult",
+    "TeamBoard",
+    "TeamGrouping",
+    "TeamInput",
+    "TeamMethod",
+    "TeamResult",
+    "TeamRules",
     "TieBreak",
     "TierPolicy",
+    "UnionStanding",
     "UnresolvedTie",
     "aggregate",
     "combine",
     "leaderboard",
+    "organisation_awards",
+    "promotions",
     "rank",
     "round_decimal",
+    "team_board",
     "tier_counts",
     "validate_imported_mark",
     "validate_mark",

@@ -129,15 +129,82 @@ class TierPolicy(_Record):
     min_score: Decimal | None = None
 
 
+# ------------------------------------------------------- teams, the organisation award, skill-level promotion
+
+TeamGrouping = Literal["union", "enterprise", "named"]
+TeamMethod = Literal["sum", "mean"]
+OrganisationBasis = Literal["team", "prize_winners", "entrants"]
+
+
+class TeamRules(_Record):
+    """团体成绩: a team's score from its members' published final scores (``scoring.rules.teams``).
+
+    ``grouping``: every grassroots union with contestants is a team (``union``), every employer
+    (``enterprise``), or the teams the organizer names (``named``). ``best`` (k): the team counts its k best
+    ranked members, adding (``sum``) or averaging (``mean``) their published final scores. A team with fewer
+    than ``min_members`` ranked members (None: k) is listed but not ranked. ``rounding``: of a mean (a sum of
+    published figures is exact already). ``tiers`` and ``no_ties_in_top`` work as for contestants, and the
+    competition's tie-breaks apply to the same sums or means of the counted members' figures.
+    """
+
+    best: int
+    grouping: TeamGrouping = "named"
+    method: TeamMethod = "sum"
+    min_members: int | None = None
+    rounding: RoundingStep | None = None
+    tiers: TierPolicy | None = msgspec.field(default_factory=TierPolicy)
+    no_ties_in_top: int = 0
+
+
+class OrganisationAward(_Record):
+    """优秀组织奖: at most ``count`` grassroots unions, ranked by their union team's rank (``team``), by how
+    many of their members won a prize (``prize_winners``) or were ranked (``entrants``); a tie that does
+    not fit in what is left of the count gets nothing, as with prize tiers."""
+
+    count: int
+    basis: OrganisationBasis = "team"
+
+
+class PromotionBand(_Record):
+    """One line of a promotion rule (技能等级晋升): who qualifies and to what level.
+
+    Qualifying: a ranked contestant whose rank is within ``first_rank``..``last_rank`` (either may be None),
+    whose prize tier is one of ``tiers`` (empty: any or none) and whose published final score is at least
+    ``min_score``. The level: ``to_level`` (5 初级工 .. 1 高级技师), or ``levels_up`` above the level held;
+    someone holding none goes to ``unlevelled_to`` (None: listed, not promoted).
+    """
+
+    first_rank: int | None = None
+    last_rank: int | None = None
+    tiers: tuple[int, ...] = ()
+    min_score: Decimal | None = None
+    to_level: int | None = None
+    levels_up: int | None = None
+    unlevelled_to: int | None = None
+
+
+class PromotionRule(_Record):
+    """A competition's promotion rule as the organising authority published it: the first band a contestant
+    qualifies for applies; never above ``highest`` (1 = 高级技师); ``basis`` names the document (文件依据)."""
+
+    bands: tuple[PromotionBand, ...]
+    highest: int = 1
+    basis: str = ""
+
+
 class CompetitionRules(_Record):
     """Everything that makes one competition differ from another; ``no_ties_in_top = 3`` reports a tie
-    left among ranks 1-3 after every tie-break instead of letting it stand silently."""
+    left among ranks 1-3 after every tie-break instead of letting it stand silently. ``teams``,
+    ``organisation_award`` and ``promotion`` are optional: a rubric without them works as before."""
 
     stages: tuple[Stage, ...]
     rounding: RoundingPolicy = msgspec.field(default_factory=RoundingPolicy)
     tie_breaks: tuple[TieBreak, ...] = ()
     tiers: TierPolicy | None = msgspec.field(default_factory=TierPolicy)
     no_ties_in_top: int = 0
+    teams: TeamRules | None = None
+    organisation_award: OrganisationAward | None = None
+    promotion: PromotionRule | None = None
 
 
 # ---------------------------------------------------------------------------------------------- inputs

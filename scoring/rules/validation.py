@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
 
+from scoring.rules.declared_checks import declared_problems, tier_policy_problems
 from scoring.rules.exact import PUBLISH
 from scoring.rules.records import (
     TRIMMED,
@@ -210,7 +211,6 @@ def _check_tie_breaks(rules: CompetitionRules) -> list[Problem]:
 
 
 def _check_tiers(rules: CompetitionRules) -> list[Problem]:
-    policy = rules.tiers
     problems: list[Problem] = []
     if rules.no_ties_in_top < 0:
         problems.append(
@@ -220,27 +220,7 @@ def _check_tiers(rules: CompetitionRules) -> list[Problem]:
                 path="no_ties_in_top",
             )
         )
-    if policy is None:
-        return problems
-    if any(count < 0 for count in policy.counts):
-        problems.append(
-            Problem(code="tier_count_negative", message="获奖名额不能为负数", path="tiers.counts")
-        )
-    percents = policy.percents
-    if not all(p.is_finite() and p >= 0 for p in percents) or sum(percents, Decimal(0)) > 100:
-        problems.append(
-            Problem(
-                code="tier_percents_invalid",
-                message="各奖项比例不能为负数，且合计不能超过100%",
-                path="tiers.percents",
-            )
-        )
-    floor = policy.min_score
-    if floor is not None and not (floor.is_finite() and 0 <= floor <= 100):
-        problems.append(
-            Problem(code="min_score_out_of_range", message="获奖最低分应在0到100之间", path="tiers.min_score")
-        )
-    return problems
+    return [*problems, *tier_policy_problems(rules.tiers, "tiers", Decimal(100))]
 
 
 def validate_rules(rules: CompetitionRules) -> list[Problem]:
@@ -250,8 +230,9 @@ def validate_rules(rules: CompetitionRules) -> list[Problem]:
     maximum; stage weights summing to 100; for each rubric stage, max x factor of its measurement, pass/fail
     and judgement aspects summing to the stage's full marks (deductions excluded; a stage with a trimmed
     sum is checked by :func:`validate_panel`, which knows how many marks it adds); rounding, tie-break
-    references and tier settings. Literal fields (kinds, methods, modes) are enforced by msgspec when the
-    rules are decoded (``msgspec.json.decode(data, type=CompetitionRules)``).
+    references and tier settings; the declared teams, organisation award and promotion rule
+    (:mod:`scoring.rules.declared_checks`). Literal fields (kinds, methods, modes) are enforced by msgspec
+    when the rules are decoded (``msgspec.json.decode(data, type=CompetitionRules)``).
     """
     with localcontext(PUBLISH):
         return [
@@ -260,6 +241,7 @@ def validate_rules(rules: CompetitionRules) -> list[Problem]:
             *_check_rounding(rules.rounding),
             *_check_tie_breaks(rules),
             *_check_tiers(rules),
+            *declared_problems(rules),
         ]
 
 

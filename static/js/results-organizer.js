@@ -41,6 +41,11 @@
     $("#ties").textContent = ties.map((t) => `第 ${t.rank} 名并列且无法按规则区分：${t.blind_codes.join("、")}`).join("；");
     $("#board-note").textContent = board.unblinded_at ? "（已解密）" : "（按加密号，解密前不显示姓名）";
     Results.table($("#board"), board.stages, board.rows, { names: !!board.unblinded_at, station: true, progress: true });
+    const teams = board.teams || [], awards = board.organisation_awards || [];
+    $("#teams-section").hidden = !teams.length && !awards.length;
+    Results.teamTable($("#teams"), teams);
+    $("#awards-box").hidden = !awards.length;
+    Results.awardList($("#awards"), awards);
   }
 
   async function loadHistory() {
@@ -201,6 +206,8 @@
   $("#print").href = `/organizer/competitions/${id}/results/print`;
   $("#public").href = `/results/${id}`;
   $("#bigscreen").href = `/bigscreen/${id}`;
+  $("#teams-page").href = `/organizer/competitions/${id}/teams`;
+  $("#promotions-page").href = `/organizer/competitions/${id}/results/promotions`;
   $("#appeal-page").href = `/results/${id}/appeal`;
 
   const refresh = Results.throttle(() => loadBoard().catch((error) => message(error.message, "bad")), 800);

@@ -76,6 +76,25 @@ const Results = (() => {
     target.innerHTML = `<thead><tr>${head.join("")}</tr></thead><tbody>${body.join("")}</tbody>`;
   }
 
+  // Team results (团体): rank, prize, team, its union, score, and the members whose scores count (others muted).
+  function teamTable(target, teams) {
+    const member = (m) => `<span class="${m.counted ? "" : "muted"}" title="${m.counted ? "计入团体成绩" : "不计入"}">`
+      + `${App.esc(m.name || m.blind_code)} ${m.disqualified ? "—" : App.esc(m.final_score)}</span>`;
+    const body = teams.map((t) => `<tr data-team="${t.team_no}" class="${t.tier ? "tier-" + t.tier : ""}">
+      <td class="num rank">${t.rank ?? "—"}</td><td class="prize">${prizeBadge(t)}</td>
+      <td class="name">${App.esc(t.name)}</td><td class="col-employer">${App.esc(t.union ?? "")}</td>
+      <td class="num score">${App.esc(t.score)}</td>
+      <td>${t.members.map(member).join("、")}${t.ranked ? "" : ' <span class="badge warn">计分人数不足</span>'}</td></tr>`);
+    target.innerHTML = `<thead><tr><th class="num">名次</th><th>奖项</th><th>团体</th><th class="col-employer">所属工会</th>
+      <th class="num">团体成绩</th><th>成员（灰色不计分）</th></tr></thead><tbody>${body.join("")}</tbody>`;
+  }
+
+  // 优秀组织奖: the unions that receive it.
+  function awardList(target, awards) {
+    const got = awards.filter((a) => a.awarded);
+    target.innerHTML = got.map((a) => `<li>${App.esc(a.union)}</li>`).join("") || '<li class="muted">无</li>';
+  }
+
   // GET that returns null on 404 (not published yet) instead of throwing.
   async function maybe(path) {
     try {
@@ -86,5 +105,5 @@ const Results = (() => {
     }
   }
 
-  return { competitionId, stream, throttle, table, prizeBadge, completeness, maybe };
+  return { competitionId, stream, throttle, table, teamTable, awardList, prizeBadge, completeness, maybe };
 })();

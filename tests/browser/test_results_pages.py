@@ -7,8 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 import pytest
 
+from scoring import rules as r
+from scoring.tables import ScoringScheme
 from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring import factories
@@ -152,3 +155,60 @@ async def test_contestant_appeals_and_the_arbitration_group_answers(
 
     await contestant.reload()
     await contestant.wait_for_selector("#mine .appeal:has-text('经复核，评分符合评分标准')")
+
+
+async def _organizer_page(browser: Any) -> Any:
+    page = await browser()
+    await page.goto("/login")
+    await page.fill("#username", "organizer")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/organizer/**")
+    return page
+
+
+async def test_team_results_on_the_boards_and_promotion_confirmed_on_its_page(
+    browser: Any, world: dict[str, Any], results_server: str
+) -> None:
+    """Union teams (best three) and the organisation award on the public board; a named team declared on
+    the teams page; the promotion list confirmed on its page (tests/scoring/test_standings_api.py has the
+    figures worked out)."""
+    built = await factories.build(world, competition_id=factories.fresh_competition_id())
+    cid = built.competition_id
+    organizer = await _organizer_page(browser)
+    await organizer.goto(f"/organizer/competitions/{cid}/teams")
+    await organizer.wait_for_selector("#members input")
+    await organizer.fill("#name", "电工一队")
+    await organizer.locator("#members input").nth(0).check()
+    await organizer.locator("#members input").nth(1).check()
+    await organizer.click("#team-form button[type=submit]")
+    await organizer.wait_for_selector("#teams tr[data-team]:has-text('电工一队')")
+
+    declared = msgspec.structs.replace(
+        built.rules,
+        teams=r.TeamRules(best=3, grouping="union", tiers=r.TierPolicy(method="count", counts=(1, 1))),
+        organisation_award=r.OrganisationAward(count=1),
+        promotion=r.PromotionRule(bands=(r.PromotionBand(first_rank=1, last_rank=1, to_level=2),)),
+    )
+    await ScoringScheme.update({ScoringScheme.rules: msgspec.json.encode(declared).decode()}).where(
+        ScoringScheme.competition == cid
+    )
+    await factories.sign_off(built)
+    async with new_client(base_url=results_server) as api:
+        await login(api, "organizer")
+        assert (await api.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+        published = await api.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+        assert published.status_code == 201
+    public = await browser(390, 844)
+    await public.goto(f"/results/{cid}")
+    await public.wait_for_selector("#teams tr[data-team]")
+    teams = await public.inner_text("#teams")
+    assert "乙公司工会" in teams and "239.15" in teams and "231.86" in teams
+    assert "乙公司工会" in await public.inner_text("#awards")
+
+    await organizer.goto(f"/organizer/competitions/{cid}/results/promotions")
+    await organizer.wait_for_selector(f"#list tr[data-code='{built.blind_codes[9]}']:has-text('技师')")
+    await organizer.click("#confirm")
+    await organizer.wait_for_selector("#message:has-text('晋升名单已确认')")
+    await organizer.wait_for_selector("#export:not([hidden])")
+    assert "晋升 1 人" in await organizer.inner_text("#version")

@@ -11,6 +11,7 @@ say so; multiply by the factor (round if declared); a deduction subtracts. A rub
 (never below 0; round if declared); an imported stage takes its mark. Final = sum of stage / full marks x
 weight % (round if declared). Rank by final score, then the declared tie-breaks; still equal: shared rank
 (1, 2, 2, 4). Prizes fill tiers in rank order; a tied group that does not fit drops whole to the next tier.
+Teams, the organisation award and promotion, when the rules declare them: see the section at the end.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def check(doc: dict) -> list[str]:
     assert doc["format"] == "yicheng-open-results/1", doc["format"]
     step, scores = doc["published_rounding"], score(doc)
     ranks = rank(doc, scores)
-    problems = []
+    problems = check_standings(doc, scores, ranks)
     for p in doc["published"]:
         code, s = p["blind_code"], scores[p["blind_code"]]
         mine = {
@@ -161,6 +162,153 @@ def check(doc: dict) -> list[str]:
         }
         problems += [
             f"{code} {k}: published {p[k]!r}, recomputed {v!r}" for k, v in mine.items() if p[k] != v
+        ]
+    return problems
+
+
+# ------------------------------------------------------ teams, the organisation award, promotion (optional)
+# Read only when the rules declare them. A team adds (or averages) its k best ranked members' *published*
+# final scores, best first by individual rank; fewer than min_members ranked members: not ranked. Teams rank
+# like contestants (each tie-break figure summed or averaged like the score), tiers from the team rules, the
+# team floor applied afterwards. Unions for the organisation award rank by best team rank, prize winners or
+# ranked entrants; at most `count` get it, a tie that does not fit ends it. Promotion: the first band whose
+# rank, prize and published-score conditions hold; its level, or levels up from the level held, capped.
+
+
+def team_scores(doc: dict, scores: dict[str, dict], ranks: dict) -> dict[int, dict]:
+    """team number -> score, tie-break figures, counted blind codes (exact), shaped like ``score``'s."""
+    team_rules, step = doc["rules"]["teams"], doc["published_rounding"]
+    mean = team_rules.get("method", "sum") == "mean"
+    order = sorted((c for c in scores if ranks[c][0] is not None), key=lambda c: (ranks[c][0], c))
+
+    def combine(values: list[Fraction]) -> Fraction:
+        total = sum((rounded(v, step) for v in values), F(0))
+        return total / len(values) if mean and values else total
+
+    out = {}
+    for team in doc["teams"]:
+        counted = [c for c in order if c in set(team["members"])][: team_rules["best"]]
+        figures = [scores[c] for c in counted]
+        first = figures[0] if figures else {"stages": {}, "modules": {}}
+        times = [f["time"] for f in figures]
+        total = combine([f["final"] for f in figures])
+        out[team["team_no"]] = {
+            "final": rounded(total, team_rules.get("rounding")) if mean else total,
+            "stages": {k: combine([f["stages"][k] for f in figures]) for k in first["stages"]},
+            "modules": {k: combine([f["modules"][k] for f in figures]) for k in first["modules"]},
+            "time": None if not times or None in times else sum(times, F(0)) / (len(times) if mean else 1),
+            "disqualified": len(counted) < (team_rules.get("min_members") or team_rules["best"]),
+            "counted": sorted(counted),
+        }
+    return out
+
+
+def team_ranks(doc: dict, teams: dict[int, dict]) -> dict[int, tuple[int | None, int | None]]:
+    """team number -> (rank, tier): ranked as contestants are, then the team floor takes prizes away."""
+    tiers = doc["rules"]["teams"].get("tiers")
+    without_floor = tiers and {**tiers, "min_score": None}
+    places = rank({"rules": {"tie_breaks": doc["rules"].get("tie_breaks"), "tiers": without_floor}}, teams)
+    floor = None if not tiers or tiers.get("min_score") is None else F(tiers["min_score"])
+    return {
+        t: (place, None if floor is not None and teams[t]["final"] < floor else tier)
+        for t, (place, tier) in places.items()
+    }
+
+
+def organisation(doc: dict, ranks: dict, team_places: dict[int, tuple]) -> dict[int, tuple]:
+    """union number -> (position, awarded): best first; a tie that does not fit ends the award."""
+    award = doc["rules"]["organisation_award"]
+    basis = award.get("basis", "team")
+    keys: dict[int, int] = {}  # smaller is better
+    if basis == "team":
+        for team in doc["teams"]:
+            place = team_places[team["team_no"]][0]
+            if team["union_no"] is not None and place is not None:
+                keys[team["union_no"]] = min(keys.get(team["union_no"], place), place)
+    else:
+        at = 1 if basis == "prize_winners" else 0  # ranks[code] = (rank, tier)
+        for union in doc["unions"]:
+            count = sum(1 for c in union["members"] if ranks[c][at] is not None)
+            if count:
+                keys[union["union_no"]] = -count
+    every = [u["union_no"] for u in doc.get("unions", [])] + [t["union_no"] for t in doc["teams"]]
+    out: dict[int, tuple] = {u: (None, False) for u in every if u is not None}
+    room, awarding, position = award["count"], True, 1
+    for key in sorted(set(keys.values())):
+        group = [u for u in keys if keys[u] == key]
+        awarding = awarding and len(group) <= room
+        room -= len(group) if awarding else 0
+        out |= {u: (position, awarding) for u in group}
+        position += len(group)
+    return out
+
+
+def promotions(doc: dict, ranks: dict) -> dict[str, tuple]:
+    """blind code -> (band, level before, level after, outcome) for every contestant a band applies to."""
+    rule = doc["rules"]["promotion"]
+    held = {p["blind_code"]: p["level_before"] for p in doc["promotions"]}
+    finals = {p["blind_code"]: F(p["final_score"]) for p in doc["published"]}
+
+    def applies(band: dict, place: int | None, tier: int | None, final: Fraction) -> bool:
+        return (
+            place is not None
+            and place >= (band.get("first_rank") or 1)
+            and (band.get("last_rank") is None or place <= band["last_rank"])
+            and (not band.get("tiers") or tier in band["tiers"])
+            and (band.get("min_score") is None or final >= F(band["min_score"]))
+        )
+
+    out = {}
+    for code, (place, tier) in ranks.items():
+        index = next((i for i, b in enumerate(rule["bands"]) if applies(b, place, tier, finals[code])), None)
+        if index is None:
+            continue
+        band, before = rule["bands"][index], held.get(code)
+        if band.get("to_level") is not None:
+            target = band["to_level"]
+        else:
+            target = band.get("unlevelled_to") if before is None else before - band["levels_up"]
+        target = None if target is None else max(target, rule.get("highest", 1))
+        if target is None:
+            out[code] = (index, before, None, "no_level")
+        elif before is not None and target >= before:
+            out[code] = (index, before, None, "already_held")
+        else:
+            out[code] = (index, before, target, "promoted")
+    return out
+
+
+def check_standings(doc: dict, scores: dict[str, dict], ranks: dict) -> list[str]:
+    """Every published team figure, organisation award and promotion the recomputation does not reproduce."""
+    rules, step, problems = doc["rules"], doc["published_rounding"], []
+    places: dict[int, tuple] = {}
+    if rules.get("teams") is not None:
+        teams = team_scores(doc, scores, ranks)
+        places = team_ranks(doc, teams)
+        for p in doc["published_teams"]:
+            t, (place, tier) = teams[p["team_no"]], places[p["team_no"]]
+            mine = {"score": text(t["final"], step), "rank": place, "tier": tier, "counted": t["counted"]}
+            problems += [
+                f"team {p['team_no']} {k}: published {p[k]!r}, recomputed {v!r}"
+                for k, v in mine.items()
+                if p[k] != v
+            ]
+    if rules.get("organisation_award") is not None:
+        awards = organisation(doc, ranks, places)
+        for p in doc["published_organisation_awards"]:
+            mine = awards[p["union_no"]]
+            if (p["position"], p["awarded"]) != mine:
+                problems.append(f"union {p['union_no']}: published {p!r}, recomputed {mine!r}")
+    if rules.get("promotion") is not None:
+        listed = {
+            p["blind_code"]: (p["band"], p["level_before"], p["level_after"], p["outcome"])
+            for p in doc["promotions"]
+        }
+        mine = promotions(doc, ranks)
+        problems += [
+            f"{c} promotion: published {listed.get(c)!r}, recomputed {mine.get(c)!r}"
+            for c in sorted(listed.keys() | mine.keys())
+            if listed.get(c) != mine.get(c)
         ]
     return problems
 

@@ -1,0 +1,128 @@
+"""Upgrade a database that holds data to this branch's migrations (run in a subprocess of its own by
+``tests/test_migrations_upgrade.py``: Piccolo binds its engine once per process).
+
+Migrates every app up to just before the named new migrations, writes data the way the older schema held
+it (raw SQL, the older columns only), applies the rest, and prints what the new code reads back, as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The migrations under test, by app; every app is migrated to just before them first.
+NEW = {"accounts": "2026-11-30T03:22:06:197949", "scoring": "2026-11-30T03:22:07:362861"}
+APPS = ("accounts", "competitions", "scoring", "awards")
+OLD_RUBRIC = {
+    "stages": [
+        {"id": "1", "name": "理论知识", "kind": "imported", "full_marks": "100", "weight_percent": "100"}
+    ],
+    "rounding": {"final": {"decimals": 2, "mode": "half_up"}},
+    "tie_breaks": [],
+    "tiers": {"method": "count", "counts": [1, 1, 1]},
+    "no_ties_in_top": 0,
+}
+OLD_BOARD = {
+    "competition": {"id": 1, "title": "旧竞赛", "occupation": "电工", "venue": ""},
+    "version": 1,
+    "published_at": "2026-01-01T00:00:00Z",
+    "stages": [],
+    "rows": [],
+    "tier_counts": [1, 1, 1],
+}
+
+
+def _ids(app: str) -> list[str]:
+    found = []
+    for path in (ROOT / app / "piccolo_migrations").glob("*.py"):
+        match = re.search(r'^ID = "([^"]+)"', path.read_text(encoding="utf-8"), re.M)
+        if match:
+            found.append(match.group(1))
+    return sorted(found)
+
+
+async def _migrate_to_before() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    for app in APPS:
+        ids = _ids(app)
+        target = "all" if app not in NEW else ids[ids.index(NEW[app]) - 1]
+        result = await run_forwards(app_name=app, migration_id=target)
+        assert result.success, result.message
+
+
+async def _old_data() -> None:
+    from accounts.tables import Person
+
+    for sql in (
+        "INSERT INTO grassroots_union (name, kind) VALUES ('甲公司工会', 'enterprise')",
+        "INSERT INTO person (name, id_fingerprint, skill_level, \"union\") VALUES ('张三', 'fp-1', 3, 1)",
+        "INSERT INTO app_user (username, role, display_name) VALUES ('organizer', 'organizer', '组织者')",
+        "INSERT INTO competition (title, occupation, state) VALUES ('旧竞赛', '电工', 'published')",
+    ):
+        await Person.raw(sql)
+    await Person.raw("INSERT INTO scoring_scheme (competition, rules) VALUES (1, {})", json.dumps(OLD_RUBRIC))
+    await Person.raw(
+        "INSERT INTO publication (competition, publication_key, version, published_by, results, document)"
+        " VALUES (1, '1:1', 1, 1, {}, {})",
+        json.dumps(OLD_BOARD, ensure_ascii=False),
+        json.dumps({"format": "yicheng-open-results/1"}),
+    )
+
+
+async def _read_back() -> dict[str, object]:
+    import msgspec
+
+    from accounts import skill_levels
+    from accounts.tables import Person, SkillLevelChange
+    from scoring.results_schemas import PublicBoard
+    from scoring.rubric import rubric_of
+    from scoring.tables import CompetitionTeam, PromotionConfirmation, Publication, ScoringScheme, TeamMember
+
+    scheme = await ScoringScheme.select(ScoringScheme.rules).first()
+    rules = rubric_of(scheme["rules"]).rules
+    stored = await Publication.select(Publication.results).first()
+    raw = stored["results"]
+    board = msgspec.json.decode(raw if isinstance(raw, (str, bytes)) else json.dumps(raw), type=PublicBoard)
+    # The new tables take rows that refer to the old ones.
+    await CompetitionTeam.insert(CompetitionTeam(competition=1, team_key="1:一队", name="一队", union=1))
+    await SkillLevelChange.insert(
+        SkillLevelChange(
+            person=1,
+            level_before=3,
+            level_after=2,
+            source="manual",
+            changed_at=__import__("core.db", fromlist=["utcnow"]).utcnow(),
+        )
+    )
+    return {
+        "skill_level": (await Person.select(Person.skill_level).first())["skill_level"],
+        "current_levels": {str(k): v for k, v in (await skill_levels.current_levels([1])).items()},
+        "rules_teams": rules.teams is None and rules.promotion is None and rules.organisation_award is None,
+        "tiers": list(rules.tiers.counts) if rules.tiers else None,
+        "board_teams": board.teams,
+        "teams": await CompetitionTeam.count(),
+        "members": await TeamMember.count(),
+        "confirmations": await PromotionConfirmation.count(),
+        "history": await SkillLevelChange.count(),
+    }
+
+
+async def main() -> None:
+    from core.migrations import migrate, pending_migrations
+
+    await _migrate_to_before()
+    pending = await pending_migrations()
+    await _old_data()
+    await migrate()
+    result = await _read_back()
+    result["pending_before"] = pending
+    result["pending_after"] = await pending_migrations()
+    print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
