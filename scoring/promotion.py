@@ -19,8 +19,8 @@ import msgspec
 
 from accounts import audit, skill_levels
 from accounts.audit import Actor
+from accounts.disclosure import disclose
 from competitions.tables import Registration
-from core import crypto
 from core.db import SHANGHAI, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict
 from scoring import export
@@ -248,6 +248,9 @@ async def confirm(actor: Actor, competition_id: int, data: ConfirmIn) -> Promoti
     return await promotion_list(competition_id)
 
 
+HR_PURPOSE = "报送人力资源社会保障部门，认定晋升的职业技能等级"
+
+
 async def hr_workbook(actor: Actor, competition_id: int) -> tuple[bytes, str]:
     """The promotions the confirmation applied, as XLSX for the human resources bureau: full ID numbers,
     organizers only (audited)."""
@@ -261,16 +264,26 @@ async def hr_workbook(actor: Actor, competition_id: int) -> tuple[bytes, str]:
         row["id"]: row
         for row in await Registration.select(
             Registration.id,
+            Registration.person.as_alias("person_id"),
             Registration.person.gender.as_alias("gender"),
             Registration.person.id_sealed.as_alias("id_sealed"),
+            Registration.person.mobile_sealed.as_alias("mobile_sealed"),
         ).where(Registration.id.is_in([r.registration_id for r in done] or [0]))
     }
+    # Every ID number opened is audited per person, with why: the bureau records the new levels by it.
+    opened = await disclose(
+        actor,
+        list(people.values()),
+        purpose=HR_PURPOSE,
+        context=f"competition {competition_id} promotion workbook",
+        person_key="person_id",
+    )
     body: list[list[export.Cell]] = [
         [
             number,
             row.name,
             {"M": "男", "F": "女"}.get(people[row.registration_id]["gender"], ""),
-            crypto.unseal(bytes(people[row.registration_id]["id_sealed"])),
+            opened[people[row.registration_id]["person_id"]].id_number,
             row.employer,
             head.occupation,
             row.rank,

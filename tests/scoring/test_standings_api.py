@@ -24,7 +24,7 @@ from accounts.tables import AuditLog, Person
 from competitions.rules import EligibilityRules, PersonFacts, check_eligibility
 from competitions.tables import Registration
 from core.db import utcnow
-from scoring import live, public_boards
+from scoring import live, promotion, public_boards
 from scoring import rules as r
 from scoring.tables import ScoringScheme
 from tests.helpers import login, new_client
@@ -342,11 +342,14 @@ async def test_promotion_is_listed_confirmed_once_recorded_and_sent_to_the_burea
     assert workbook.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(workbook.content))["晋升名单"]
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
-    full_id = (await organizer.get(f"/api/people/{await person_of(built, 9)}")).json()["id_number"]
+    unseal = f"/api/people/{await person_of(built, 9)}/unseal"
+    full_id = (await organizer.post(unseal, json={"purpose": "核对晋升名单"})).json()["id_number"]
     first = rows[0]
     assert (first[1], first[3], first[9], first[10]) == (built.names[9], full_id, "高级工", "技师")
     assert [row[9] for row in rows] == ["高级工", "中级工", "无"] and len(rows) == 3
     assert await AuditLog.count().where(AuditLog.action == "promotion.export_full") == 1
+    opened_for_bureau = AuditLog.reason == promotion.HR_PURPOSE
+    assert await AuditLog.count().where((AuditLog.action == "person.unseal") & opened_for_bureau) == 3
     async with new_client(app) as officer:
         await login(officer, "officer")
         assert (await officer.get(f"{base}/promotions/export.xlsx")).status_code == 403
