@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from urllib.parse import quote
 
 import anyio
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from accounts.rules import Role
 from accounts.security import PUBLIC_READ, allow
@@ -29,7 +30,8 @@ from reports.schemas import (
 )
 
 Day = FromQuery[dt.date | None]
-Year = FromQuery[int | None]
+# A statistics year: the platform holds nothing before 2000, and a date past 9999 does not exist.
+Year = Annotated[int | None, QueryParameter(ge=2000, le=2100)]
 Cursor = FromQuery[str | None]
 Since = FromQuery[dt.datetime | None]
 SVG = "image/svg+xml; charset=utf-8"

@@ -75,10 +75,13 @@ async def test_head_answers_like_get_without_a_body(
     async with new_client(app) as client:
         if role:
             await login(client, ROLE_USERS[role])
-        for method, path, _ in _handlers(app):
+        for method, path, opt in _handlers(app):
             if method != "GET" or "/events" in path:  # server-sent events: see the streaming test
                 continue
             url = _concrete(path, world["people"][0])
+            if opt.get("no_head"):  # a GET that spends something (a one-time link): its HEAD is refused
+                assert (await client.head(url)).status_code == 405, url
+                continue
             get, head = await client.get(url), await client.head(url)
             assert head.status_code == get.status_code, (role, url, head.status_code, get.text[:200])
             assert head.content == b"", url
@@ -393,8 +396,9 @@ async def test_an_escaped_backslash_is_no_nul(client: httpx.AsyncClient, world: 
     response = await client.patch(
         f"/api/people/{world['people'][0]}", json={"version": 1, "name": "a\\u0000b"}
     )
-    assert response.status_code == 200, response.text
-    assert response.json()["name"] == "a\\u0000b"
+    # The edge lets the text through (it holds no NUL); the name rules then refuse the backslash itself.
+    assert response.json()["code"] != "invalid_character", response.text
+    assert response.json()["field"] == "name"
 
 
 def test_a_nul_the_database_refuses_is_recognised() -> None:
