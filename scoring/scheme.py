@@ -77,6 +77,15 @@ def _id_problems(stage: rules.Stage, path: str) -> list[rules.Problem]:
                         path=f"{where}.id",
                     )
                 )
+            if aspect.min_mark.is_finite() and decimals(aspect.min_mark) > MARK_DECIMALS:
+                problems.append(
+                    rules.Problem(
+                        code="min_mark_too_precise",
+                        message="最低分最多保留3位小数",
+                        path=f"{where}.min_mark",
+                        aspect_id=aspect.id,
+                    )
+                )
             if aspect.step is not None and decimals(aspect.step) > MARK_DECIMALS:
                 problems.append(
                     rules.Problem(
@@ -89,10 +98,12 @@ def _id_problems(stage: rules.Stage, path: str) -> list[rules.Problem]:
     return problems
 
 
-def _stage_problems(stage: rules.Stage, own: CompetitionStage, path: str) -> list[rules.Problem]:
-    """A declared stage against the competition's own: its weight, its kind, its ids."""
+def _stage_problems(
+    stage: rules.Stage, own: CompetitionStage, path: str, weighted: bool
+) -> list[rules.Problem]:
+    """A declared stage against the competition's own: its weight (when weighted), its kind, its ids."""
     problems: list[rules.Problem] = []
-    if stage.weight_percent != own.weight_percent:
+    if weighted and stage.weight_percent != own.weight_percent:
         problems.append(
             rules.Problem(
                 code="weight_mismatch",
@@ -147,7 +158,8 @@ def _cross_check(
                 )
             )
         else:
-            problems.extend(_stage_problems(stage, own, f"stages[{i}]"))
+            weighted = data.rules.final == "weighted"
+            problems.extend(_stage_problems(stage, own, f"stages[{i}]", weighted))
     declared = {s.id for s in data.rules.stages}
     missing = [s for s in stages if str(s.id) not in declared]
     if missing:

@@ -12,18 +12,25 @@ For every subject, each stage is scored as follows; a ``[round: x]`` step happen
                 score = panel x factor                                   [round: factored_aspect]
     module      sum of its aspects' scores; a deduction aspect subtracts (so a module may be negative)
     stage       max(0, sum of its modules)  -- or the imported mark      [round: stage_total]
-    final       sum over stages of  stage / stage.full_marks x stage.weight_percent     [round: final]
+    final       weighted: sum over stages of  stage / stage.full_marks x stage.weight_percent
+                raw_sum:  sum over stages of  stage                                  [round: final]
 
 Normalisation: weights are percentages summing to 100 and every stage is first divided by its own full
 marks, so the final score is always out of 100 whatever the stages' full marks (a 60-mark practical at
-weight 70 and a 100-mark exam at weight 30 give final = p / 60 x 70 + t / 100 x 30).
+weight 70 and a 100-mark exam at weight 30 give final = p / 60 x 70 + t / 100 x 30). Rules declaring
+``final = "raw_sum"`` add the stage scores as they are (a jump's points, an exam out of 150): weights are
+ignored and the final is out of the sum of the full marks.
 
 Completeness
 ------------
-An aspect is complete when it has at least one mark, every judge expected for that (subject, aspect) after
-recusals has marked it, and its combination can be computed (a trimmed rule needs more than 2k marks). An
-incomplete aspect contributes what it can to the live, provisional score -- 0 when it has no mark yet. A
-subject is complete when every aspect and every imported stage mark is in.
+An aspect is complete when every judge expected for that (subject, aspect) after recusals and absences
+has marked it and it has at least its least number of marks (``min_marks``; by default what the
+combination needs: 2k + 1 for a trimmed rule, else 1). The trim always applies as declared, whatever the
+number of marks (as the ISU drops one highest and one lowest mark of a panel short of a judge); an aspect
+with fewer marks than it needs is never computed: no panel mark, 0 in the live, provisional score, and
+the subject stays incomplete. A trimmed *sum* adds as many marks as are left, so a rubric that must not
+sum fewer marks when a judge is absent declares ``min_marks`` equal to the full panel. A subject is
+complete when every aspect and every imported stage mark is in.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from scoring.rules.records import (
     SubjectInput,
     SubjectResult,
     aspects_with_paths,
+    least_marks,
 )
 from scoring.rules.validation import require_valid
 
@@ -79,9 +87,12 @@ def combine(values: Iterable[Decimal], combination: Combination) -> Decimal | No
 
 
 def _score_aspect(
-    aspect: Aspect, values: Iterable[Decimal], rounding: RoundingPolicy
+    aspect: Aspect, values: Sequence[Decimal], rounding: RoundingPolicy
 ) -> tuple[Ratio | None, Ratio]:
-    """(panel mark before factor, signed contribution to its module); (None, 0) if not computable."""
+    """(panel mark before factor, signed contribution to its module); (None, 0) if not computable: fewer
+    marks than the aspect needs are never combined (a trimmed mean of 2 marks would silently be a mean)."""
+    if len(values) < least_marks(aspect):
+        return None, ZERO
     panel = _combine(sorted(values), aspect.combine)  # sorting makes the judges' order irrelevant
     if panel is None:
         return None, ZERO
@@ -134,8 +145,11 @@ class _Scorer:
                 total = self._rubric_stage(subject.subject_id, by_aspect, stage, aspects, modules)
             total = self._stage_total(total)
             stages[stage.id] = publish(total)
-            p, q = self.full_marks[stage.id]
-            final = add(final, (total[0] * stage.weight_percent * q, total[1] * p))
+            if self.rules.final == "raw_sum":
+                final = add(final, total)
+            else:
+                p, q = self.full_marks[stage.id]
+                final = add(final, (total[0] * stage.weight_percent * q, total[1] * p))
         if self.rounding.final is not None:
             final = (round_ratio(*final, self.rounding.final), 1)
         return SubjectResult(
@@ -179,7 +193,7 @@ class _Scorer:
     def _aspect(
         self, subject_id: str, marked: Mapping[str, Decimal], aspect: Aspect
     ) -> tuple[AspectScore, Ratio]:
-        panel, contribution = _score_aspect(aspect, marked.values(), self.rounding)
+        panel, contribution = _score_aspect(aspect, tuple(marked.values()), self.rounding)
         complete = panel is not None
         if complete and self.expected is not None:
             expected = self.expected.get((subject_id, aspect.id), ())

@@ -25,6 +25,7 @@ AspectKind = Literal["measurement", "pass_fail", "judgement", "deduction"]
 CombineMethod = Literal["mean", "trimmed_mean", "median", "trimmed_sum"]
 RoundingMode = Literal["half_up", "half_even", "down"]
 StageKind = Literal["rubric", "imported"]
+FinalMethod = Literal["weighted", "raw_sum"]
 TieBreakKind = Literal["stage", "time_used", "module"]
 
 # The combinations that drop ``trim`` marks from each end.
@@ -63,6 +64,11 @@ class Aspect(_Record):
     ``max_mark`` is the aspect's maximum before its factor: for a deduction it is the most that may be
     deducted; for a judgement aspect it is what a unanimous 3 is worth. ``step`` (measurement and
     deduction only) is the granularity of a mark, e.g. 0.5; ``None`` means any value in range.
+
+    ``min_mark`` (measurement only) is the least mark, 0 unless declared: a signed range such as -20..20
+    in steps of 0.1 takes a ski jump's wind or gate compensation (-4.7, +6.3) as one mark. ``min_marks``
+    is the least number of judges' marks the aspect needs to be scored (absent judges leave fewer);
+    ``None`` means what the combination needs (:func:`least_marks`).
     """
 
     id: str
@@ -72,6 +78,8 @@ class Aspect(_Record):
     step: Decimal | None = None
     factor: Decimal = Decimal(1)
     combine: Combination = msgspec.field(default_factory=Combination)
+    min_mark: Decimal = Decimal(0)
+    min_marks: int | None = None
 
 
 class Module(_Record):
@@ -87,7 +95,7 @@ class Stage(_Record):
 
     id: str
     full_marks: Decimal
-    weight_percent: Decimal
+    weight_percent: Decimal = Decimal(0)  # required in effect when the final is weighted (they sum to 100)
     name: str = ""
     kind: StageKind = "rubric"
     modules: tuple[Module, ...] = ()
@@ -195,9 +203,14 @@ class PromotionRule(_Record):
 class CompetitionRules(_Record):
     """Everything that makes one competition differ from another; ``no_ties_in_top = 3`` reports a tie
     left among ranks 1-3 after every tie-break instead of letting it stand silently. ``teams``,
-    ``organisation_award`` and ``promotion`` are optional: a rubric without them works as before."""
+    ``organisation_award`` and ``promotion`` are optional: a rubric without them works as before.
+
+    ``final``: ``weighted`` (each stage divided by its full marks, times its weight: out of 100) or
+    ``raw_sum`` (the stages' scores added as they are, e.g. a jump's points; weights are then ignored and
+    the final is out of the sum of the stages' full marks, :func:`final_maximum`)."""
 
     stages: tuple[Stage, ...]
+    final: FinalMethod = "weighted"
     rounding: RoundingPolicy = msgspec.field(default_factory=RoundingPolicy)
     tie_breaks: tuple[TieBreak, ...] = ()
     tiers: TierPolicy | None = msgspec.field(default_factory=TierPolicy)
@@ -286,6 +299,21 @@ class Leaderboard(_Record):
     results: tuple[SubjectResult, ...]
     unresolved_ties: tuple[UnresolvedTie, ...] = ()
     tier_counts: tuple[int, ...] = ()
+
+
+def least_marks(aspect: Aspect) -> int:
+    """The least number of marks an aspect needs: declared, or what its combination needs (2k + 1 for a
+    trimmed rule: one mark left after dropping k from each end; 1 otherwise)."""
+    if aspect.min_marks is not None:
+        return aspect.min_marks
+    return 2 * aspect.combine.trim + 1 if aspect.combine.method in TRIMMED else 1
+
+
+def final_maximum(rules: CompetitionRules) -> Decimal:
+    """What the final score is out of: 100 when weighted, the sum of the stages' full marks as a raw sum."""
+    if rules.final == "raw_sum":
+        return sum((stage.full_marks for stage in rules.stages), Decimal(0))
+    return Decimal(100)
 
 
 def aspects_with_paths(rules: CompetitionRules) -> Iterator[tuple[str, Aspect]]:

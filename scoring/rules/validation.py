@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
 
+import msgspec
+
 from scoring.rules.declared_checks import declared_problems, tier_policy_problems
 from scoring.rules.exact import PUBLISH
 from scoring.rules.records import (
@@ -21,6 +23,8 @@ from scoring.rules.records import (
     ScoringError,
     Stage,
     aspects_with_paths,
+    final_maximum,
+    least_marks,
 )
 
 _SCORED_KINDS = frozenset({"measurement", "pass_fail", "judgement"})
@@ -79,12 +83,40 @@ def _check_aspect(aspect: Aspect, path: str) -> list[Problem]:
             problem(
                 "step_does_not_divide_max", f"{name}的步长{aspect.step}不能整除满分{aspect.max_mark}", "step"
             )
+        elif aspect.min_mark.is_finite() and aspect.min_mark % aspect.step != 0:
+            problem(
+                "step_does_not_divide_min",
+                f"{name}的步长{aspect.step}不能整除最低分{aspect.min_mark}",
+                "step",
+            )
+    problems.extend(_min_problems(aspect, path))
     method, trim = aspect.combine.method, aspect.combine.trim
     if trim < 0:
         problem("trim_negative", f"{name}去掉的最高、最低分个数不能为负数", "combine.trim")
     elif trim > 0 and method not in TRIMMED:
         problem("trim_not_applicable", f"{name}的合成方式不去掉最高、最低分，去分个数应为0", "combine.trim")
+    elif aspect.min_marks is not None and aspect.min_marks < least_marks(
+        msgspec.structs.replace(aspect, min_marks=None)
+    ):
+        need = least_marks(msgspec.structs.replace(aspect, min_marks=None))
+        problem("min_marks_too_few", f"{name}的合成方式至少需要{need}个有效评分", "min_marks")
     return problems
+
+
+def _min_problems(aspect: Aspect, path: str) -> list[Problem]:
+    """The least mark: finite, below the maximum; other than 0 only on a measurement (a signed range)."""
+    name = f"评分项“{aspect.id}”"
+    low = aspect.min_mark
+    message = ""
+    if not low.is_finite():
+        message = f"{name}的最低分不是有效数字"
+    elif low != 0 and aspect.kind != "measurement":
+        message = f"{name}为{_KIND_NAMES[aspect.kind]}类，最低分只能为0（只有测量类可以设负分）"
+    elif aspect.max_mark.is_finite() and low >= aspect.max_mark:
+        message = f"{name}的最低分{low}应小于满分{aspect.max_mark}"
+    if not message:
+        return []
+    return [Problem(code="min_mark_invalid", message=message, path=f"{path}.min_mark", aspect_id=aspect.id)]
 
 
 def _stage_maximum(stage: Stage, judges_per_aspect: Mapping[str, int] | None) -> Decimal | None:
@@ -165,6 +197,8 @@ def _check_stages(rules: CompetitionRules) -> list[Problem]:
     for i, stage in enumerate(rules.stages):
         problems.extend(_check_stage(stage, f"stages[{i}]"))
     weights = [stage.weight_percent for stage in rules.stages]
+    if rules.final == "raw_sum":  # a raw sum ignores the weights: they need not add up to anything
+        return problems
     if all(weight.is_finite() for weight in weights) and sum(weights, Decimal(0)) != 100:
         problems.append(
             Problem(
@@ -220,7 +254,8 @@ def _check_tiers(rules: CompetitionRules) -> list[Problem]:
                 path="no_ties_in_top",
             )
         )
-    return [*problems, *tier_policy_problems(rules.tiers, "tiers", Decimal(100))]
+    top = final_maximum(rules) if all(s.full_marks.is_finite() for s in rules.stages) else Decimal(100)
+    return [*problems, *tier_policy_problems(rules.tiers, "tiers", top)]
 
 
 def validate_rules(rules: CompetitionRules) -> list[Problem]:
@@ -288,6 +323,16 @@ def _panel_problems(aspect: Aspect, path: str, judges: int) -> list[Problem]:
             )
         )
     trim = aspect.combine.trim
+    need = least_marks(aspect)
+    if aspect.min_marks is not None and judges < need:
+        problems.append(
+            Problem(
+                code="too_few_for_min_marks",
+                message=f"{name}至少需要{need}名裁判评分，当前只有{judges}名",
+                path=f"{path}.min_marks",
+                aspect_id=aspect.id,
+            )
+        )
     if aspect.combine.method in TRIMMED and judges <= 2 * trim:
         problems.append(
             Problem(
@@ -323,8 +368,8 @@ def _mark_problem(aspect: Aspect, value: Decimal) -> Problem | None:
     if aspect.kind == "pass_fail":
         ok = value in (0, aspect.max_mark)
         return None if ok else problem("pass_fail_mark_invalid", f"{name}只能给0分或满分{aspect.max_mark}")
-    if not 0 <= value <= aspect.max_mark:
-        return problem("mark_out_of_range", f"{name}的分数应在0到{aspect.max_mark}之间")
+    if not aspect.min_mark <= value <= aspect.max_mark:
+        return problem("mark_out_of_range", f"{name}的分数应在{aspect.min_mark}到{aspect.max_mark}之间")
     if aspect.step is not None and value % aspect.step != 0:
         return problem("mark_off_step", f"{name}的分数应为{aspect.step}的整数倍")
     return None
