@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.schemas import CurrentUser
+from scoring.absences import absence_outs
 from scoring.competition_facts import (
     Contestant,
     competition,
@@ -23,6 +24,7 @@ from scoring.judges import Judge, is_recused, may_oversee, panel, stored_recusal
 from scoring.marks import COUNTED, plain
 from scoring.rubric import Scheme, find_scheme
 from scoring.schemas import (
+    ChiefAbsence,
     ChiefOverview,
     ChiefStage,
     FlagDetail,
@@ -201,6 +203,16 @@ async def chief_overview(user: CurrentUser, competition_id: int) -> ChiefOvervie
         stages=stages_out,
         flags=flags_out,
         contestants=[facts_out(c, facts.get(c.registration_id)) for c in contestants],
+        absences=[
+            ChiefAbsence(
+                judge_no=a.judge_no,
+                blind_code=a.blind_code,
+                station_no=a.station_no,
+                stage_id=a.stage_id,
+                reason=a.reason,
+            )
+            for a in await absence_outs(competition_id)
+        ],
     )
 
 

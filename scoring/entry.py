@@ -23,7 +23,7 @@ from accounts.schemas import CurrentUser
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import rules, sheet_writer, tolerance
 from scoring.competition_facts import CompetitionInfo, Contestant, normalized_blind_code, notify
-from scoring.judges import Judge, is_recused, judge_of
+from scoring.judges import Judge, is_recused, judge_of, refuse_incomplete_panel
 from scoring.marks import COUNTED, check_marks
 from scoring.rubric import Rubric, Scheme, freeze_scheme, scheme_of
 from scoring.schemas import MarkOut, SheetIn, SheetOut
@@ -286,6 +286,7 @@ def _check_marks(data: SheetIn, ctx: EntryContext) -> None:
 async def _after_write(ctx: EntryContext, written: WrittenSheet) -> None:
     """The first mark freezes the rubric; counted judgement marks that changed recompute the flags."""
     if written.changed and ctx.scheme.frozen_at is None:
+        await refuse_incomplete_panel(ctx.scheme.competition_id)  # the start of scoring: a complete panel
         await freeze_scheme(ctx.scheme, written.at)
     if written.status in COUNTED and (written.changed or written.status_changed):
         touched = ctx.aspects if written.status_changed else written.changed

@@ -16,6 +16,7 @@ import msgspec
 
 from core.db import engine_name
 from scoring import rules
+from scoring.absences import Absent, absent_of
 from scoring.competition_facts import Contestant, contestant_facts, drawn, stage_signoffs
 from scoring.judges import Judge, is_recused, panel, stored_recusals
 from scoring.rubric import Rubric, load_scheme
@@ -31,7 +32,7 @@ class ScoringInputs(msgspec.Struct, kw_only=True):
     - ``marks``: submitted and signed sheets only (drafts never count), without marks of judges recused
       from the contestant or on aspects outside their modules.
     - ``expected``: the judges due on each (subject, aspect): the panel for the aspect's module minus
-      recusals; every (subject, rubric aspect) pair has an entry.
+      recusals and absences (缺席); every (subject, rubric aspect) pair has an entry.
     - ``blind``: subject id -> (station number, blind code); ``judge_numbers``: str(user id) -> judge number.
     - the rest describe the scheme: version, unblinded time, appeal window, stage sign-offs.
     """
@@ -85,6 +86,7 @@ class _Expected:
         judges: Sequence[Judge],
         contestants: Sequence[Contestant],
         stored: Mapping[tuple[int, int], object],
+        absent: Absent | None = None,
     ) -> None:
         judge_ids = {j.user_id: str(j.user_id) for j in judges}
         # Per aspect: the judges whose modules cover it (the same tuple object shared by every subject).
@@ -95,17 +97,32 @@ class _Expected:
             for aspect_id, module_id in rubric.module_of.items()
         }
         self.allowed = {aspect_id: frozenset(js) for aspect_id, js in covering.items()}
+        self.stage_of = rubric.stage_of
         self.expected: dict[tuple[str, str], tuple[str, ...]] = {}
         self.excluded: dict[int, set[str]] = {}  # registration id -> judges recused from it
+        # (registration id, judge, stage id) of every absence: the judge is not expected there.
+        self.absent: set[tuple[int, str, str]] = set()
+        stages = [int(stage_id) for stage_id in rubric.modules_of_stage if stage_id.isdigit()]
         for contestant in contestants:
             subject = str(contestant.registration_id)
             recused = {judge_ids[j.user_id] for j in judges if is_recused(j, contestant, stored)}
             if recused:
                 self.excluded[contestant.registration_id] = recused
+            if absent:
+                self.absent.update(
+                    (contestant.registration_id, judge_ids[j.user_id], str(stage))
+                    for j in judges
+                    for stage in stages
+                    if absent(j.user_id, contestant.registration_id, stage)
+                )
             for aspect_id, js in covering.items():
                 self.expected[(subject, aspect_id)] = (
                     tuple(j for j in js if j not in recused) if recused else js
                 )
+        for registration_id, judge, stage_id in self.absent:
+            for aspect_id in rubric.judge_aspects(stage_id, None):
+                key = (str(registration_id), aspect_id)
+                self.expected[key] = tuple(j for j in self.expected[key] if j != judge)
 
 
 def _unpack_marks(
@@ -115,6 +132,7 @@ def _unpack_marks(
     marks: list[rules.Mark] = []
     append = marks.append
     allowed, excluded = due.allowed, due.excluded  # locals: this loop runs once per mark
+    absent, stage_of = due.absent, due.stage_of
     for registration_id, judge_user_id, packed in counted:
         if registration_id not in subjects_known:
             continue
@@ -125,6 +143,8 @@ def _unpack_marks(
             continue
         for item in packed.split(_MARK_SEP):
             aspect_id, _, value = item.partition(_FIELD_SEP)
+            if absent and (registration_id, judge, stage_of.get(aspect_id, "")) in absent:
+                continue  # recorded absent after marking is refused; this keeps the two consistent
             if judge in allowed.get(aspect_id, ()):
                 append(
                     rules.Mark(subject_id=subject, aspect_id=aspect_id, judge_id=judge, value=Decimal(value))
@@ -170,7 +190,9 @@ async def load_scoring_inputs(competition_id: int) -> ScoringInputs:
     rubric = scheme.rubric
     contestants = await drawn(competition_id)
     judges = await panel(competition_id)
-    due = _Expected(rubric, judges, contestants, await stored_recusals(competition_id))
+    due = _Expected(
+        rubric, judges, contestants, await stored_recusals(competition_id), await absent_of(competition_id)
+    )
     subjects_known = {c.registration_id for c in contestants}
     marks = _unpack_marks(await _counted_marks(competition_id), subjects_known, due)
     subjects = await _subjects(rubric, contestants)

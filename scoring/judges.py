@@ -19,10 +19,11 @@ from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from competitions.tables import Registration
 from core.db import utcnow
-from core.errors import Forbidden
+from core.errors import Conflict, Forbidden
 from scoring import rules
 from scoring.competition_facts import Contestant, drawn_or_registered
 from scoring.rubric import Rubric, Scheme, find_scheme
+from scoring.schemas import PanelNeed
 from scoring.tables import JudgeAssignment, Recusal
 
 EMPLOYER_REASON = "与选手同一工作单位"
@@ -189,6 +190,58 @@ def panel_sizes(
             sizes[aspect_id] = min(sizes[aspect_id], sum(1 for j in js if j.user_id not in recused))
     # Imported stages have no aspects, so they are simply absent here.
     return sizes
+
+
+def panel_needs(rubric: Rubric, sizes: Mapping[str, int]) -> list[PanelNeed]:
+    """What is still missing, aspect by aspect, in rubric order (empty: the panel can judge the rubric)."""
+    needs = []
+    for aspect_id, aspect in rubric.aspects.items():
+        need, have = rules.judges_needed(aspect), sizes.get(aspect_id, 0)
+        if have < need:
+            needs.append(
+                PanelNeed(
+                    aspect_id=aspect_id,
+                    aspect_name=aspect.name,
+                    module_id=rubric.module_of[aspect_id],
+                    have=have,
+                    need=need,
+                )
+            )
+    return needs
+
+
+async def panel_state(competition_id: int) -> tuple[list[rules.Problem], list[PanelNeed]]:
+    """The panel's problems with the stored rubric and what it still misses (both empty without a rubric).
+
+    A panel is built judge by judge, so an incomplete one is allowed while it is set up; the first mark
+    (:func:`refuse_incomplete_panel`) is what needs it complete.
+    """
+    scheme = await find_scheme(competition_id)
+    if scheme is None:
+        return [], []
+    judges = await panel(competition_id)
+    sizes = panel_sizes(
+        scheme.rubric,
+        judges,
+        await drawn_or_registered(competition_id),
+        await stored_recusals(competition_id),
+    )
+    return rules.validate_panel(scheme.rubric.rules, sizes), panel_needs(scheme.rubric, sizes)
+
+
+async def refuse_incomplete_panel(competition_id: int) -> None:
+    """The start of scoring (the first mark) needs a panel that can judge every aspect: 409 otherwise."""
+    problems, missing = await panel_state(competition_id)
+    if problems:
+        raise Conflict(
+            "裁判组尚不完整，不能开始评分：" + problems[0].message,
+            code="panel_incomplete",
+            field="competition_id",
+            detail={
+                "problems": [msgspec.to_builtins(p) for p in problems],
+                "missing": [msgspec.to_builtins(n) for n in missing],
+            },
+        )
 
 
 async def rubric_panel_problems(competition_id: int, rubric: Rubric) -> list[rules.Problem]:

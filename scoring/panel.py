@@ -1,8 +1,10 @@
 """The organizer names the panel: judges (with the chief and their modules), declared conflicts, recusals.
 
-Every change is checked against the rubric when there is one (:func:`scoring.judges.panel_problems`): a
-panel that could not judge it (a judgement aspect with fewer than 3 judges, a trimmed rule that would drop
-every mark) refuses the whole request. A judge may also declare their own conflict from the tablet.
+A panel is built judge by judge (the technical judge first, the component judges next): while it is set
+up it may be incomplete, and :func:`get_panel` answers what is still missing (aspect X has 2 of the 5
+judges it needs, :func:`scoring.judges.panel_state`). The first mark (the start of scoring) needs it
+complete (:func:`scoring.judges.refuse_incomplete_panel`); once scoring has started, a change that would
+leave an aspect unjudgeable is refused. A judge may also declare their own conflict from the tablet.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from competitions.tables import Registration
 from core.db import utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 from scoring import tolerance
+from scoring.absences import absence_outs
 from scoring.competition_facts import competition, find_contestant, lock_competition, notify
 from scoring.judges import (
     EMPLOYER_REASON,
@@ -29,6 +32,7 @@ from scoring.judges import (
     my_assignment,
     panel,
     panel_problems,
+    panel_state,
     refresh_recusals,
     stored_recusals,
 )
@@ -119,11 +123,21 @@ async def _judge_outs(competition_id: int) -> list[JudgeOut]:
 
 async def get_panel(competition_id: int) -> PanelOut:
     await competition(competition_id)
+    problems, missing = await panel_state(competition_id)
     return PanelOut(
         competition_id=competition_id,
         judges=await _judge_outs(competition_id),
-        problems=await panel_problems(competition_id),
+        problems=problems,
+        missing=missing,
+        ready=not problems,
+        absences=await absence_outs(competition_id),
     )
+
+
+async def _refuse_once_scoring(competition_id: int, scheme: Scheme | None) -> None:
+    """Once scoring has started the panel must stay able to judge the rubric; before, anything goes."""
+    if scheme is not None and scheme.frozen_at is not None:
+        refuse_problems(await panel_problems(competition_id, scheme), "", "invalid_panel")
 
 
 # ------------------------------------------------------------------------------------ naming the judges
@@ -237,8 +251,8 @@ async def _update_judge(actor: Actor, competition_id: int, item: JudgeIn, existi
 async def assign_judges(actor: Actor, competition_id: int, judges_in: Sequence[JudgeIn]) -> PanelOut:
     """Add judges to the panel (or update the chief flag and modules of judges already on it).
 
-    The resulting panel is checked with :func:`rules.validate_panel` (when the rubric exists): a trimmed rule
-    that would drop every mark, or a judgement aspect with fewer than 3 judges, refuses the whole request.
+    Before scoring starts the panel may stay incomplete (the answer says what is missing); after, a change
+    that leaves an aspect unjudgeable (:func:`rules.validate_panel`) refuses the whole request.
     """
     await competition(competition_id)
     scheme = await find_scheme(competition_id)
@@ -255,8 +269,7 @@ async def assign_judges(actor: Actor, competition_id: int, judges_in: Sequence[J
                 next_no += 1
             else:
                 await _update_judge(actor, competition_id, item, existing)
-        if scheme is not None:
-            refuse_problems(await panel_problems(competition_id, scheme), "", "invalid_panel")
+        await _refuse_once_scoring(competition_id, scheme)
         await refresh_recusals(competition_id)
     await notify(competition_id)
     return await get_panel(competition_id)
@@ -289,8 +302,7 @@ async def remove_judge(actor: Actor, competition_id: int, judge_user_id: int) ->
             f"{competition_id}:{judge_user_id}",
             before={"user_id": judge_user_id, "judge_no": judge.judge_no, "is_chief": judge.is_chief},
         )
-        if scheme is not None:
-            refuse_problems(await panel_problems(competition_id, scheme), "", "invalid_panel")
+        await _refuse_once_scoring(competition_id, scheme)
     await notify(competition_id)
     return await get_panel(competition_id)
 

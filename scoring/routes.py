@@ -28,6 +28,7 @@ from core.db import utcnow
 from core.edge import NO_HEAD
 from core.pages import page
 from scoring import (
+    absences,
     chief,
     corrections,
     entry,
@@ -42,6 +43,7 @@ from scoring import (
     tablet,
 )
 from scoring.schemas import (
+    AbsenceIn,
     AcceptFlagIn,
     ChiefOverview,
     ConflictIn,
@@ -155,6 +157,24 @@ class ScoringSetupController(Controller):
         return await panel.withdraw_conflict(
             actor_of(request.user), competition_id, judge_id, registration_id
         )
+
+    @post("/judges/{judge_id:int}/absences", status_code=200, summary="Record a judge absent (缺席)")
+    async def record_absence(
+        self,
+        request: CurrentRequest,
+        competition_id: FromPath[int],
+        judge_id: FromPath[int],
+        data: JSONBody[AbsenceIn],
+    ) -> PanelOut:
+        await absences.record_absence(actor_of(request.user), competition_id, judge_id, data)
+        return await panel.get_panel(competition_id)
+
+    @delete("/absences/{absence_id:int}", status_code=200, summary="Withdraw an absence entered by mistake")
+    async def withdraw_absence(
+        self, request: CurrentRequest, competition_id: FromPath[int], absence_id: FromPath[int]
+    ) -> PanelOut:
+        await absences.withdraw_absence(actor_of(request.user), competition_id, absence_id)
+        return await panel.get_panel(competition_id)
 
     @post("/recusals/refresh", status_code=200, summary="Record employer recusals (e.g. after the draw)")
     async def refresh_recusals(self, request: CurrentRequest, competition_id: FromPath[int]) -> PanelOut:

@@ -83,10 +83,50 @@ class JudgeOut(msgspec.Struct, kw_only=True):
     active_links: int
 
 
+class PanelNeed(msgspec.Struct, kw_only=True):
+    """An aspect the panel cannot judge yet: ``have`` of the ``need`` judges it needs (the smallest panel
+    any contestant faces, recusals out)."""
+
+    aspect_id: str
+    aspect_name: str
+    module_id: str
+    have: int
+    need: int
+
+
+class AbsenceIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A judge absent (缺席) for one contestant (registration id or number), or for a whole stage."""
+
+    registration_id: int | None = None
+    registration_no: Annotated[str, msgspec.Meta(max_length=30)] | None = None
+    stage_id: int | None = None
+    reason: Reason
+
+
+class AbsenceOut(msgspec.Struct, kw_only=True):
+    """A recorded absence: ``registration_id`` None means every contestant, ``stage_id`` None every stage."""
+
+    id: int
+    judge_user_id: int
+    judge_no: int
+    registration_id: int | None
+    blind_code: str | None
+    station_no: int | None
+    stage_id: int | None
+    reason: str
+
+
 class PanelOut(msgspec.Struct, kw_only=True):
+    """``problems``: what the panel cannot judge in the rubric; ``missing``: per aspect, how many judges it
+    has of those it needs; ``ready``: nothing missing, scoring may start (the first mark needs it);
+    ``absences``: judges recorded absent (缺席) for a contestant or a stage."""
+
     competition_id: int
     judges: list[JudgeOut]
     problems: list[rules.Problem]
+    missing: list[PanelNeed] = msgspec.field(default_factory=list)
+    ready: bool = True
+    absences: list[AbsenceOut] = msgspec.field(default_factory=list)
 
 
 class ConflictIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -288,6 +328,16 @@ class SheetSummary(msgspec.Struct, kw_only=True):
     marks: list[MarkOut]
 
 
+class ChiefAbsence(msgspec.Struct, kw_only=True):
+    """An absence as the chief judge sees it: by judge number and blind code (None: every contestant)."""
+
+    judge_no: int
+    blind_code: str | None
+    station_no: int | None
+    stage_id: int | None
+    reason: str
+
+
 class ChiefOverview(msgspec.Struct, kw_only=True):
     competition_id: int
     title: str
@@ -296,6 +346,7 @@ class ChiefOverview(msgspec.Struct, kw_only=True):
     stages: list[ChiefStage]
     flags: list[FlagDetail]
     contestants: list[ContestantFactsOut]
+    absences: list[ChiefAbsence] = msgspec.field(default_factory=list)
 
 
 class AcceptFlagIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -1,9 +1,10 @@
 """The organizer sets the scoring scheme: the rubric (rules as data), the tolerance, the appeal window.
 
-The rules are checked on their own (:func:`scoring.rules.validate_rules`), against the competition (its
-stages, weights and kinds; ids that fit the columns) and against the panel already named (enough judges on
-every aspect once recusals are out). Editing is version-checked, and refused once the first mark has
-frozen the scheme (a resend of the same rules and tolerance is still accepted, e.g. a changed appeal window).
+The rules are checked on their own (:func:`scoring.rules.validate_rules`) and against the competition (its
+stages, weights and kinds; ids that fit the columns); what the panel already named still lacks is reported
+(``panel_problems``), not refused: the first mark is what needs a complete panel. Editing is
+version-checked, and refused once the first mark has frozen the scheme (a resend of the same rules and
+tolerance is still accepted, e.g. a changed appeal window).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from core.db import is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Invalid
 from scoring import rules
 from scoring.competition_facts import CompetitionStage, competition, competition_stages
-from scoring.judges import Judge, my_assignment, panel, panel_problems, rubric_panel_problems
+from scoring.judges import Judge, my_assignment, panel, panel_problems
 from scoring.marks import MARK_DECIMALS, decimals, plain
-from scoring.rubric import Rubric, Scheme, find_scheme, load_scheme, refuse_problems
+from scoring.rubric import Scheme, find_scheme, load_scheme, refuse_problems
 from scoring.schemas import SchemeIn, SchemeOut
 from scoring.tables import ScoringScheme
 
@@ -184,9 +185,8 @@ async def _checked_rules(competition_id: int, data: SchemeIn) -> rules.Competiti
     competition_rules, problems = _cross_check(data, stages, judges)
     problems = [*rules.validate_rules(competition_rules), *problems]
     refuse_problems(problems, "rules.", "invalid_rules")
-    if judges:
-        panel_refusals = await rubric_panel_problems(competition_id, Rubric(competition_rules))
-        refuse_problems(panel_refusals, "rules.", "invalid_panel")
+    # The panel is not checked here: it may be set up before or after the rubric, judge by judge; the
+    # answer lists its problems, and the first mark needs it complete (judges.refuse_incomplete_panel).
     return competition_rules
 
 

@@ -17,6 +17,7 @@ from accounts.schemas import CurrentUser
 from core.db import is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, DomainError, NotFound
 from scoring import rules
+from scoring.absences import absent_of, short_of_marks
 from scoring.competition_facts import Contestant, competition, drawn, notify
 from scoring.judges import is_recused, my_assignment, panel, require_chief, stored_recusals
 from scoring.marks import plain
@@ -138,10 +139,21 @@ async def _missing_imported(stage_id: int, contestants: Sequence[Contestant]) ->
 
 async def _unsigned_sheets(
     scheme: Scheme, stage: rules.Stage, competition_id: int, contestants: Sequence[Contestant]
-) -> list[dict[str, Any]]:
-    """Every sheet due (judges covering the stage, recusals out) that is not signed, by judge number."""
-    judges = [j for j in await panel(competition_id) if scheme.rubric.covers_stage(stage.id, j.module_ids)]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every sheet due (judges covering the stage, recusals and absences out) that is not signed, by judge
+    number; and the aspects on which a contestant is left with fewer judges than marks needed."""
+    every = await panel(competition_id)
+    judges = [j for j in every if scheme.rubric.covers_stage(stage.id, j.module_ids)]
     stored = await stored_recusals(competition_id)
+    absent = await absent_of(competition_id)
+    short: list[dict[str, Any]] = []
+    for contestant in contestants:
+        excluded = {
+            j.user_id: is_recused(j, contestant, stored)
+            or absent(j.user_id, contestant.registration_id, int(stage.id))
+            for j in every
+        }
+        short.extend(short_of_marks(scheme.rubric, stage.id, every, contestant, excluded))
     sheets = {
         (r["registration"], r["judge"]): r["status"]
         for r in await ScoreSheet.select(ScoreSheet.registration, ScoreSheet.judge, ScoreSheet.status).where(
@@ -151,7 +163,9 @@ async def _unsigned_sheets(
     unsigned = []
     for contestant in contestants:
         for judge in judges:
-            if is_recused(judge, contestant, stored):
+            if is_recused(judge, contestant, stored) or absent(
+                judge.user_id, contestant.registration_id, int(stage.id)
+            ):
                 continue
             status = sheets.get((contestant.registration_id, judge.user_id), "not_started")
             if status != "signed":
@@ -163,7 +177,7 @@ async def _unsigned_sheets(
                         "status": status,
                     }
                 )
-    return unsigned
+    return unsigned, short
 
 
 async def _open_flags(stage_id: int, contestants: Sequence[Contestant]) -> list[dict[str, Any]]:
@@ -192,13 +206,15 @@ async def _signoff_blockers(
     if stage.kind == "imported":
         missing = await _missing_imported(int(stage.id), contestants)
         return {"missing_imported": missing} if missing else {}
-    unsigned = await _unsigned_sheets(scheme, stage, competition_id, contestants)
+    unsigned, short = await _unsigned_sheets(scheme, stage, competition_id, contestants)
     open_flags = await _open_flags(int(stage.id), contestants)
     blockers: dict[str, list[dict[str, Any]]] = {}
     if open_flags:
         blockers["open_flags"] = open_flags
     if unsigned:
         blockers["unsigned_sheets"] = unsigned
+    if short:  # absences left an aspect short of its marks: never computed, so never signed
+        blockers["short_of_marks"] = short
     if not contestants:
         blockers["no_contestants"] = []
     return blockers
@@ -212,6 +228,8 @@ def _refuse_blocked(blockers: Mapping[str, list[dict[str, Any]]]) -> None:
         parts.append(f"{len(blockers['open_flags'])}个评分项超出允许误差未处理")
     if "unsigned_sheets" in blockers:
         parts.append(f"{len(blockers['unsigned_sheets'])}份评分表未签字")
+    if "short_of_marks" in blockers:
+        parts.append(f"{len(blockers['short_of_marks'])}个评分项因裁判缺席有效评分不足")
     if "missing_imported" in blockers:
         parts.append(f"{len(blockers['missing_imported'])}名选手缺少导入成绩")
     if "no_contestants" in blockers:

@@ -214,3 +214,17 @@ class PromotionConfirmation(Table, tablename="promotion_confirmation"):
     confirmed_at = Timestamptz()
     entries = JSON()  # the confirmed list as applied: registration, level before and after, outcome
     reason = Text(default="")
+
+
+class JudgeAbsence(Table, tablename="judge_absence"):
+    """缺席: a judge absent for one contestant (``registration``) or all of them (None), in one stage or all
+    (``stage`` None). Not a conflict of interest (:class:`Recusal`): the judge simply gave no mark, and the
+    panel combines the marks of the judges present (an aspect short of its ``min_marks`` stays incomplete)."""
+
+    competition = ForeignKey(Competition, index=True)
+    judge = ForeignKey(User)
+    registration = ForeignKey(Registration, null=True, default=None)
+    stage = ForeignKey(Stage, null=True, default=None)
+    absence_key = Varchar(length=80, unique=True)  # "<competition>:<judge>:<registration|*>:<stage|*>"
+    reason = Text(default="")
+    created_at = Timestamptz()

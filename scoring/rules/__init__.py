@@ -53,6 +53,9 @@ from scoring.rules.records import (
     TieBreak,
     TierPolicy,
     UnresolvedTie,
+    final_maximum,
+    judges_needed,
+    least_marks,
 )
 from scoring.rules.teams import (
     TeamBoard,
@@ -102,7 +105,10 @@ __all__ = [
     "UnresolvedTie",
     "aggregate",
     "combine",
+    "final_maximum",
+    "judges_needed",
     "leaderboard",
+    "least_marks",
     "organisation_awards",
     "promotions",
     "rank",

@@ -309,6 +309,14 @@ def least_marks(aspect: Aspect) -> int:
     return 2 * aspect.combine.trim + 1 if aspect.combine.method in TRIMMED else 1
 
 
+MIN_JUDGEMENT_JUDGES = 3  # a judgement aspect (0-3 scale) needs three judges at least (WorldSkills)
+
+
+def judges_needed(aspect: Aspect) -> int:
+    """How many judges a panel needs on an aspect: its least number of marks, and 3 for a judgement."""
+    return max(least_marks(aspect), MIN_JUDGEMENT_JUDGES if aspect.kind == "judgement" else 1)
+
+
 def final_maximum(rules: CompetitionRules) -> Decimal:
     """What the final score is out of: 100 when weighted, the sum of the stages' full marks as a raw sum."""
     if rules.final == "raw_sum":

@@ -46,6 +46,8 @@ const AuditLabels = (() => {
     "judge.assign": "聘任裁判",
     "judge.update": "调整裁判（裁判长、评分模块）",
     "judge.remove": "移出裁判组",
+    "judge.absent": "登记裁判缺席",
+    "judge.absence_withdraw": "撤销裁判缺席记录",
     "judge_link.create": "生成裁判登录二维码",
     "judge_link.revoke": "撤销裁判登录链接",
     "judge_link.use": "裁判扫码登录",

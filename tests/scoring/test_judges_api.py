@@ -70,19 +70,21 @@ async def test_the_panel_is_checked_when_it_is_set_up(client: httpx.AsyncClient,
         json={"rules": practical_rules(w["theory_id"], w["practical_id"], trim=1)},
     )
     assert put.status_code == 200
-    # Two judges cannot mark a judgement aspect, nor leave anything after trimming one at each end.
+    # Two judges cannot mark a judgement aspect, nor leave anything after trimming one at each end: the
+    # panel is taken while it is set up, and the answer says what it still lacks.
     two = [{"user_id": w["judges"]["judge"]}, {"user_id": w["judges"]["judge3"]}]
-    refused = await client.post(judges_url(w), json={"judges": two})
-    assert refused.status_code == 422 and refused.json()["code"] == "invalid_panel"
-    codes = {p["code"] for p in refused.json()["detail"]["problems"]}
+    partial = await client.post(judges_url(w), json={"judges": two})
+    assert partial.status_code == 200 and partial.json()["ready"] is False
+    codes = {p["code"] for p in partial.json()["problems"]}
     assert {"too_few_judges", "trim_drops_all"} <= codes
-    assert (await client.get(judges_url(w))).json()["judges"] == []
+    assert {(m["aspect_id"], m["have"], m["need"]) for m in partial.json()["missing"]} == {("a3", 2, 3)}
     # With judge2 recused from A's contestants, four judges leave three for them: enough for trim 1...
     four = [{"user_id": uid} for uid in w["judges"].values()]
-    assert (await client.post(judges_url(w), json={"judges": four})).status_code == 200
+    whole = await client.post(judges_url(w), json={"judges": four})
+    assert whole.status_code == 200 and whole.json()["ready"] is True and whole.json()["missing"] == []
 
 
-async def test_a_trim_that_recusal_would_empty_is_refused(
+async def test_a_trim_that_recusal_would_empty_is_reported(
     client: httpx.AsyncClient, w: dict[str, Any]
 ) -> None:
     rules = practical_rules(w["theory_id"], w["practical_id"], trim=1)
@@ -91,9 +93,10 @@ async def test_a_trim_that_recusal_would_empty_is_refused(
     ).status_code == 200
     # judge, judge2 (recused from A's contestants), judge3: A's contestants face 2 judges on a3.
     three = [{"user_id": w["judges"][name]} for name in ("judge", "judge2", "judge3")]
-    refused = await client.post(judges_url(w), json={"judges": three})
-    assert refused.status_code == 422
-    assert "trim_drops_all" in {p["code"] for p in refused.json()["detail"]["problems"]}
+    answer = await client.post(judges_url(w), json={"judges": three})
+    assert answer.status_code == 200 and answer.json()["ready"] is False
+    assert "trim_drops_all" in {p["code"] for p in answer.json()["problems"]}
+    assert [(m["aspect_id"], m["have"], m["need"]) for m in answer.json()["missing"]] == [("a3", 2, 3)]
 
 
 async def test_bad_judge_assignments(
