@@ -161,6 +161,25 @@ def _expected_part(
     )
 
 
+def _absences_part(
+    absences: Sequence[tuple[str, str | None, str | None]],
+    blind: Mapping[str, tuple[int | None, str]],
+    judge_numbers: Mapping[str, int],
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "judge_no": judge_numbers[judge],
+                "blind_code": None if subject is None else blind[subject][1],
+                "stage_id": stage,
+            }
+            for judge, subject, stage in absences
+            if judge in judge_numbers and (subject is None or subject in blind)
+        ),
+        key=lambda item: (item["judge_no"], item["blind_code"] or "", item["stage_id"] or ""),
+    )
+
+
 def open_document(
     *,
     competition: Mapping[str, Any],
@@ -175,11 +194,15 @@ def open_document(
     blind: Mapping[str, tuple[int | None, str]],
     published: Sequence[PublishedFigure],
     standings: Mapping[str, Any] | None = None,
+    absences: Sequence[tuple[str, str | None, str | None]] = (),
 ) -> bytes:
     """The open results document (JSON bytes): rules, judge numbers, every mark, the published figures.
 
     Subject and judge ids of the platform never appear: subjects become blind codes, judges judge numbers.
     ``standings``: the parts for teams, the organisation award and promotion (:func:`standings_part`).
+    ``absences``: judges recorded absent (缺席), as (judge id, subject id or None, stage id or None); the
+    document lists them by judge number and blind code (None: every contestant, every stage), and the
+    ``expected`` part already leaves them out.
     """
 
     def code(subject_id: str) -> str:
@@ -207,6 +230,7 @@ def open_document(
         "marks": _marks_part(marks, code, judge_no),
         "expected": _expected_part(expected, blind, judge_no),
         "published": sorted(published, key=lambda p: p.blind_code),
+        "absences": _absences_part(absences, blind, judge_numbers),
         **(standings or {}),
     }
     return msgspec.json.encode(document)

@@ -16,7 +16,7 @@ import msgspec
 
 from core.db import engine_name
 from scoring import rules
-from scoring.absences import Absent, absent_of
+from scoring.absences import Absent, stored_absences
 from scoring.competition_facts import Contestant, contestant_facts, drawn, stage_signoffs
 from scoring.judges import Judge, is_recused, panel, stored_recusals
 from scoring.rubric import Rubric, load_scheme
@@ -50,6 +50,8 @@ class ScoringInputs(msgspec.Struct, kw_only=True):
     appeal_window_hours: int = 2
     signed_off_stages: dict[str, dt.datetime] = msgspec.field(default_factory=dict)
     open_flags: int = 0
+    # Absent judges (缺席): (judge id, subject id or None for all, stage id or None for all).
+    absences: list[tuple[str, str | None, str | None]] = msgspec.field(default_factory=list)
 
 
 _FIELD_SEP, _MARK_SEP = "\x1f", "\x1e"  # ASCII unit / record separators (ids are printable)
@@ -190,9 +192,8 @@ async def load_scoring_inputs(competition_id: int) -> ScoringInputs:
     rubric = scheme.rubric
     contestants = await drawn(competition_id)
     judges = await panel(competition_id)
-    due = _Expected(
-        rubric, judges, contestants, await stored_recusals(competition_id), await absent_of(competition_id)
-    )
+    absences = await stored_absences(competition_id)
+    due = _Expected(rubric, judges, contestants, await stored_recusals(competition_id), Absent(absences))
     subjects_known = {c.registration_id for c in contestants}
     marks = _unpack_marks(await _counted_marks(competition_id), subjects_known, due)
     subjects = await _subjects(rubric, contestants)
@@ -212,4 +213,12 @@ async def load_scoring_inputs(competition_id: int) -> ScoringInputs:
         appeal_window_hours=scheme.appeal_window_hours,
         signed_off_stages={str(k): v["signed_at"] for k, v in signed.items()},
         open_flags=await _open_flag_count(stage_ids),
+        absences=[
+            (
+                str(a.judge_user_id),
+                None if a.registration_id is None else str(a.registration_id),
+                None if a.stage_id is None else str(a.stage_id),
+            )
+            for a in absences
+        ],
     )

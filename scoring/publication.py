@@ -155,6 +155,7 @@ def _open_document(
         expected=inputs.expected,
         blind=inputs.blind,
         published=figures,
+        absences=inputs.absences,
         standings=None if shown is None else shown.document,
     )
 

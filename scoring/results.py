@@ -188,6 +188,7 @@ async def compute(competition_id: int) -> Computed:
             name=stage.name or (names.get(int(stage.id), stage.id) if stage.id.isdigit() else stage.id),
             weight_percent=stage.weight_percent,
             full_marks=stage.full_marks,
+            weighted=inputs.rules.final == "weighted",
         )
         for stage in inputs.rules.stages
     ]

@@ -20,10 +20,13 @@ Id = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class StageHead(msgspec.Struct, kw_only=True):
+    """``weighted``: False when the rules add raw stage scores (``final: raw_sum``): the weight is unused."""
+
     id: str  # str(Stage.id), as in the declared rules
     name: str
     weight_percent: Decimal
     full_marks: Decimal
+    weighted: bool = True
 
 
 # --- the live board (organizers; the chief judge by blind code only) ----------------------------------

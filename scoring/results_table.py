@@ -11,9 +11,18 @@ import msgspec
 from scoring import export
 from scoring.publication import publication
 from scoring.results import compute, public_rows, scheme_row, unblinded_contestants
-from scoring.results_schemas import PublicBoard
+from scoring.results_schemas import PublicBoard, StageHead
 
 EXPORT_HEADER_FIXED = ["名次", "奖项", "加密号", "工位号", "姓名", "工作单位"]
+
+
+def stage_title(stage: StageHead) -> str:
+    """A stage's column: its weight, or its full marks when the final adds raw stage scores."""
+    return (
+        f"{stage.name}（{stage.weight_percent}%）"
+        if stage.weighted
+        else f"{stage.name}（满分{stage.full_marks}）"
+    )
 
 
 async def export_rows(
@@ -33,7 +42,7 @@ async def export_rows(
         stages, rows = computed.stages, public_rows(computed, names)
         note = "当前成绩（未发布）" if scheme["unblinded_at"] else "当前成绩（未解密，按加密号）"
         title = computed.competition.title
-    header = [*EXPORT_HEADER_FIXED, *(f"{s.name}（{s.weight_percent}%）" for s in stages), "总成绩", "备注"]
+    header = [*EXPORT_HEADER_FIXED, *(stage_title(s) for s in stages), "总成绩", "备注"]
     body: list[list[export.Cell]] = []
     for row in rows:
         body.append(

@@ -5,11 +5,15 @@ from the platform, so that anyone can check the published figures:
 
     python recompute_reference.py open-document.json      # prints OK, or every figure that differs
 
-Per contestant and aspect: combine the judges' marks (mean, trimmed mean dropping ``trim`` from each end,
-median, or trimmed sum); a judgement mark (0-3) becomes panel / 3 x max mark; round the panel if the rules
-say so; multiply by the factor (round if declared); a deduction subtracts. A rubric stage sums its aspects
-(never below 0; round if declared); an imported stage takes its mark. Final = sum of stage / full marks x
-weight % (round if declared). Rank by final score, then the declared tie-breaks; still equal: shared rank
+Per contestant and aspect: an aspect with fewer marks than it needs (``min_marks``, else 2 x trim + 1 for a
+trimmed rule, else 1) is not computed; otherwise combine the judges' marks (mean, trimmed mean dropping
+``trim`` from each end, median, or trimmed sum); a judgement mark (0-3) becomes panel / 3 x max mark; round
+the panel if the rules say so; multiply by the factor (round if declared); a deduction subtracts. Marks may
+be negative down to an aspect's ``min_mark`` (a signed range). A rubric stage sums its aspects (never below
+0; round if declared); an imported stage takes its mark. Final = sum of stage / full marks x weight %, or,
+when the rules declare ``final: raw_sum``, the plain sum of the stage scores (round if declared). Judges
+recorded absent (``absences``) must have no counted mark and must not be expected. Rank by final score,
+then the declared tie-breaks; still equal: shared rank
 (1, 2, 2, 4). Prizes fill tiers in rank order; a tied group that does not fit drops whole to the next tier.
 Teams, the organisation award and promotion, when the rules declare them: see the section at the end.
 """
@@ -47,6 +51,14 @@ def text(x: Fraction, step: dict) -> str:
     return ("-" if q < 0 else "") + whole + ("." + frac if frac else "")
 
 
+def least_marks(aspect: dict) -> int:
+    rule = aspect.get("combine") or {}
+    if aspect.get("min_marks") is not None:
+        return aspect["min_marks"]
+    trimmed = rule.get("method", "mean") in ("trimmed_mean", "trimmed_sum")
+    return 2 * rule.get("trim", 0) + 1 if trimmed else 1
+
+
 def combine(values: list[Fraction], rule: dict) -> Fraction | None:
     v = sorted(values)
     method = rule.get("method", "mean")
@@ -77,7 +89,10 @@ def score(doc: dict) -> dict[str, dict]:
                 for module in stage["modules"]:
                     module_total = F(0)
                     for a in module["aspects"]:
-                        panel = combine(marks.get((s["blind_code"], a["id"]), []), a.get("combine") or {})
+                        given = marks.get((s["blind_code"], a["id"]), [])
+                        panel = (
+                            combine(given, a.get("combine") or {}) if len(given) >= least_marks(a) else None
+                        )
                         if panel is None:
                             continue
                         if a["kind"] == "judgement":
@@ -89,7 +104,10 @@ def score(doc: dict) -> dict[str, dict]:
                     total += module_total
             total = rounded(max(total, F(0)), rounding.get("stage_total"))
             stages[stage["id"]] = total
-            final += total / F(stage["full_marks"]) * F(stage["weight_percent"])
+            if rules.get("final", "weighted") == "raw_sum":
+                final += total
+            else:
+                final += total / F(stage["full_marks"]) * F(stage["weight_percent"])
         out[s["blind_code"]] = {
             "final": rounded(final, rounding.get("final")),
             "stages": stages,
@@ -146,12 +164,43 @@ def rank(doc: dict, scores: dict[str, dict]) -> dict[str, tuple[int | None, int 
     return result
 
 
+def check_absences(doc: dict) -> list[str]:
+    """A judge recorded absent for a contestant (and stage) has no counted mark there and is not expected."""
+    stage_of = {
+        a["id"]: stage["id"]
+        for stage in doc["rules"]["stages"]
+        for module in stage.get("modules") or []
+        for a in module["aspects"]
+    }
+
+    def absent(judge_no: int, code: str, aspect_id: str) -> bool:
+        return any(
+            x["judge_no"] == judge_no
+            and x["blind_code"] in (None, code)
+            and x["stage_id"] in (None, stage_of[aspect_id])
+            for x in doc.get("absences") or []
+        )
+
+    problems = [
+        f"{m['blind_code']} {m['aspect_id']}: a mark by judge {m['judge_no']}, recorded absent"
+        for m in doc["marks"]
+        if absent(m["judge_no"], m["blind_code"], m["aspect_id"])
+    ]
+    problems += [
+        f"{e['blind_code']} {e['aspect_id']}: judge {j} expected, recorded absent"
+        for e in doc.get("expected") or []
+        for j in e["judge_nos"]
+        if absent(j, e["blind_code"], e["aspect_id"])
+    ]
+    return problems
+
+
 def check(doc: dict) -> list[str]:
     """Every published figure that the recomputation does not reproduce exactly (empty: all agree)."""
     assert doc["format"] == "yicheng-open-results/1", doc["format"]
     step, scores = doc["published_rounding"], score(doc)
     ranks = rank(doc, scores)
-    problems = check_standings(doc, scores, ranks)
+    problems = check_standings(doc, scores, ranks) + check_absences(doc)
     for p in doc["published"]:
         code, s = p["blind_code"], scores[p["blind_code"]]
         mine = {
