@@ -58,6 +58,15 @@
     }).join("");
   }
 
+  function renderAbsences() {
+    const absences = data.absences || [];
+    $("#absences-section").hidden = !absences.length;
+    const stageName = (id) => { const s = data.stages.find((x) => String(x.stage_id ?? x.id) === String(id)); return s ? s.name : String(id); };
+    $("#absences tbody").innerHTML = absences.map((a) => `<tr><td>${a.judge_no}</td>
+      <td>${a.blind_code ? `${App.esc(a.blind_code)}（${a.station_no} 号工位）` : "全部选手"}</td>
+      <td>${a.stage_id ? App.esc(stageName(a.stage_id)) : "全部环节"}</td><td>${App.esc(a.reason)}</td></tr>`).join("");
+  }
+
   function renderContestants() {
     $("#contestants tbody").innerHTML = data.contestants.map((c) => {
       const status = c.disqualified
@@ -83,6 +92,7 @@
     renderStages();
     renderFlags();
     renderContestants();
+    renderAbsences();
   }
 
   $("#stages").addEventListener("click", async (event) => {

@@ -104,18 +104,114 @@
       <td>${j.module_ids ? App.esc(j.module_ids.map((m) => names.get(m) || m).join("、")) : "全部"}</td>
       <td>${j.recusals.map((r) => `${App.esc(r.registration_no)}（${r.kind === "employer" ? "同单位" : App.esc(r.reason)}）`).join("<br>") || "—"}</td>
       <td>${j.active_links ? `有效 ${j.active_links} 个 <button type="button" class="ghost small revoke" data-judge="${j.user_id}" data-name="${App.esc(j.display_name)}">撤销</button>` : "—"}</td>
-      <td><button type="button" class="ghost small remove" data-judge="${j.user_id}" data-name="${App.esc(j.display_name)}">移出</button></td></tr>`).join("")
+      <td><button type="button" class="ghost small modules" data-judge="${j.user_id}" data-name="${App.esc(j.display_name)}">调整模块</button>
+        <button type="button" class="ghost small remove" data-judge="${j.user_id}" data-name="${App.esc(j.display_name)}">移出</button></td></tr>`).join("")
       || '<tr><td colspan="6" class="muted">尚未聘任裁判</td></tr>';
-    const box = $("#panel-problems");
-    box.hidden = !panel.problems.length;
-    box.innerHTML = panel.problems.map((p) => App.esc(p.message)).join("<br>");
-    $("#conflict-judge").innerHTML = panel.judges.map((j) => `<option value="${j.user_id}">${j.judge_no} 号 ${App.esc(j.display_name)}</option>`).join("");
+    renderPanelState();
+    const options = panel.judges.map((j) => `<option value="${j.user_id}">${j.judge_no} 号 ${App.esc(j.display_name)}</option>`).join("");
+    $("#conflict-judge").innerHTML = options;
+    $("#absence-judge").innerHTML = options;
+    renderAbsences();
     const users = (await App.api("GET", "/api/users/?role=judge")).filter((u) => u.active);
     const on = new Set(panel.judges.map((j) => j.user_id));
     $("#judge-choices").innerHTML = users.map((u) => `
       <label class="check"><input type="checkbox" value="${u.id}" ${on.has(u.id) ? "checked" : ""}> ${App.esc(u.display_name)}（${App.esc(u.username)}）</label>`).join("");
     $("#chief").innerHTML = `<option value="">（不变）</option>` + users.map((u) => `<option value="${u.id}">${App.esc(u.display_name)}</option>`).join("");
   }
+
+  // What the panel still lacks, aspect by aspect: allowed while it is set up, needed before the first mark.
+  function renderPanelState() {
+    const aspects = new Map();
+    for (const stage of (scheme ? scheme.rules.stages : [])) {
+      for (const m of stage.modules) for (const a of m.aspects) aspects.set(a.id, a.name || a.id);
+    }
+    $("#panel-state").textContent = !scheme ? "保存评分标准后显示裁判组是否齐备。"
+      : panel.ready ? "裁判组已齐备，可以开始评分。"
+        : "裁判组尚未齐备：可以逐个添加裁判，但第一条评分录入前须补齐下列评分项的裁判。";
+    const missing = $("#panel-missing");
+    missing.hidden = !panel.missing.length;
+    missing.innerHTML = panel.missing.length ? `<b>仍缺裁判</b><ul>${panel.missing.map((m) =>
+      `<li data-aspect="${App.esc(m.aspect_id)}">评分项“${App.esc(aspects.get(m.aspect_id) || m.aspect_id)}”：已有 ${m.have} 名裁判，需要 ${m.need} 名</li>`).join("")}</ul>` : "";
+    const others = panel.problems.filter((p) => !["no_judges", "too_few_judges", "trim_drops_all", "too_few_for_min_marks"].includes(p.code));
+    const box = $("#panel-problems");
+    box.hidden = !others.length;
+    box.innerHTML = others.map((p) => App.esc(p.message)).join("<br>");
+  }
+
+  function stageName(id) {
+    const stage = competition.stages.find((s) => String(s.id) === String(id));
+    return stage ? stage.name : String(id);
+  }
+
+  function renderAbsences() {
+    $("#absence-stage").innerHTML = `<option value="">全部环节</option>` + competition.stages.map((s) => `<option value="${s.id}">${App.esc(s.name)}</option>`).join("");
+    const table = $("#absences");
+    table.hidden = !panel.absences.length;
+    table.querySelector("tbody").innerHTML = panel.absences.map((a) => `<tr>
+      <td>${a.judge_no}</td><td>${a.blind_code ? `${App.esc(a.blind_code)}（${a.station_no} 号工位）` : "全部选手"}</td>
+      <td>${a.stage_id ? App.esc(stageName(a.stage_id)) : "全部环节"}</td><td>${App.esc(a.reason)}</td>
+      <td><button type="button" class="ghost small withdraw-absence" data-absence="${a.id}">撤销</button></td></tr>`).join("");
+  }
+
+  $("#absence").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const number = $("#absence-no").value.trim();
+    const stage = Number($("#absence-stage").value) || null;
+    try {
+      panel = await App.api("POST", `${base}/judges/${$("#absence-judge").value}/absences`, {
+        registration_no: number || null, stage_id: stage, reason: $("#absence-reason").value.trim(),
+      });
+      message("ok", "缺席已登记。");
+      await loadPanel();
+    } catch (error) {
+      message("bad", error.message);
+    }
+  });
+
+  $("#absences").addEventListener("click", async (event) => {
+    const button = event.target.closest("button.withdraw-absence");
+    if (!button) return;
+    const ok = await App.confirm({ title: "撤销这条缺席记录？", confirmText: "撤销", details: ["撤销后该裁判重新计入应评分的裁判；操作记入审计日志。"] });
+    if (!ok) return;
+    try {
+      await App.api("DELETE", `${base}/absences/${button.dataset.absence}`);
+      message("ok", "缺席记录已撤销。");
+      await loadPanel();
+    } catch (error) {
+      message("bad", error.message);
+    }
+  });
+
+  // One judge's modules, edited alone (a panel split by module is built judge by judge).
+  let editing = null;
+  function openModuleEdit(judge) {
+    editing = judge;
+    const names = moduleNames();
+    const mine = new Set(judge.module_ids || []);
+    $("#module-edit-title").textContent = `调整 ${judge.judge_no} 号裁判 ${judge.display_name} 的评分模块`;
+    $("#module-edit-choices").innerHTML = [...names].map(([id, name]) =>
+      `<label class="check"><input type="checkbox" value="${App.esc(id)}" ${mine.has(id) ? "checked" : ""}> ${App.esc(name)}</label>`).join("")
+      || '<p class="muted">保存评分标准后可按模块分工。</p>';
+    $("#module-edit").hidden = false;
+    App.reveal($("#module-edit"));
+  }
+
+  $("#module-edit-cancel").addEventListener("click", () => { $("#module-edit").hidden = true; editing = null; });
+
+  $("#module-edit").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!editing) return;
+    const modules = [...document.querySelectorAll("#module-edit-choices input:checked")].map((i) => i.value);
+    try {
+      await App.api("POST", `${base}/judges`, { judges: [{ user_id: editing.user_id, is_chief: editing.is_chief, module_ids: modules.length ? modules : null }] });
+      message("ok", `${editing.display_name} 的评分模块已更新。`);
+      $("#module-edit").hidden = true;
+      editing = null;
+      await loadPanel();
+    } catch (error) {
+      message("bad", error.message);
+    }
+  });
 
   $("#add-judges").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -142,6 +238,10 @@
   $("#judges").addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-judge]");
     if (!button) return;
+    if (button.classList.contains("modules")) {
+      openModuleEdit(panel.judges.find((j) => String(j.user_id) === button.dataset.judge));
+      return;
+    }
     const removing = button.classList.contains("remove");
     const ok = await App.confirm(removing
       ? {

@@ -46,6 +46,9 @@ const RubricBuilder = (() => {
             const aspect = { id: a.id, name: a.name || "", kind: a.kind, max_mark: String(a.max_mark ?? ""), factor: String(a.factor || "1"),
               combine: { method, trim: method.startsWith("trimmed") ? Number((a.combine && a.combine.trim) || 0) : 0 } };
             if ((a.kind === "measurement" || a.kind === "deduction") && a.step != null && String(a.step).trim() !== "") aspect.step = String(a.step).trim();
+            const low = a.min_mark == null ? "" : String(a.min_mark).trim();
+            if (a.kind === "measurement" && low !== "" && Number(low) !== 0) aspect.min_mark = low;
+            if (a.min_marks != null && String(a.min_marks).trim() !== "") aspect.min_marks = Number(a.min_marks);
             return aspect;
           }),
         })),
@@ -57,6 +60,7 @@ const RubricBuilder = (() => {
       rounding[point] = step ? { decimals: Number(step.decimals), mode: step.mode || "half_up" } : null;
     }
     const out = { stages, rounding };
+    if (rules.final === "raw_sum") out.final = "raw_sum";
     if (mode === "review") return { ...out, tie_breaks: [], tiers: null, no_ties_in_top: 0 };
     out.tie_breaks = (rules.tie_breaks || []).map((t) => ({ kind: t.kind, ref: t.kind === "time_used" ? null : t.ref }));
     const tiers = rules.tiers;
@@ -132,6 +136,10 @@ const RubricBuilder = (() => {
         ${field("系数", `${path}.factor`, aspect.factor)}
         ${select("裁判分数合成", `${path}.combine.method`, method, T.METHODS, { help: T.METHODS[method].hint })}
         ${method.startsWith("trimmed") ? field("最高、最低分各去掉几个", `${path}.combine.trim`, aspect.combine.trim, { inputmode: "numeric" }) : ""}
+        ${kind === "measurement" ? field("最低分（允许负分）", `${path}.min_mark`, aspect.min_mark === "0" ? "" : aspect.min_mark, {
+          help: "留空即最低 0 分。可以为负数，如风力、出发门补偿分 −20 到 20：裁判录入 −4.7 或 6.3。" }) : ""}
+        ${field("最少有效评分数", `${path}.min_marks`, aspect.min_marks ?? "", { inputmode: "numeric",
+          help: "裁判缺席后，少于此数的评分不合成，该选手显示为未完成。留空按合成方式所需（去掉最高、最低分各 k 个时为 2k+1，否则为 1）。" })}
       </div>
       <p class="row rb-tools">
         <button type="button" class="ghost small" data-act="aspect-up" data-path="${esc(path)}" ${index === 0 ? "disabled" : ""}>上移</button>
@@ -157,7 +165,7 @@ const RubricBuilder = (() => {
     const canImport = state.mode === "competition" && source && source.kind === "theory";
     const total = imported ? null : E.stageMaximum(E.normalise({ stages: [stage] }).stages[0], state.example.judges);
     return `<section class="card rb-stage" data-stage="${esc(stage.id)}">
-      <h3>${esc(stage.name || stage.id)} <span class="muted small">权重 ${esc(T.num(stage.weight_percent))}%${state.mode === "competition" ? "（在竞赛设置中修改）" : ""}</span></h3>
+      <h3>${esc(stage.name || stage.id)} <span class="muted small">${state.rules.final === "raw_sum" ? "原始分计入总分（不折算权重）" : `权重 ${esc(T.num(stage.weight_percent))}%${state.mode === "competition" ? "（在竞赛设置中修改）" : ""}`}</span></h3>
       ${canImport ? select("评分方式", `${path}.kind`, stage.kind, {
         imported: { name: "导入成绩（理论考试分数）" }, rubric: { name: "按评分表由裁判评分" },
       }, { help: imported ? "考试结束后在本页下方上传成绩表（Excel 或 CSV）。" : "由裁判在平板上按下面的评分表评分。" }) : ""}
@@ -221,11 +229,20 @@ const RubricBuilder = (() => {
       ${hint("名额是上限：并列者整体放不进某一奖项剩余名额时，整体降入下一奖项，空出的名额不顺延。")}`;
   }
 
+  function finalBlock(rules) {
+    const method = rules.final === "raw_sum" ? "raw_sum" : "weighted";
+    return `<h3>总分方式</h3>${select("总分方式", "final", method, {
+      weighted: { name: "按权重折算为百分制" }, raw_sum: { name: "各阶段原始分相加" },
+    }, { help: method === "raw_sum"
+      ? "总成绩为各阶段得分直接相加（如跳台滑雪的总分、满分 150 的理论考试），不再按权重折算；各阶段权重不使用。"
+      : "每个阶段得分除以该阶段满分再乘以权重，总成绩满分为 100（各阶段权重之和须为 100）。" })}`;
+  }
+
   function editor(state) {
     const rules = state.rules;
     const stages = rules.stages.map((s, i) => stageBlock(s, i, state.stages[i], state)).join("");
     const ranking = state.mode === "competition"
-      ? `<section class="card rb-ranking">${roundingBlock(rules)}${tieBlock(rules, rules.stages)}${tierBlock(rules)}</section>`
+      ? `<section class="card rb-ranking">${finalBlock(rules)}${roundingBlock(rules)}${tieBlock(rules, rules.stages)}${tierBlock(rules)}</section>`
       : `<section class="card rb-ranking">${roundingBlock(rules)}</section>`;
     return stages + ranking;
   }
@@ -458,6 +475,8 @@ const RubricBuilder = (() => {
       }
       let value = el.value;
       if (/\.(trim|decimals)$/.test(path)) value = Number(value || 0);
+      if (/\.min_marks$/.test(path)) value = value.trim() === "" ? null : Number(value);
+      if (/\.min_mark$/.test(path)) value = value.trim() === "" ? "0" : value.trim();
       if (/\.kind$/.test(path) && path.startsWith("tie_breaks")) {
         const i = Number(path.split(".")[1]);
         const ref = value === "stage" ? state.rules.stages.at(-1).id : value === "module" ? firstModuleId(state.rules) : null;
@@ -495,6 +514,7 @@ const RubricBuilder = (() => {
     }
 
     function onAspectKind(aspect) {
+      if (aspect.kind !== "measurement") aspect.min_mark = "0";
       if (aspect.kind === "judgement" || aspect.kind === "pass_fail") aspect.step = null;
       else if (aspect.step == null) aspect.step = "0.5";
     }

@@ -98,9 +98,12 @@ const RubricEngine = (() => {
           aspects: (m.aspects || []).map((a) => ({
             id: a.id, name: a.name || "", kind: a.kind, max_mark: a.max_mark, step: a.step ?? null, factor: a.factor ?? "1",
             combine: { method: (a.combine && a.combine.method) || "mean", trim: (a.combine && a.combine.trim) || 0 },
+            min_mark: a.min_mark == null || a.min_mark === "" ? "0" : a.min_mark,
+            min_marks: a.min_marks == null || a.min_marks === "" ? null : Number(a.min_marks),
           })),
         })),
       })),
+      final: rules.final || "weighted",
       rounding: { panel_mark: null, factored_aspect: null, stage_total: null, final: null, ...(rules.rounding || {}) },
       tie_breaks: rules.tie_breaks || [],
       tiers: rules.tiers === undefined ? { ...DEFAULT_TIERS } : rules.tiers && { ...DEFAULT_TIERS, ...rules.tiers },
@@ -135,8 +138,22 @@ const RubricEngine = (() => {
     return combination.method === "trimmed_sum" ? total : div(total, frac(BigInt(kept.length)));
   }
 
+  // The least number of marks an aspect needs: declared, or 2k + 1 for a trimmed rule, else 1.
+  function leastMarks(aspect) {
+    if (aspect.min_marks != null) return aspect.min_marks;
+    return TRIMMED.has(aspect.combine.method) ? 2 * aspect.combine.trim + 1 : 1;
+  }
+
+  // What the final is out of: 100 when weighted, the sum of the stages' full marks as a raw sum.
+  function finalMaximum(rules) {
+    if (rules.final !== "raw_sum") return frac(100n);
+    return rules.stages.reduce((a, s) => add(a, parse(s.full_marks) || ZERO), ZERO);
+  }
+
   function scoreAspect(aspect, values, rounding) {
-    let panel = combine([...values].sort(cmp), aspect.combine);
+    values = [...values];
+    if (values.length < leastMarks(aspect)) return { panel: null, contribution: ZERO }; // never combined short
+    let panel = combine(values.sort(cmp), aspect.combine);
     if (panel === null) return { panel: null, contribution: ZERO };
     if (aspect.kind === "judgement") panel = div(mul(panel, parse(aspect.max_mark)), frac(3n));
     if (rounding.panel_mark) panel = round(panel, rounding.panel_mark);
@@ -187,7 +204,8 @@ const RubricEngine = (() => {
         if (rules.rounding.stage_total) total = round(total, rules.rounding.stage_total);
         stageScores[stage.id] = publish(total);
         exact.stages[stage.id] = total;
-        final = add(final, div(mul(total, parse(stage.weight_percent)), parse(stage.full_marks)));
+        final = rules.final === "raw_sum" ? add(final, total)
+          : add(final, div(mul(total, parse(stage.weight_percent)), parse(stage.full_marks)));
       }
       if (rules.rounding.final) final = round(final, rules.rounding.final);
       return {
@@ -297,16 +315,24 @@ const RubricEngine = (() => {
     const problem = (code, message, field) => problems.push({ code, message, path: `${path}.${field}`, aspect_id: aspect.id });
     const name = `评分项“${aspect.id}”`;
     const max = parse(aspect.max_mark), factor = parse(aspect.factor), step = aspect.step == null || aspect.step === "" ? null : parse(aspect.step);
+    const low = parse(aspect.min_mark ?? "0");
     if (!positive(max)) problem("max_mark_not_positive", `${name}的满分必须大于0`, "max_mark");
     if (!positive(factor)) problem("factor_not_positive", `${name}的系数必须大于0`, "factor");
     if (aspect.step != null && aspect.step !== "") {
       if (aspect.kind === "judgement" || aspect.kind === "pass_fail") problem("step_not_applicable", `${name}为${KIND_NAMES[aspect.kind]}类，不设步长`, "step");
       else if (!positive(step)) problem("step_not_positive", `${name}的步长必须大于0`, "step");
       else if (positive(max) && !isInt(div(max, step))) problem("step_does_not_divide_max", `${name}的步长${aspect.step}不能整除满分${aspect.max_mark}`, "step");
+      else if (low !== null && !isInt(div(low, step))) problem("step_does_not_divide_min", `${name}的步长${aspect.step}不能整除最低分${aspect.min_mark}`, "step");
     }
+    if (low === null) problem("min_mark_invalid", `${name}的最低分不是有效数字`, "min_mark");
+    else if (cmp(low, ZERO) !== 0 && aspect.kind !== "measurement") problem("min_mark_invalid", `${name}为${KIND_NAMES[aspect.kind]}类，最低分只能为0（只有测量类可以设负分）`, "min_mark");
+    else if (max !== null && cmp(low, max) >= 0) problem("min_mark_invalid", `${name}的最低分${aspect.min_mark}应小于满分${aspect.max_mark}`, "min_mark");
     const { method, trim } = aspect.combine;
     if (trim < 0) problem("trim_negative", `${name}去掉的最高、最低分个数不能为负数`, "combine.trim");
     else if (trim > 0 && !TRIMMED.has(method)) problem("trim_not_applicable", `${name}的合成方式不去掉最高、最低分，去分个数应为0`, "combine.trim");
+    else if (aspect.min_marks != null && aspect.min_marks < leastMarks({ ...aspect, min_marks: null })) {
+      problem("min_marks_too_few", `${name}的合成方式至少需要${leastMarks({ ...aspect, min_marks: null })}个有效评分`, "min_marks");
+    }
     return problems;
   }
 
@@ -368,7 +394,7 @@ const RubricEngine = (() => {
       }
       problems.push(...own);
     });
-    if (rules.stages.length && cmp(weights, frac(100n)) !== 0) {
+    if (rules.stages.length && rules.final !== "raw_sum" && cmp(weights, frac(100n)) !== 0) {
       problems.push({ code: "weights_not_100", message: `各阶段权重之和应为100，当前为${text(weights)}`, path: "stages" });
     }
     for (const point of ["panel_mark", "factored_aspect", "stage_total", "final"]) {
@@ -389,8 +415,9 @@ const RubricEngine = (() => {
         problems.push({ code: "tier_percents_invalid", message: "各奖项比例不能为负数，且合计不能超过100%", path: "tiers.percents" });
       }
       const floor = rules.tiers.min_score == null || rules.tiers.min_score === "" ? null : parse(rules.tiers.min_score);
-      if (rules.tiers.min_score != null && rules.tiers.min_score !== "" && (floor === null || cmp(floor, ZERO) < 0 || cmp(floor, frac(100n)) > 0)) {
-        problems.push({ code: "min_score_out_of_range", message: "获奖最低分应在0到100之间", path: "tiers.min_score" });
+      const top = finalMaximum(rules);
+      if (rules.tiers.min_score != null && rules.tiers.min_score !== "" && (floor === null || cmp(floor, ZERO) < 0 || cmp(floor, top) > 0)) {
+        problems.push({ code: "min_score_out_of_range", message: `获奖最低分应在0到${text(top)}之间`, path: "tiers.min_score" });
       }
     }
     if (judges != null) problems.push(...validatePanel(rules, judges));
@@ -403,6 +430,9 @@ const RubricEngine = (() => {
     for (const [path, aspect] of aspects(rules)) {
       const name = `评分项“${aspect.id}”`;
       if (aspect.kind === "judgement" && judges < 3) problems.push({ code: "too_few_judges", message: `评价类${name}至少需要3名裁判，当前只有${judges}名`, path, aspect_id: aspect.id });
+      if (aspect.min_marks != null && judges < leastMarks(aspect)) {
+        problems.push({ code: "too_few_for_min_marks", message: `${name}至少需要${leastMarks(aspect)}名裁判评分，当前只有${judges}名`, path: `${path}.min_marks`, aspect_id: aspect.id });
+      }
       if (TRIMMED.has(aspect.combine.method) && judges <= 2 * aspect.combine.trim) {
         problems.push({ code: "trim_drops_all", message: `${name}去掉最高分、最低分各${aspect.combine.trim}个后没有剩余分数（可用裁判${judges}名）`, path: `${path}.combine.trim`, aspect_id: aspect.id });
       }
@@ -418,13 +448,14 @@ const RubricEngine = (() => {
     if (aspect.kind === "judgement") return ["0", "1", "2", "3"].some((v) => cmp(value, parse(v)) === 0) ? null : `${name}只能评0、1、2或3分`;
     const max = parse(aspect.max_mark);
     if (aspect.kind === "pass_fail") return cmp(value, ZERO) === 0 || cmp(value, max) === 0 ? null : `${name}只能给0分或满分${aspect.max_mark}`;
-    if (cmp(value, ZERO) < 0 || cmp(value, max) > 0) return `${name}的分数应在0到${aspect.max_mark}之间`;
+    const low = parse(aspect.min_mark ?? "0") || ZERO;
+    if (cmp(value, low) < 0 || cmp(value, max) > 0) return `${name}的分数应在${aspect.min_mark ?? "0"}到${aspect.max_mark}之间`;
     if (aspect.step != null && aspect.step !== "" && !isInt(div(value, parse(aspect.step)))) return `${name}的分数应为${aspect.step}的整数倍`;
     return null;
   }
 
   return {
     parse, frac, add, sub, mul, div, cmp, round, publish, fixed, text, normalise, combine, aggregate, rank, leaderboard,
-    publishedStep, shown, validate, validatePanel, checkMark, stageMaximum, aspects,
+    publishedStep, shown, validate, validatePanel, checkMark, stageMaximum, aspects, leastMarks, finalMaximum,
   };
 })();

@@ -87,22 +87,29 @@ const RubricText = (() => {
       for (const s of rules.stages) for (const m of s.modules || []) if (m.id === id) return m.name || m.id;
       return id;
     };
+    const raw = rules.final === "raw_sum";
     const stages = rules.stages.map((stage) => {
-      const head = `<h3>${esc(stage.name || stage.id)}<span class="muted small">（权重 ${esc(num(stage.weight_percent))}%，满分 ${esc(num(stage.full_marks))} 分）</span></h3>`;
-      if ((stage.kind || "rubric") === "imported") return `${head}<p>成绩由组织者从表格导入（如理论考试分数），按 成绩 ÷ ${esc(num(stage.full_marks))} × ${esc(num(stage.weight_percent))} 计入总成绩。</p>`;
+      const weight = raw ? "" : `权重 ${esc(num(stage.weight_percent))}%，`;
+      const head = `<h3>${esc(stage.name || stage.id)}<span class="muted small">（${weight}满分 ${esc(num(stage.full_marks))} 分）</span></h3>`;
+      const counted = raw ? "原始分直接" : `按 成绩 ÷ ${esc(num(stage.full_marks))} × ${esc(num(stage.weight_percent))} `;
+      if ((stage.kind || "rubric") === "imported") return `${head}<p>成绩由组织者从表格导入（如理论考试分数），${counted}计入总成绩。</p>`;
       const rows = (stage.modules || []).flatMap((m) => (m.aspects || []).map((a, k) => `<tr>
         ${k === 0 ? `<td rowspan="${m.aspects.length}">${esc(m.name || m.id)}</td>` : ""}
         <td>${esc(a.name || a.id)}</td><td>${esc(KINDS[a.kind].name)}</td>
-        <td class="num">${a.kind === "deduction" ? "最多扣 " : ""}${esc(num(a.max_mark))}</td>
+        <td class="num">${a.kind === "deduction" ? "最多扣 " : ""}${a.min_mark != null && Number(a.min_mark) !== 0 ? `${esc(num(a.min_mark))} 至 ` : ""}${esc(num(a.max_mark))}</td>
         <td class="num">${a.step ? esc(num(a.step)) : "—"}</td>
         <td class="num">${esc(num(a.factor ?? "1"))}</td><td>${esc(combineText(a, judges, who))}</td></tr>`)).join("");
       return `${head}<div class="table-wrap"><table class="rubric-summary"><thead><tr><th>模块</th><th>评分项</th><th>类型</th>
         <th class="num">满分</th><th class="num">步长</th><th class="num">系数</th><th>${who}分数合成</th></tr></thead><tbody>${rows}</tbody></table></div>`;
     }).join("");
-    const formula = rules.stages.map((s) => `${s.name || s.id} ÷ ${num(s.full_marks)} × ${num(s.weight_percent)}`).join(" ＋ ");
+    const formula = raw
+      ? `${rules.stages.map((s) => s.name || s.id).join(" ＋ ")}（各阶段原始分相加，满分 ${num(rules.stages.reduce((a, s) => a + Number(s.full_marks || 0), 0))}）`
+      : `${rules.stages.map((s) => `${s.name || s.id} ÷ ${num(s.full_marks)} × ${num(s.weight_percent)}`).join(" ＋ ")}（满分 100）`;
+    const least = rules.stages.flatMap((s) => (s.modules || []).flatMap((m) => m.aspects || [])).filter((a) => a.min_marks != null);
     return `${stages}
       <dl class="facts rubric-facts">
-        <dt>总成绩</dt><dd>${esc(formula)}（满分 100）</dd>
+        <dt>总成绩</dt><dd>${esc(formula)}</dd>
+        ${least.length ? `<dt>最少有效评分数</dt><dd>${esc(least.map((a) => `${a.name || a.id} ${a.min_marks} 个`).join("，"))}；裁判缺席后不足此数的选手显示为未完成，不计算该项。</dd>` : ""}
         <dt>取舍</dt><dd>${esc(roundingText(rules.rounding || {}))}</dd>
         ${showTiers ? `<dt>排名</dt><dd>${esc(tieBreakText(rules, stageName, moduleName))}</dd>
         <dt>奖项</dt><dd>${esc(tierText(rules.tiers))}</dd>` : ""}
