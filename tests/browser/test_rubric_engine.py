@@ -93,7 +93,7 @@ def _aspect(rng: random.Random, ident: str, judges: int) -> r.Aspect:
     if trim == 0 and method in ("trimmed_mean", "trimmed_sum"):
         trim = 1 if judges > 2 else 0
     step = D(rng.choice(["0.5", "1", "0.25"])) if kind in ("measurement", "deduction") else None
-    return r.Aspect(
+    aspect = r.Aspect(
         id=ident,
         kind=kind,
         max_mark=D(rng.choice([5, 10, 12, 20])),
@@ -101,6 +101,13 @@ def _aspect(rng: random.Random, ident: str, judges: int) -> r.Aspect:
         factor=D(rng.choice(["1", "1", "2", "0.5", "1.5"])),
         combine=r.Combination(method=method, trim=trim),
     )
+    if kind == "measurement" and step is not None and rng.random() < 0.3:  # a signed range
+        aspect = msgspec.structs.replace(aspect, min_mark=-step * rng.randint(1, 8))
+    if rng.random() < 0.2:  # declared least marks: with a judge absent, some aspects fall short
+        aspect = msgspec.structs.replace(
+            aspect, min_marks=min(judges, r.least_marks(aspect) + rng.randint(0, 1))
+        )
+    return aspect
 
 
 def _stage_full_marks(stage: r.Stage, judges: int) -> Decimal:
@@ -147,7 +154,12 @@ def random_rules(rng: random.Random, judges: int) -> r.CompetitionRules:
             None,
         ]
     )
+    final = rng.choice(["weighted", "raw_sum"])
+    if tiers is not None and tiers.min_score is not None and final == "raw_sum":
+        top = sum((stage.full_marks for stage in stages), D(0))
+        tiers = msgspec.structs.replace(tiers, min_score=min(tiers.min_score, top))
     return r.CompetitionRules(
+        final=final,
         stages=tuple(stages),
         rounding=r.RoundingPolicy(
             panel_mark=_step(rng), factored_aspect=_step(rng), stage_total=_step(rng), final=_step(rng)
@@ -164,7 +176,7 @@ def _mark(rng: random.Random, aspect: r.Aspect) -> Decimal:
     if aspect.kind == "pass_fail":
         return rng.choice([D(0), aspect.max_mark])
     step = aspect.step or D(1)
-    return step * rng.randint(0, int(aspect.max_mark / step))
+    return step * rng.randint(int(aspect.min_mark / step), int(aspect.max_mark / step))
 
 
 def random_case(seed: int) -> dict[str, Any]:
@@ -184,7 +196,10 @@ def random_case(seed: int) -> dict[str, Any]:
         )
         twin = s > 0 and rng.random() < 0.25  # a twin of the previous subject: ties to break or share
         for _, aspect in aspects_with_paths(rules):
+            absent = rng.randrange(judges) if rng.random() < 0.15 else None  # a judge absent (缺席)
             for j in range(judges):
+                if j == absent:
+                    continue
                 marks.append(
                     r.Mark(subject_id=sid, aspect_id=aspect.id, judge_id=f"j{j}", value=_mark(rng, aspect))
                 )
@@ -193,12 +208,10 @@ def random_case(seed: int) -> dict[str, Any]:
             subjects[-1] = msgspec.structs.replace(
                 subjects[-1], imported=previous.imported, time_used=previous.time_used
             )
-            own = [m for m in marks if m.subject_id == sid]
             theirs = [m for m in marks if m.subject_id == previous.subject_id]
             marks = [m for m in marks if m.subject_id != sid] + [
                 msgspec.structs.replace(m, subject_id=sid) for m in theirs
             ]
-            assert len(own) == len(theirs)
     board = r.leaderboard(rules, subjects, marks)
     return {
         "rules": msgspec.to_builtins(rules),
