@@ -15,10 +15,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The migrations under test, by app; every app is migrated to just before them first.
 NEW = {"accounts": "2026-11-30T03:22:06:197949", "scoring": "2026-11-30T03:22:07:362861"}
+# Later migrations under test (applied after the old data too): judges absent (缺席).
+LATER = {"scoring": "2026-11-30T05:39:44:432271"}
 APPS = ("accounts", "competitions", "scoring", "awards")
 OLD_RUBRIC = {
     "stages": [
-        {"id": "1", "name": "理论知识", "kind": "imported", "full_marks": "100", "weight_percent": "100"}
+        {"id": "1", "name": "理论知识", "kind": "imported", "full_marks": "100", "weight_percent": "100"},
+        {
+            "id": "2",
+            "name": "实操",
+            "kind": "rubric",
+            "full_marks": "10",
+            "weight_percent": "0",
+            "modules": [
+                {"id": "m", "aspects": [{"id": "a", "kind": "measurement", "max_mark": "10", "step": "0.5"}]}
+            ],
+        },
     ],
     "rounding": {"final": {"decimals": 2, "mode": "half_up"}},
     "tie_breaks": [],
@@ -78,9 +90,17 @@ async def _read_back() -> dict[str, object]:
 
     from accounts import skill_levels
     from accounts.tables import Person, SkillLevelChange
+    from core.db import utcnow
     from scoring.results_schemas import PublicBoard
     from scoring.rubric import rubric_of
-    from scoring.tables import CompetitionTeam, PromotionConfirmation, Publication, ScoringScheme, TeamMember
+    from scoring.tables import (
+        CompetitionTeam,
+        JudgeAbsence,
+        PromotionConfirmation,
+        Publication,
+        ScoringScheme,
+        TeamMember,
+    )
 
     scheme = await ScoringScheme.select(ScoringScheme.rules).first()
     rules = rubric_of(scheme["rules"]).rules
@@ -95,10 +115,16 @@ async def _read_back() -> dict[str, object]:
             level_before=3,
             level_after=2,
             source="manual",
-            changed_at=__import__("core.db", fromlist=["utcnow"]).utcnow(),
+            changed_at=utcnow(),
         )
     )
+    await JudgeAbsence.insert(
+        JudgeAbsence(competition=1, judge=1, absence_key="1:1:*:*", reason="缺席", created_at=utcnow())
+    )
+    aspect = rules.stages[1].modules[0].aspects[0]
     return {
+        "old_aspect": [str(aspect.min_mark), aspect.min_marks, rules.final],
+        "absences": await JudgeAbsence.count(),
         "skill_level": (await Person.select(Person.skill_level).first())["skill_level"],
         "current_levels": {str(k): v for k, v in (await skill_levels.current_levels([1])).items()},
         "rules_teams": rules.teams is None and rules.promotion is None and rules.organisation_award is None,
