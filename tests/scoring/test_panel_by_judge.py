@@ -201,3 +201,63 @@ async def test_an_aspect_short_of_its_least_marks_is_incomplete_and_blocks_the_s
         assert {(s["blind_code"], s["aspect_id"], s["have"], s["need"]) for s in short} == {
             (contestant["blind_code"], "a3", 2, 3)
         }
+
+
+async def test_an_absence_is_in_the_open_document_and_the_script_checks_it(
+    client: httpx.AsyncClient, app: Any, w: dict[str, Any]
+) -> None:
+    from scoring import live, public_boards
+    from tests.scoring import recompute_reference
+
+    live.results_cache.clear()
+    public_boards.provisional_cache.clear()
+    await _all_four(client, w, practical_rules(w["theory_id"], w["practical_id"], trim=1))
+    absent_for = not_of_a(w)[0]
+    recorded = await client.post(
+        f"{judges_url(w)}/{w['judges']['judge4']}/absences",
+        json={"registration_id": absent_for["registration_id"], "reason": "因病未到场"},
+    )
+    assert recorded.status_code == 200
+    rows = "\n".join(f"{c['blind_code']},{80 + i}" for i, c in enumerate(w["contestants"]))
+    theory = await client.post(
+        f"/api/competitions/{w['competition_id']}/stages/{w['theory_id']}/imported-marks",
+        files={"data": ("theory.csv", ("加密号,成绩\n" + rows + "\n").encode(), "text/csv")},
+    )
+    assert theory.status_code == 200, theory.text
+    recused = {c["blind_code"] for c in of_employer(w, w["enterprise_a"])}
+    for number, name in enumerate(("judge", "judge2", "judge3", "judge4")):
+        async with new_client(app) as judge:
+            await login(judge, name)
+            for contestant in w["contestants"]:
+                if (name == "judge2" and contestant["blind_code"] in recused) or (
+                    name == "judge4" and contestant is absent_for
+                ):
+                    continue
+                marks = {**FULL, "a3": ("2", "3", "2", "3")[number]}  # within the tolerance
+                body = sheet_body(w, contestant, marks, submit=True)
+                assert (await judge.put("/api/judge/sheets", json=body)).status_code == 200
+            url = f"/api/judge/competitions/{w['competition_id']}/stages/{w['practical_id']}/sign"
+            assert (await judge.post(url)).status_code == 200
+    async with new_client(app) as chief:
+        await login(chief, "judge")
+        for stage in (w["theory_id"], w["practical_id"]):
+            url = f"/api/chief/competitions/{w['competition_id']}/stages/{stage}/signoff"
+            signed = await chief.post(url)
+            assert signed.status_code == 200, signed.text
+    cid = w["competition_id"]
+    assert (await client.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+    published = await client.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+    assert published.status_code == 201, published.text
+    document = (await client.get(f"/api/public/competitions/{cid}/open-document.json")).json()
+    assert document["absences"] == [{"judge_no": 4, "blind_code": absent_for["blind_code"], "stage_id": None}]
+    expected = next(
+        e
+        for e in document["expected"]
+        if e["blind_code"] == absent_for["blind_code"] and e["aspect_id"] == "a3"
+    )
+    assert expected["judge_nos"] == [1, 2, 3]
+    assert recompute_reference.check(document) == []
+    # A mark by the absent judge would contradict the record: the script says so.
+    forged = {**document, "marks": [*document["marks"], {**document["marks"][0], "judge_no": 4}]}
+    forged["marks"][-1]["blind_code"] = absent_for["blind_code"]
+    assert any("recorded absent" in p for p in recompute_reference.check(forged))
