@@ -164,37 +164,6 @@ def rank(doc: dict, scores: dict[str, dict]) -> dict[str, tuple[int | None, int 
     return result
 
 
-def check_absences(doc: dict) -> list[str]:
-    """A judge recorded absent for a contestant (and stage) has no counted mark there and is not expected."""
-    stage_of = {
-        a["id"]: stage["id"]
-        for stage in doc["rules"]["stages"]
-        for module in stage.get("modules") or []
-        for a in module["aspects"]
-    }
-
-    def absent(judge_no: int, code: str, aspect_id: str) -> bool:
-        return any(
-            x["judge_no"] == judge_no
-            and x["blind_code"] in (None, code)
-            and x["stage_id"] in (None, stage_of[aspect_id])
-            for x in doc.get("absences") or []
-        )
-
-    problems = [
-        f"{m['blind_code']} {m['aspect_id']}: a mark by judge {m['judge_no']}, recorded absent"
-        for m in doc["marks"]
-        if absent(m["judge_no"], m["blind_code"], m["aspect_id"])
-    ]
-    problems += [
-        f"{e['blind_code']} {e['aspect_id']}: judge {j} expected, recorded absent"
-        for e in doc.get("expected") or []
-        for j in e["judge_nos"]
-        if absent(j, e["blind_code"], e["aspect_id"])
-    ]
-    return problems
-
-
 def check(doc: dict) -> list[str]:
     """Every published figure that the recomputation does not reproduce exactly (empty: all agree)."""
     assert doc["format"] == "yicheng-open-results/1", doc["format"]
@@ -359,6 +328,42 @@ def check_standings(doc: dict, scores: dict[str, dict], ranks: dict) -> list[str
             for c in sorted(listed.keys() | mine.keys())
             if listed.get(c) != mine.get(c)
         ]
+    return problems
+
+
+# ---------------------------------------------------------------- absent judges (optional)
+# A judge recorded absent (缺席) for a contestant (blind code, or null: all) in a stage (or null: all) has
+# no counted mark there and is not among the expected judges.
+
+
+def check_absences(doc: dict) -> list[str]:
+    """A judge recorded absent for a contestant (and stage) has no counted mark there and is not expected."""
+    stage_of = {
+        a["id"]: stage["id"]
+        for stage in doc["rules"]["stages"]
+        for module in stage.get("modules") or []
+        for a in module["aspects"]
+    }
+
+    def absent(judge_no: int, code: str, aspect_id: str) -> bool:
+        return any(
+            x["judge_no"] == judge_no
+            and x["blind_code"] in (None, code)
+            and x["stage_id"] in (None, stage_of[aspect_id])
+            for x in doc.get("absences") or []
+        )
+
+    problems = [
+        f"{m['blind_code']} {m['aspect_id']}: a mark by judge {m['judge_no']}, recorded absent"
+        for m in doc["marks"]
+        if absent(m["judge_no"], m["blind_code"], m["aspect_id"])
+    ]
+    problems += [
+        f"{e['blind_code']} {e['aspect_id']}: judge {j} expected, recorded absent"
+        for e in doc.get("expected") or []
+        for j in e["judge_nos"]
+        if absent(j, e["blind_code"], e["aspect_id"])
+    ]
     return problems
 
 
