@@ -57,7 +57,9 @@ const Results = (() => {
     head.push('<th class="col-code">加密号</th>');
     if (station) head.push('<th class="num col-station">工位号</th>');
     for (const stage of stages) {
-      head.push(`<th class="num col-stage">${App.esc(stage.name)}<br><small>${App.esc(stage.weight_percent)}%</small></th>`);
+      // A raw-sum final adds stage points as they are: the stage shows its full marks, not a weight.
+      const under = stage.weighted === false ? `满分 ${App.esc(stage.full_marks)}` : `${App.esc(stage.weight_percent)}%`;
+      head.push(`<th class="num col-stage">${App.esc(stage.name)}<br><small>${under}</small></th>`);
     }
     head.push('<th class="num">总成绩</th>');
     if (progress) head.push("<th>评分进度</th>");
