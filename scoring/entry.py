@@ -23,7 +23,13 @@ from accounts.schemas import CurrentUser
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import rules, sheet_writer, tolerance
 from scoring.competition_facts import CompetitionInfo, Contestant, normalized_blind_code, notify
-from scoring.judges import Judge, is_recused, judge_of, refuse_incomplete_panel
+from scoring.judges import (
+    Judge,
+    is_recused,
+    judge_of,
+    refuse_incomplete_panel,
+    refuse_incomplete_panel_at_start,
+)
 from scoring.marks import COUNTED, check_marks
 from scoring.rubric import Rubric, Scheme, freeze_scheme, scheme_of
 from scoring.schemas import MarkOut, SheetIn, SheetOut
@@ -288,6 +294,8 @@ async def _after_write(ctx: EntryContext, written: WrittenSheet) -> None:
     if written.changed and ctx.scheme.frozen_at is None:
         await refuse_incomplete_panel(ctx.scheme.competition_id)  # the start of scoring: a complete panel
         await freeze_scheme(ctx.scheme, written.at)
+    elif written.changed and written.version == 1:  # frozen by imported marks: the first judge sheet
+        await refuse_incomplete_panel_at_start(ctx.scheme.competition_id, written.sheet_id)
     if written.status in COUNTED and (written.changed or written.status_changed):
         touched = ctx.aspects if written.status_changed else written.changed
         judgement = {a for a in touched if ctx.aspects[a].kind == "judgement"}

@@ -24,7 +24,7 @@ from scoring import rules
 from scoring.competition_facts import Contestant, drawn_or_registered
 from scoring.rubric import Rubric, Scheme, find_scheme
 from scoring.schemas import PanelNeed
-from scoring.tables import JudgeAssignment, Recusal
+from scoring.tables import JudgeAssignment, Recusal, ScoreSheet
 
 EMPLOYER_REASON = "与选手同一工作单位"
 
@@ -242,6 +242,21 @@ async def refuse_incomplete_panel(competition_id: int) -> None:
                 "missing": [msgspec.to_builtins(n) for n in missing],
             },
         )
+
+
+async def judges_have_marked(competition_id: int, other_than_sheet: int | None = None) -> bool:
+    """Whether any judge's sheet exists (another than ``other_than_sheet``): scoring has started."""
+    query = ScoreSheet.exists().where(ScoreSheet.competition == competition_id)
+    if other_than_sheet is not None:
+        query = query.where(ScoreSheet.id != other_than_sheet)
+    return await query
+
+
+async def refuse_incomplete_panel_at_start(competition_id: int, sheet_id: int) -> None:
+    """A judge's first sheet when the rubric was already frozen (theory marks imported first): the panel
+    check runs if it is the competition's first judge sheet (one EXISTS per new sheet, not per write)."""
+    if not await judges_have_marked(competition_id, sheet_id):
+        await refuse_incomplete_panel(competition_id)
 
 
 async def rubric_panel_problems(competition_id: int, rubric: Rubric) -> list[rules.Problem]:

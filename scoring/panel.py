@@ -29,6 +29,7 @@ from scoring.judges import (
     EMPLOYER_REASON,
     Judge,
     assignment,
+    judges_have_marked,
     my_assignment,
     panel,
     panel_problems,
@@ -135,8 +136,9 @@ async def get_panel(competition_id: int) -> PanelOut:
 
 
 async def _refuse_once_scoring(competition_id: int, scheme: Scheme | None) -> None:
-    """Once scoring has started the panel must stay able to judge the rubric; before, anything goes."""
-    if scheme is not None and scheme.frozen_at is not None:
+    """Once judges have marked the panel must stay able to judge the rubric; before, anything goes (a
+    rubric frozen by imported theory marks alone still lets the panel be built judge by judge)."""
+    if scheme is not None and await judges_have_marked(competition_id):
         refuse_problems(await panel_problems(competition_id, scheme), "", "invalid_panel")
 
 

@@ -261,3 +261,30 @@ async def test_an_absence_is_in_the_open_document_and_the_script_checks_it(
     forged = {**document, "marks": [*document["marks"], {**document["marks"][0], "judge_no": 4}]}
     forged["marks"][-1]["blind_code"] = absent_for["blind_code"]
     assert any("recorded absent" in p for p in recompute_reference.check(forged))
+
+
+async def test_imported_theory_marks_first_do_not_skip_the_panel_check(
+    client: httpx.AsyncClient, app: Any, w: dict[str, Any]
+) -> None:
+    await put_rules(client, w, practical_rules(w["theory_id"], w["practical_id"]))
+    rows = "\n".join(f"{c['blind_code']},{70 + i}" for i, c in enumerate(w["contestants"]))
+    theory = await client.post(
+        f"/api/competitions/{w['competition_id']}/stages/{w['theory_id']}/imported-marks",
+        files={"data": ("theory.csv", ("加密号,成绩\n" + rows + "\n").encode(), "text/csv")},
+    )
+    assert theory.status_code == 200, theory.text
+    assert (await ScoringScheme.select(ScoringScheme.frozen_at).first())["frozen_at"] is not None
+    # The rubric is frozen, yet no judge has marked: the panel is still built one judge at a time.
+    for name in ("judge", "judge3"):
+        added = await client.post(judges_url(w), json={"judges": [{"user_id": w["judges"][name]}]})
+        assert added.status_code == 200 and added.json()["ready"] is False
+    contestant = not_of_a(w)[0]
+    async with new_client(app) as judge3:
+        await login(judge3, "judge3")
+        refused = await judge3.put("/api/judge/sheets", json=sheet_body(w, contestant, {"a1": "10"}))
+        assert refused.status_code == 409 and refused.json()["code"] == "panel_incomplete"
+        assert await ScoreSheet.count() == 0
+        third = await client.post(judges_url(w), json={"judges": [{"user_id": w["judges"]["judge4"]}]})
+        assert third.json()["ready"] is True
+        accepted = await judge3.put("/api/judge/sheets", json=sheet_body(w, contestant, {"a1": "10"}))
+        assert accepted.status_code == 200, accepted.text
