@@ -16,6 +16,7 @@ from scoring.rules.records import (
     PromotionRule,
     TeamRules,
     TierPolicy,
+    final_maximum,
 )
 
 MOST_SENIOR, LEAST_SENIOR = 1, 5  # 一级/高级技师 .. 五级/初级工: a smaller number is more senior
@@ -59,7 +60,7 @@ def tier_policy_problems(policy: TierPolicy | None, path: str, top_score: Decima
     return problems
 
 
-def _team_problems(teams: TeamRules) -> list[Problem]:
+def _team_problems(teams: TeamRules, final_top: Decimal) -> list[Problem]:
     problems: list[Problem] = []
 
     def problem(code: str, message: str, field: str) -> None:
@@ -73,8 +74,8 @@ def _team_problems(teams: TeamRules) -> list[Problem]:
         problem("rounding_decimals_negative", "保留小数位数不能为负数", "rounding.decimals")
     if teams.no_ties_in_top < 0:
         problem("no_ties_in_top_negative", "不允许并列的名次范围不能为负数", "no_ties_in_top")
-    # A team's score is out of 100 x k when summed, out of 100 when averaged.
-    top = _HUNDRED * max(teams.best, 1) if teams.method == "sum" else _HUNDRED
+    # A team's score is out of (the final's top) x k when summed, out of the final's top when averaged.
+    top = final_top * max(teams.best, 1) if teams.method == "sum" else final_top
     problems.extend(tier_policy_problems(teams.tiers, "teams.tiers", top))
     return problems
 
@@ -100,7 +101,7 @@ def _organisation_problems(award: OrganisationAward, teams: TeamRules | None) ->
     return problems
 
 
-def _band_problems(band: PromotionBand, path: str, highest: int) -> list[Problem]:
+def _band_problems(band: PromotionBand, path: str, highest: int, final_top: Decimal) -> list[Problem]:
     problems: list[Problem] = []
 
     def problem(code: str, message: str, field: str) -> None:
@@ -127,12 +128,12 @@ def _band_problems(band: PromotionBand, path: str, highest: int) -> list[Problem
         problem("promotion_ranks_invalid", "名次范围应从1起，且截止名次不小于起始名次", "last_rank")
     if any(tier < 1 for tier in band.tiers):
         problem("promotion_tiers_invalid", "获奖等次应为1（一等奖）起的正整数", "tiers")
-    if not _in_range(band.min_score, _HUNDRED):
-        problem("min_score_out_of_range", "晋升所需最低分应在0到100之间", "min_score")
+    if not _in_range(band.min_score, final_top):
+        problem("min_score_out_of_range", f"晋升所需最低分应在0到{final_top}之间", "min_score")
     return problems
 
 
-def _promotion_problems(rule: PromotionRule) -> list[Problem]:
+def _promotion_problems(rule: PromotionRule, final_top: Decimal) -> list[Problem]:
     problems: list[Problem] = []
     if not _level_ok(rule.highest):
         problems.append(
@@ -143,17 +144,19 @@ def _promotion_problems(rule: PromotionRule) -> list[Problem]:
             Problem(code="promotion_no_bands", message="晋升规则至少需要一条", path="promotion.bands")
         )
     for i, band in enumerate(rule.bands):
-        problems.extend(_band_problems(band, f"promotion.bands[{i}]", rule.highest))
+        problems.extend(_band_problems(band, f"promotion.bands[{i}]", rule.highest, final_top))
     return problems
 
 
 def declared_problems(rules: CompetitionRules) -> list[Problem]:
     """Every problem with the declared team rules, organisation award and promotion rule (empty if none)."""
     problems: list[Problem] = []
+    # Scores are out of 100 when weighted, of the stages' full marks added up as a raw sum.
+    final_top = final_maximum(rules) if all(s.full_marks.is_finite() for s in rules.stages) else _HUNDRED
     if rules.teams is not None:
-        problems.extend(_team_problems(rules.teams))
+        problems.extend(_team_problems(rules.teams, final_top))
     if rules.organisation_award is not None:
         problems.extend(_organisation_problems(rules.organisation_award, rules.teams))
     if rules.promotion is not None:
-        problems.extend(_promotion_problems(rules.promotion))
+        problems.extend(_promotion_problems(rules.promotion, final_top))
     return problems
