@@ -288,3 +288,20 @@ async def test_imported_theory_marks_first_do_not_skip_the_panel_check(
         assert third.json()["ready"] is True
         accepted = await judge3.put("/api/judge/sheets", json=sheet_body(w, contestant, {"a1": "10"}))
         assert accepted.status_code == 200, accepted.text
+
+
+async def test_the_same_absence_recorded_twice_at_once_is_one_record(
+    client: httpx.AsyncClient, app: Any, w: dict[str, Any]
+) -> None:
+    import asyncio
+
+    await _all_four(client, w, practical_rules(w["theory_id"], w["practical_id"]))
+    contestant = not_of_a(w)[1]
+    url = f"{judges_url(w)}/{w['judges']['judge3']}/absences"
+    body = {"registration_id": contestant["registration_id"], "stage_id": w["practical_id"], "reason": "缺席"}
+    async with new_client(app) as other:
+        await login(other, "organizer")
+        answers = await asyncio.gather(client.post(url, json=body), other.post(url, json=body))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert await JudgeAbsence.count() == 1
+    assert await AuditLog.count().where(AuditLog.action == "judge.absent") == 1
