@@ -35,6 +35,7 @@ from scoring import (
     mark_import,
     panel,
     results_routes,
+    rounds_routes,
     rules,
     scheme,
     signoff,
@@ -387,7 +388,7 @@ PAGES = [
 ]
 
 # What app.py mounts: score entry's routes, then the results half's (scoring.results_routes), then teams'
-# and promotion's (scoring.standings_routes).
+# and promotion's (scoring.standings_routes), then rounds' (scoring.rounds_routes).
 ROUTES: list[Any] = [
     ScoringSetupController,
     JudgeController,
@@ -397,4 +398,5 @@ ROUTES: list[Any] = [
     *PAGES,
     *results_routes.ROUTES,
     *standings_routes.ROUTES,
+    *rounds_routes.ROUTES,
 ]
