@@ -24,7 +24,7 @@ from competitions.tables import Registration
 from core.db import utcnow, write_transaction
 from core.errors import Conflict, Forbidden, NotFound
 from scoring import rules as engine
-from scoring.competition_facts import lock_competition, notify
+from scoring.competition_facts import Contestant, contestant_facts, lock_competition, notify
 from scoring.inputs import ScoringInputs, load_scoring_inputs
 from scoring.rounds_schemas import RoundCloseIn, RoundOut, RoundsOut, StandingOut, StartOut
 from scoring.rubric import load_scheme
@@ -134,6 +134,52 @@ def starting_order_of(
                 return None
             return {rid: n for n, rid in enumerate(_decoded(before["start_order"]), start=1)}
     return None
+
+
+def round_index_of(rules: engine.CompetitionRules, stage_id: str) -> int:
+    """The index of the round a stage belongs to (0 without rounds)."""
+    if rules.rounds is not None:
+        for position, item in enumerate(rules.rounds.rounds):
+            if stage_id in item.stages:
+                return position
+    return 0
+
+
+def refuse_outside_round(
+    rules: engine.CompetitionRules, stage_id: str, eliminated_after: int | None, rounds_closed: int
+) -> None:
+    """A sheet of a later round is refused for a contestant cut before it (未晋级), and for everyone while
+    the round before it is open (who goes through is not known yet). Rounds close in order, so
+    ``rounds_closed`` rounds closed means rounds 0 .. rounds_closed are open for sheets."""
+    position = round_index_of(rules, stage_id)
+    if position == 0 or rules.rounds is None:
+        return
+    label = rules.rounds.rounds[position].name or rules.rounds.rounds[position].id
+    if eliminated_after is not None and position > eliminated_after:
+        raise Conflict(
+            f"该选手未晋级“{label}”，不能查看或录入本轮评分", code="not_qualified", field="blind_code"
+        )
+    if rounds_closed < position:
+        raise Conflict(
+            f"上一轮尚未结束，晋级名单未定，“{label}”暂不能评分", code="round_not_open", field="stage_id"
+        )
+
+
+async def entrants_of_stage(
+    rules: engine.CompetitionRules, stage_id: str, contestants: Sequence[Contestant]
+) -> list[Contestant]:
+    """The contestants due on a stage: without those cut before its round (未晋级)."""
+    position = round_index_of(rules, stage_id)
+    if position == 0:
+        return list(contestants)
+    facts = await contestant_facts(c.registration_id for c in contestants)
+    return [
+        c
+        for c in contestants
+        if (fact := facts.get(c.registration_id)) is None
+        or fact["eliminated_after"] is None
+        or fact["eliminated_after"] >= position
+    ]
 
 
 # ----------------------------------------------------------------------------------------- closing a round
