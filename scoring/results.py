@@ -42,8 +42,10 @@ from scoring.results_schemas import (
     CompetitionHead,
     LiveBoard,
     LiveRow,
+    ModuleHead,
     PublicBoard,
     PublicRow,
+    RoundHead,
     StageHead,
     TieOut,
 )
@@ -144,6 +146,36 @@ class Computed:
     def fmt(self, value: Decimal) -> Decimal:
         return engine.round_decimal(value, self.step)
 
+    def figures(self, values: Mapping[str, Decimal], only: Iterable[str] | None = None) -> dict[str, Decimal]:
+        """Scores by id rounded as published; ``only``: the ids kept (all when None)."""
+        keep = None if only is None else set(only)
+        return {k: self.fmt(v) for k, v in values.items() if keep is None or k in keep}
+
+    @property
+    def rounds(self) -> list[RoundHead]:
+        declared = self.inputs.rules.rounds
+        if declared is None:
+            return []
+        return [
+            RoundHead(id=r.id, name=r.name or f"第{i + 1}轮", position=i)
+            for i, r in enumerate(declared.rounds)
+        ]
+
+    @property
+    def round_total(self) -> str | None:
+        declared = self.inputs.rules.rounds
+        return None if declared is None else declared.total
+
+    def modules(self, public: bool) -> list[ModuleHead]:
+        """Every module (organizers), or the ones the organizer chose to publish (``public_modules``)."""
+        chosen = set(self.inputs.rules.public_modules)
+        return [
+            ModuleHead(id=m.id, name=m.name or m.id, stage_id=stage.id)
+            for stage in self.inputs.rules.stages
+            for m in stage.modules
+            if not public or m.id in chosen
+        ]
+
 
 def _completeness(inputs: ScoringInputs) -> dict[str, Completeness]:
     stage_of = {
@@ -222,6 +254,9 @@ def public_rows(computed: Computed, names: Mapping[int, tuple[str, str]]) -> lis
                 final_score=computed.fmt(result.final_score),
                 stage_scores={k: computed.fmt(v) for k, v in result.stage_scores.items()},
                 disqualified=result.disqualified,
+                round_scores=computed.figures(result.round_scores),
+                module_scores=computed.figures(result.module_scores, computed.inputs.rules.public_modules),
+                eliminated_after=result.eliminated_after,
             )
         )
     return rows
@@ -285,6 +320,9 @@ def _live_row(
         registration_id=int(result.subject_id) if unblinded else None,
         name=name,
         employer=employer,
+        round_scores=computed.figures(result.round_scores),
+        module_scores=computed.figures(result.module_scores),
+        eliminated_after=result.eliminated_after,
     )
 
 
@@ -327,4 +365,7 @@ async def live_board(user: CurrentUser, competition_id: int) -> LiveBoard:
         appeal_window_hours=scheme["appeal_window_hours"],
         teams=None if shown is None else shown.teams,
         organisation_awards=None if shown is None else shown.organisation_awards,
+        rounds=computed.rounds,
+        round_total=computed.round_total,
+        modules=computed.modules(public=False),
     )

@@ -60,6 +60,15 @@ async def closed_rounds(competition_id: int) -> dict[str, dict[str, Any]]:
     return {row["round_id"]: row for row in rows}
 
 
+async def recorded_closings(competition_id: int) -> list[dict[str, Any]]:
+    """The closings with their standings and starting orders decoded, first round first."""
+    rows = (await closed_rounds(competition_id)).values()
+    decoded = [
+        {**r, "standings": _decoded(r["standings"]), "start_order": _decoded(r["start_order"])} for r in rows
+    ]
+    return sorted(decoded, key=lambda r: r["position"])
+
+
 def _standing_out(
     entry: Mapping[str, Any], blind: Mapping[str, tuple[int, str]], organizer: bool
 ) -> StandingOut:
