@@ -174,6 +174,21 @@ def refuse_outside_round(
         )
 
 
+async def refuse_imports_outside_round(
+    competition_id: int, rules: engine.CompetitionRules, stage_id: str, registration_ids: Sequence[int]
+) -> None:
+    """Imported marks of a later round: refused for a contestant cut before it, and while the round before
+    it is open (as a judge's sheet is, :func:`refuse_outside_round`)."""
+    if round_index_of(rules, stage_id) == 0:
+        return
+    rounds_closed = await RoundClose.count().where(RoundClose.competition == competition_id)
+    facts = await contestant_facts(registration_ids)
+    for registration_id in registration_ids:
+        fact = facts.get(registration_id)
+        eliminated = fact["eliminated_after"] if fact else None
+        refuse_outside_round(rules, stage_id, eliminated, rounds_closed)
+
+
 async def entrants_of_stage(
     rules: engine.CompetitionRules, stage_id: str, contestants: Sequence[Contestant]
 ) -> list[Contestant]:

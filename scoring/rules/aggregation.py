@@ -16,8 +16,10 @@ For every subject, each stage is scored as follows; a ``[round: x]`` step happen
 
 With rounds (``rules.rounds``) the last line is per round: a round's score is the sum over its stages
 [round: final], and the final score (累计) is the sum of the round scores, or the last round entered alone
-(``total = "last"``). A subject cut after round k (``SubjectInput.eliminated_after``, 未晋级) has no
-scores at all for the stages of later rounds: they are left out, never counted as 0.
+(``total = "last"``; each round is then scaled to 100 by its stages' weights: x 100 / their sum, so a
+round of two stages weighted 20 and 30 is out of 100 like the whole). A subject cut after round k
+(``SubjectInput.eliminated_after``, 未晋级) has no scores at all for the stages of later rounds: they are
+left out, never counted as 0.
 
 Normalisation: weights are percentages summing to 100 and every stage is first divided by its own full
 marks, so the final score is always out of 100 whatever the stages' full marks (a 60-mark practical at
@@ -125,6 +127,14 @@ class _Scorer:
         rounds = rules.rounds.rounds if rules.rounds is not None else ()
         self.round_of = {stage_id: i for i, declared in enumerate(rounds) for stage_id in declared.stages}
         self.last_round = max(len(rounds) - 1, 0)
+        # total = "last": round i's weighted sum x 100 / (its stages' weights) = x * p / q, exactly
+        self.round_scale: dict[int, tuple[int, int]] = {}
+        if rules.rounds is not None and rules.rounds.total == "last":
+            weights = {stage.id: stage.weight_percent for stage in rules.stages}
+            for i, declared in enumerate(rounds):
+                weight = sum((weights[s] for s in declared.stages), Decimal(0))
+                q, p = (weight / 100).as_integer_ratio()
+                self.round_scale[i] = (p, q)
 
     def subject(self, subject: SubjectInput) -> SubjectResult:
         by_aspect = self.panels.get(subject.subject_id, {})
@@ -178,6 +188,9 @@ class _Scorer:
         scores: dict[int, Ratio] = {}
         for index in range(reached + 1):
             score = contributions.get(index, ZERO)
+            if index in self.round_scale:
+                p, q = self.round_scale[index]
+                score = (score[0] * p, score[1] * q)
             scores[index] = (round_ratio(*score, step), 1) if step is not None else score
         if rounds.total == "last":
             final = scores[reached]

@@ -222,8 +222,8 @@ class Round(_Record):
 
 class RoundsRule(_Record):
     """The rounds, first to last, covering every stage once. ``total``: the cumulative total (累计) is the
-    sum of the round scores (``sum``) or the last round's score alone (``last``; each round is then
-    weighted to 100 on its own)."""
+    sum of the round scores (``sum``) or the last round's score alone (``last``; each round's score is
+    then scaled to 100 by the weights of its stages)."""
 
     rounds: tuple[Round, ...]
     total: RoundTotal = "sum"

@@ -80,27 +80,22 @@ def _coverage_problems(rules: CompetitionRules) -> list[Problem]:
 
 
 def _round_weights(rules: CompetitionRules) -> list[Problem]:
-    """With ``total = "last"`` every round is weighted to 100 on its own."""
+    """With ``total = "last"`` every round is scaled to 100 by its stages' weights, which must not be 0."""
     assert rules.rounds is not None
     weights = {stage.id: stage.weight_percent for stage in rules.stages}
     problems: list[Problem] = []
     for i, declared in enumerate(rules.rounds.rounds):
         total = sum((weights.get(s, Decimal(0)) for s in declared.stages), Decimal(0))
-        if total.is_finite() and total != 100:
+        if not (total.is_finite() and total > 0):
             label = declared.name or declared.id
             problems.append(
                 Problem(
-                    code="round_weights_not_100",
-                    message=f"只计最后一轮时，每一轮各阶段权重之和应为100，“{label}”为{total}",
+                    code="round_weight_zero",
+                    message=f"只计最后一轮时，每一轮各阶段权重之和须大于0，“{label}”为{total}",
                     path=f"rounds.rounds[{i}].stages",
                 )
             )
     return problems
-
-
-def weights_per_round(rules: CompetitionRules) -> bool:
-    """True when stage weights add up to 100 per round rather than across the competition."""
-    return rules.rounds is not None and rules.rounds.total == "last"
 
 
 def round_problems(rules: CompetitionRules) -> list[Problem]:
@@ -119,6 +114,6 @@ def round_problems(rules: CompetitionRules) -> list[Problem]:
     last = len(rules.rounds.rounds) - 1
     for i, declared in enumerate(rules.rounds.rounds):
         problems.extend(_cut_problems(declared, f"rounds.rounds[{i}]", i == last))
-    if weights_per_round(rules):
+    if rules.rounds.total == "last":
         problems.extend(_round_weights(rules))
     return problems

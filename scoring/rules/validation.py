@@ -22,7 +22,7 @@ from scoring.rules.records import (
     Stage,
     aspects_with_paths,
 )
-from scoring.rules.round_checks import round_problems, weights_per_round
+from scoring.rules.round_checks import round_problems
 
 _SCORED_KINDS = frozenset({"measurement", "pass_fail", "judgement"})
 _JUDGEMENT_MARKS = frozenset({Decimal(0), Decimal(1), Decimal(2), Decimal(3)})
@@ -166,8 +166,6 @@ def _check_stages(rules: CompetitionRules) -> list[Problem]:
     for i, stage in enumerate(rules.stages):
         problems.extend(_check_stage(stage, f"stages[{i}]"))
     weights = [stage.weight_percent for stage in rules.stages]
-    if weights_per_round(rules):
-        return problems  # each round is weighted to 100 on its own (round_checks)
     if all(weight.is_finite() for weight in weights) and sum(weights, Decimal(0)) != 100:
         problems.append(
             Problem(

@@ -82,12 +82,12 @@ def _stage_total(stage: dict, s: dict, marks: dict, rounding: dict, modules: dic
 
 
 def score(doc: dict) -> dict[str, dict]:
-    """blind code -> final, stage, module, round scores (exact), time used, disqualified, rounds reached.
-    Rounds: no score at all in the rounds after the cut a contestant missed (``eliminated_after``); a round
-    is its stages' weighted sum rounded as the final; final = their sum, or the last reached alone."""
+    """blind code -> final, stage, module, round scores (exact), time used, disqualified, rounds reached;
+    no score at all in the rounds after the cut a contestant missed (``eliminated_after``)."""
     rules, rounding = doc["rules"], doc["rules"].get("rounding") or {}
-    declared, total_rule = (rules.get("rounds") or {}).get("rounds"), (rules.get("rounds") or {}).get("total")
-    declared = declared or [{"id": None, "stages": [st["id"] for st in rules["stages"]]}]
+    declared = (rules.get("rounds") or {}).get("rounds") or [
+        {"id": None, "stages": [x["id"] for x in rules["stages"]]}
+    ]
     round_of = {stage_id: i for i, r in enumerate(declared) for stage_id in r["stages"]}
     marks: dict[tuple[str, str], list[Fraction]] = {}
     for m in doc["marks"]:
@@ -104,11 +104,7 @@ def score(doc: dict) -> dict[str, dict]:
             total = _stage_total(stage, s, marks, rounding, modules)
             stages[stage["id"]] = total
             per_round[round_of[stage["id"]]] += total / F(stage["full_marks"]) * F(stage["weight_percent"])
-        if rules.get("rounds"):
-            per_round = [rounded(x, rounding.get("final")) for x in per_round]
-            final = per_round[reached] if total_rule == "last" else sum(per_round, F(0))
-        else:
-            final = rounded(per_round[0], rounding.get("final"))
+        final, per_round = totals(rules, per_round, reached)
         out[s["blind_code"]] = {
             "final": final,
             "stages": stages,
@@ -345,7 +341,20 @@ def check_standings(doc: dict, scores: dict[str, dict], ranks: dict) -> list[str
 
 
 # ------------------------------------------------------ rounds (optional)
-# Read only when the rules declare rounds and the document records closed rounds.
+# Read only when the rules declare rounds. A round is its stages' weighted sum rounded as the final (with
+# total "last" first scaled x 100 / its stages' weights); the final is their sum, or the last reached alone.
+
+
+def totals(rules: dict, per_round: list[Fraction], reached: int) -> tuple[Fraction, list[Fraction]]:
+    """(final, round scores) from the rounds' unrounded weighted sums."""
+    rounding = rules.get("rounding") or {}
+    if not rules.get("rounds"):
+        return rounded(per_round[0], rounding.get("final")), per_round
+    last = rules["rounds"].get("total") == "last"
+    weights = {x["id"]: F(x["weight_percent"]) for x in rules["stages"]}
+    scale = [100 / sum(weights[s] for s in r["stages"]) if last else 1 for r in rules["rounds"]["rounds"]]
+    per_round = [rounded(x * scale[i], rounding.get("final")) for i, x in enumerate(per_round)]
+    return (per_round[reached] if last else sum(per_round, F(0))), per_round
 
 
 def recut(doc: dict, scores: dict[str, dict], k: int, group: dict) -> dict[str, tuple[int, bool]]:

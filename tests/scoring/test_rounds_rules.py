@@ -22,8 +22,9 @@ def two_rounds(
     total: str = "sum",
     tie_breaks: tuple[r.TieBreak, ...] = (),
 ) -> r.CompetitionRules:
-    """Two imported stages (one per round) of 100 marks each, weighted so a stage counts at face value/2."""
-    weight = D(100) if total == "last" else D(50)
+    """Two imported stages (one per round) of 100 marks each, weighted 50 each: a round counts half its
+    stage's mark towards a sum, or the whole mark with ``total = "last"`` (scaled to 100)."""
+    weight = D(50)
     stages = tuple(
         r.Stage(id=sid, kind="imported", full_marks=D(100), weight_percent=weight) for sid in ("s1", "s2")
     )
@@ -67,10 +68,14 @@ def test_rules_with_rounds_validate_and_refuse_mistakes() -> None:
     assert [p.code for p in r.validate_rules(orphan)] == ["stage_without_round"]
     bad_module = msgspec.structs.replace(rules, public_modules=("nope",))
     assert [p.code for p in r.validate_rules(bad_module)] == ["unknown_public_module"]
-    # total = "last": every round on its own is weighted to 100, and 50 + 50 is not that
-    last_only = msgspec.structs.replace(rules.rounds, total="last")
-    codes = [p.code for p in r.validate_rules(msgspec.structs.replace(rules, rounds=last_only))]
-    assert codes == ["round_weights_not_100", "round_weights_not_100"]
+    # total = "last": a round is scaled to 100 by its stages' weights, which cannot be 0 then
+    zero = msgspec.structs.replace(
+        two_rounds(total="last"),
+        stages=tuple(
+            msgspec.structs.replace(st, weight_percent=D(100 * i)) for i, st in enumerate(rules.stages)
+        ),
+    )
+    assert [p.code for p in r.validate_rules(zero)] == ["round_weight_zero"]
 
 
 def test_round_scores_and_the_cumulative_total() -> None:
