@@ -19,9 +19,16 @@ D = Decimal
 
 
 async def build(
-    world: dict[str, Any], *, contestants: int, stages: list[str], seed: int = 3
+    world: dict[str, Any],
+    *,
+    contestants: int,
+    stages: list[tuple[str, str, str]],
+    seed: int = 3,
+    competition_id: int | None = None,
 ) -> dict[str, Any]:
-    """``contestants`` drawn contestants (employers and unions alternate A, B), one stage row per name."""
+    """``contestants`` drawn contestants (employers and unions alternate A, B); ``stages``: (name, kind,
+    weight %) of each stage row (the rubric's weights must match; only a ``theory`` stage is imported).
+    ``competition_id``: an id of its own, for a running server whose caches outlive the emptied tables."""
     from accounts import service as accounts_service
     from accounts.audit import SYSTEM
     from accounts.rules import Role
@@ -32,6 +39,7 @@ async def build(
 
     now = utcnow()
     competition = Competition(
+        **({} if competition_id is None else {"id": competition_id}),
         title="轮次赛",
         occupation="电工",
         industry="other",
