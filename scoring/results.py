@@ -195,15 +195,19 @@ def _completeness(inputs: ScoringInputs) -> dict[str, Completeness]:
     for (subject_id, aspect_id), judges in inputs.expected.items():
         marks_expected[subject_id] = marks_expected.get(subject_id, 0) + len(judges)
         sheets_expected.setdefault(subject_id, set()).update((stage_of[aspect_id], j) for j in judges)
+    rounds = inputs.rules.rounds.rounds if inputs.rules.rounds is not None else ()
+    round_of = {stage_id: i for i, declared in enumerate(rounds) for stage_id in declared.stages}
     out = {}
     for subject in inputs.subjects:
         sid = subject.subject_id
-        imported_in = sum(1 for stage_id in imported_stages if stage_id in subject.imported)
+        reached = len(rounds) if subject.eliminated_after is None else subject.eliminated_after
+        due = [s for s in imported_stages if round_of.get(s, 0) <= reached]  # none after a cut (未晋级)
+        imported_in = sum(1 for stage_id in due if stage_id in subject.imported)
         out[sid] = Completeness(
             marks_in=marks_in.get(sid, 0),
             marks_expected=marks_expected.get(sid, 0),
             sheets_in=len(sheets_in.get(sid, ())) + imported_in,
-            sheets_expected=len(sheets_expected.get(sid, ())) + len(imported_stages),
+            sheets_expected=len(sheets_expected.get(sid, ())) + len(due),
         )
     return out
 

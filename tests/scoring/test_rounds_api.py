@@ -178,8 +178,41 @@ async def test_the_live_board_shows_each_round_and_the_total_and_cut_contestants
     cut = rows[w["contestants"][1]["blind_code"]]
     assert cut["eliminated_after"] == 0 and list(cut["round_scores"]) == ["r1"]
     assert cut["round_scores"]["r1"] == "22.50"  # 75 x 30 %
+    assert cut["complete"] and (cut["sheets_in"], cut["sheets_expected"]) == (
+        1,
+        1,
+    )  # nothing due after the cut
+    overview = (await client.get(f"/api/chief/competitions/{w['competition_id']}")).json()
+    counted = {stage["stage_id"]: stage["contestants"] for stage in overview["stages"]}
+    assert counted == {w["theory_id"]: 4, w["practical_id"]: 2}
     finalist = rows[w["contestants"][0]["blind_code"]]
     total = sum(float(v) for v in finalist["round_scores"].values())
     assert float(finalist["final_score"]) == pytest.approx(total)
     # finalists rank above everyone cut, whatever the scores
     assert sorted(r["rank"] for r in board["rows"] if r["eliminated_after"] is None) == [1, 2]
+
+
+async def test_the_best_of_each_enterprise_go_through(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    built = await build(world)
+    await login(client, "organizer")
+    cid = built["competition_id"]
+    rules = round_rules(built, cut="top_per_enterprise", count=1)
+    assert (await client.put(f"/api/competitions/{cid}/scoring", json={"rules": rules})).status_code == 200
+    rows = "\n".join(f"{c['blind_code']},{m}" for c, m in zip(built["contestants"], THEORY, strict=True))
+    response = await client.post(
+        f"/api/competitions/{cid}/stages/{built['theory_id']}/imported-marks",
+        files={"data": ("t.csv", ("\ufeff加密号,成绩\n" + rows + "\n").encode(), "text/csv")},
+    )
+    assert response.status_code == 200, response.text
+    closed = await client.post(close_url(built), json={})
+    assert closed.status_code == 200, closed.text
+    standings = closed.json()["rounds"][0]["standings"]
+    best = {}
+    for contestant, mark in zip(built["contestants"], THEORY, strict=True):
+        employer = contestant["employer_id"]
+        if employer not in best or float(mark) > best[employer][1]:
+            best[employer] = (contestant["blind_code"], float(mark))
+    assert {s["blind_code"] for s in standings if s["qualified"]} == {code for code, _ in best.values()}
+    assert all(s["rank"] == 1 for s in standings if s["qualified"])

@@ -101,6 +101,21 @@ def test_last_round_only_total_and_ranking_by_round_reached() -> None:
     ]
 
 
+def test_last_round_only_is_scaled_to_100_by_the_round_weights() -> None:
+    rules = two_rounds(total="last")
+    weighted = msgspec.structs.replace(
+        rules,
+        stages=tuple(
+            msgspec.structs.replace(s, weight_percent=D(w))
+            for s, w in zip(rules.stages, (20, 80), strict=True)
+        ),
+    )
+    assert r.validate_rules(weighted) == []
+    result = r.aggregate(weighted, subjects([("70", "85.5")]), [])[0]
+    # 70 x 20 % x 100 / 20 = 70; 85.5 x 80 % x 100 / 80 = 85.5: each round out of 100, the total the last
+    assert result.round_scores == {"r1": D(70), "r2": D("85.5")} and result.final_score == D("85.5")
+
+
 def test_top_n_lets_every_tie_at_the_cut_through() -> None:
     rules = two_rounds(count=2)
     results = r.aggregate(rules, subjects([("90", None), ("80", None), ("80", None), ("70", None)]), [])
