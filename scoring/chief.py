@@ -22,6 +22,7 @@ from scoring.competition_facts import (
 )
 from scoring.judges import Judge, is_recused, may_oversee, panel, stored_recusals
 from scoring.marks import COUNTED, plain
+from scoring.rounds import entrants_of_stage
 from scoring.rubric import Scheme, find_scheme
 from scoring.schemas import (
     ChiefAbsence,
@@ -87,8 +88,12 @@ async def _stages(
     out = []
     for stage in scheme.rules.stages:
         sid = int(stage.id)
+        # a later round (轮次) counts its entrants only: no sheet is due for a contestant cut before it
+        due = _Floor(
+            await entrants_of_stage(scheme.rules, stage.id, floor.contestants), floor.judges, floor.stored
+        )
         progress = [
-            _judge_progress(floor, judge, sid, status_of)
+            _judge_progress(due, judge, sid, status_of)
             for judge in floor.judges
             if stage.kind == "rubric" and scheme.rubric.covers_stage(stage.id, judge.module_ids)
         ]
@@ -101,7 +106,7 @@ async def _stages(
                 judges=progress,
                 open_flags=sum(1 for f in flags if f["stage"] == sid and f["status"] == "open"),
                 imported=imported.get(sid, 0),
-                contestants=len(floor.contestants),
+                contestants=len(due.contestants),
             )
         )
     return out

@@ -169,7 +169,7 @@ async def stage_signoffs(stage_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 
 async def contestant_facts(registration_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Time used and disqualification of the contestants that have any, by registration id."""
+    """Time used, disqualification and 未晋级 of the contestants that have any, by registration id."""
     ids = list(registration_ids)
     if not ids:
         return {}
@@ -179,6 +179,7 @@ async def contestant_facts(registration_ids: Iterable[int]) -> dict[int, dict[st
         ContestantFacts.disqualified,
         ContestantFacts.disqualified_reason,
         ContestantFacts.version,
+        ContestantFacts.eliminated_after,
     ).where(ContestantFacts.registration.is_in(ids))
     return {r["registration"]: r for r in rows}
 

@@ -31,6 +31,7 @@ from scoring.judges import (
     refuse_incomplete_panel_at_start,
 )
 from scoring.marks import COUNTED, check_marks
+from scoring.rounds import refuse_outside_round
 from scoring.rubric import Rubric, Scheme, freeze_scheme, scheme_of
 from scoring.schemas import MarkOut, SheetIn, SheetOut
 from scoring.sheet_writer import SheetKind, SheetWrite, WrittenSheet
@@ -92,7 +93,9 @@ SELECT c.id AS competition_id, c.title AS title, c.occupation AS occupation, c.s
   r.employer AS registration_employer, r.status AS registration_status,
   (SELECT COUNT(*) FROM recusal rc
     WHERE rc.recusal_key = CAST(a.judge AS TEXT) || ':' || CAST(r.id AS TEXT)) AS recused,
-  (SELECT COUNT(*) FROM stage_signoff so WHERE so.stage = {}) AS signed_off
+  (SELECT COUNT(*) FROM stage_signoff so WHERE so.stage = {}) AS signed_off,
+  (SELECT cf.eliminated_after FROM contestant_facts cf WHERE cf.registration = r.id) AS eliminated_after,
+  (SELECT COUNT(*) FROM round_close rcl WHERE rcl.competition = c.id) AS rounds_closed
   __REPLAY_COLUMNS__
 FROM competition c
 LEFT JOIN judge_assignment a ON a.judge_key = {}
@@ -205,6 +208,7 @@ async def _entry_context(
     judge, scheme = _judge_and_scheme(row, competition_id)
     stage, aspects = _my_aspects(scheme.rubric, stage_id, judge)
     contestant = _contestant(row, field)
+    refuse_outside_round(scheme.rubric.rules, stage.id, row["eliminated_after"], row["rounds_closed"])
     if row["recused"] or is_recused(judge, contestant, ()):
         raise Forbidden("您需回避该选手，不能查看或评分", code="recused", field="blind_code")
     return EntryContext(

@@ -98,13 +98,19 @@ def xlsx_bytes(
     return out.getvalue()
 
 
-class PublishedFigure(msgspec.Struct, kw_only=True):
+class PublishedFigure(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A contestant's published figures; with rounds their round scores and 未晋级 (``eliminated_after``),
+    and the module scores the organizer chose to publish."""
+
     blind_code: str
     final_score: Decimal
     rank: int | None
     tier: int | None
     stage_scores: dict[str, Decimal]
     disqualified: bool
+    round_scores: dict[str, Decimal] = {}
+    module_scores: dict[str, Decimal] = {}
+    eliminated_after: int | None = None
 
 
 def _subjects_part(
@@ -118,6 +124,7 @@ def _subjects_part(
                 "imported": s.imported,
                 "time_used": s.time_used,
                 "disqualified": s.disqualified,
+                **({} if s.eliminated_after is None else {"eliminated_after": s.eliminated_after}),
             }
             for s in subjects
         ),
@@ -234,6 +241,35 @@ def open_document(
         **(standings or {}),
     }
     return msgspec.json.encode(document)
+
+
+def rounds_part(
+    closings: Sequence[Mapping[str, Any]], blind: Mapping[str, tuple[int | None, str]]
+) -> dict[str, Any]:
+    """The closed rounds as recorded: each entrant's standing and whether they went through, the next
+    starting order, by blind code. Unions and enterprises of a per-group cut become group numbers."""
+    groups = sorted({e["group"] for c in closings for e in c["standings"] if e.get("group") is not None})
+    number = {g: i for i, g in enumerate(groups, start=1)}
+    part = []
+    for closing in sorted(closings, key=lambda c: c["position"]):
+        part.append(
+            {
+                "round_id": closing["round_id"],
+                "position": closing["position"],
+                "standings": [
+                    {
+                        "blind_code": blind[str(e["registration"])][1],
+                        "score": e["score"],
+                        "rank": e["rank"],
+                        "qualified": e["qualified"],
+                        **({} if e.get("group") is None else {"group_no": number[e["group"]]}),
+                    }
+                    for e in closing["standings"]
+                ],
+                "start_order": [blind[str(r)][1] for r in closing["start_order"]],
+            }
+        )
+    return {"rounds": part}
 
 
 # ------------------------------------------------------------ teams, the organisation award, promotion

@@ -173,9 +173,30 @@ async def _subjects(rubric: Rubric, contestants: Sequence[Contestant]) -> list[r
                 imported=imported.get(contestant.registration_id, {}),
                 time_used=fact["time_used_seconds"] if fact else None,
                 disqualified=bool(fact and fact["disqualified"]),
+                eliminated_after=fact["eliminated_after"] if fact else None,
             )
         )
     return subjects
+
+
+def _not_due_after_cut(
+    rules_: rules.CompetitionRules,
+    subjects: Sequence[rules.SubjectInput],
+    expected: dict[tuple[str, str], tuple[str, ...]],
+) -> None:
+    """No judge is due on a round a contestant was cut before (未晋级): those aspects leave ``expected``."""
+    if rules_.rounds is None:
+        return
+    later: dict[int, list[str]] = {}  # round index -> aspects of the rounds after it
+    for index in range(len(rules_.rounds.rounds)):
+        stage_ids = {s for r in rules_.rounds.rounds[index + 1 :] for s in r.stages}
+        later[index] = [
+            a.id for st in rules_.stages if st.id in stage_ids for m in st.modules for a in m.aspects
+        ]
+    for subject in subjects:
+        if subject.eliminated_after is not None:
+            for aspect_id in later.get(subject.eliminated_after, ()):
+                expected.pop((subject.subject_id, aspect_id), None)
 
 
 async def _open_flag_count(stage_ids: Sequence[int]) -> int:
@@ -197,6 +218,7 @@ async def load_scoring_inputs(competition_id: int) -> ScoringInputs:
     subjects_known = {c.registration_id for c in contestants}
     marks = _unpack_marks(await _counted_marks(competition_id), subjects_known, due)
     subjects = await _subjects(rubric, contestants)
+    _not_due_after_cut(rubric.rules, subjects, due.expected)
     stage_ids = [int(s.id) for s in rubric.rules.stages]
     signed = await stage_signoffs(stage_ids)
     return ScoringInputs(

@@ -25,6 +25,7 @@ from core.errors import Conflict, Invalid, NotFound
 from scoring import rules
 from scoring.competition_facts import competition, notify
 from scoring.marks import decimals, plain
+from scoring.rounds import refuse_imports_outside_round
 from scoring.rubric import Scheme, freeze_scheme, load_scheme
 from scoring.schemas import ImportedMarkOut, ImportResult
 from scoring.tables import ImportedMark, StageSignoff
@@ -246,6 +247,7 @@ async def import_marks(actor: Actor, competition_id: int, stage_id: int, content
         ).where(Registration.competition == competition_id)
     )
     parsed = _parse_rows(rows, columns, known, stage)
+    await refuse_imports_outside_round(competition_id, scheme.rules, str(stage_id), list(parsed))
     async with write_transaction():
         changed = await _store(
             actor, scheme, stage_id, {r: value for r, (_, value) in parsed.items()}, known.number_of

@@ -10,8 +10,9 @@ the commit (:func:`announce`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
@@ -35,6 +36,7 @@ from scoring.results import (
     unblinded_contestants,
 )
 from scoring.results_schemas import Change, PublicationOut, PublicBoard, PublicRow, PublishIn, UnblindOut
+from scoring.rounds import recorded_closings
 from scoring.tables import Publication, ScoringScheme
 
 # --------------------------------------------------------------------------------------------- unblinding
@@ -129,8 +131,10 @@ def _open_document(
     version: int,
     now: dt.datetime,
     shown: standings.Shown | None,
+    closings: Sequence[Mapping[str, Any]],
 ) -> bytes:
-    """The open results document of this version: the rules, every mark, the published figures."""
+    """The open results document of this version: the rules, every mark, the published figures, and the
+    closed rounds (who went through each cut)."""
     figures = [
         export.PublishedFigure(
             blind_code=row.blind_code,
@@ -139,6 +143,9 @@ def _open_document(
             tier=row.tier,
             stage_scores=row.stage_scores,
             disqualified=row.disqualified,
+            round_scores=row.round_scores,
+            module_scores=row.module_scores,
+            eliminated_after=row.eliminated_after,
         )
         for row in rows
     ]
@@ -156,7 +163,10 @@ def _open_document(
         blind=inputs.blind,
         published=figures,
         absences=inputs.absences,
-        standings=None if shown is None else shown.document,
+        standings={
+            **(shown.document if shown else {}),
+            **(export.rounds_part(closings, inputs.blind) if closings else {}),
+        },
     )
 
 
@@ -204,9 +214,13 @@ async def publish_in_transaction(
         stages=computed.stages,
         rows=rows,
         tier_counts=list(computed.board.tier_counts),
+        rounds=computed.rounds,
+        round_total=computed.round_total,
+        modules=computed.modules(public=True),
         **({} if shown is None else standings.board_fields(shown)),
     )
-    document = _open_document(computed, rows, version, now, shown)
+    closings = await recorded_closings(competition_id)
+    document = _open_document(computed, rows, version, now, shown, closings)
     await _store(actor, competition_id, board, document, reason.strip())
     await audit.record(
         actor,

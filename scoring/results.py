@@ -42,8 +42,10 @@ from scoring.results_schemas import (
     CompetitionHead,
     LiveBoard,
     LiveRow,
+    ModuleHead,
     PublicBoard,
     PublicRow,
+    RoundHead,
     StageHead,
     TieOut,
 )
@@ -144,6 +146,36 @@ class Computed:
     def fmt(self, value: Decimal) -> Decimal:
         return engine.round_decimal(value, self.step)
 
+    def figures(self, values: Mapping[str, Decimal], only: Iterable[str] | None = None) -> dict[str, Decimal]:
+        """Scores by id rounded as published; ``only``: the ids kept (all when None)."""
+        keep = None if only is None else set(only)
+        return {k: self.fmt(v) for k, v in values.items() if keep is None or k in keep}
+
+    @property
+    def rounds(self) -> list[RoundHead]:
+        declared = self.inputs.rules.rounds
+        if declared is None:
+            return []
+        return [
+            RoundHead(id=r.id, name=r.name or f"第{i + 1}轮", position=i)
+            for i, r in enumerate(declared.rounds)
+        ]
+
+    @property
+    def round_total(self) -> str | None:
+        declared = self.inputs.rules.rounds
+        return None if declared is None else declared.total
+
+    def modules(self, public: bool) -> list[ModuleHead]:
+        """Every module (organizers), or the ones the organizer chose to publish (``public_modules``)."""
+        chosen = set(self.inputs.rules.public_modules)
+        return [
+            ModuleHead(id=m.id, name=m.name or m.id, stage_id=stage.id)
+            for stage in self.inputs.rules.stages
+            for m in stage.modules
+            if not public or m.id in chosen
+        ]
+
 
 def _completeness(inputs: ScoringInputs) -> dict[str, Completeness]:
     stage_of = {
@@ -163,15 +195,19 @@ def _completeness(inputs: ScoringInputs) -> dict[str, Completeness]:
     for (subject_id, aspect_id), judges in inputs.expected.items():
         marks_expected[subject_id] = marks_expected.get(subject_id, 0) + len(judges)
         sheets_expected.setdefault(subject_id, set()).update((stage_of[aspect_id], j) for j in judges)
+    rounds = inputs.rules.rounds.rounds if inputs.rules.rounds is not None else ()
+    round_of = {stage_id: i for i, declared in enumerate(rounds) for stage_id in declared.stages}
     out = {}
     for subject in inputs.subjects:
         sid = subject.subject_id
-        imported_in = sum(1 for stage_id in imported_stages if stage_id in subject.imported)
+        reached = len(rounds) if subject.eliminated_after is None else subject.eliminated_after
+        due = [s for s in imported_stages if round_of.get(s, 0) <= reached]  # none after a cut (未晋级)
+        imported_in = sum(1 for stage_id in due if stage_id in subject.imported)
         out[sid] = Completeness(
             marks_in=marks_in.get(sid, 0),
             marks_expected=marks_expected.get(sid, 0),
             sheets_in=len(sheets_in.get(sid, ())) + imported_in,
-            sheets_expected=len(sheets_expected.get(sid, ())) + len(imported_stages),
+            sheets_expected=len(sheets_expected.get(sid, ())) + len(due),
         )
     return out
 
@@ -223,6 +259,9 @@ def public_rows(computed: Computed, names: Mapping[int, tuple[str, str]]) -> lis
                 final_score=computed.fmt(result.final_score),
                 stage_scores={k: computed.fmt(v) for k, v in result.stage_scores.items()},
                 disqualified=result.disqualified,
+                round_scores=computed.figures(result.round_scores),
+                module_scores=computed.figures(result.module_scores, computed.inputs.rules.public_modules),
+                eliminated_after=result.eliminated_after,
             )
         )
     return rows
@@ -286,6 +325,9 @@ def _live_row(
         registration_id=int(result.subject_id) if unblinded else None,
         name=name,
         employer=employer,
+        round_scores=computed.figures(result.round_scores),
+        module_scores=computed.figures(result.module_scores),
+        eliminated_after=result.eliminated_after,
     )
 
 
@@ -328,4 +370,7 @@ async def live_board(user: CurrentUser, competition_id: int) -> LiveBoard:
         appeal_window_hours=scheme["appeal_window_hours"],
         teams=None if shown is None else shown.teams,
         organisation_awards=None if shown is None else shown.organisation_awards,
+        rounds=computed.rounds,
+        round_total=computed.round_total,
+        modules=computed.modules(public=False),
     )

@@ -29,6 +29,22 @@ class StageHead(msgspec.Struct, kw_only=True):
     weighted: bool = True
 
 
+class RoundHead(msgspec.Struct, kw_only=True):
+    """A round (轮次) as the boards show it; a row's ``round_scores`` are keyed by ``id``."""
+
+    id: str
+    name: str
+    position: int
+
+
+class ModuleHead(msgspec.Struct, kw_only=True):
+    """A module (评分模块) whose score the board shows; a row's ``module_scores`` are keyed by ``id``."""
+
+    id: str
+    name: str
+    stage_id: str
+
+
 # --- the live board (organizers; the chief judge by blind code only) ----------------------------------
 
 
@@ -52,6 +68,9 @@ class LiveRow(msgspec.Struct, kw_only=True):
     registration_id: int | None = None
     name: str | None = None
     employer: str | None = None
+    round_scores: dict[str, Decimal] = {}  # the rounds entered; a round left out is 未晋级, not 0
+    module_scores: dict[str, Decimal] = {}
+    eliminated_after: int | None = None  # the position of the round whose cut this contestant missed
 
 
 class TieOut(msgspec.Struct, kw_only=True):
@@ -78,6 +97,9 @@ class LiveBoard(msgspec.Struct, kw_only=True):
     # Organizers, once unblinded, when the rules declare them (scoring.standings).
     teams: list[TeamRow] | None = None
     organisation_awards: list[OrganisationAwardRow] | None = None
+    rounds: list[RoundHead] = []
+    round_total: str | None = None  # "sum" | "last" when the rules declare rounds
+    modules: list[ModuleHead] = []  # every module: organizers and the chief judge see them all
 
 
 # --- the public boards ------------------------------------------------------------------------------------
@@ -90,8 +112,10 @@ class CompetitionHead(msgspec.Struct, kw_only=True):
     venue: str
 
 
-class PublicRow(msgspec.Struct, kw_only=True):
-    """A published result: never an ID number, a mobile, a person or registration id."""
+class PublicRow(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A published result: never an ID number, a mobile, a person or registration id. With rounds, the
+    scores of the rounds entered and ``eliminated_after`` (未晋级); the module scores the organizer chose
+    to publish (``public_modules``)."""
 
     rank: int | None
     tier: int | None
@@ -103,6 +127,9 @@ class PublicRow(msgspec.Struct, kw_only=True):
     final_score: Decimal
     stage_scores: dict[str, Decimal]
     disqualified: bool
+    round_scores: dict[str, Decimal] = {}
+    module_scores: dict[str, Decimal] = {}
+    eliminated_after: int | None = None
 
 
 class PublicBoard(msgspec.Struct, kw_only=True):
@@ -118,6 +145,9 @@ class PublicBoard(msgspec.Struct, kw_only=True):
     teams: list[TeamRow] = []
     team_tier_counts: list[int] = []
     organisation_awards: list[OrganisationAwardRow] = []
+    rounds: list[RoundHead] = []
+    round_total: str | None = None
+    modules: list[ModuleHead] = []  # the modules the organizer chose to publish
 
 
 class ProvisionalRow(msgspec.Struct, kw_only=True):

@@ -36,6 +36,7 @@ from scoring import (
     mark_import,
     panel,
     results_routes,
+    rounds_routes,
     rules,
     scheme,
     signoff,
@@ -407,7 +408,7 @@ PAGES = [
 ]
 
 # What app.py mounts: score entry's routes, then the results half's (scoring.results_routes), then teams'
-# and promotion's (scoring.standings_routes).
+# and promotion's (scoring.standings_routes), then rounds' (scoring.rounds_routes).
 ROUTES: list[Any] = [
     ScoringSetupController,
     JudgeController,
@@ -417,4 +418,5 @@ ROUTES: list[Any] = [
     *PAGES,
     *results_routes.ROUTES,
     *standings_routes.ROUTES,
+    *rounds_routes.ROUTES,
 ]

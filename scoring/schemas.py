@@ -215,13 +215,14 @@ class SheetOut(msgspec.Struct, kw_only=True):
     stage_signed_off: bool = False
 
 
-class StageProgress(msgspec.Struct, kw_only=True):
+class StageProgress(msgspec.Struct, kw_only=True, omit_defaults=True):
     stage_id: int
     status: SheetStatus
     version: int
     marked: int
     total: int
     open_flags: int
+    start_no: int | None = None  # the starting order of a later round (轮次), once the round before closed
 
 
 class ContestantRow(msgspec.Struct, kw_only=True):

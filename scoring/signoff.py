@@ -21,6 +21,7 @@ from scoring.absences import absent_of, short_of_marks
 from scoring.competition_facts import Contestant, competition, drawn, notify
 from scoring.judges import is_recused, my_assignment, panel, require_chief, stored_recusals
 from scoring.marks import plain
+from scoring.rounds import entrants_of_stage
 from scoring.rubric import Scheme, load_scheme
 from scoring.schemas import FlagOut, SignoffOut, SignOut
 from scoring.tables import ImportedMark, ScoreSheet, StageSignoff, ToleranceFlag
@@ -202,7 +203,7 @@ async def _open_flags(stage_id: int, contestants: Sequence[Contestant]) -> list[
 async def _signoff_blockers(
     scheme: Scheme, stage: rules.Stage, competition_id: int
 ) -> dict[str, list[dict[str, Any]]]:
-    contestants = await drawn(competition_id)
+    contestants = await entrants_of_stage(scheme.rules, stage.id, await drawn(competition_id))
     if stage.kind == "imported":
         missing = await _missing_imported(int(stage.id), contestants)
         return {"missing_imported": missing} if missing else {}

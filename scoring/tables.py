@@ -151,6 +151,8 @@ class ContestantFacts(Table, tablename="contestant_facts"):
     disqualified = Boolean(default=False)
     disqualified_reason = Text(default="")
     version = Integer(default=1)
+    # 未晋级: the index of the round whose cut this contestant did not pass (null: still in the competition)
+    eliminated_after = Integer(null=True, default=None)
 
 
 class Publication(Table):
@@ -228,3 +230,20 @@ class JudgeAbsence(Table, tablename="judge_absence"):
     absence_key = Varchar(length=80, unique=True)  # "<competition>:<judge>:<registration|*>:<stage|*>"
     reason = Text(default="")
     created_at = Timestamptz()
+
+
+class RoundClose(Table, tablename="round_close"):
+    """An organizer's closing of one round (轮次): the standing, who goes through, the next starting order.
+
+    Once per round (``close_key`` "<competition>:<round id>"); the contestants cut are marked on their
+    ``ContestantFacts.eliminated_after`` in the same transaction.
+    """
+
+    competition = ForeignKey(Competition, index=True)
+    close_key = Varchar(length=80, unique=True)
+    round_id = Varchar(length=40)
+    position = Integer()  # the round's index in the declared rounds
+    standings = JSON()  # registration, round score, standing score, rank, qualified, group; best first
+    start_order = JSON()  # registration ids of the next round, first to start first
+    closed_by = ForeignKey(User)
+    closed_at = Timestamptz()

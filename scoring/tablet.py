@@ -8,11 +8,14 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from accounts.schemas import CurrentUser
 from scoring import rules
 from scoring.competition_facts import Contestant, competition, drawn, stage_signoffs
 from scoring.judges import is_recused, my_assignment, stored_recusals
 from scoring.marks import COUNTED, plain
+from scoring.rounds import closed_rounds, entrants_of_stage, round_index_of, starting_order_of
 from scoring.rubric import find_scheme
 from scoring.schemas import ContestantRow, JudgeCompetitionOut, StageProgress, StageView
 from scoring.tables import JudgeAssignment, ScoreSheet, SheetMark, ToleranceFlag
@@ -135,21 +138,48 @@ async def judge_sheets(user: CurrentUser, competition_id: int) -> list[Contestan
     by_key = {(s["stage"], s["registration"]): s for s in sheets}
     counts = await _marks_per_sheet([s["id"] for s in sheets])
     flags = await _open_flags(stage_aspects)
+    due = await _due_per_stage(scheme.rules, stage_aspects, mine, await closed_rounds(competition_id))
     return [
         ContestantRow(
             station_no=contestant.station_no,
             blind_code=contestant.blind_code,
             stages=[
-                _progress(
-                    contestant,
-                    stage_id,
-                    len(aspects),
-                    by_key.get((stage_id, contestant.registration_id)),
-                    counts,
-                    flags,
+                msgspec.structs.replace(
+                    _progress(
+                        contestant,
+                        stage_id,
+                        len(aspects),
+                        by_key.get((stage_id, contestant.registration_id)),
+                        counts,
+                        flags,
+                    ),
+                    start_no=due[stage_id][contestant.registration_id],
                 )
                 for stage_id, aspects in stage_aspects.items()
+                if contestant.registration_id in due[stage_id]
             ],
         )
         for contestant in mine
     ]
+
+
+async def _due_per_stage(
+    rules_: rules.CompetitionRules,
+    stage_aspects: Mapping[int, object],
+    contestants: Sequence[Contestant],
+    closed: Mapping[str, Mapping[str, Any]],
+) -> dict[int, dict[int, int | None]]:
+    """Per stage: registration id -> start number (None: station order) of the contestants due on it.
+
+    A stage of a later round lists nobody while the round before it is open, and never a contestant cut
+    before it (未晋级)."""
+    due: dict[int, dict[int, int | None]] = {}
+    for stage_id in stage_aspects:
+        position = round_index_of(rules_, str(stage_id))
+        if position > 0 and rules_.rounds is not None and rules_.rounds.rounds[position - 1].id not in closed:
+            due[stage_id] = {}
+            continue
+        order = starting_order_of(rules_, closed, str(stage_id)) or {}
+        entrants = await entrants_of_stage(rules_, str(stage_id), contestants)
+        due[stage_id] = {c.registration_id: order.get(c.registration_id) for c in entrants}
+    return due

@@ -15,6 +15,8 @@ module decides one thing:
   ``declared_checks`` holds the part about teams, the organisation award and promotion.
 - ``teams``: team results and the organisation award (:func:`team_board`, :func:`organisation_awards`).
 - ``promotion``: who the results promote to which skill level (:func:`promotions`).
+- ``rounds``: a round's standing, its cut and the next starting order (:func:`round_standings`,
+  :func:`starting_order`); ``round_checks`` validates declared rounds.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ from scoring.rules.records import (
     Problem,
     PromotionBand,
     PromotionRule,
+    Round,
     RoundingMode,
     RoundingPolicy,
     RoundingStep,
+    RoundsRule,
     ScoringError,
     Stage,
     SubjectInput,
@@ -57,6 +61,7 @@ from scoring.rules.records import (
     judges_needed,
     least_marks,
 )
+from scoring.rules.rounds import RoundStanding, entrants, round_standings, standing_score, starting_order
 from scoring.rules.teams import (
     TeamBoard,
     TeamInput,
@@ -86,9 +91,12 @@ __all__ = [
     "PromotionCandidate",
     "PromotionOutcome",
     "PromotionRule",
+    "Round",
+    "RoundStanding",
     "RoundingMode",
     "RoundingPolicy",
     "RoundingStep",
+    "RoundsRule",
     "ScoringError",
     "Stage",
     "SubjectInput",
@@ -105,6 +113,7 @@ __all__ = [
     "UnresolvedTie",
     "aggregate",
     "combine",
+    "entrants",
     "final_maximum",
     "judges_needed",
     "leaderboard",
@@ -113,6 +122,9 @@ __all__ = [
     "promotions",
     "rank",
     "round_decimal",
+    "round_standings",
+    "standing_score",
+    "starting_order",
     "team_board",
     "tier_counts",
     "validate_imported_mark",

@@ -15,6 +15,14 @@ For every subject, each stage is scored as follows; a ``[round: x]`` step happen
     final       weighted: sum over stages of  stage / stage.full_marks x stage.weight_percent
                 raw_sum:  sum over stages of  stage                                  [round: final]
 
+With rounds (``rules.rounds``) the last line is per round: a round's score is the sum over its stages
+[round: final], and the final score (累计) is the sum of the round scores, or the last round entered alone
+(``total = "last"``; each round is then scaled to 100 by its stages' weights: x 100 / their sum, so a
+round of two stages weighted 20 and 30 is out of 100 like the whole; with ``final = "raw_sum"`` a round is
+the raw sum of its stages and nothing is scaled). A subject cut after round k
+(``SubjectInput.eliminated_after``, 未晋级) has no scores at all for the stages of later rounds: they are
+left out, never counted as 0.
+
 Normalisation: weights are percentages summing to 100 and every stage is first divided by its own full
 marks, so the final score is always out of 100 whatever the stages' full marks (a 60-mark practical at
 weight 70 and a 100-mark exam at weight 30 give final = p / 60 x 70 + t / 100 x 30). Rules declaring
@@ -128,15 +136,31 @@ class _Scorer:
         self.expected = expected
         # x / full_marks == x * q / p with full_marks == p / q: keeps denominators integral.
         self.full_marks = {stage.id: stage.full_marks.as_integer_ratio() for stage in rules.stages}
+        rounds = rules.rounds.rounds if rules.rounds is not None else ()
+        self.round_of = {stage_id: i for i, declared in enumerate(rounds) for stage_id in declared.stages}
+        self.last_round = max(len(rounds) - 1, 0)
+        # total = "last": round i's weighted sum x 100 / (its stages' weights) = x * p / q, exactly
+        self.round_scale: dict[int, tuple[int, int]] = {}
+        # (a raw-sum final adds points as they are: nothing to scale)
+        if rules.rounds is not None and rules.rounds.total == "last" and rules.final != "raw_sum":
+            weights = {stage.id: stage.weight_percent for stage in rules.stages}
+            for i, declared in enumerate(rounds):
+                weight = sum((weights[s] for s in declared.stages), Decimal(0))
+                q, p = (weight / 100).as_integer_ratio()
+                self.round_scale[i] = (p, q)
 
     def subject(self, subject: SubjectInput) -> SubjectResult:
         by_aspect = self.panels.get(subject.subject_id, {})
         aspects: dict[str, AspectScore] = {}
         modules: dict[str, Decimal] = {}
         stages: dict[str, Decimal] = {}
-        final = ZERO
+        contributions: dict[int, Ratio] = {}  # by round index (everything is round 0 without rounds)
+        reached = self.last_round if subject.eliminated_after is None else subject.eliminated_after
         imported_complete = True
         for stage in self.rules.stages:
+            round_index = self.round_of.get(stage.id, 0)
+            if round_index > reached:
+                continue  # 未晋级: a round the subject never entered is not scored at all, not scored 0
             if stage.kind == "imported":
                 mark = subject.imported.get(stage.id)
                 imported_complete = imported_complete and mark is not None
@@ -146,12 +170,12 @@ class _Scorer:
             total = self._stage_total(total)
             stages[stage.id] = publish(total)
             if self.rules.final == "raw_sum":
-                final = add(final, total)
+                contribution = total
             else:
                 p, q = self.full_marks[stage.id]
-                final = add(final, (total[0] * stage.weight_percent * q, total[1] * p))
-        if self.rounding.final is not None:
-            final = (round_ratio(*final, self.rounding.final), 1)
+                contribution = (total[0] * stage.weight_percent * q, total[1] * p)
+            contributions[round_index] = add(contributions.get(round_index, ZERO), contribution)
+        final, round_scores = self._final(contributions, reached)
         return SubjectResult(
             subject_id=subject.subject_id,
             aspect_scores=aspects,
@@ -161,7 +185,35 @@ class _Scorer:
             complete=imported_complete and all(score.complete for score in aspects.values()),
             disqualified=subject.disqualified,
             time_used=subject.time_used,
+            round_scores=round_scores,
+            eliminated_after=subject.eliminated_after,
         )
+
+    def _final(self, contributions: Mapping[int, Ratio], reached: int) -> tuple[Ratio, dict[str, Decimal]]:
+        """The final score and, with rounds, each entered round's score (rounded as the final is).
+
+        With rounds the total is the sum of the (rounded) round scores, or the last round entered alone,
+        so that the published 累计 is exactly what the published round columns add up to.
+        """
+        step = self.rounding.final
+        rounds = self.rules.rounds
+        if rounds is None:
+            final = contributions.get(0, ZERO)
+            return ((round_ratio(*final, step), 1) if step is not None else final), {}
+        scores: dict[int, Ratio] = {}
+        for index in range(reached + 1):
+            score = contributions.get(index, ZERO)
+            if index in self.round_scale:
+                p, q = self.round_scale[index]
+                score = (score[0] * p, score[1] * q)
+            scores[index] = (round_ratio(*score, step), 1) if step is not None else score
+        if rounds.total == "last":
+            final = scores[reached]
+        else:
+            final = ZERO
+            for score in scores.values():
+                final = add(final, score)
+        return final, {rounds.rounds[i].id: publish(score) for i, score in scores.items()}
 
     def _stage_total(self, total: Ratio) -> Ratio:
         if total[0] < 0:

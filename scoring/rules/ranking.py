@@ -7,7 +7,8 @@ time used -- a missing time ranks last --, higher score in a named module). Subj
 rank and the next rank skips (standard competition ranking: 1, 2, 2, 4). With ``no_ties_in_top = 3`` a tie
 left among ranks 1-3 is reported in ``Leaderboard.unresolved_ties`` for the organisers to settle; the
 engine never invents an order. A disqualified subject (取消资格) keeps its computed scores but gets no rank
-and no prize, and does not count towards the number of ranked subjects.
+and no prize, and does not count towards the number of ranked subjects. With rounds, a subject cut after
+an earlier round (未晋级) ranks below everyone who went further, by the total it had reached.
 
 Prizes (一等奖 / 二等奖 / 三等奖)
 ------------------------------
@@ -44,26 +45,38 @@ from scoring.rules.records import (
 )
 from scoring.rules.validation import require_valid
 
+_ZERO = Decimal(0)
 
-def _rank_key(tie_breaks: Sequence[TieBreak], result: SubjectResult) -> tuple[Any, ...]:
-    """Smaller is better: the published final score first, then each tie-break in order."""
+
+def rank_key(tie_breaks: Sequence[TieBreak], result: SubjectResult, score: Decimal) -> tuple[Any, ...]:
+    """Smaller is better: ``score`` first, then each tie-break in order (a stage or module of a round the
+    subject did not enter counts as 0)."""
     # copy_negate is exact whatever the context (unary minus would round to the context's precision).
-    key: list[Any] = [result.final_score.copy_negate()]
+    key: list[Any] = [score.copy_negate()]
     for rule in tie_breaks:
         if rule.kind == "stage":
-            key.append(result.stage_scores[rule.ref or ""].copy_negate())
+            key.append(result.stage_scores.get(rule.ref or "", _ZERO).copy_negate())
         elif rule.kind == "module":
-            key.append(result.module_scores[rule.ref or ""].copy_negate())
+            key.append(result.module_scores.get(rule.ref or "", _ZERO).copy_negate())
         else:  # time_used: shorter is better, and a subject without a recorded time comes last
             used = result.time_used
             key.append((0, used) if used is not None else (1, Decimal(0)))
     return tuple(key)
 
 
+def _rank_key(rules: CompetitionRules, result: SubjectResult) -> tuple[Any, ...]:
+    """With rounds, whoever went further ranks above whoever was cut earlier, whatever the scores."""
+    key = rank_key(rules.tie_breaks, result, result.final_score)
+    if rules.rounds is None:
+        return key
+    reached = len(rules.rounds.rounds) if result.eliminated_after is None else result.eliminated_after
+    return (-reached, *key)
+
+
 def _rank_groups(rules: CompetitionRules, results: Iterable[SubjectResult]) -> list[list[SubjectResult]]:
     """Non-disqualified subjects grouped by equal rank key, best group first, ids ascending inside."""
     keyed = sorted(
-        ((_rank_key(rules.tie_breaks, r), r.subject_id, r) for r in results if not r.disqualified),
+        ((_rank_key(rules, r), r.subject_id, r) for r in results if not r.disqualified),
         key=lambda item: (item[0], item[1]),
     )
     groups: list[list[SubjectResult]] = []

@@ -200,6 +200,43 @@ class PromotionRule(_Record):
     basis: str = ""
 
 
+# ------------------------------------------------------------------------------------------------ rounds
+
+RoundCutMethod = Literal["top", "min_score", "top_per_union", "top_per_enterprise"]
+RoundTies = Literal["all", "tie_break"]
+RoundOrder = Literal["reverse_rank", "draw"]
+RoundTotal = Literal["sum", "last"]
+
+
+class Round(_Record):
+    """One round (初赛、复赛、决赛): some of the competition's stages, in order, and the cut that closes it.
+
+    ``cut`` (None on the last round): the best ``count`` (``top``), everyone at or above ``min_score``
+    (``min_score``), or the best ``count`` of each grassroots union or enterprise. ``ties`` at the cut: all
+    tied go through (``all``), or the competition's tie-breaks first and then all still tied (``tie_break``).
+    ``next_order``: the next round's starting order, the reverse of this round's standing (the best
+    starts last) or a new draw.
+    """
+
+    id: str
+    stages: tuple[str, ...]
+    name: str = ""
+    cut: RoundCutMethod | None = None
+    count: int | None = None
+    min_score: Decimal | None = None
+    ties: RoundTies = "all"
+    next_order: RoundOrder = "reverse_rank"
+
+
+class RoundsRule(_Record):
+    """The rounds, first to last, covering every stage once. ``total``: the cumulative total (累计) is the
+    sum of the round scores (``sum``) or the last round's score alone (``last``; each round's score is
+    then scaled to 100 by the weights of its stages)."""
+
+    rounds: tuple[Round, ...]
+    total: RoundTotal = "sum"
+
+
 class CompetitionRules(_Record):
     """Everything that makes one competition differ from another; ``no_ties_in_top = 3`` reports a tie
     left among ranks 1-3 after every tie-break instead of letting it stand silently. ``teams``,
@@ -218,6 +255,8 @@ class CompetitionRules(_Record):
     teams: TeamRules | None = None
     organisation_award: OrganisationAward | None = None
     promotion: PromotionRule | None = None
+    rounds: RoundsRule | None = None
+    public_modules: tuple[str, ...] = ()  # module scores shown on the public board and the open document
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -239,6 +278,7 @@ class SubjectInput(_Record):
     imported: dict[str, Decimal] = msgspec.field(default_factory=dict)
     time_used: Decimal | None = None
     disqualified: bool = False
+    eliminated_after: int | None = None  # index of the round that cut this subject (未晋级), None: still in
 
 
 # The judges expected to mark each (subject_id, aspect_id) once recusals are taken out.
@@ -284,6 +324,8 @@ class SubjectResult(_Record):
     time_used: Decimal | None = None
     rank: int | None = None
     tier: int | None = None
+    round_scores: dict[str, Decimal] = msgspec.field(default_factory=dict)  # the rounds entered only
+    eliminated_after: int | None = None
 
 
 class UnresolvedTie(_Record):

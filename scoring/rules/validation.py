@@ -26,6 +26,7 @@ from scoring.rules.records import (
     final_maximum,
     least_marks,
 )
+from scoring.rules.round_checks import round_problems
 
 _SCORED_KINDS = frozenset({"measurement", "pass_fail", "judgement"})
 _JUDGEMENT_MARKS = frozenset({Decimal(0), Decimal(1), Decimal(2), Decimal(3)})
@@ -277,6 +278,7 @@ def validate_rules(rules: CompetitionRules) -> list[Problem]:
             *_check_tie_breaks(rules),
             *_check_tiers(rules),
             *declared_problems(rules),
+            *round_problems(rules),
         ]
 
 

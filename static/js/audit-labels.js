@@ -70,6 +70,7 @@ const AuditLabels = (() => {
     // 成绩
     "results.unblind": "解密成绩",
     "results.publish": "发布成绩",
+    "round.close": "结束本轮（确定晋级名单与下一轮出场顺序）",
     "arbitration.add": "加入监督仲裁组",
     "arbitration.remove": "移出监督仲裁组",
     "appeal.lodge": "提出申诉",
@@ -151,6 +152,7 @@ const AuditLabels = (() => {
     notice_ends_on: "公示结束", length: "期限", unit: "单位", grounds: "异议理由", grounds_chars: "理由字数",
     anonymous: "匿名", contact_given: "留有联系方式", organisation: "所在单位", awarded: "表彰人数",
     awarded_on: "表彰日期", certificates: "证书", holidays: "放假日期", makeup_workdays: "调休上班日期", reasons: "原因",
+    round: "轮次", qualified: "晋级人数", not_qualified: "未晋级人数", next_order: "下一轮出场顺序",
   };
 
   const YES_NO = { true: "是", false: "否" };

@@ -26,9 +26,15 @@
     $("#version").textContent = `发布于 ${App.when(data.published_at)}`;
     board.dataset.phase = "published";
     board.dataset.version = data.version;
-    board.innerHTML = `<thead><tr><th>名次</th><th>姓名</th><th>工作单位</th><th>总成绩</th><th>奖项</th></tr></thead><tbody>`
+    // With rounds: a column per round (未晋级 for a round not reached, never 0) and 累计; chosen module columns.
+    const rounds = data.rounds || [], modules = data.modules || [];
+    const extra = rounds.map((x) => `<th>${App.esc(x.name)}</th>`).join("") + modules.map((m) => `<th>${App.esc(m.name)}</th>`).join("");
+    board.innerHTML = `<thead><tr><th>名次</th><th>姓名</th><th>工作单位</th>${extra}<th>${rounds.length ? "累计" : "总成绩"}</th><th>奖项</th></tr></thead><tbody>`
       + rows(data.rows, (r) => `<td class="rank">${r.rank ?? "—"}</td><td class="name">${App.esc(r.name)}</td>`
-        + `<td class="employer">${App.esc(r.employer)}</td><td class="score">${r.disqualified ? "—" : App.esc(r.final_score)}</td>`
+        + `<td class="employer">${App.esc(r.employer)}</td>`
+        + rounds.map((x) => Results.roundCell(r, x)).join("")
+        + modules.map((m) => `<td class="num col-module">${App.esc((r.module_scores || {})[m.id] ?? "")}</td>`).join("")
+        + `<td class="score">${r.disqualified ? "—" : App.esc(r.final_score)}</td>`
         + `<td>${Results.prizeBadge(r)}</td>`) + "</tbody>";
     $("#empty").hidden = data.rows.length > 0;
   }

@@ -105,9 +105,14 @@
   function renderList() {
     if (!comp) return;
     renderTabs();
-    const cards = rows.map((row) => {
+    // A later round (轮次) lists only who went through, in its starting order (出场顺序); else by station.
+    const startOf = (row) => (row.stages.find((s) => s.stage_id === stageId) || {}).start_no;
+    const ordered = rows.some((row) => startOf(row) != null)
+      ? [...rows].sort((a, b) => (startOf(a) ?? 1e9) - (startOf(b) ?? 1e9)) : rows;
+    const cards = ordered.map((row) => {
       const progress = row.stages.find((s) => s.stage_id === stageId);
       if (!progress) return "";
+      const start = progress.start_no != null ? `<span class="judge-start">出场 <b>${progress.start_no}</b></span>` : "";
       const key = keyOf(stageId, row.blind_code);
       const waiting = pendingFor(key).length > 0;
       const [label, tone] = waiting ? ["待发送", "warn"] : progress.version === 0 ? ["未评", ""] : STATUS[progress.status];
@@ -116,14 +121,14 @@
       const conflict = notes[key] ? `<span class="badge bad">需核对</span>` : "";
       return `
         <button type="button" class="judge-card ${progress.status}" data-code="${App.esc(row.blind_code)}">
-          <span class="judge-station">工位 <b>${row.station_no}</b></span>
+          ${start}<span class="judge-station">工位 <b>${row.station_no}</b></span>
           <span class="judge-code">${App.esc(row.blind_code)}</span>
           <span class="judge-progress">已评 ${progress.marked}/${progress.total}</span>
           <span class="row"><span class="badge ${tone}">${label}${done}</span>${flags}${conflict}</span>
         </button>`;
     });
     $("#contestants").innerHTML = cards.join("");
-    $("#no-contestants").hidden = rows.length > 0;
+    $("#no-contestants").hidden = cards.some((card) => card !== "");
     const stage = stageOf(stageId);
     $("#sign-stage").hidden = !stage || stage.signed_off || !rows.length;
   }

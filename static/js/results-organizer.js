@@ -40,7 +40,9 @@
     $("#ties-box").hidden = ties.length === 0;
     $("#ties").textContent = ties.map((t) => `第 ${t.rank} 名并列且无法按规则区分：${t.blind_codes.join("、")}`).join("；");
     $("#board-note").textContent = board.unblinded_at ? "（已解密）" : "（按加密号，解密前不显示姓名）";
-    Results.table($("#board"), board.stages, board.rows, { names: !!board.unblinded_at, station: true, progress: true });
+    Results.table($("#board"), board.stages, board.rows, {
+      names: !!board.unblinded_at, station: true, progress: true, rounds: board.rounds || [], modules: board.modules || [],
+    });
     const teams = board.teams || [], awards = board.organisation_awards || [];
     $("#teams-section").hidden = !teams.length && !awards.length;
     Results.teamTable($("#teams"), teams);
@@ -213,6 +215,10 @@
   const refresh = Results.throttle(() => loadBoard().catch((error) => message(error.message, "bad")), 800);
   App.header().then(async () => {
     await loadBoard();  // anonymous: the API's 401 sends the visitor to the log-in page
+    if ((board.rounds || []).length) {
+      $("#rounds-section").hidden = false;
+      await Rounds.render($("#rounds"), api, { canClose: board.view === "organizer", onClosed: refresh, say: message });
+    }
     if (board.view === "chief_judge") {
       // The chief judge watches the board by blind code; publication, history and appeals are organizers'.
       for (const sel of ["#unblind", "#publish-form", "#history", "#arbitration", "#files", "nav.tabs"]) $(sel).hidden = true;

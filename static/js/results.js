@@ -49,26 +49,42 @@ const Results = (() => {
       + `${row.marks_in}/${row.marks_expected}</span> <span class="progress-bar"><span style="width:${pct}%"></span></span>`;
   }
 
-  // A published (or organizer) leaderboard: columns chosen by what the rows carry. On a phone the blind
-  // code, station and stage columns give way (.col-*), so rank, name, prize and score stay readable.
-  function table(target, stages, rows, { names = true, station = true, progress = false } = {}) {
+  // A round's cell: its score, or 未晋级 for a round after the cut this contestant missed (never a 0).
+  function roundCell(row, round) {
+    const cut = row.eliminated_after != null && round.position > row.eliminated_after;
+    if (cut) return '<td class="num col-round"><span class="badge">未晋级</span></td>';
+    return `<td class="num col-round">${App.esc((row.round_scores || {})[round.id] ?? "")}</td>`;
+  }
+
+  // A published (or organizer) leaderboard: columns chosen by what the rows carry. With rounds (轮次) a
+  // column per round and 累计 replace the stage columns; module columns (评分模块) follow when the board
+  // carries them. On a phone the blind code, station and stage columns give way (.col-*), so rank, name,
+  // prize and score stay readable; the table scrolls inside its own frame (.table-wrap).
+  function table(target, stages, rows, { names = true, station = true, progress = false, rounds = [], modules = [] } = {}) {
     const head = ['<th class="num">名次</th>', "<th>奖项</th>"];
     if (names) head.push("<th>姓名</th>", '<th class="col-employer">工作单位</th>');
     head.push('<th class="col-code">加密号</th>');
     if (station) head.push('<th class="num col-station">工位号</th>');
-    for (const stage of stages) {
-      // A raw-sum final adds stage points as they are: the stage shows its full marks, not a weight.
-      const under = stage.weighted === false ? `满分 ${App.esc(stage.full_marks)}` : `${App.esc(stage.weight_percent)}%`;
-      head.push(`<th class="num col-stage">${App.esc(stage.name)}<br><small>${under}</small></th>`);
+    if (rounds.length) {
+      for (const round of rounds) head.push(`<th class="num col-round">${App.esc(round.name)}</th>`);
+    } else {
+      for (const stage of stages) {
+        // A raw-sum final adds stage points as they are: the stage shows its full marks, not a weight.
+        const under = stage.weighted === false ? `满分 ${App.esc(stage.full_marks)}` : `${App.esc(stage.weight_percent)}%`;
+        head.push(`<th class="num col-stage">${App.esc(stage.name)}<br><small>${under}</small></th>`);
+      }
     }
-    head.push('<th class="num">总成绩</th>');
+    for (const module of modules) head.push(`<th class="num col-module">${App.esc(module.name)}</th>`);
+    head.push(`<th class="num">${rounds.length ? "累计" : "总成绩"}</th>`);
     if (progress) head.push("<th>评分进度</th>");
     const body = rows.map((row) => {
       const cells = [`<td class="num rank">${rank(row)}</td>`, `<td class="prize">${prizeBadge(row)}</td>`];
       if (names) cells.push(`<td class="name">${App.esc(row.name ?? "")}</td>`, `<td class="col-employer">${App.esc(row.employer ?? "")}</td>`);
       cells.push(`<td class="code col-code">${App.esc(row.blind_code)}</td>`);
       if (station) cells.push(`<td class="num col-station">${App.esc(row.station_no ?? "")}</td>`);
-      for (const stage of stages) cells.push(`<td class="num col-stage">${App.esc((row.stage_scores || {})[stage.id] ?? "")}</td>`);
+      if (rounds.length) for (const round of rounds) cells.push(roundCell(row, round));
+      else for (const stage of stages) cells.push(`<td class="num col-stage">${App.esc((row.stage_scores || {})[stage.id] ?? "")}</td>`);
+      for (const module of modules) cells.push(`<td class="num col-module">${App.esc((row.module_scores || {})[module.id] ?? "")}</td>`);
       // The public is not shown a disqualified contestant's score; organizers see it (the open document has it).
       const score = row.disqualified && !progress ? "—" : App.esc(row.final_score);
       cells.push(`<td class="num score">${score}</td>`);
@@ -107,5 +123,5 @@ const Results = (() => {
     }
   }
 
-  return { competitionId, stream, throttle, table, teamTable, awardList, prizeBadge, completeness, maybe };
+  return { competitionId, stream, throttle, table, teamTable, awardList, prizeBadge, completeness, maybe, roundCell };
 })();

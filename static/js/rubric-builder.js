@@ -71,6 +71,9 @@ const RubricBuilder = (() => {
       min_score: tiers.min_score === "" || tiers.min_score == null ? null : String(tiers.min_score),
     };
     out.no_ties_in_top = Number(rules.no_ties_in_top || 0);
+    // Rounds (轮次) and the public module columns are declared through the API; the builder keeps them as they are.
+    if (rules.rounds) out.rounds = rules.rounds;
+    if (rules.public_modules && rules.public_modules.length) out.public_modules = rules.public_modules;
     return out;
   }
 

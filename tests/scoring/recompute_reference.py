@@ -11,11 +11,11 @@ trimmed rule, else 1) is not computed; otherwise combine the judges' marks (mean
 the panel if the rules say so; multiply by the factor (round if declared); a deduction subtracts. Marks may
 be negative down to an aspect's ``min_mark`` (a signed range). A rubric stage sums its aspects (never below
 0; round if declared); an imported stage takes its mark. Final = sum of stage / full marks x weight %, or,
-when the rules declare ``final: raw_sum``, the plain sum of the stage scores (round if declared). Judges
-recorded absent (``absences``) must have no counted mark and must not be expected. Rank by final score,
-then the declared tie-breaks; still equal: shared rank
-(1, 2, 2, 4). Prizes fill tiers in rank order; a tied group that does not fit drops whole to the next tier.
-Teams, the organisation award and promotion, when the rules declare them: see the section at the end.
+when the rules declare ``final: raw_sum``, the plain sum of the stage scores (round if declared); with
+rounds, see ``totals``. Judges recorded absent (``absences``) must have no counted mark and must not be
+expected. Rank by final score, then the declared tie-breaks; still equal: shared rank (1, 2, 2, 4). Prizes
+fill tiers in rank order; a tied group that does not fit drops whole to the next tier. Rounds' cuts,
+teams, the organisation award and promotion, when the rules declare them: see the sections at the end.
 """
 
 from __future__ import annotations
@@ -71,47 +71,60 @@ def combine(values: list[Fraction], rule: dict) -> Fraction | None:
     return sum(kept, F(0)) if method == "trimmed_sum" else sum(kept, F(0)) / len(kept)
 
 
+def _stage_total(stage: dict, s: dict, marks: dict, rounding: dict, modules: dict) -> Fraction:
+    if stage.get("kind", "rubric") == "imported":
+        value = s["imported"].get(stage["id"])
+        return rounded(max(F(value) if value is not None else F(0), F(0)), rounding.get("stage_total"))
+    total = F(0)
+    for module in stage["modules"]:
+        module_total = F(0)
+        for a in module["aspects"]:
+            given = marks.get((s["blind_code"], a["id"]), [])
+            panel = combine(given, a.get("combine") or {}) if len(given) >= least_marks(a) else None
+            if panel is None:
+                continue
+            if a["kind"] == "judgement":
+                panel = panel / 3 * F(a["max_mark"])
+            panel = rounded(panel, rounding.get("panel_mark"))
+            points = rounded(panel * F(a.get("factor", "1")), rounding.get("factored_aspect"))
+            module_total += -points if a["kind"] == "deduction" else points
+        modules[module["id"]] = module_total
+        total += module_total
+    return rounded(max(total, F(0)), rounding.get("stage_total"))
+
+
 def score(doc: dict) -> dict[str, dict]:
-    """blind code -> final, per-stage and per-module scores (exact fractions), time used, disqualified."""
+    """blind code -> final, stage, module, round scores (exact), time used, disqualified, rounds reached;
+    no score at all in the rounds after the cut a contestant missed (``eliminated_after``)."""
     rules, rounding = doc["rules"], doc["rules"].get("rounding") or {}
+    declared = (rules.get("rounds") or {}).get("rounds") or [
+        {"id": None, "stages": [x["id"] for x in rules["stages"]]}
+    ]
+    round_of = {stage_id: i for i, r in enumerate(declared) for stage_id in r["stages"]}
     marks: dict[tuple[str, str], list[Fraction]] = {}
     for m in doc["marks"]:
         marks.setdefault((m["blind_code"], m["aspect_id"]), []).append(F(m["value"]))
     out = {}
     for s in doc["subjects"]:
-        stages, modules, final = {}, {}, F(0)
+        stages, modules = {}, {}
+        reached = s.get("eliminated_after")
+        reached = len(declared) - 1 if reached is None else reached
+        per_round = [F(0)] * (reached + 1)
         for stage in rules["stages"]:
-            if stage.get("kind", "rubric") == "imported":
-                value = s["imported"].get(stage["id"])
-                total = F(value) if value is not None else F(0)
-            else:
-                total = F(0)
-                for module in stage["modules"]:
-                    module_total = F(0)
-                    for a in module["aspects"]:
-                        given = marks.get((s["blind_code"], a["id"]), [])
-                        panel = (
-                            combine(given, a.get("combine") or {}) if len(given) >= least_marks(a) else None
-                        )
-                        if panel is None:
-                            continue
-                        if a["kind"] == "judgement":
-                            panel = panel / 3 * F(a["max_mark"])
-                        panel = rounded(panel, rounding.get("panel_mark"))
-                        points = rounded(panel * F(a.get("factor", "1")), rounding.get("factored_aspect"))
-                        module_total += -points if a["kind"] == "deduction" else points
-                    modules[module["id"]] = module_total
-                    total += module_total
-            total = rounded(max(total, F(0)), rounding.get("stage_total"))
+            if round_of[stage["id"]] > reached:
+                continue
+            total = _stage_total(stage, s, marks, rounding, modules)
             stages[stage["id"]] = total
-            if rules.get("final", "weighted") == "raw_sum":
-                final += total
-            else:
-                final += total / F(stage["full_marks"]) * F(stage["weight_percent"])
+            if rules.get("final", "weighted") != "raw_sum":
+                total = total / F(stage["full_marks"]) * F(stage["weight_percent"])
+            per_round[round_of[stage["id"]]] += total
+        final, per_round = totals(rules, per_round, reached)
         out[s["blind_code"]] = {
-            "final": rounded(final, rounding.get("final")),
+            "final": final,
             "stages": stages,
             "modules": modules,
+            "rounds": {declared[i]["id"]: x for i, x in enumerate(per_round)} if rules.get("rounds") else {},
+            "reached": reached + 1 if s.get("eliminated_after") is not None else len(declared) + 1,
             "time": None if s.get("time_used") is None else F(s["time_used"]),
             "disqualified": bool(s.get("disqualified")),
         }
@@ -124,11 +137,13 @@ def rank(doc: dict, scores: dict[str, dict]) -> dict[str, tuple[int | None, int 
 
     def key(code: str) -> tuple:
         r, parts = scores[code], [-scores[code]["final"]]
+        if rules.get("rounds"):  # whoever went further ranks above whoever was cut earlier
+            parts.insert(0, -r["reached"])
         for tb in rules.get("tie_breaks") or []:
             if tb["kind"] == "stage":
-                parts.append(-r["stages"][tb["ref"]])
+                parts.append(-r["stages"].get(tb["ref"], F(0)))
             elif tb["kind"] == "module":
-                parts.append(-r["modules"][tb["ref"]])
+                parts.append(-r["modules"].get(tb["ref"], F(0)))
             else:  # time_used: shorter first, unknown last
                 parts.append((0, r["time"]) if r["time"] is not None else (1, 0))
         return tuple(parts)
@@ -177,11 +192,19 @@ def check(doc: dict) -> list[str]:
             "rank": ranks[code][0],
             "tier": ranks[code][1],
             "stage_scores": {k: text(v, step) for k, v in s["stages"].items()},
+            "round_scores": {k: text(v, step) for k, v in s["rounds"].items()},
+            "module_scores": {
+                k: text(v, step)
+                for k, v in s["modules"].items()
+                if k in doc["rules"].get("public_modules", [])
+            },
         }
         problems += [
-            f"{code} {k}: published {p[k]!r}, recomputed {v!r}" for k, v in mine.items() if p[k] != v
+            f"{code} {k}: published {p.get(k, {})!r}, recomputed {v!r}"
+            for k, v in mine.items()
+            if p.get(k, {}) != v
         ]
-    return problems
+    return problems + check_rounds(doc, scores)
 
 
 # ------------------------------------------------------ teams, the organisation award, promotion (optional)
@@ -328,6 +351,83 @@ def check_standings(doc: dict, scores: dict[str, dict], ranks: dict) -> list[str
             for c in sorted(listed.keys() | mine.keys())
             if listed.get(c) != mine.get(c)
         ]
+    return problems
+
+
+# ------------------------------------------------------ rounds (optional)
+# Read only when the rules declare rounds. A round is its stages' weighted sum rounded as the final (with
+# total "last" first scaled x 100 / its stages' weights); the final is their sum, or the last reached alone.
+
+
+def totals(rules: dict, per_round: list[Fraction], reached: int) -> tuple[Fraction, list[Fraction]]:
+    """(final, round scores) from the rounds' unrounded weighted sums."""
+    rounding = rules.get("rounding") or {}
+    if not rules.get("rounds"):
+        return rounded(per_round[0], rounding.get("final")), per_round
+    last = rules["rounds"].get("total") == "last"
+    raw = rules.get("final", "weighted") == "raw_sum"  # points as they are: no round is scaled
+    weights = {x["id"]: F(x["weight_percent"]) for x in rules["stages"]}
+    scale = [
+        100 / sum(weights[s] for s in r["stages"]) if last and not raw else 1
+        for r in rules["rounds"]["rounds"]
+    ]
+    per_round = [rounded(x * scale[i], rounding.get("final")) for i, x in enumerate(per_round)]
+    return (per_round[reached] if last else sum(per_round, F(0))), per_round
+
+
+def recut(doc: dict, scores: dict[str, dict], k: int, group: dict) -> dict[str, tuple[int, bool]]:
+    """Round ``k``'s standing redone: blind code -> (place, goes through)."""
+    declared = doc["rules"]["rounds"]["rounds"]
+    rule, ids = declared[k], [r["id"] for r in declared[: k + 1]]
+    last_only = doc["rules"]["rounds"].get("total", "sum") == "last"
+    cut_after = {s["blind_code"]: s.get("eliminated_after") for s in doc["subjects"]}
+    entrants = [
+        c for c, s in scores.items() if not s["disqualified"] and (cut_after[c] is None or cut_after[c] >= k)
+    ]
+    tie_breaks = doc["rules"].get("tie_breaks") or [] if rule.get("ties") == "tie_break" else []
+
+    def standing(code: str) -> Fraction:
+        rounds = scores[code]["rounds"]
+        return rounds[ids[-1]] if last_only else sum((rounds[i] for i in ids), F(0))
+
+    def key(code: str) -> tuple:
+        r, parts = scores[code], [-standing(code)]
+        for tb in tie_breaks:
+            if tb["kind"] == "stage":
+                parts.append(-r["stages"].get(tb["ref"], F(0)))
+            elif tb["kind"] == "module":
+                parts.append(-r["modules"].get(tb["ref"], F(0)))
+            else:
+                parts.append((0, r["time"]) if r["time"] is not None else (1, 0))
+        return tuple(parts)
+
+    mine = {}
+    for code in entrants:
+        peers = [c for c in entrants if not rule["cut"].startswith("top_per") or group[c] == group[code]]
+        place = 1 + sum(1 for c in peers if key(c) < key(code))
+        through = (
+            standing(code) >= F(rule["min_score"]) if rule["cut"] == "min_score" else place <= rule["count"]
+        )
+        mine[code] = (place, through)
+    return mine
+
+
+def check_rounds(doc: dict, scores: dict[str, dict]) -> list[str]:
+    """Each closed round's cut, redone from the round scores: the standing (cumulative, or the round alone
+    with ``total = "last"``), shared ranks (the declared tie-breaks first with ``ties = "tie_break"``), and
+    who goes through (top N with every tie at the cut, at or above the line, or top N per group); everyone
+    else must be the ones recorded as cut after that round."""
+    problems = []
+    cut_after = {s["blind_code"]: s.get("eliminated_after") for s in doc["subjects"]}
+    for closing in doc.get("rounds") or []:
+        k, round_id = closing["position"], closing["round_id"]
+        mine = recut(doc, scores, k, {e["blind_code"]: e.get("group_no") for e in closing["standings"]})
+        recorded = {e["blind_code"]: (e["rank"], e["qualified"]) for e in closing["standings"]}
+        if recorded != mine:
+            problems.append(f"round {round_id}: recorded {recorded!r}, recomputed {mine!r}")
+        for code, (_, through) in mine.items():
+            if (cut_after[code] == k) == through:
+                problems.append(f"{code}: round {round_id} cut recorded as {cut_after[code]!r}")
     return problems
 
 

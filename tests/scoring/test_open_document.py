@@ -105,11 +105,14 @@ def test_script_runs_alone_with_the_standard_library(
             imported.add((node.module or "").split(".")[0])
     assert imported <= {"__future__", "json", "sys", "fractions", "math"}, imported
     # Short enough to read: the individual rules under 200 lines, the optional parts for teams, the
-    # organisation award and promotion (a section of their own at the end) under 160, absences under 50.
+    # organisation award and promotion (a section of their own) under 160, rounds' cuts under 80, absences
+    # under 50.
     core, optional = source.split("# " + "-" * 54 + " teams, the organisation award")
-    optional, absences = optional.split("# " + "-" * 64 + " absent judges")
+    optional, rounds = optional.split("# " + "-" * 54 + " rounds (optional)")
+    rounds, absences = rounds.split("# " + "-" * 64 + " absent judges")
     assert len(core.splitlines()) < 200
     assert len(optional.splitlines()) < 160
+    assert len(rounds.splitlines()) < 80
     assert len(absences.splitlines()) < 50  # the check of absent judges (缺席), a section of its own
     script = tmp_path / "recompute.py"
     script.write_text(source, encoding="utf-8")
