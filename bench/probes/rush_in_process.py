@@ -27,8 +27,8 @@ async def rush(concurrency: int) -> float:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the client's own log line per request
 
-    from app import create_app
     from accounts.rules import Role
+    from app import create_app
     from bench.competitions import _open_competition
     from bench.crowd import make_people, make_sessions
     from settings import load_settings
