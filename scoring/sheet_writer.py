@@ -59,7 +59,9 @@ Mark values (:func:`plain`, :func:`check_marks`) live in :mod:`scoring.marks` an
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -182,6 +184,7 @@ async def submit_once(
 ) -> tuple[Answer, bool]:
     """Run ``write`` (usually ending in :func:`write_sheet`) in one write transaction, once per client id:
     returns (answer, replayed). ``check_first=False`` when the caller has already looked for a replay."""
+    _FIRST_WRITE.set(None)
     try:
         async with write_transaction():
             if check_first:
@@ -200,6 +203,7 @@ async def submit_once(
             raise
         replay = await stored_answer(kind, client_id, owner_id)
         if replay is None:
+            await _lost_first_write(kind)
             raise
         return replay, True
     return answer, False
@@ -261,21 +265,60 @@ def stale_version(
 # -------------------------------------------------------------------------------------------- the write
 
 
-def _sheet_columns(kind: SheetKind[Any]) -> tuple[Any, ...]:
-    sheet: Any = kind.sheet
-    return (sheet.id, sheet.status, sheet.version, sheet.submitted_at)
+@functools.cache
+def _sheet_and_marks_sql(kind: SheetKind[Any]) -> str:
+    """The sheet and its marks in one statement (built once per kind of sheet)."""
+    sheet, mark = kind.sheet._meta.tablename, kind.mark._meta.tablename
+    return (
+        "SELECT s.id AS id, s.status AS status, s.version AS version, s.submitted_at AS submitted_at, "
+        f"m.aspect_id AS aspect_id, m.value AS value FROM {sheet} s LEFT JOIN {mark} m ON m.sheet = s.id "
+        "WHERE s.sheet_key = {}"
+    )
 
 
-async def _sheet_row(kind: SheetKind[Any], write: SheetWrite, now: dt.datetime) -> dict[str, Any]:
-    """The sheet's row, made (version 0, draft) by the first write; a racing first write makes it once."""
+async def _sheet_and_marks(
+    kind: SheetKind[Any], key: str
+) -> tuple[dict[str, Any] | None, dict[str, Decimal]]:
+    """The sheet's row (None before its first write) and its marks, aspect id -> plain value."""
+    rows = await kind.sheet.raw(_sheet_and_marks_sql(kind), key)
+    if not rows:
+        return None, {}
+    marks = {r["aspect_id"]: plain(r["value"]) for r in rows if r["aspect_id"] is not None}
+    return rows[0], marks
+
+
+# The sheet key and aspects of a first write in this task: a concurrent first write of the same sheet fails
+# on the unique sheet_key, and submit_once answers that with the 409 of a stale version (the other won).
+_FIRST_WRITE: contextvars.ContextVar[tuple[str, Sequence[str]] | None] = contextvars.ContextVar(
+    "first_sheet_write", default=None
+)
+
+
+async def _insert_sheet(kind: SheetKind[Any], write: SheetWrite, status: str, now: dt.datetime) -> int:
+    """A sheet's first write: the row inserted with its final values (version 1), its id returned."""
     sheet: Any = kind.sheet
-    row = await sheet.select(*_sheet_columns(kind)).where(sheet.sheet_key == write.key).first()
+    _FIRST_WRITE.set((write.key, write.aspects))
+    new = sheet(
+        **write.new_sheet,
+        sheet_key=write.key,
+        status=status,
+        version=1,
+        submitted_at=now if status == SUBMITTED else None,
+        updated_at=now,
+    )
+    rows = await sheet.insert(new).returning(sheet.id)
+    return rows[0]["id"]
+
+
+async def _lost_first_write(kind: SheetKind[Any]) -> None:
+    """After a unique violation: the 409 of a first write that another one (same sheet) beat, if it was."""
+    first = _FIRST_WRITE.get()
+    if first is None:
+        return None
+    row, marks = await _sheet_and_marks(kind, first[0])
     if row is None:
-        new = sheet(**write.new_sheet, sheet_key=write.key, status=DRAFT, version=0, updated_at=now)
-        await sheet.insert(new).on_conflict(target=sheet.sheet_key, action="DO NOTHING")
-        row = await sheet.select(*_sheet_columns(kind)).where(sheet.sheet_key == write.key).first()
-        assert row is not None
-    return row
+        return None
+    raise stale_version(kind, row["version"], row["status"], marks, first[1])
 
 
 async def _bump_version(
@@ -294,12 +337,10 @@ async def _bump_version(
     return updated[0]["version"] if updated else None
 
 
-async def _refuse_stale(kind: SheetKind[Any], sheet_id: int, order: Iterable[str]) -> NoReturn:
-    sheet: Any = kind.sheet
-    current = await sheet.select(*_sheet_columns(kind)).where(sheet.id == sheet_id).first()
+async def _refuse_stale(kind: SheetKind[Any], key: str, order: Iterable[str]) -> NoReturn:
+    current, marks = await _sheet_and_marks(kind, key)
     assert current is not None
     kind.refuse_status(current["status"])
-    marks = await sheet_marks(kind, sheet_id)
     raise stale_version(kind, current["version"], current["status"], marks, order)
 
 
@@ -350,15 +391,23 @@ async def write_sheet(
     meanwhile (:func:`submit_once` then answers with the stored answer).
     """
     now = utcnow()
-    row = await _sheet_row(kind, write, now)
+    row, before = await _sheet_and_marks(kind, write.key)
+    if row is None:
+        row = {"id": 0, "status": DRAFT, "version": 0, "submitted_at": None}
     kind.refuse_status(row["status"])
     status = SUBMITTED if write.submit or row["status"] == SUBMITTED else DRAFT
-    version = await _bump_version(kind, row, status, write.base_version, now)
+    if row["id"] == 0 and write.base_version == 0:
+        row["id"], version = await _insert_sheet(kind, write, status, now), 1
+    elif row["id"] == 0:
+        version = None
+    else:
+        version = await _bump_version(kind, row, status, write.base_version, now)
     if version is None:
         if await stored_answer(kind, write.client_id, write.owner_id) is not None:
             return None
-        await _refuse_stale(kind, row["id"], write.aspects)
-    before = await sheet_marks(kind, row["id"])
+        if row["id"] == 0:
+            raise stale_version(kind, 0, DRAFT, {}, write.aspects)
+        await _refuse_stale(kind, write.key, write.aspects)
     changed = {m.aspect_id: m.value for m in write.marks if before.get(m.aspect_id) != m.value}
     await _upsert_marks(kind, row["id"], changed, now)
     written = WrittenSheet(
