@@ -159,16 +159,22 @@ def decode_answer(kind: SheetKind[Answer], raw: Any) -> Answer:
     )
 
 
+@functools.cache
+def _stored_answer_sql(kind: SheetKind[Any]) -> str:
+    """A client id's stored answer and the marker of its sheet (built once per kind of sheet)."""
+    submission, sheet = kind.submission._meta.tablename, kind.sheet._meta.tablename
+    return (
+        f"SELECT sub.response AS response, s.{kind.owner} AS owner FROM {submission} sub "
+        f"JOIN {sheet} s ON s.id = sub.sheet WHERE sub.client_id = {{}}"
+    )
+
+
 async def stored_answer(kind: SheetKind[Answer], client_id: uuid.UUID, owner_id: int) -> Answer | None:
     """The first answer given to this client id, or None; another marker's client id is a 409."""
-    submission: Any = kind.submission
-    row = (
-        await submission.select(submission.response, getattr(submission.sheet, kind.owner).as_alias("owner"))
-        .where(submission.client_id == client_id)
-        .first()
-    )
-    if row is None:
+    rows = await kind.submission.raw(_stored_answer_sql(kind), client_id)
+    if not rows:
         return None
+    row = rows[0]
     if row["owner"] != owner_id:
         raise Conflict("提交编号已被使用", code="client_id_reused", field="client_id")
     return decode_answer(kind, row["response"])
