@@ -232,24 +232,26 @@ async def sheet_marks(kind: SheetKind[Any], sheet_id: int) -> dict[str, Decimal]
     return {r["aspect_id"]: plain(r["value"]) for r in rows}
 
 
+@functools.cache
+def _upsert_marks_sql(kind: SheetKind[Any], rows: int) -> str:
+    """The marks' upsert for ``rows`` marks (built once per kind and count)."""
+    values = ", ".join(["({}, {}, {}, {}, {})"] * rows)
+    return (
+        f"INSERT INTO {kind.mark._meta.tablename} (sheet, aspect_id, mark_key, value, updated_at) "
+        f"VALUES {values} ON CONFLICT (mark_key) DO UPDATE SET value = EXCLUDED.value, "
+        "updated_at = EXCLUDED.updated_at"
+    )
+
+
 async def _upsert_marks(
     kind: SheetKind[Any], sheet_id: int, changed: Mapping[str, Decimal], now: dt.datetime
 ) -> None:
     if not changed:
         return
-    mark: Any = kind.mark
-    await mark.insert(
-        *(
-            mark(
-                sheet=sheet_id,
-                aspect_id=aspect_id,
-                mark_key=f"{sheet_id}:{aspect_id}",
-                value=value,
-                updated_at=now,
-            )
-            for aspect_id, value in changed.items()
-        )
-    ).on_conflict(target=mark.mark_key, action="DO UPDATE", values=[mark.value, mark.updated_at])
+    args: list[Any] = []
+    for aspect_id, value in changed.items():
+        args += [sheet_id, aspect_id, f"{sheet_id}:{aspect_id}", value, now]
+    await kind.mark.raw(_upsert_marks_sql(kind, len(changed)), *args)
 
 
 def stale_version(
@@ -300,19 +302,37 @@ _FIRST_WRITE: contextvars.ContextVar[tuple[str, Sequence[str]] | None] = context
 )
 
 
+@functools.cache
+def _insert_submission_sql(kind: SheetKind[Any]) -> str:
+    return (
+        f"INSERT INTO {kind.submission._meta.tablename} (client_id, sheet, response, created_at) "
+        "VALUES ({}, {}, {}, {})"
+    )
+
+
+@functools.cache
+def _insert_sheet_sql(kind: SheetKind[Any], columns: tuple[str, ...]) -> str:
+    names = (*columns, "sheet_key", "status", "version", "submitted_at", "updated_at")
+    quoted = ", ".join(f'"{name}"' for name in names)
+    return (
+        f"INSERT INTO {kind.sheet._meta.tablename} ({quoted}) "
+        f"VALUES ({', '.join(['{}'] * len(names))}) RETURNING id"
+    )
+
+
 async def _insert_sheet(kind: SheetKind[Any], write: SheetWrite, status: str, now: dt.datetime) -> int:
     """A sheet's first write: the row inserted with its final values (version 1), its id returned."""
-    sheet: Any = kind.sheet
     _FIRST_WRITE.set((write.key, write.aspects))
-    new = sheet(
-        **write.new_sheet,
-        sheet_key=write.key,
-        status=status,
-        version=1,
-        submitted_at=now if status == SUBMITTED else None,
-        updated_at=now,
+    columns = tuple(write.new_sheet)
+    rows = await kind.sheet.raw(
+        _insert_sheet_sql(kind, columns),
+        *write.new_sheet.values(),
+        write.key,
+        status,
+        1,
+        now if status == SUBMITTED else None,
+        now,
     )
-    rows = await sheet.insert(new).returning(sheet.id)
     return rows[0]["id"]
 
 
@@ -432,13 +452,7 @@ async def write_sheet(
     if after_write is not None:
         await after_write(written)
     answer = await respond(written)
-    submission: Any = kind.submission
-    await submission.insert(
-        submission(
-            client_id=write.client_id,
-            sheet=row["id"],
-            response=msgspec.json.encode(answer).decode(),
-            created_at=now,
-        )
+    await kind.submission.raw(
+        _insert_submission_sql(kind), write.client_id, row["id"], msgspec.json.encode(answer).decode(), now
     )
     return answer
