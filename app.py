@@ -33,6 +33,7 @@ from awards.privacy import SOURCE as AWARD_DATA
 from awards.routes import ROUTES as AWARD_ROUTES
 from competitions.privacy import SOURCE as COMPETITION_DATA
 from competitions.routes import ROUTES as COMPETITION_ROUTES
+from core import offload
 from core.bounds import input_guard
 from core.db import engine, engine_name
 from core.edge import Edge
@@ -86,6 +87,7 @@ async def prepare_database(settings: Settings) -> None:
 
 
 async def _on_shutdown() -> None:
+    offload.shutdown()
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()

@@ -27,6 +27,14 @@ class Actor(msgspec.Struct, frozen=True):
 SYSTEM = Actor(None, "系统", "system")
 
 
+# Every write of every domain runs it: SQL text built once (Piccolo's INSERT building cost more than the
+# statement inside a write unit).
+_INSERT_SQL = """
+INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before, after, reason)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})
+"""
+
+
 def _as_json(value: Any) -> str | None:
     return None if value is None else msgspec.json.encode(value).decode()
 
@@ -43,18 +51,17 @@ async def record(
 ) -> None:
     if not engine().transaction_exists():
         raise RuntimeError(f"audit row for {action} written outside a transaction")
-    await AuditLog.insert(
-        AuditLog(
-            at=utcnow(),
-            actor_id=actor.id,
-            actor_name=actor.name,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_as_json(before),
-            after=_as_json(after),
-            reason=reason,
-        )
+    await AuditLog.raw(
+        _INSERT_SQL,
+        utcnow(),
+        actor.id,
+        actor.name,
+        action,
+        entity,
+        str(entity_id),
+        _as_json(before),
+        _as_json(after),
+        reason,
     )
 
 

@@ -33,7 +33,6 @@ from awards.review_panel import (
     SUBMITTED,
     PanelMember,
     is_recused,
-    panel,
     review_pool,
     review_pool_condition,
     rubric_of,
@@ -51,7 +50,16 @@ from awards.schemas import (
     ReviewSheetIn,
     ReviewSheetOut,
 )
-from awards.tables import Attachment, Nomination, Reviewer, ReviewMark, ReviewSheet, ReviewSubmission
+from awards.tables import (
+    Attachment,
+    Nomination,
+    Programme,
+    Reviewer,
+    ReviewMark,
+    ReviewSheet,
+    ReviewSubmission,
+)
+from core.db import engine_name
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import rules as scoring_rules
 from scoring import sheet_writer
@@ -68,8 +76,19 @@ async def my_programmes(user: CurrentUser) -> list[ReviewProgrammeOut]:
     return [await my_programme(user, programme_id) for programme_id in ids]
 
 
+# One expert of the panel (not the whole panel, read to find them), as SQL built once: every sheet reads it.
+_MEMBER_SQL = """
+SELECT r.expert AS user_id, u.username AS username, u.display_name AS display_name,
+  r.reviewer_no AS reviewer_no, p.employer AS employer_id, e.name AS employer_name
+FROM reviewer r JOIN app_user u ON u.id = r.expert
+LEFT JOIN person p ON p.id = u.person LEFT JOIN enterprise e ON e.id = p.employer
+WHERE r.programme = {} AND r.expert = {}
+"""
+
+
 async def _member(programme_id: int, user_id: int) -> PanelMember | None:
-    return next((m for m in await panel(programme_id) if m.user_id == user_id), None)
+    rows = await Reviewer.raw(_MEMBER_SQL, programme_id, user_id)
+    return PanelMember(**rows[0]) if rows else None
 
 
 async def _my_member(programme_id: int, user: CurrentUser) -> PanelMember:
@@ -319,21 +338,47 @@ REVIEW_SHEETS = SheetKind(
 async def put_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> tuple[ReviewSheetOut, bool]:
     """Save (draft) or submit an expert's marks for one nomination; returns (sheet, replayed).
 
-    One transaction holds the replay check, the reviewer, state and recusal checks, the versioned update,
-    every mark, the audit row and the stored answer: they commit together or not at all.
+    The replay check and the expert's checks (reviewer, rubric, nominee, recusal, marks) are reads before the
+    transaction; inside it, one statement re-checks what a concurrent change could have moved (the
+    programme still in expert review, the expert still on the panel) under the programme's share lock, then
+    the versioned update, every mark, the audit row and the stored answer commit together or not at all.
     """
+    replay = await sheet_writer.stored_answer(REVIEW_SHEETS, data.client_id, user.id)
+    if replay is not None:
+        return replay, True
+    entry = await _entry(user, data.programme_id, data.nomination_id, lock=False)
+    _refuse_unless_open(entry.programme)
+    _check_marks(data, entry.rubric.aspects)
     return await sheet_writer.submit_once(
-        REVIEW_SHEETS, data.client_id, user.id, lambda: _write_sheet(user, actor, data)
+        REVIEW_SHEETS,
+        data.client_id,
+        user.id,
+        lambda: _write_sheet(user, actor, data, entry),
+        check_first=False,  # looked just above; the unique client id catches a concurrent replay
     )
 
 
-async def _write_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> ReviewSheetOut | None:
-    """Inside the transaction: the expert's checks, then the generic versioned, audited write. None when a
+_STILL_OPEN_SQL = """
+SELECT p.state AS state,
+  (SELECT COUNT(*) FROM reviewer r WHERE r.programme = p.id AND r.expert = {}) AS member
+FROM programme p WHERE p.id = {}
+"""
+
+
+async def _write_sheet(
+    user: CurrentUser, actor: Actor, data: ReviewSheetIn, entry: _Entry
+) -> ReviewSheetOut | None:
+    """Inside the transaction: the one re-check, then the generic versioned, audited write. None when a
     replay of this very write committed first (the writer then answers with the stored one)."""
-    entry = await _entry(user, data.programme_id, data.nomination_id, lock=True)
-    _refuse_unless_open(entry.programme)
+    # FOR SHARE on PostgreSQL: the move out of expert review (FOR UPDATE) waits for sheets in flight.
+    lock = " FOR SHARE OF p" if engine_name() == "postgres" else ""
+    rows = await Programme.raw(_STILL_OPEN_SQL + lock, user.id, data.programme_id)
+    if not rows:
+        raise NotFound(f"评选不存在：{data.programme_id}", field="programme_id")
+    _refuse_unless_open(rows[0])
+    if not rows[0]["member"]:
+        raise Forbidden("您不是本评选的评审专家", code="not_a_reviewer", field="programme_id")
     aspects: dict[str, scoring_rules.Aspect] = entry.rubric.aspects
-    _check_marks(data, aspects)
     write = SheetWrite(
         key=_sheet_key(data.nomination_id, user.id),
         new_sheet={"programme": data.programme_id, "nomination": data.nomination_id, "expert": user.id},

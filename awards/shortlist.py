@@ -44,6 +44,7 @@ from awards.shortlist_report import Plan, PoolItem, plan_shortlist, published_sc
 from awards.tables import Nomination, Programme
 from core.db import utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
+from core.offload import off_loop
 
 INDUSTRIAL = frozenset(
     {"new_generation_it", "biomedicine", "intelligent_manufacturing", "robotics_equipment"}
@@ -190,6 +191,9 @@ async def load_pool(
     ]
 
 
+HEAVY_POOL = 5_000  # nominations beyond which the solver runs in the worker process
+
+
 def plan_for(row: Mapping[str, Any], items: Sequence[PoolItem]) -> Plan:
     rules = programme_rules(row)
     quotas = quotas_for(items, rules.cap_of)
@@ -276,7 +280,8 @@ async def enter_shortlist(
     """Inside the transition to 建议名单: aggregate, compute, store the scores, statuses and report."""
     scores = await _scores_for_shortlist(row, options)
     items = await load_pool(row, scores)
-    plan = plan_for(row, items)
+    # The solver off the loop (PERF_PLAN.md section 5); a large pool in the worker process.
+    plan = await off_loop(plan_for, dict(row), list(items), heavy=len(items) > HEAVY_POOL)
     rules = programme_rules(row)
     report = report_of(row["id"], ProgrammeState.SHORTLIST, plan, awards=rules.awards, computed_at=utcnow())
     if not report.feasible:

@@ -38,26 +38,26 @@ from competitions.rules import (
     PersonFacts,
     RegistrationOutcome,
     check_eligibility,
-    decide_registration,
     format_registration_no,
 )
-from competitions.schemas import RegistrationResult
+from competitions.schemas import RegistrationOut, RegistrationResult
 from competitions.shared import (
     ACCEPTED,
-    FACT_COLUMNS,
     LIVE,
-    LOCK_COLUMNS,
+    STATUS_NAMES,
     WAITLISTED,
     S,
     competition_row,
     count_registrations,
     local_time,
+    lock_competition,
+    person_fact_row,
     reference_day,
     registration_out_by_id,
     rules_of,
+    take_number_and_place,
 )
-from competitions.tables import Competition, Registration
-from competitions.waitlist import claim_seat
+from competitions.tables import Registration
 from core.db import is_unique_violation, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 
@@ -66,13 +66,11 @@ class Entry(msgspec.Struct):
     registration_id: int | None
     created: bool
     reasons: list[Ineligibility]
-
-
-class _Undo(Exception):
-    """Rolls back a transaction that found the person already registered (no seq number is spent)."""
-
-    def __init__(self, entry: Entry) -> None:
-        self.entry = entry
+    # What a new registration was written with: its answer is built from these, not read back.
+    registration_no: str = ""
+    status: str = ""
+    arrival: int = 0
+    created_at: dt.datetime | None = None
 
 
 def not_eligible(reasons: Sequence[Ineligibility]) -> Invalid:
@@ -127,7 +125,7 @@ async def why_not_eligible(competition: dict[str, Any], facts: PersonFacts) -> l
 
 
 async def person_row(person_id: int, field: str = "person_id") -> dict[str, Any]:
-    row = await Person.select(*FACT_COLUMNS).where(Person.id == person_id).first()
+    row = await person_fact_row(person_id)
     if row is None:
         raise NotFound(f"人员不存在：{person_id}", field=field)
     return row
@@ -157,23 +155,10 @@ def unsaved_person(
 
 
 async def registration_id_of(competition_id: int, person_id: int) -> int | None:
-    row = (
-        await Registration.select(Registration.id)
-        .where(Registration.entry_key == f"{competition_id}:{person_id}")
-        .first()
+    rows = await Registration.raw(
+        "SELECT id FROM registration WHERE entry_key = {}", f"{competition_id}:{person_id}"
     )
-    return None if row is None else row["id"]
-
-
-async def _take_number(competition_id: int) -> dict[str, Any]:
-    rows = await (
-        Competition.update({Competition.next_seq: Competition.next_seq + 1})
-        .where((Competition.id == competition_id) & (Competition.state == S.OPEN))
-        .returning(*LOCK_COLUMNS, Competition.next_seq)
-    )
-    if not rows:
-        raise Conflict("本竞赛已停止报名", code="registration_closed", field="competition_id")
-    return rows[0]
+    return rows[0]["id"] if rows else None
 
 
 async def enter(
@@ -183,17 +168,31 @@ async def enter(
     *,
     registered_by: int | None,
     new_person: Person | None = None,
+    competition: dict[str, Any] | None = None,
+    check_duplicate: bool = True,
 ) -> Entry:
-    """One registration inside the caller's write transaction: lock, de-duplicate, check, claim, insert.
+    """One registration inside the caller's write transaction: check, insert, and LAST the arrival number and
+    the place, in one statement on the competition row (:func:`competitions.shared.take_number_and_place`):
+    on PostgreSQL the hot row is locked for the two INSERTs that follow, not for the whole unit.
 
-    ``new_person`` is a person row not yet saved: it is written only once the person is found eligible.
+    ``competition`` is the row the caller read before the transaction; without it, or when the rules limit
+    entries per enterprise (that count must be exact), the row is locked first, as withdrawals and reviews
+    lock it. ``new_person`` is a person row not yet saved: it is written only once the person is found
+    eligible. ``check_duplicate=False`` leaves "once per person" to the unique ``entry_key`` alone: a
+    concurrent duplicate fails its INSERT and the whole unit, its number and place included, rolls back.
     """
-    locked = await _take_number(competition_id)
-    if new_person is None and (existing := await registration_id_of(competition_id, facts.person_id)):
+    if competition is None or rules_of(competition).max_per_enterprise:
+        competition = await lock_competition(competition_id)
+        if competition["state"] != S.OPEN:
+            raise Conflict("本竞赛已停止报名", code="registration_closed", field="competition_id")
+    existing = None
+    if check_duplicate and new_person is None:
+        existing = await registration_id_of(competition_id, facts.person_id)
+    if existing is not None:
         return Entry(existing, False, [])
     if new_person is None:  # looked up before this transaction: the retention purge may have run since
         await hold_people([facts.person_id])
-    reasons = await why_not_eligible(locked, facts)
+    reasons = await why_not_eligible(competition, facts)
     if reasons:
         return Entry(None, False, reasons)
     person_id = facts.person_id
@@ -201,37 +200,38 @@ async def enter(
         await new_person.save()
         person_id = new_person.id
         await audit.record(actor, "person.create", "person", person_id, after={"name": new_person.name})
-    outcome = decide_registration(locked["capacity"], locked["accepted_count"])
-    if outcome == RegistrationOutcome.ACCEPTED and not await claim_seat(competition_id):
-        outcome = RegistrationOutcome.WAITLISTED
-    seq = locked["next_seq"] - 1
+    seq, accepted = await take_number_and_place(competition_id)
     row = Registration(
         competition=competition_id,
         person=person_id,
         entry_key=f"{competition_id}:{person_id}",
         registration_no=format_registration_no(competition_id, seq),
         employer=facts.employer_id,
-        status=str(outcome),
+        status=str(RegistrationOutcome.ACCEPTED if accepted else RegistrationOutcome.WAITLISTED),
         arrival=seq,
         registered_by=registered_by,
     )
     await row.save()
     after = {"registration_no": row.registration_no, "person_id": person_id, "status": row.status}
     await audit.record(actor, "registration.create", "registration", row.id, after=after)
-    return Entry(row.id, True, [])
+    return Entry(row.id, True, [], row.registration_no, row.status, seq, row.created_at)
 
 
 async def enter_alone(
-    actor: Actor, competition_id: int, facts: PersonFacts, registered_by: int | None
+    actor: Actor, competition: dict[str, Any], facts: PersonFacts, registered_by: int | None
 ) -> Entry:
     """:func:`enter` in a transaction of its own; a concurrent duplicate returns the first registration."""
+    competition_id = competition["id"]
     try:
         async with write_transaction():
-            entry = await enter(actor, competition_id, facts, registered_by=registered_by)
-            if not entry.created:
-                raise _Undo(entry)
-    except _Undo as undo:
-        entry = undo.entry
+            entry = await enter(
+                actor,
+                competition_id,
+                facts,
+                registered_by=registered_by,
+                competition=competition,
+                check_duplicate=False,  # the caller looked just before; entry_key catches a race
+            )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -246,6 +246,10 @@ async def enter_alone(
 
 async def registration_result(registration_id: int, *, created: bool) -> RegistrationResult:
     out = await registration_out_by_id(registration_id, show_blind=False)
+    return _result(out, created=created)
+
+
+def _result(out: RegistrationOut, *, created: bool) -> RegistrationResult:
     if not created:
         state = f"候补第 {out.waitlist_position} 位" if out.status == WAITLISTED else out.status_name
         message = f"您已报名过本竞赛（报名号 {out.registration_no}），当前状态：{state}"
@@ -256,6 +260,48 @@ async def registration_result(registration_id: int, *, created: bool) -> Registr
             f"名额已满，已进入候补，当前候补第 {out.waitlist_position} 位（报名号 {out.registration_no}）"
         )
     return RegistrationResult(outcome=out.status, created=created, message=message, registration=out)
+
+
+_WAITING_BEFORE_SQL = """
+SELECT COUNT(*) AS n FROM registration WHERE competition = {} AND status = 'waitlisted' AND arrival <= {}
+"""
+
+
+async def new_registration_result(
+    competition: dict[str, Any], person: dict[str, Any], entry: Entry, registered_by: int | None
+) -> RegistrationResult:
+    """The answer to a registration just written, built from what the write had (no read-back of the row
+    with its joins); only a waitlisted one reads its place in the queue."""
+    assert entry.registration_id is not None and entry.created_at is not None
+    position = None
+    if entry.status == WAITLISTED:
+        rows = await Registration.raw(_WAITING_BEFORE_SQL, competition["id"], entry.arrival)
+        position = rows[0]["n"]
+    out = RegistrationOut(
+        id=entry.registration_id,
+        competition_id=competition["id"],
+        competition_title=competition["title"],
+        competition_state=competition["state"],
+        registration_no=entry.registration_no,
+        person_id=person["id"],
+        name=person["name"],
+        id_number=person["id_masked"],
+        mobile=person["mobile_masked"],
+        employer_id=person["employer"],
+        employer_name=person["employer_name"],
+        status=entry.status,
+        status_name=STATUS_NAMES.get(entry.status, entry.status),
+        waitlist_position=position,
+        review="pending",
+        review_reason="",
+        attendance=None,
+        station_no=None,
+        blind_code=None,
+        registered_by=registered_by,
+        created_at=entry.created_at,
+        version=1,
+    )
+    return _result(out, created=True)
 
 
 async def employer_row(employer_id: int | None, field: str = "employer_id") -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from competitions.admission import (
     employer_row,
     enter,
     enter_alone,
+    new_registration_result,
     not_eligible,
     open_for_registration,
     person_row,
@@ -46,16 +47,19 @@ async def register_person(
 ) -> RegistrationResult:
     """Register one known person: accepted, waitlisted, their existing registration, or 422 (every reason)."""
     competition = await open_for_registration(competition_id, now or utcnow())
-    facts = person_facts(await person_row(person_id))
+    person = await person_row(person_id)
+    facts = person_facts(person)
     existing = await registration_id_of(competition_id, person_id)
     if existing is not None:
         return await registration_result(existing, created=False)
     reasons = await why_not_eligible(competition, facts)
     if reasons:
         raise not_eligible(reasons)
-    entry = await enter_alone(actor, competition_id, facts, registered_by)
+    entry = await enter_alone(actor, competition, facts, registered_by)
     assert entry.registration_id is not None
-    return await registration_result(entry.registration_id, created=entry.created)
+    if entry.created:
+        return await new_registration_result(competition, person, entry, registered_by)
+    return await registration_result(entry.registration_id, created=False)
 
 
 async def register(

@@ -12,6 +12,8 @@ modules named for them (:mod:`competitions.setup`, :mod:`.lifecycle`, :mod:`.reg
     id, position, name, kind, weight_percent (Decimal), in order.
 ``await mark_scoring_started(competition_id, actor=SYSTEM) -> None``
     checked_in -> in_progress, idempotent; from then on the lot draw is refused.
+``await start_scoring_once(competition_id, actor=SYSTEM) -> bool``
+    the same in two statements (inside the caller's write unit), False when not checked in and drawn.
 ``await unblinded_contestants(competition_id) -> dict[registration_id, (name, employer_name)]``
     the blind-code mapping's other half, for organizers and publication only.
 """
@@ -19,10 +21,11 @@ modules named for them (:mod:`competitions.setup`, :mod:`.lifecycle`, :mod:`.reg
 from __future__ import annotations
 
 from accounts.audit import SYSTEM, Actor
-from competitions.lifecycle import transition
+from competitions.lifecycle import audit_transition, transition
 from competitions.schemas import DrawnContestant, StageInfo
 from competitions.shared import ACCEPTED, CENT, S, stage_rows
 from competitions.tables import Competition, Registration
+from core.db import write_transaction
 from core.errors import Conflict, NotFound
 
 
@@ -33,8 +36,27 @@ async def get_competition_state(competition_id: int) -> str:
     return row["state"]
 
 
+_START_SCORING_SQL = """
+UPDATE competition SET state = 'in_progress', version = version + 1
+WHERE id = {} AND state = 'checked_in' AND drawn_at IS NOT NULL RETURNING id
+"""
+
+
+async def start_scoring_once(competition_id: int, actor: Actor = SYSTEM) -> bool:
+    """checked_in (and drawn) -> in_progress in one conditional UPDATE and its audit row, no read before and
+    no read-back after: what the first mark of a competition runs inside its sheet's write unit. False
+    when the competition was not in that state (nothing written)."""
+    async with write_transaction():
+        started = await Competition.raw(_START_SCORING_SQL, competition_id)
+        if started:
+            await audit_transition(actor, competition_id, S.CHECKED_IN, S.IN_PROGRESS, "开始评分")
+    return bool(started)
+
+
 async def mark_scoring_started(competition_id: int, actor: Actor = SYSTEM) -> None:
     """checked_in -> in_progress, once; called by the scoring domain when the first mark arrives."""
+    if await start_scoring_once(competition_id, actor):
+        return
     if await get_competition_state(competition_id) == S.IN_PROGRESS:
         return
     try:

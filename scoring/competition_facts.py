@@ -138,9 +138,12 @@ def normalized_blind_code(text: str) -> str:
 
 
 async def mark_scoring_started(competition_id: int) -> None:
-    """The first mark moves a checked-in competition to in_progress (inside the caller's transaction)."""
+    """The first mark moves a checked-in competition to in_progress (inside the caller's transaction): one
+    conditional UPDATE and its audit row; the state is read only when that found nothing to move."""
+    if await competitions_service.start_scoring_once(competition_id, SYSTEM):
+        return
     if await competitions_service.get_competition_state(competition_id) == "checked_in":
-        await competitions_service.mark_scoring_started(competition_id, SYSTEM)
+        await competitions_service.mark_scoring_started(competition_id, SYSTEM)  # its 409 (not drawn)
 
 
 async def lock_competition(competition_id: int) -> None:

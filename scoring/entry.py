@@ -33,7 +33,7 @@ from scoring.judges import (
 from scoring.marks import COUNTED, check_marks
 from scoring.rounds import refuse_outside_round
 from scoring.rubric import Rubric, Scheme, freeze_scheme, scheme_of
-from scoring.schemas import MarkOut, SheetIn, SheetOut
+from scoring.schemas import FlagOut, MarkOut, SheetIn, SheetOut
 from scoring.sheet_writer import SheetKind, SheetWrite, WrittenSheet
 from scoring.tables import ScoreSheet, SheetMark, Submission
 
@@ -293,8 +293,9 @@ def _check_marks(data: SheetIn, ctx: EntryContext) -> None:
     check_marks(data.marks, ctx.aspects, not_markable)
 
 
-async def _after_write(ctx: EntryContext, written: WrittenSheet) -> None:
-    """The first mark freezes the rubric; counted judgement marks that changed recompute the flags."""
+async def _after_write(ctx: EntryContext, written: WrittenSheet) -> list[FlagOut] | None:
+    """The first mark freezes the rubric; counted judgement marks that changed recompute the flags (then
+    every flag of the contestant's stage as left is returned, for the answer)."""
     if written.changed and ctx.scheme.frozen_at is None:
         await refuse_incomplete_panel(ctx.scheme.competition_id)  # the start of scoring: a complete panel
         await freeze_scheme(ctx.scheme, written.at)
@@ -304,14 +305,19 @@ async def _after_write(ctx: EntryContext, written: WrittenSheet) -> None:
         touched = ctx.aspects if written.status_changed else written.changed
         judgement = {a for a in touched if ctx.aspects[a].kind == "judgement"}
         if judgement:
-            await tolerance.recompute_flags(
+            return await tolerance.recompute_flags(
                 int(ctx.stage.id), ctx.contestant.registration_id, judgement, ctx.scheme.tolerance
             )
+    return None
 
 
-async def _answer(ctx: EntryContext, written: WrittenSheet) -> SheetOut:
+async def _answer(ctx: EntryContext, written: WrittenSheet, flags: list[FlagOut] | None) -> SheetOut:
     stage_id = int(ctx.stage.id)
     counted = written.status in COUNTED
+    if counted and flags is not None:  # as the recompute just left them: not read again
+        flags = [f for f in flags if f.aspect_id in written.marks]
+    elif counted:
+        flags = await tolerance.sheet_flags(stage_id, ctx.contestant.registration_id, written.marks)
     return SheetOut(
         sheet_id=written.sheet_id,
         competition_id=ctx.competition.id,
@@ -321,9 +327,7 @@ async def _answer(ctx: EntryContext, written: WrittenSheet) -> SheetOut:
         status=written.status,
         version=written.version,
         marks=mark_outs(written.marks, ctx.aspects),
-        flags=await tolerance.sheet_flags(stage_id, ctx.contestant.registration_id, written.marks)
-        if counted
-        else [],
+        flags=flags if counted and flags is not None else [],
         submitted_at=written.submitted_at,
         signed_at=None,
     )
@@ -349,11 +353,13 @@ async def _write(ctx: EntryContext, user: CurrentUser, actor: Actor, data: Sheet
         audit_facts={"station_no": ctx.contestant.station_no, "stage_id": data.stage_id},
     )
 
+    left: list[list[FlagOut] | None] = [None]  # the flags after_write leaves, for respond
+
     async def respond(written: WrittenSheet) -> SheetOut:
-        return await _answer(ctx, written)
+        return await _answer(ctx, written, left[0])
 
     async def after_write(written: WrittenSheet) -> None:
-        await _after_write(ctx, written)
+        left[0] = await _after_write(ctx, written)
 
     return await sheet_writer.write_sheet(JUDGE_SHEETS, write, respond=respond, after_write=after_write)
 

@@ -18,9 +18,10 @@ import msgspec
 
 from accounts import audit
 from accounts.audit import Actor
+from accounts.tables import AuditLog
 from competitions.tables import Registration
-from core.db import is_unique_violation, utcnow, write_transaction
-from core.errors import Conflict, Invalid, NotFound
+from core.db import engine_name, is_unique_violation, read_snapshot, utcnow, write_transaction
+from core.errors import Conflict, DomainError, Invalid, NotFound
 from scoring import export, live, standings
 from scoring.public_boards import PUBLISHED_LIST
 from scoring.results import (
@@ -195,18 +196,40 @@ async def _store(actor: Actor, competition_id: int, board: PublicBoard, document
         raise
 
 
-async def publish_in_transaction(
-    actor: Actor, competition_id: int, *, previous_version: int, reason: str, accept_ties: bool
-) -> Published:
-    """Compute, store and audit the next version; the caller holds the write transaction."""
-    version = await _next_version(competition_id, previous_version, reason)
+@dataclass(frozen=True)
+class _Prepared:
+    """What a publication computes from the marks: the board's rows and what is shown of the standings."""
+
+    computed: Computed
+    rows: list[PublicRow]
+    shown: Any
+
+
+async def _prepare(competition_id: int) -> _Prepared:
     computed = await compute(competition_id)
-    if not accept_ties:
-        _refuse_unresolved_ties(computed)
     names = await unblinded_contestants(competition_id)
-    now = utcnow()
     rows = public_rows(computed, names)
     shown = await standings.shown(computed.inputs, computed.board, computed.step, names)
+    return _Prepared(computed, rows, shown)
+
+
+async def publish_in_transaction(
+    actor: Actor,
+    competition_id: int,
+    *,
+    previous_version: int,
+    reason: str,
+    accept_ties: bool,
+    prepared: _Prepared | None = None,
+) -> Published:
+    """Compute (unless ``prepared`` already), store and audit the next version; the caller holds the write
+    transaction."""
+    version = await _next_version(competition_id, previous_version, reason)
+    prepared = prepared or await _prepare(competition_id)
+    computed, rows, shown = prepared.computed, prepared.rows, prepared.shown
+    if not accept_ties:
+        _refuse_unresolved_ties(computed)
+    now = utcnow()
     board = PublicBoard(
         competition=computed.competition,
         version=version,
@@ -244,15 +267,40 @@ async def announce(competition_id: int, version: int) -> None:
     await live.results_changed(PUBLISHED_LIST, "list")
 
 
+async def _last_audit_id() -> int:
+    rows = await AuditLog.raw("SELECT MAX(id) AS id FROM audit_log")
+    return rows[0]["id"] or 0
+
+
+async def _prepare_outside(competition_id: int) -> tuple[_Prepared | None, int]:
+    """On SQLite, the board computed BEFORE the write unit (every counted mark, then the aggregation: inside
+    the unit the whole batch, every other writer of the process, would wait for it), with the last audit
+    row's id seen in the same snapshot. Every write of the platform records an audit row in its own
+    transaction and SQLite has one writer, so the same id inside the unit proves nothing was written
+    since. On PostgreSQL (ids are not handed out in commit order, and a transaction blocks no other writer)
+    and on any refusal the computation stays inside the transaction, where its errors keep their order."""
+    if engine_name() != "sqlite":
+        return None, 0
+    try:
+        async with read_snapshot():
+            return await _prepare(competition_id), await _last_audit_id()
+    except DomainError:
+        return None, 0
+
+
 async def publish(actor: Actor, competition_id: int, data: PublishIn) -> PublicationOut:
     """Publish the next version; a concurrent publication of the same version gets 409. Audited."""
+    prepared, mark = await _prepare_outside(competition_id)
     async with write_transaction():
+        if prepared is not None and await _last_audit_id() != mark:
+            prepared = None  # something was written since: computed again, inside the unit, as before
         published = await publish_in_transaction(
             actor,
             competition_id,
             previous_version=data.previous_version,
             reason=data.reason,
             accept_ties=data.accept_unresolved_ties,
+            prepared=prepared,
         )
     await announce(competition_id, published.version)
     history = await publications(competition_id)

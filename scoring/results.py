@@ -35,6 +35,7 @@ from accounts.schemas import CurrentUser
 from competitions import service as competitions_service
 from competitions.tables import Competition, Stage
 from core.errors import Forbidden, NotFound
+from core.offload import off_loop
 from scoring import rules as engine
 from scoring import standings
 from scoring.inputs import ScoringInputs, load_scoring_inputs
@@ -212,11 +213,29 @@ def _completeness(inputs: ScoringInputs) -> dict[str, Completeness]:
     return out
 
 
+HEAVY_MARKS = 500_000  # about 1,800 contestants of 7 judges and 40 aspects
+
+
+def _leaderboard(
+    rules: engine.CompetitionRules,
+    subjects: list[engine.SubjectInput],
+    marks: list[engine.Mark],
+    expected: Any,
+) -> engine.Leaderboard:
+    """:func:`scoring.rules.leaderboard` with positional arguments (what a worker process is handed)."""
+    return engine.leaderboard(rules, subjects, marks, expected=expected)
+
+
 async def compute(competition_id: int) -> Computed:
     """Load the inputs and run the engine: every contestant's scores, rank, prize and completeness."""
     competition = await competition_head(competition_id)
     inputs = await load_scoring_inputs(competition_id)
-    board = engine.leaderboard(inputs.rules, inputs.subjects, inputs.marks, expected=inputs.expected)
+    # Off the loop (PERF_PLAN.md section 5): a large competition's aggregation would stall every tablet;
+    # beyond HEAVY_MARKS it goes to the worker process, whose pickling then costs less than it saves.
+    board = await off_loop(
+        _leaderboard, inputs.rules, inputs.subjects, inputs.marks, inputs.expected,
+        heavy=len(inputs.marks) > HEAVY_MARKS,
+    )  # fmt: skip
     names = {row["id"]: row["name"] for row in await stages_of(competition_id)}
     stages = [
         StageHead(

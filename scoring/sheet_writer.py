@@ -59,7 +59,9 @@ Mark values (:func:`plain`, :func:`check_marks`) live in :mod:`scoring.marks` an
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -157,16 +159,22 @@ def decode_answer(kind: SheetKind[Answer], raw: Any) -> Answer:
     )
 
 
+@functools.cache
+def _stored_answer_sql(kind: SheetKind[Any]) -> str:
+    """A client id's stored answer and the marker of its sheet (built once per kind of sheet)."""
+    submission, sheet = kind.submission._meta.tablename, kind.sheet._meta.tablename
+    return (
+        f"SELECT sub.response AS response, s.{kind.owner} AS owner FROM {submission} sub "
+        f"JOIN {sheet} s ON s.id = sub.sheet WHERE sub.client_id = {{}}"
+    )
+
+
 async def stored_answer(kind: SheetKind[Answer], client_id: uuid.UUID, owner_id: int) -> Answer | None:
     """The first answer given to this client id, or None; another marker's client id is a 409."""
-    submission: Any = kind.submission
-    row = (
-        await submission.select(submission.response, getattr(submission.sheet, kind.owner).as_alias("owner"))
-        .where(submission.client_id == client_id)
-        .first()
-    )
-    if row is None:
+    rows = await kind.submission.raw(_stored_answer_sql(kind), client_id)
+    if not rows:
         return None
+    row = rows[0]
     if row["owner"] != owner_id:
         raise Conflict("提交编号已被使用", code="client_id_reused", field="client_id")
     return decode_answer(kind, row["response"])
@@ -182,6 +190,7 @@ async def submit_once(
 ) -> tuple[Answer, bool]:
     """Run ``write`` (usually ending in :func:`write_sheet`) in one write transaction, once per client id:
     returns (answer, replayed). ``check_first=False`` when the caller has already looked for a replay."""
+    _FIRST_WRITE.set(None)
     try:
         async with write_transaction():
             if check_first:
@@ -200,6 +209,7 @@ async def submit_once(
             raise
         replay = await stored_answer(kind, client_id, owner_id)
         if replay is None:
+            await _lost_first_write(kind)
             raise
         return replay, True
     return answer, False
@@ -222,24 +232,26 @@ async def sheet_marks(kind: SheetKind[Any], sheet_id: int) -> dict[str, Decimal]
     return {r["aspect_id"]: plain(r["value"]) for r in rows}
 
 
+@functools.cache
+def _upsert_marks_sql(kind: SheetKind[Any], rows: int) -> str:
+    """The marks' upsert for ``rows`` marks (built once per kind and count)."""
+    values = ", ".join(["({}, {}, {}, {}, {})"] * rows)
+    return (
+        f"INSERT INTO {kind.mark._meta.tablename} (sheet, aspect_id, mark_key, value, updated_at) "
+        f"VALUES {values} ON CONFLICT (mark_key) DO UPDATE SET value = EXCLUDED.value, "
+        "updated_at = EXCLUDED.updated_at"
+    )
+
+
 async def _upsert_marks(
     kind: SheetKind[Any], sheet_id: int, changed: Mapping[str, Decimal], now: dt.datetime
 ) -> None:
     if not changed:
         return
-    mark: Any = kind.mark
-    await mark.insert(
-        *(
-            mark(
-                sheet=sheet_id,
-                aspect_id=aspect_id,
-                mark_key=f"{sheet_id}:{aspect_id}",
-                value=value,
-                updated_at=now,
-            )
-            for aspect_id, value in changed.items()
-        )
-    ).on_conflict(target=mark.mark_key, action="DO UPDATE", values=[mark.value, mark.updated_at])
+    args: list[Any] = []
+    for aspect_id, value in changed.items():
+        args += [sheet_id, aspect_id, f"{sheet_id}:{aspect_id}", value, now]
+    await kind.mark.raw(_upsert_marks_sql(kind, len(changed)), *args)
 
 
 def stale_version(
@@ -261,21 +273,78 @@ def stale_version(
 # -------------------------------------------------------------------------------------------- the write
 
 
-def _sheet_columns(kind: SheetKind[Any]) -> tuple[Any, ...]:
-    sheet: Any = kind.sheet
-    return (sheet.id, sheet.status, sheet.version, sheet.submitted_at)
+@functools.cache
+def _sheet_and_marks_sql(kind: SheetKind[Any]) -> str:
+    """The sheet and its marks in one statement (built once per kind of sheet)."""
+    sheet, mark = kind.sheet._meta.tablename, kind.mark._meta.tablename
+    return (
+        "SELECT s.id AS id, s.status AS status, s.version AS version, s.submitted_at AS submitted_at, "
+        f"m.aspect_id AS aspect_id, m.value AS value FROM {sheet} s LEFT JOIN {mark} m ON m.sheet = s.id "
+        "WHERE s.sheet_key = {}"
+    )
 
 
-async def _sheet_row(kind: SheetKind[Any], write: SheetWrite, now: dt.datetime) -> dict[str, Any]:
-    """The sheet's row, made (version 0, draft) by the first write; a racing first write makes it once."""
-    sheet: Any = kind.sheet
-    row = await sheet.select(*_sheet_columns(kind)).where(sheet.sheet_key == write.key).first()
+async def _sheet_and_marks(
+    kind: SheetKind[Any], key: str
+) -> tuple[dict[str, Any] | None, dict[str, Decimal]]:
+    """The sheet's row (None before its first write) and its marks, aspect id -> plain value."""
+    rows = await kind.sheet.raw(_sheet_and_marks_sql(kind), key)
+    if not rows:
+        return None, {}
+    marks = {r["aspect_id"]: plain(r["value"]) for r in rows if r["aspect_id"] is not None}
+    return rows[0], marks
+
+
+# The sheet key and aspects of a first write in this task: a concurrent first write of the same sheet fails
+# on the unique sheet_key, and submit_once answers that with the 409 of a stale version (the other won).
+_FIRST_WRITE: contextvars.ContextVar[tuple[str, Sequence[str]] | None] = contextvars.ContextVar(
+    "first_sheet_write", default=None
+)
+
+
+@functools.cache
+def _insert_submission_sql(kind: SheetKind[Any]) -> str:
+    return (
+        f"INSERT INTO {kind.submission._meta.tablename} (client_id, sheet, response, created_at) "
+        "VALUES ({}, {}, {}, {})"
+    )
+
+
+@functools.cache
+def _insert_sheet_sql(kind: SheetKind[Any], columns: tuple[str, ...]) -> str:
+    names = (*columns, "sheet_key", "status", "version", "submitted_at", "updated_at")
+    quoted = ", ".join(f'"{name}"' for name in names)
+    return (
+        f"INSERT INTO {kind.sheet._meta.tablename} ({quoted}) "
+        f"VALUES ({', '.join(['{}'] * len(names))}) RETURNING id"
+    )
+
+
+async def _insert_sheet(kind: SheetKind[Any], write: SheetWrite, status: str, now: dt.datetime) -> int:
+    """A sheet's first write: the row inserted with its final values (version 1), its id returned."""
+    _FIRST_WRITE.set((write.key, write.aspects))
+    columns = tuple(write.new_sheet)
+    rows = await kind.sheet.raw(
+        _insert_sheet_sql(kind, columns),
+        *write.new_sheet.values(),
+        write.key,
+        status,
+        1,
+        now if status == SUBMITTED else None,
+        now,
+    )
+    return rows[0]["id"]
+
+
+async def _lost_first_write(kind: SheetKind[Any]) -> None:
+    """After a unique violation: the 409 of a first write that another one (same sheet) beat, if it was."""
+    first = _FIRST_WRITE.get()
+    if first is None:
+        return None
+    row, marks = await _sheet_and_marks(kind, first[0])
     if row is None:
-        new = sheet(**write.new_sheet, sheet_key=write.key, status=DRAFT, version=0, updated_at=now)
-        await sheet.insert(new).on_conflict(target=sheet.sheet_key, action="DO NOTHING")
-        row = await sheet.select(*_sheet_columns(kind)).where(sheet.sheet_key == write.key).first()
-        assert row is not None
-    return row
+        return None
+    raise stale_version(kind, row["version"], row["status"], marks, first[1])
 
 
 async def _bump_version(
@@ -294,12 +363,10 @@ async def _bump_version(
     return updated[0]["version"] if updated else None
 
 
-async def _refuse_stale(kind: SheetKind[Any], sheet_id: int, order: Iterable[str]) -> NoReturn:
-    sheet: Any = kind.sheet
-    current = await sheet.select(*_sheet_columns(kind)).where(sheet.id == sheet_id).first()
+async def _refuse_stale(kind: SheetKind[Any], key: str, order: Iterable[str]) -> NoReturn:
+    current, marks = await _sheet_and_marks(kind, key)
     assert current is not None
     kind.refuse_status(current["status"])
-    marks = await sheet_marks(kind, sheet_id)
     raise stale_version(kind, current["version"], current["status"], marks, order)
 
 
@@ -350,15 +417,23 @@ async def write_sheet(
     meanwhile (:func:`submit_once` then answers with the stored answer).
     """
     now = utcnow()
-    row = await _sheet_row(kind, write, now)
+    row, before = await _sheet_and_marks(kind, write.key)
+    if row is None:
+        row = {"id": 0, "status": DRAFT, "version": 0, "submitted_at": None}
     kind.refuse_status(row["status"])
     status = SUBMITTED if write.submit or row["status"] == SUBMITTED else DRAFT
-    version = await _bump_version(kind, row, status, write.base_version, now)
+    if row["id"] == 0 and write.base_version == 0:
+        row["id"], version = await _insert_sheet(kind, write, status, now), 1
+    elif row["id"] == 0:
+        version = None
+    else:
+        version = await _bump_version(kind, row, status, write.base_version, now)
     if version is None:
         if await stored_answer(kind, write.client_id, write.owner_id) is not None:
             return None
-        await _refuse_stale(kind, row["id"], write.aspects)
-    before = await sheet_marks(kind, row["id"])
+        if row["id"] == 0:
+            raise stale_version(kind, 0, DRAFT, {}, write.aspects)
+        await _refuse_stale(kind, write.key, write.aspects)
     changed = {m.aspect_id: m.value for m in write.marks if before.get(m.aspect_id) != m.value}
     await _upsert_marks(kind, row["id"], changed, now)
     written = WrittenSheet(
@@ -377,13 +452,7 @@ async def write_sheet(
     if after_write is not None:
         await after_write(written)
     answer = await respond(written)
-    submission: Any = kind.submission
-    await submission.insert(
-        submission(
-            client_id=write.client_id,
-            sheet=row["id"],
-            response=msgspec.json.encode(answer).decode(),
-            created_at=now,
-        )
+    await kind.submission.raw(
+        _insert_submission_sql(kind), write.client_id, row["id"], msgspec.json.encode(answer).decode(), now
     )
     return answer

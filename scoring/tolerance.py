@@ -16,27 +16,29 @@ from typing import Any
 from core.db import engine_name, utcnow
 from scoring.marks import COUNTED, plain
 from scoring.schemas import FlagOut
-from scoring.tables import Recusal, ScoreSheet, SheetMark, ToleranceFlag
+from scoring.tables import ScoreSheet, SheetMark, ToleranceFlag
+
+# The counted marks of one contestant's stage, recused judges left out, in one statement built once.
+_COUNTED_SQL = f"""
+SELECT m.aspect_id AS aspect_id, m.value AS value
+FROM sheet_mark m JOIN score_sheet s ON s.id = m.sheet
+WHERE s.stage = {{}} AND s.registration = {{}} AND s.status IN ({", ".join(f"'{c}'" for c in COUNTED)})
+  AND s.judge NOT IN (SELECT rc.judge FROM recusal rc WHERE rc.registration = {{}})
+"""
+_FLAGS_SQL = """
+SELECT id, aspect_id, status, spread, reason FROM tolerance_flag
+WHERE stage = {} AND registration = {} ORDER BY id
+"""
 
 
 async def _counted_values(
     stage_id: int, registration_id: int, aspect_ids: set[str]
 ) -> dict[str, list[Decimal]]:
     """The counted marks of one contestant on some aspects, by aspect, recused judges left out."""
-    recused = [
-        r["judge"] for r in await Recusal.select(Recusal.judge).where(Recusal.registration == registration_id)
-    ]
-    query = SheetMark.select(SheetMark.aspect_id, SheetMark.value).where(
-        (SheetMark.sheet.stage == stage_id)
-        & (SheetMark.sheet.registration == registration_id)
-        & SheetMark.sheet.status.is_in(list(COUNTED))
-        & SheetMark.aspect_id.is_in(sorted(aspect_ids))
-    )
-    if recused:
-        query = query.where(SheetMark.sheet.judge.not_in(recused))
     values: dict[str, list[Decimal]] = defaultdict(list)
-    for row in await query:
-        values[row["aspect_id"]].append(row["value"])
+    for row in await SheetMark.raw(_COUNTED_SQL, stage_id, registration_id, registration_id):
+        if row["aspect_id"] in aspect_ids:
+            values[row["aspect_id"]].append(row["value"])
     return values
 
 
@@ -47,24 +49,29 @@ async def _open_flag(
     spread: Decimal,
     flag: Mapping[str, Any] | None,
     now: dt.datetime,
-) -> None:
+) -> int:
+    """The flag open with this spread; its id."""
     if flag is None:
-        await ToleranceFlag.insert(
-            ToleranceFlag(
-                stage=stage_id,
-                registration=registration_id,
-                aspect_id=aspect_id,
-                flag_key=f"{stage_id}:{registration_id}:{aspect_id}",
-                status="open",
-                spread=spread,
-                updated_at=now,
+        rows = (
+            await ToleranceFlag.insert(
+                ToleranceFlag(
+                    stage=stage_id,
+                    registration=registration_id,
+                    aspect_id=aspect_id,
+                    flag_key=f"{stage_id}:{registration_id}:{aspect_id}",
+                    status="open",
+                    spread=spread,
+                    updated_at=now,
+                )
             )
-        ).on_conflict(
-            target=ToleranceFlag.flag_key,
-            action="DO UPDATE",
-            values=[ToleranceFlag.status, ToleranceFlag.spread, ToleranceFlag.updated_at],
+            .on_conflict(
+                target=ToleranceFlag.flag_key,
+                action="DO UPDATE",
+                values=[ToleranceFlag.status, ToleranceFlag.spread, ToleranceFlag.updated_at],
+            )
+            .returning(ToleranceFlag.id)
         )
-        return
+        return rows[0]["id"]
     # The marks changed: whatever was accepted before no longer describes them.
     await ToleranceFlag.update(
         {
@@ -75,11 +82,12 @@ async def _open_flag(
             ToleranceFlag.updated_at: now,
         }
     ).where(ToleranceFlag.id == flag["id"])
+    return flag["id"]
 
 
 async def recompute_flags(
     stage_id: int, registration_id: int, aspect_ids: set[str], tolerance: Decimal
-) -> None:
+) -> list[FlagOut]:
     """Open, re-open or resolve the tolerance flags of some judgement aspects of one contestant.
 
     Counted sheets only (submitted or signed), judges recused from the contestant left out. Writers of
@@ -90,23 +98,18 @@ async def recompute_flags(
     if engine_name() == "postgres":
         await ScoreSheet.raw("SELECT pg_advisory_xact_lock({}, {})", stage_id, registration_id)
     values = await _counted_values(stage_id, registration_id, aspect_ids)
-    flags = {
-        r["aspect_id"]: r
-        for r in await ToleranceFlag.select(
-            ToleranceFlag.id, ToleranceFlag.aspect_id, ToleranceFlag.status, ToleranceFlag.spread
-        ).where(
-            (ToleranceFlag.stage == stage_id)
-            & (ToleranceFlag.registration == registration_id)
-            & ToleranceFlag.aspect_id.is_in(sorted(aspect_ids))
-        )
-    }
+    # Every flag of the contestant's stage, read once: the touched ones are recomputed, and all of them as
+    # left are returned, so that the writer's answer does not read them again.
+    flags = {r["aspect_id"]: r for r in await ToleranceFlag.raw(_FLAGS_SQL, stage_id, registration_id)}
     now = utcnow()
     for aspect_id in sorted(aspect_ids):
         marks = values.get(aspect_id, [])
         spread = (max(marks) - min(marks)) if len(marks) >= 2 else Decimal(0)
         flag = flags.get(aspect_id)
         if spread > tolerance:
-            await _open_flag(stage_id, registration_id, aspect_id, spread, flag, now)
+            flag_id = await _open_flag(stage_id, registration_id, aspect_id, spread, flag, now)
+            flags[aspect_id] = {"id": flag_id, "aspect_id": aspect_id, "status": "open", "spread": spread}
+            flags[aspect_id]["reason"] = ""
         elif flag is not None and flag["status"] != "resolved":
             await ToleranceFlag.update(
                 {
@@ -115,6 +118,23 @@ async def recompute_flags(
                     ToleranceFlag.updated_at: now,
                 }
             ).where(ToleranceFlag.id == flag["id"])
+            flags[aspect_id] = {**flag, "status": "resolved"}
+    return _flag_outs(sorted(flags.values(), key=lambda r: r["id"]))
+
+
+def _flag_outs(rows: Iterable[Mapping[str, Any]], wanted: set[str] | None = None) -> list[FlagOut]:
+    """Flags as a sheet shows them: open or accepted ones (of the ``wanted`` aspects), in id order."""
+    return [
+        FlagOut(
+            id=r["id"],
+            aspect_id=r["aspect_id"],
+            spread=plain(r["spread"]),
+            status=r["status"],
+            reason=r["reason"],
+        )
+        for r in rows
+        if r["status"] != "resolved" and (wanted is None or r["aspect_id"] in wanted)
+    ]
 
 
 async def sheet_flags(stage_id: int, registration_id: int, aspect_ids: Iterable[str]) -> list[FlagOut]:
