@@ -95,7 +95,9 @@ SELECT c.id AS competition_id, c.title AS title, c.occupation AS occupation, c.s
     WHERE rc.recusal_key = CAST(a.judge AS TEXT) || ':' || CAST(r.id AS TEXT)) AS recused,
   (SELECT COUNT(*) FROM stage_signoff so WHERE so.stage = {}) AS signed_off,
   (SELECT cf.eliminated_after FROM contestant_facts cf WHERE cf.registration = r.id) AS eliminated_after,
-  (SELECT COUNT(*) FROM round_close rcl WHERE rcl.competition = c.id) AS rounds_closed
+  (SELECT COUNT(*) FROM round_close rcl WHERE rcl.competition = c.id) AS rounds_closed,
+  (SELECT COUNT(*) FROM judge_absence ja WHERE ja.competition = c.id AND ja.judge = a.judge
+    AND (ja.registration IS NULL OR ja.registration = r.id) AND (ja.stage IS NULL OR ja.stage = {})) AS absent
   __REPLAY_COLUMNS__
 FROM competition c
 LEFT JOIN judge_assignment a ON a.judge_key = {}
@@ -119,7 +121,7 @@ async def _context_row(
     """The one row of :data:`_ENTRY_SQL`, and the field that named the contestant."""
     if registration_id is None and not blind_code:
         raise Invalid("请指定选手（加密号或报名编号）", code="contestant_required", field="blind_code")
-    args: list[Any] = [stage_id, f"{competition_id}:{user.id}"]
+    args: list[Any] = [stage_id, stage_id, f"{competition_id}:{user.id}"]
     if registration_id is not None:
         registration_sql, field = "r.id = {}", "registration_id"
         args.append(registration_id)
@@ -211,6 +213,12 @@ async def _entry_context(
     refuse_outside_round(scheme.rubric.rules, stage.id, row["eliminated_after"], row["rounds_closed"])
     if row["recused"] or is_recused(judge, contestant, ()):
         raise Forbidden("您需回避该选手，不能查看或评分", code="recused", field="blind_code")
+    if row["absent"]:  # 缺席 is recorded: a mark now would contradict the record the panel is combined by
+        raise Conflict(
+            "您已被登记为该选手（本阶段）缺席，不能评分；如登记有误请联系组织者撤销",
+            code="absent",
+            field="blind_code",
+        )
     return EntryContext(
         competition=CompetitionInfo(
             id=row["competition_id"], title=row["title"], occupation=row["occupation"], state=row["state"]

@@ -147,6 +147,14 @@ async def test_an_absent_judge_is_recorded_as_absence_and_the_present_judges_cou
         assert [(a["judge_no"], a["blind_code"]) for a in overview.json()["absences"]] == [
             (4, contestant["blind_code"])
         ]
+    # The absent judge's own sheet for that contestant is refused: the record says no mark was given.
+    async with new_client(app) as absent_judge:
+        await login(absent_judge, "judge4")
+        refused = await absent_judge.put(
+            "/api/judge/sheets", json=sheet_body(w, contestant, FULL, submit=True)
+        )
+        assert refused.status_code == 409 and refused.json()["code"] == "absent", refused.text
+    assert await ScoreSheet.count().where(ScoreSheet.judge == w["judges"]["judge4"]) == 0
     for name, a3 in (("judge", "3"), ("judge2", "2"), ("judge3", "1")):
         await _submit(app, w, name, contestant, {**FULL, "a3": a3})
     live = (await client.get(f"/api/competitions/{w['competition_id']}/results/live")).json()
