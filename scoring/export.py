@@ -24,7 +24,7 @@ from scoring import rules as engine
 
 OPEN_DOCUMENT_FORMAT = "yicheng-open-results/1"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to every text/* type itself
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | Decimal | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
 
-from scoring.rules.declared_checks import declared_problems, tier_policy_problems
+from scoring.rules.declared_checks import declared_problems, rounding_step_problem, tier_policy_problems
 from scoring.rules.exact import PUBLISH
 from scoring.rules.records import (
     TRIMMED,
@@ -180,14 +180,8 @@ def _check_rounding(policy: RoundingPolicy) -> list[Problem]:
     problems: list[Problem] = []
     for point in ("panel_mark", "factored_aspect", "stage_total", "final"):
         step: RoundingStep | None = getattr(policy, point)
-        if step is not None and step.decimals < 0:
-            problems.append(
-                Problem(
-                    code="rounding_decimals_negative",
-                    message="保留小数位数不能为负数",
-                    path=f"rounding.{point}.decimals",
-                )
-            )
+        problem = rounding_step_problem(step, f"rounding.{point}.decimals")
+        problems.extend([problem] if problem else [])
     return problems
 
 

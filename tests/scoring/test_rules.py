@@ -659,6 +659,13 @@ P = "stages[1].modules"
             "rounding.final.decimals",
         ),
         (
+            lambda r: msgspec.structs.replace(
+                r, rounding=RoundingPolicy(stage_total=RoundingStep(decimals=80))
+            ),
+            "rounding_decimals_too_many",
+            "rounding.stage_total.decimals",
+        ),
+        (
             lambda r: msgspec.structs.replace(r, tiers=TierPolicy(percents=(D(50), D(30), D(30)))),
             "tier_percents_invalid",
             "tiers.percents",
