@@ -30,6 +30,7 @@ from scoring.judges import (
     panel,
     panel_problems,
     refresh_recusals,
+    refuse_recusal_change_after_signoff,
     stored_recusals,
 )
 from scoring.links import revoke_judge_links
@@ -332,6 +333,7 @@ async def _recompute_flags_without(competition_id: int, registration_id: int) ->
 async def _add_recusal(
     actor: Actor, competition_id: int, judge_user_id: int, registration_id: int, reason: str
 ) -> bool:
+    await refuse_recusal_change_after_signoff(competition_id, judge_user_id, registration_id)
     inserted = (
         await Recusal.insert(
             Recusal(
@@ -391,6 +393,7 @@ async def withdraw_conflict(
     actor: Actor, competition_id: int, judge_user_id: int, registration_id: int
 ) -> PanelOut:
     async with write_transaction():
+        await refuse_recusal_change_after_signoff(competition_id, judge_user_id, registration_id)
         deleted = (
             await Recusal.delete()
             .where(
