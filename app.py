@@ -104,8 +104,8 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ],
         plugins=[live.channels_plugin(settings)],
         dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
-        on_startup=[partial(prepare_database, settings)],
-        on_shutdown=[_on_shutdown],
+        on_startup=[partial(prepare_database, settings), live.attach],
+        on_shutdown=[live.detach, _on_shutdown],
         # The role guard first: a caller without the role gets 401/403 before any parameter is looked at.
         guards=[role_guard, input_guard],
         after_request=secure_cookies_hook(settings.secure_cookies),
