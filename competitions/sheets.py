@@ -35,12 +35,13 @@ from accounts.documents import (
 from accounts.rules import SKILL_LEVEL_NAMES, InvalidNumber, validate_mobile, validate_name
 from competitions.rules import skill_level_label
 from competitions.schemas import RowError
+from core import spreadsheets
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_ROWS = 5000
 MAX_COLUMNS = 50
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to every text/* type itself
+CSV_MEDIA_TYPE = spreadsheets.CSV_MEDIA_TYPE
 
 
 class SheetError(Exception):
@@ -148,11 +149,11 @@ class ParsedRow(msgspec.Struct, kw_only=True):
 
 
 def template_xlsx() -> bytes:
-    workbook = openpyxl.Workbook()
+    workbook = spreadsheets.new_book()
     sheet = workbook.active
     sheet.title = "报名名单"
-    sheet.append([c.header for c in COLUMNS])
-    sheet.append(list(EXAMPLE_ROW))
+    spreadsheets.append(sheet, [c.header for c in COLUMNS])
+    spreadsheets.append(sheet, list(EXAMPLE_ROW))
     for index, column in enumerate(COLUMNS):
         letter = openpyxl.utils.get_column_letter(index + 1)
         sheet.column_dimensions[letter].width = 24 if column.field in {"id_number", "employer"} else 14
@@ -161,13 +162,13 @@ def template_xlsx() -> bytes:
             for cell in sheet[letter]:
                 cell.number_format = "@"
     notes = workbook.create_sheet("填写说明")
-    notes.append(["列", "说明"])
+    spreadsheets.append(notes, ["列", "说明"])
     for column in COLUMNS:
-        notes.append([column.header, column.note])
-    notes.append(["", "第一行为表头，请勿修改；示例行可删除（导入时自动忽略）；每个文件最多 5000 行。"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        spreadsheets.append(notes, [column.header, column.note])
+    spreadsheets.append(
+        notes, ["", "第一行为表头，请勿修改；示例行可删除（导入时自动忽略）；每个文件最多 5000 行。"]
+    )
+    return spreadsheets.xlsx_bytes(workbook)
 
 
 def template_csv() -> bytes:
@@ -524,32 +525,10 @@ def _blank(value: Any) -> bool:
 
 # --- exports ----------------------------------------------------------------------------------------------
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "报名名单") -> bytes:
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.simple_xlsx(title, headers, rows)
 
 
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel on Chinese Windows opens the names correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes(headers, rows)
