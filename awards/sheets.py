@@ -52,7 +52,8 @@ __all__ = [
     "template_xlsx",
 ]
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # stated on the union's page: "最多 10000 行、10 MB"
+MAX_UNPACKED_BYTES = 80 * 1024 * 1024  # deeds are long text: an XLSX unpacks to several times its size
 MAX_UPLOAD_ROWS = 10_000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to every text/* type itself

@@ -4,8 +4,13 @@ No database here: the service passes in what it knows (the enterprises by name) 
 rows and every problem, with the row number the officer sees in Excel (the header is row 1).
 
 Uploads are read defensively: the content decides the format (a zip that openpyxl opens is XLSX, text
-that decodes as UTF-8 or GB18030 is CSV), never the file name; reading stops after ``max_rows`` non-blank
-rows, so a file of endless garbage costs no more than the cap.
+that decodes as UTF-8 or GB18030 is CSV), never the file name. A file of endless garbage costs no more
+than the caps: the upload's bytes (per kind, stated on the page), an XLSX's unpacked size (checked from
+the zip directory before anything is decompressed, so a small file of one huge cell is refused at once),
+``max_rows`` data rows and :data:`BLANK_ROWS_ALLOWED` blank ones (100,000 blank rows are refused after a
+few thousand, not read to the end), :data:`MAX_CELL_CHARS` per cell. XLSX is read in openpyxl's streaming
+read-only mode. Reading is CPU work: callers run :func:`read_table` and the parsing off the event loop
+(``asyncio.to_thread``), so an upload never delays anyone else's request.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from typing import Any
 
 import msgspec
 import openpyxl
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from stdnum.cn import ric
 
 from accounts.documents import (
@@ -37,8 +45,11 @@ from competitions.rules import skill_level_label
 from competitions.schemas import RowError
 from core import spreadsheets
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # registrations and imported marks: "每个文件最多 5000 行、5 MB"
 MAX_UPLOAD_ROWS = 5000
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an XLSX's members once decompressed (5 MB of text unpacks to ~25)
+BLANK_ROWS_ALLOWED = 1000  # blank rows count: a sheet formatted far down is read only this far past the data
+MAX_CELL_CHARS = 20_000  # the longest text a column takes (a nomination's deed) is 10,000
 MAX_COLUMNS = 50
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = spreadsheets.CSV_MEDIA_TYPE
@@ -179,13 +190,15 @@ def template_csv() -> bytes:
 
 
 def read_table(
-    content: bytes, *, max_rows: int = MAX_UPLOAD_ROWS
+    content: bytes, *, max_rows: int = MAX_UPLOAD_ROWS, max_unpacked: int = MAX_UNPACKED_BYTES
 ) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    """The header and the non-blank data rows (with their spreadsheet row numbers) of an XLSX or CSV."""
+    """The header and the non-blank data rows (with their spreadsheet row numbers) of an XLSX or CSV.
+
+    CPU-bound (run it with ``asyncio.to_thread``); refuses a file past any cap with :class:`SheetError`."""
     if not content.strip():
         raise SheetError("empty_file", "文件为空")
     if content[:4] == b"PK\x03\x04":
-        rows = _xlsx_rows(content)
+        rows = _xlsx_rows(content, max_unpacked)
     elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SheetError("xls_not_supported", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
     else:
@@ -193,11 +206,26 @@ def read_table(
     return _collect(rows, max_rows)
 
 
+def _too_long(cells: Sequence[Any]) -> bool:
+    return any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in cells)
+
+
 def _collect(rows: Iterator[list[Any]], max_rows: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     header: list[str] | None = None
     data: list[tuple[int, list[Any]]] = []
+    row_limit = max_rows + 1 + BLANK_ROWS_ALLOWED  # blank rows count toward it
     for number, row in enumerate(rows, start=1):
+        if number > row_limit:
+            raise SheetError(
+                "too_many_rows",
+                f"文件行数过多：最多 {max_rows} 行数据，连同空行不超过 {row_limit} 行，"
+                "请删除多余的空行或分批上传",
+            )
         cells = list(row[:MAX_COLUMNS])
+        if _too_long(cells):
+            raise SheetError(
+                "cell_too_long", f"第 {number} 行有单元格超过 {MAX_CELL_CHARS} 字，请精简后再上传"
+            )
         if all(_blank(c) for c in cells):
             continue
         if header is None:
@@ -211,18 +239,59 @@ def _collect(rows: Iterator[list[Any]], max_rows: int) -> tuple[list[str], list[
     return header, data
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+def _check_unpacked_size(content: bytes, max_unpacked: int) -> None:
+    """Refuse a zip that would unpack past ``max_unpacked`` bytes, from its directory, before decompressing
+    anything (a 200 KB file may hold a 200 MB cell)."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格") from None
+    if unpacked > max_unpacked:
+        raise SheetError(
+            "file_too_large",
+            f"Excel 文件解压后超过 {max_unpacked // (1024 * 1024)} MB，请删除多余内容或另存为 CSV 后上传",
+        )
+
+
+class _StreamingSheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet without its size scan: for a file that states no dimension, openpyxl
+    parses the whole sheet once just to learn its size (100,000 blank rows: seconds of CPU) before the
+    first row is read. Here rows are read until the caps stop them, never counted first."""
+
+    def _get_size(self) -> None:
+        return None
+
+
+def _open_first_sheet(content: bytes) -> tuple[Any, _StreamingSheet]:
+    """The workbook (to close) and its first worksheet, read as openpyxl's ``load_workbook(read_only=True,
+    data_only=True)`` does (shared strings, styles for dates), less the size scan."""
+    reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    for sheet, rel in reader.parser.find_sheets():
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+            return reader.wb, _StreamingSheet(reader.wb, sheet.name, rel.target, reader.shared_strings)
+    reader.archive.close()
+    raise IndexError("no worksheet")
+
+
+def _xlsx_rows(content: bytes, max_unpacked: int) -> Iterator[list[Any]]:
+    # The zip directory's sizes are what the writer claims; zipfile refuses a member that unpacks past its
+    # stated size, so the check holds while openpyxl reads.
+    _check_unpacked_size(content, max_unpacked)
+    try:
+        workbook, sheet = _open_first_sheet(content)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError, TypeError):
         raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格") from None
 
     def rows() -> Iterator[list[Any]]:
         try:
             for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
                 yield list(row)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
             raise SheetError("not_a_spreadsheet", "Excel 文件已损坏，无法读取") from exc
         finally:
             workbook.close()

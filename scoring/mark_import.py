@@ -7,6 +7,7 @@ marks are locked; the first imported mark freezes the scheme like the first judg
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -236,7 +237,7 @@ async def import_marks(actor: Actor, competition_id: int, stage_id: int, content
     """
     scheme, stage = await _importable_stage(competition_id, stage_id)
     try:
-        header, rows = read_table(content)
+        header, rows = await asyncio.to_thread(read_table, content)  # CPU work: off the event loop
     except SheetError as exc:
         raise Invalid(exc.message, code=exc.code, field="file") from None
     columns = _columns(header)
@@ -245,7 +246,7 @@ async def import_marks(actor: Actor, competition_id: int, stage_id: int, content
             Registration.id, Registration.registration_no, Registration.blind_code, Registration.status
         ).where(Registration.competition == competition_id)
     )
-    parsed = _parse_rows(rows, columns, known, stage)
+    parsed = await asyncio.to_thread(_parse_rows, rows, columns, known, stage)
     async with write_transaction():
         changed = await _store(
             actor, scheme, stage_id, {r: value for r, (_, value) in parsed.items()}, known.number_of

@@ -24,6 +24,7 @@ from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import session_cookie
+from competitions.sheets import MAX_UPLOAD_BYTES
 from core.db import utcnow
 from core.edge import NO_HEAD
 from core.pages import page
@@ -70,7 +71,8 @@ from scoring.schemas import (
 )
 
 CurrentRequest = Request[CurrentUser, Any, Any]
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+# The file's stated limit (competitions.sheets.MAX_UPLOAD_BYTES, shown on the page) plus the form around it.
+MAX_IMPORT_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 class MyCompetition(msgspec.Struct, kw_only=True):
