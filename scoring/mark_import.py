@@ -25,12 +25,11 @@ from core.db import utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 from scoring import rules
 from scoring.competition_facts import competition, notify
-from scoring.marks import decimals, plain
+from scoring.marks import plain
 from scoring.rubric import Scheme, freeze_scheme, load_scheme
 from scoring.schemas import ImportedMarkOut, ImportResult
 from scoring.tables import ImportedMark, StageSignoff
 
-IMPORTED_DECIMALS = 4  # ImportedMark.value is Numeric(12, 4)
 _CODE_HEADERS = {"加密号", "密号", "抽签号", "blind_code", "blindcode"}
 _NUMBER_HEADERS = {"报名编号", "报名号", "registration_no", "registrationno"}
 _VALUE_HEADERS = {"成绩", "分数", "理论成绩", "考试成绩", "得分", "score", "mark"}
@@ -127,8 +126,6 @@ def _row_value(
             row=number, column="成绩", field="value", code="not_a_number", message="成绩不是有效数字"
         )
     problem = rules.validate_imported_mark(stage, value)
-    if problem is None and decimals(value) > IMPORTED_DECIMALS:
-        problem = rules.Problem(code="mark_too_precise", message="成绩最多保留4位小数", path="value")
     if problem is not None:
         return RowError(row=number, column="成绩", field="value", code=problem.code, message=problem.message)
     return value
