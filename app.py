@@ -28,7 +28,6 @@ from accounts.routes import ROUTES as ACCOUNT_ROUTES
 from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
 from accounts.sessions import secure_cookies_hook, session_auth_middleware
-from accounts.store import DatabaseStore
 from awards.privacy import SOURCE as AWARD_DATA
 from awards.routes import ROUTES as AWARD_ROUTES
 from competitions.privacy import SOURCE as COMPETITION_DATA
@@ -110,7 +109,6 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         guards=[role_guard, input_guard],
         after_request=secure_cookies_hook(settings.secure_cookies),
         csrf_config=csrf_config(settings),
-        stores={"rate_limit": DatabaseStore("rate_limit")},
         exception_handlers=exception_handlers(),
         middleware=[
             session_auth_middleware(),

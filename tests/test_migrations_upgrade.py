@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from tests.migration_upgrade import NEW, ROOT
+from tests.migration_upgrade import LATER, NEW, ROOT
 
 ENGINE = os.environ.get("YICHENG_TEST_ENGINE", "sqlite")
 
@@ -55,9 +55,11 @@ def test_the_new_migrations_upgrade_a_database_holding_data() -> None:
     else:
         with tempfile.TemporaryDirectory() as folder:
             result = _run(f"sqlite:///{Path(folder) / 'upgrade.sqlite3'}")
-    assert {f"{app}:{migration}" for app, migration in NEW.items()} <= set(result["pending_before"])
+    new = {f"{app}:{migration}" for app, migration in [*NEW.items(), *LATER.items()]}
+    assert new <= set(result["pending_before"])
     assert result["pending_after"] == []
     assert result["skill_level"] == 3 and result["current_levels"] == {"1": 3}
+    assert result["store_entry"] is False and result["blob"] == "%PDF-"
     assert result["rules_teams"] is True and result["tiers"] == [1, 1, 1]
     assert result["board_teams"] == []
     assert (result["teams"], result["members"], result["confirmations"], result["history"]) == (1, 0, 0, 1)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, MultipartBody
-from litestar.response import File
 
 from accounts.security import actor_of
 from awards import attachments, eligibility, nomination_views, nominations, storage
@@ -86,10 +85,10 @@ class AttachmentController(Controller):
     tags = ["awards"]
 
     @get("/{attachment_id:int}", opt=READERS, summary="Download an attachment")
-    async def download(self, request: CurrentRequest, attachment_id: FromPath[int]) -> File:
-        path, attachment = await attachments.open_attachment(request.user, attachment_id)
-        return File(
-            path,
+    async def download(self, request: CurrentRequest, attachment_id: FromPath[int]) -> Response[bytes]:
+        content, attachment = await attachments.open_attachment(request.user, attachment_id)
+        return Response(
+            content,
             media_type=attachment.content_type,
             headers={
                 "content-disposition": disposition(attachment.filename),
