@@ -18,6 +18,7 @@ from awards.schemas import (
     NominationPatch,
     WithdrawIn,
 )
+from core.openapi import PDF, download
 
 
 @dataclass
@@ -84,7 +85,12 @@ class AttachmentController(Controller):
     path = "/api/attachments"
     tags = ["awards"]
 
-    @get("/{attachment_id:int}", opt=READERS, summary="Download an attachment")
+    @get(
+        "/{attachment_id:int}",
+        opt=READERS,
+        summary="Download an attachment",
+        responses=download(PDF, "image/png", "image/jpeg", note="按附件内容为 PDF、PNG 或 JPEG"),
+    )
     async def download(self, request: CurrentRequest, attachment_id: FromPath[int]) -> Response[bytes]:
         content, attachment = await attachments.open_attachment(request.user, attachment_id)
         return Response(
