@@ -26,10 +26,7 @@ from typing import Any
 
 import msgspec
 import openpyxl
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from stdnum.cn import ric
 
 from accounts.documents import (
@@ -41,6 +38,7 @@ from accounts.documents import (
     read_passport,
 )
 from accounts.rules import SKILL_LEVEL_NAMES, InvalidNumber, validate_mobile, validate_name
+from competitions import xlsx_stream
 from competitions.rules import skill_level_label
 from competitions.schemas import RowError
 from core import spreadsheets
@@ -240,11 +238,8 @@ def _collect(rows: Iterator[list[Any]], max_rows: int) -> tuple[list[str], list[
 
 
 def _check_unpacked_size(content: bytes, max_unpacked: int) -> None:
-    """Refuse a zip that would unpack past ``max_unpacked`` bytes, from its directory, before decompressing
-    anything (a 200 KB file may hold a 200 MB cell)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
+        unpacked = xlsx_stream.unpacked_size(content)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格") from None
     if unpacked > max_unpacked:
@@ -254,36 +249,12 @@ def _check_unpacked_size(content: bytes, max_unpacked: int) -> None:
         )
 
 
-class _StreamingSheet(ReadOnlyWorksheet):
-    """openpyxl's read-only sheet without its size scan: for a file that states no dimension, openpyxl
-    parses the whole sheet once just to learn its size (100,000 blank rows: seconds of CPU) before the
-    first row is read. Here rows are read until the caps stop them, never counted first."""
-
-    def _get_size(self) -> None:
-        return None
-
-
-def _open_first_sheet(content: bytes) -> tuple[Any, _StreamingSheet]:
-    """The workbook (to close) and its first worksheet, read as openpyxl's ``load_workbook(read_only=True,
-    data_only=True)`` does (shared strings, styles for dates), less the size scan."""
-    reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
-    reader.read_manifest()
-    reader.read_strings()
-    reader.read_workbook()
-    apply_stylesheet(reader.archive, reader.wb)
-    for sheet, rel in reader.parser.find_sheets():
-        if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
-            return reader.wb, _StreamingSheet(reader.wb, sheet.name, rel.target, reader.shared_strings)
-    reader.archive.close()
-    raise IndexError("no worksheet")
-
-
 def _xlsx_rows(content: bytes, max_unpacked: int) -> Iterator[list[Any]]:
     # The zip directory's sizes are what the writer claims; zipfile refuses a member that unpacks past its
     # stated size, so the check holds while openpyxl reads.
     _check_unpacked_size(content, max_unpacked)
     try:
-        workbook, sheet = _open_first_sheet(content)
+        workbook, sheet = xlsx_stream.open_first_sheet(content)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError, TypeError):
         raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格") from None
 
