@@ -28,7 +28,6 @@ from accounts.routes import ROUTES as ACCOUNT_ROUTES
 from accounts.schemas import HealthOut
 from accounts.security import PUBLIC, PUBLIC_READ, csrf_config, role_guard
 from accounts.sessions import secure_cookies_hook, session_auth_middleware
-from accounts.store import DatabaseStore
 from awards.privacy import SOURCE as AWARD_DATA
 from awards.routes import ROUTES as AWARD_ROUTES
 from competitions.privacy import SOURCE as COMPETITION_DATA
@@ -106,13 +105,12 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ],
         plugins=[live.channels_plugin(settings)],
         dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
-        on_startup=[partial(prepare_database, settings)],
-        on_shutdown=[_on_shutdown],
+        on_startup=[partial(prepare_database, settings), live.attach],
+        on_shutdown=[live.detach, _on_shutdown],
         # The role guard first: a caller without the role gets 401/403 before any parameter is looked at.
         guards=[role_guard, input_guard],
         after_request=secure_cookies_hook(settings.secure_cookies),
         csrf_config=csrf_config(settings),
-        stores={"rate_limit": DatabaseStore("rate_limit")},
         exception_handlers=exception_handlers(),
         middleware=[
             session_auth_middleware(),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import msgspec
@@ -44,6 +44,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     address_attempts_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 60
     # Where uploaded files (nomination attachments) live, outside the database; relative to the cwd.
     data_dir: Annotated[str, msgspec.Meta(min_length=1)] = "var/data"
+    # Where attachment bytes are kept: "folder" (under data_dir, the embedded default) or "database" (every
+    # server machine sees them; use it with several machines behind a load balancer).
+    attachments: Literal["folder", "database"] = "folder"
     # Sealing keys as "version:secret" pairs, the first one current (core/crypto.py; README: rotating).
     seal_keys: str = ""
     # How long sealed ID and mobile numbers are kept after the last competition or programme that needs

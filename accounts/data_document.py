@@ -37,7 +37,7 @@ _STYLE = (
 def download(data: MyData, fmt: str) -> tuple[bytes, str]:
     if fmt == "json":
         return msgspec.json.format(msgspec.json.encode(data), indent=2), "application/json"
-    return render_html(data).encode("utf-8"), "text/html; charset=utf-8"
+    return render_html(data).encode("utf-8"), "text/html"  # Litestar appends the charset
 
 
 def _cell(value: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from accounts.rules import Role
-from core.bounds import INT4_MAX, Id
+from core.bounds import INT4_MAX, Id, Int4
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
 LongName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -229,7 +229,7 @@ class DataRequestIn(msgspec.Struct, kw_only=True):
     deletion."""
 
     kind: Literal["correction", "deletion"]
-    changes: dict[str, str | int | bool | None] | None = None
+    changes: dict[str, str | Int4 | bool | None] | None = None
     reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 

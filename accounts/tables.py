@@ -15,7 +15,6 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 
@@ -108,14 +107,6 @@ class AuditLog(Table, tablename="audit_log"):
     before = JSON(null=True, default=None)
     after = JSON(null=True, default=None)
     reason = Text(default="")
-
-
-class StoreEntry(Table, tablename="store_entry"):
-    """Litestar's key-value store (sessions, rate-limit counters) kept where every process sees it."""
-
-    key = Varchar(length=300, unique=True)
-    value = Bytea()
-    expires_at = Timestamptz(null=True, default=None, index=True, index_method=IndexMethod.btree)
 
 
 class PrivacyNotice(Table, tablename="privacy_notice"):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from accounts import audit
@@ -95,8 +94,8 @@ async def add_attachment(
     return True, _attachment_out(await Attachment.select().where(Attachment.id == attachment_id).first())
 
 
-async def open_attachment(viewer: CurrentUser, attachment_id: int) -> tuple[Path, AttachmentOut]:
-    """The file on disk and its record: for organizers, the nominating union's officers, assigned experts."""
+async def open_attachment(viewer: CurrentUser, attachment_id: int) -> tuple[bytes, AttachmentOut]:
+    """The bytes and their record: for organizers, the nominating union's officers, assigned experts."""
     row = await Attachment.select().where(Attachment.id == attachment_id).first()
     if row is None:
         raise NotFound(f"附件不存在：{attachment_id}", field="attachment_id")
@@ -104,10 +103,10 @@ async def open_attachment(viewer: CurrentUser, attachment_id: int) -> tuple[Path
         await readable_nomination(viewer, row["nomination"])
     except NotFound:
         raise NotFound(f"附件不存在：{attachment_id}", field="attachment_id") from None
-    path = storage.path_of(row["sha256"])
-    if not path.is_file():
+    content = await storage.read(row["sha256"])
+    if content is None:
         raise DomainError("附件文件缺失，请联系管理员", code="attachment_missing", status=410)
-    return path, _attachment_out(row)
+    return content, _attachment_out(row)
 
 
 async def delete_attachment(actor: Actor, viewer: CurrentUser, attachment_id: int) -> None:

@@ -8,7 +8,6 @@ only: name, employer, award, number. The certificates themselves are :mod:`award
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import anyio
@@ -22,6 +21,7 @@ from awards.rules import ProgrammeState
 from awards.schemas import KIND_NAMES, AwardIn, HonourItem, HonourRoll, TransitionIn
 from awards.shortlist import store_report, stored_report
 from awards.tables import Nomination, Objection, Programme
+from core import spreadsheets
 from core.errors import Conflict, NotFound
 
 KIND_CODES = {
@@ -152,15 +152,13 @@ async def honour_roll(programme_id: int) -> HonourRoll:
 
 def _text_cell(cell: Any, value: str) -> None:
     """A cell that is text whatever it starts with (a name like "=1+1" never becomes a formula)."""
-    cell.value = value
-    cell.data_type = "s"
+    spreadsheets.put(cell, value)
 
 
 def honours_workbook(roll: HonourRoll) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    book = Workbook()
+    book = spreadsheets.new_book()
     sheet = book.active
     assert sheet is not None
     sheet.title = "表彰名单"
@@ -184,9 +182,7 @@ def honours_workbook(roll: HonourRoll) -> bytes:
     for column, width in zip("ABCDE", (6, 18, 12, 36, 18), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(book)
 
 
 async def honours_xlsx(programme_id: int) -> tuple[bytes, str]:

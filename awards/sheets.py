@@ -9,7 +9,6 @@ row, returning every problem with the row number the officer sees in Excel (the 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from competitions.sheets import (
     read_table,
     write_csv,
 )
+from core import spreadsheets
 
 __all__ = [
     "COLUMNS",
@@ -52,10 +52,11 @@ __all__ = [
     "template_xlsx",
 ]
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # stated on the union's page: "最多 10000 行、10 MB"
+MAX_UNPACKED_BYTES = 80 * 1024 * 1024  # deeds are long text: an XLSX unpacks to several times its size
 MAX_UPLOAD_ROWS = 10_000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to every text/* type itself
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -152,11 +153,11 @@ class ParsedNomination(msgspec.Struct, kw_only=True):
 
 
 def template_xlsx(*, deed_max_chars: int, programme_name: str = "") -> bytes:
-    workbook = openpyxl.Workbook()
+    workbook = spreadsheets.new_book()
     sheet = workbook.active
     sheet.title = "推荐名单"
-    sheet.append([c.header for c in COLUMNS])
-    sheet.append([EXAMPLE_ROW[c.field] for c in COLUMNS])
+    spreadsheets.append(sheet, [c.header for c in COLUMNS])
+    spreadsheets.append(sheet, [EXAMPLE_ROW[c.field] for c in COLUMNS])
     widths = {"id_number": 22, "employer": 26, "deed": 60, "patents": 36, "honours": 36}
     for index, column in enumerate(COLUMNS, start=1):
         letter = openpyxl.utils.get_column_letter(index)
@@ -165,22 +166,24 @@ def template_xlsx(*, deed_max_chars: int, programme_name: str = "") -> bytes:
             for cell in sheet[letter]:
                 cell.number_format = "@"
     notes = workbook.create_sheet("填写说明")
-    notes.append(["列", "说明"])
+    spreadsheets.append(notes, ["列", "说明"])
     for column in COLUMNS:
         note = column.note
         if column.field == "deed":
             note = f"必填，不超过 {deed_max_chars} 字"
-        notes.append([column.header, note])
-    notes.append(["", f"{programme_name}：第一行为表头，请勿修改；示例行可删除（导入时自动忽略）。"])
-    notes.append(
+        spreadsheets.append(notes, [column.header, note])
+    # The programme's name is typed text: never a formula (core.spreadsheets).
+    spreadsheets.append(
+        notes, ["", f"{programme_name}：第一行为表头，请勿修改；示例行可删除（导入时自动忽略）。"]
+    )
+    spreadsheets.append(
+        notes,
         [
             "",
             f"每个文件最多 {MAX_UPLOAD_ROWS} 行；已登记的人员以平台信息为准，只需姓名、身份证号和事迹。",
-        ]
+        ],
     )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes(workbook)
 
 
 def template_csv() -> bytes:

@@ -1,7 +1,12 @@
-"""Attachment bytes on disk, outside the database, named by their SHA-256.
+"""Attachment bytes, named by their SHA-256, where ``YICHENG_ATTACHMENTS`` says:
 
-``<YICHENG_DATA_DIR>/attachments/<ab>/<sha256>``: content-addressed, so the same file attached twice is
-stored once and a write is idempotent (written to a temporary name, then renamed into place atomically).
+- ``folder`` (the embedded default): ``<YICHENG_DATA_DIR>/attachments/<ab>/<sha256>``, written to a
+  temporary name, then renamed into place atomically;
+- ``database``: one :class:`awards.tables.AttachmentBlob` row per content, so that every server machine
+  behind a load balancer serves every file. Reading falls back to the folder, so files attached before
+  the switch keep working (``yicheng``'s operators may copy them in at leisure).
+
+Either way content-addressed: the same file attached twice is stored once and a write is idempotent.
 The type is decided by the content (magic bytes), never by the name or the browser's Content-Type; a
 name whose extension claims another type than the content is refused, naming the file.
 """
@@ -17,6 +22,8 @@ from pathlib import Path
 
 import anyio
 
+from awards.tables import AttachmentBlob
+from core.db import utcnow
 from core.errors import DomainError, TooLarge
 from settings import load_settings
 
@@ -122,13 +129,39 @@ def _write(sha256: str, content: bytes) -> Path:
     return target
 
 
+def in_database() -> bool:
+    return load_settings().attachments == "database"
+
+
 async def store(content: bytes) -> str:
     """Write the bytes (once) and return their SHA-256, the key they are found by."""
     sha256 = digest(content)
-    await anyio.to_thread.run_sync(_write, sha256, content)
+    if in_database():
+        row = AttachmentBlob(sha256=sha256, content=content, size=len(content), created_at=utcnow())
+        await AttachmentBlob.insert(row).on_conflict(target=AttachmentBlob.sha256, action="DO NOTHING")
+    else:
+        await anyio.to_thread.run_sync(_write, sha256, content)
     return sha256
+
+
+def _read_file(sha256: str) -> bytes | None:
+    path = path_of(sha256)
+    return path.read_bytes() if path.is_file() else None
+
+
+async def read(sha256: str) -> bytes | None:
+    """The bytes stored under ``sha256``, or None when they are missing."""
+    if in_database():
+        row = (
+            await AttachmentBlob.select(AttachmentBlob.content).where(AttachmentBlob.sha256 == sha256).first()
+        )
+        if row is not None:
+            return bytes(row["content"])
+    return await anyio.to_thread.run_sync(_read_file, sha256)
 
 
 async def remove(sha256: str) -> None:
     """Delete the bytes; the caller has made sure no attachment row refers to them any more."""
+    if in_database():
+        await AttachmentBlob.delete().where(AttachmentBlob.sha256 == sha256)
     await anyio.to_thread.run_sync(lambda: path_of(sha256).unlink(missing_ok=True))

@@ -83,7 +83,9 @@ class Nomination(Table):
 
 
 class Attachment(Table):
-    """Evidence (PDF or image): the bytes live on disk under ``YICHENG_DATA_DIR``, checked by content."""
+    """Evidence (PDF or image), checked by content; the bytes are found by ``sha256`` in the store
+    ``YICHENG_ATTACHMENTS`` names (:mod:`awards.storage`): a folder under ``YICHENG_DATA_DIR``, or
+    :class:`AttachmentBlob` rows."""
 
     nomination = ForeignKey(Nomination, index=True)
     filename = Varchar(length=200)
@@ -92,6 +94,16 @@ class Attachment(Table):
     sha256 = Varchar(length=64)
     storage_key = Varchar(length=100, unique=True)
     uploaded_by = ForeignKey(User, null=True)
+    created_at = Timestamptz()
+
+
+class AttachmentBlob(Table, tablename="attachment_blob"):
+    """Attachment bytes kept in the database (``YICHENG_ATTACHMENTS=database``), once per content, so that
+    every server machine behind a load balancer serves them."""
+
+    sha256 = Varchar(length=64, unique=True)
+    content = Bytea()
+    size = Integer()
     created_at = Timestamptz()
 
 

@@ -7,9 +7,11 @@ error nothing is written (422 listing every error) unless ``import_valid_only``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -84,14 +86,23 @@ async def upload_nominations(
         programme = programme_values(await programme_row(programme_id))
         check_window(programme)
         try:
-            header, rows = sheets.read_table(content, max_rows=sheets.MAX_UPLOAD_ROWS)
+            # Reading and parsing are CPU work: off the event loop, so no upload delays anyone else.
+            header, rows = await asyncio.to_thread(
+                sheets.read_table,
+                content,
+                max_rows=sheets.MAX_UPLOAD_ROWS,
+                max_unpacked=sheets.MAX_UNPACKED_BYTES,
+            )
             names = sheets.referenced_employers(header, rows)
             enterprises = await _enterprises_named(names)
-            parsed, errors = sheets.parse_rows(
-                header,
-                rows,
-                enterprises={name: e["id"] for name, e in enterprises.items()},
-                deed_max_chars=programme["deed_max_chars"],
+            parsed, errors = await asyncio.to_thread(
+                partial(
+                    sheets.parse_rows,
+                    header,
+                    rows,
+                    enterprises={name: e["id"] for name, e in enterprises.items()},
+                    deed_max_chars=programme["deed_max_chars"],
+                )
             )
         except sheets.SheetError as exc:
             raise _sheet_problem(exc) from None

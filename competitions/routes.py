@@ -59,6 +59,7 @@ from competitions.schemas import (
     WithdrawIn,
 )
 from core.errors import Invalid
+from core.openapi import CSV, XLSX, download
 from core.pages import page
 
 CurrentRequest = Request[CurrentUser, Any, Any]
@@ -262,6 +263,7 @@ class CompetitionController(Controller):
     @get(
         "/{competition_id:int}/registrations/export",
         summary="XLSX or CSV of the registrations; masked unless full=true with a purpose (audited)",
+        responses=download(XLSX, CSV, note="format=csv 时为 CSV"),
     )
     async def export(
         self,
@@ -331,7 +333,12 @@ class RegistrationController(Controller):
     tags = ["competitions"]
     opt = allow(ORGANIZER)
 
-    @get("/template", opt=allow(OFFICER, ORGANIZER), summary="The upload template (XLSX or CSV)")
+    @get(
+        "/template",
+        opt=allow(OFFICER, ORGANIZER),
+        summary="The upload template (XLSX or CSV)",
+        responses=download(XLSX, CSV, note="format=csv 时为 CSV"),
+    )
     async def template(
         self, format_: Annotated[Literal["xlsx", "csv"], QueryParameter(name="format")] = "xlsx"
     ) -> Response[bytes]:

@@ -69,6 +69,10 @@ class IneligibilityCode(StrEnum):
     EMPLOYMENT_TOO_SHORT = "employment_too_short"
 
 
+# Bounded so that no decoded number is unbounded; validate_rules gives the narrower ranges in Chinese.
+Int = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
+
+
 class EligibilityRules(msgspec.Struct, frozen=True, kw_only=True):
     """Who may take part. Every rule is optional (None or False = no rule) and they combine with AND.
 
@@ -82,16 +86,16 @@ class EligibilityRules(msgspec.Struct, frozen=True, kw_only=True):
     ``min_years_employed``: whole years since ``employed_since`` (used by the awards pipeline).
     """
 
-    min_age: int | None = None
-    max_age: int | None = None
+    min_age: Int | None = None
+    max_age: Int | None = None
     age_reference_date: dt.date | None = None
-    least_senior_level: int | None = None
-    most_senior_level: int | None = None
+    least_senior_level: Int | None = None
+    most_senior_level: Int | None = None
     union_member_required: bool = False
     zone_enterprise_required: bool = False
     front_line_only: bool = False
-    max_per_enterprise: int | None = None
-    min_years_employed: int | None = None
+    max_per_enterprise: Int | None = None
+    min_years_employed: Int | None = None
 
 
 class PersonFacts(msgspec.Struct, frozen=True, kw_only=True, gc=False):

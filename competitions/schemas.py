@@ -25,6 +25,7 @@ from accounts.schemas import (
     Version,
 )
 from competitions.rules import EligibilityRules
+from core.bounds import Id
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Occupation = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
@@ -69,7 +70,7 @@ class StageIn(msgspec.Struct, kw_only=True):
 
 
 class CompetitionIn(msgspec.Struct, kw_only=True):
-    series_id: int | None = None
+    series_id: Id | None = None
     title: Title
     occupation: Occupation
     industry: Industry
@@ -90,7 +91,7 @@ class CompetitionPatch(msgspec.Struct, kw_only=True):
     """
 
     version: Version
-    series_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    series_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     title: Title | msgspec.UnsetType = msgspec.UNSET
     occupation: Occupation | msgspec.UnsetType = msgspec.UNSET
     industry: Industry | msgspec.UnsetType = msgspec.UNSET
@@ -207,7 +208,7 @@ class NewPersonIn(DocumentFields, kw_only=True):
     name: Name
     id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
     mobile: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    employer_id: int | None = None
+    employer_id: Id | None = None
     union_member: bool = True
     skill_level: SkillLevel | None = None
     front_line: bool = False
@@ -216,7 +217,7 @@ class NewPersonIn(DocumentFields, kw_only=True):
 class RegisterIn(msgspec.Struct, kw_only=True):
     """A contestant sends ``{}`` (their own record); an officer sends ``person_id`` or a new ``person``."""
 
-    person_id: int | None = None
+    person_id: Id | None = None
     person: NewPersonIn | None = None
     # With a new ``person``: the officer confirms they hold the member's consent (accounts.consent).
     members_consent: AttestationIn | None = None
@@ -229,7 +230,7 @@ class SignUpIn(DocumentFields, kw_only=True):
     name: Name
     id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
     mobile: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    employer_id: int | None = None
+    employer_id: Id | None = None
     skill_level: SkillLevel | None = None
     union_member: bool = False
     front_line: bool = False
@@ -288,7 +289,7 @@ class ReviewIn(msgspec.Struct, kw_only=True):
 
 
 class BulkReviewIn(msgspec.Struct, kw_only=True):
-    registration_ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=2000)]
+    registration_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=2000)]
     decision: Literal["approve", "reject"]
     reason: Reason = ""
 
@@ -331,7 +332,7 @@ class CheckInIn(msgspec.Struct, kw_only=True):
     """Scan or type an ID number or a registration number (``code``), or pick a ``registration_id``."""
 
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=30)] | None = None
-    registration_id: int | None = None
+    registration_id: Id | None = None
     attendance: Attendance = "present"
 
 

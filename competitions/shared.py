@@ -7,10 +7,8 @@ the waitlist.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
-import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
@@ -24,6 +22,7 @@ from accounts.tables import Person
 from competitions.rules import STATE_NAMES, CompetitionState, EligibilityRules, PersonFacts
 from competitions.schemas import CompetitionSummary, RegistrationOut
 from competitions.tables import Competition, Registration, Stage
+from core.cache import LoadingCache
 from core.db import SHANGHAI, engine_name, utcnow
 from core.errors import Conflict, NotFound
 
@@ -45,36 +44,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class PublicReads:
+class PublicReads(LoadingCache[tuple[Any, ...]]):
     """Per-process cache of what the public hammers (the competition list and pages), as encoded JSON.
 
     Every write of the domain drops it in its own process; another process serves the old answer for at
-    most :data:`PUBLIC_TTL_S` seconds (the figures are counts and states, never personal data). One loader
-    per key at a time, so a burst of readers after a change costs one query.
+    most :data:`PUBLIC_TTL_S` seconds (the figures are counts and states, never personal data). Bounded
+    (:class:`core.cache.LoadingCache`): an id that names nothing raises in its loader and leaves nothing.
     """
 
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._entries: dict[tuple[Any, ...], tuple[float, bytes]] = {}
-        self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
 
-    async def get_or_load(self, key: tuple[Any, ...], load: Callable[[], Awaitable[bytes]]) -> bytes:
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] > time.monotonic():
-                return hit[1]
-            value = await load()
-            self._entries[key] = (time.monotonic() + self.ttl, value)
-            return value
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-public_reads = PublicReads(PUBLIC_TTL_S)
+public_reads = PublicReads(ttl=PUBLIC_TTL_S, max_entries=512)
 
 
 def changes_public_reads(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

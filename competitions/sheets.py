@@ -4,8 +4,13 @@ No database here: the service passes in what it knows (the enterprises by name) 
 rows and every problem, with the row number the officer sees in Excel (the header is row 1).
 
 Uploads are read defensively: the content decides the format (a zip that openpyxl opens is XLSX, text
-that decodes as UTF-8 or GB18030 is CSV), never the file name; reading stops after ``max_rows`` non-blank
-rows, so a file of endless garbage costs no more than the cap.
+that decodes as UTF-8 or GB18030 is CSV), never the file name. A file of endless garbage costs no more
+than the caps: the upload's bytes (per kind, stated on the page), an XLSX's unpacked size (checked from
+the zip directory before anything is decompressed, so a small file of one huge cell is refused at once),
+``max_rows`` data rows and :data:`BLANK_ROWS_ALLOWED` blank ones (100,000 blank rows are refused after a
+few thousand, not read to the end), :data:`MAX_CELL_CHARS` per cell. XLSX is read in openpyxl's streaming
+read-only mode. Reading is CPU work: callers run :func:`read_table` and the parsing off the event loop
+(``asyncio.to_thread``), so an upload never delays anyone else's request.
 """
 
 from __future__ import annotations
@@ -33,14 +38,19 @@ from accounts.documents import (
     read_passport,
 )
 from accounts.rules import SKILL_LEVEL_NAMES, InvalidNumber, validate_mobile, validate_name
+from competitions import xlsx_stream
 from competitions.rules import skill_level_label
 from competitions.schemas import RowError
+from core import spreadsheets
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # registrations and imported marks: "每个文件最多 5000 行、5 MB"
 MAX_UPLOAD_ROWS = 5000
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an XLSX's members once decompressed (5 MB of text unpacks to ~25)
+BLANK_ROWS_ALLOWED = 1000  # blank rows count: a sheet formatted far down is read only this far past the data
+MAX_CELL_CHARS = 20_000  # the longest text a column takes (a nomination's deed) is 10,000
 MAX_COLUMNS = 50
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = spreadsheets.CSV_MEDIA_TYPE
 
 
 class SheetError(Exception):
@@ -148,11 +158,11 @@ class ParsedRow(msgspec.Struct, kw_only=True):
 
 
 def template_xlsx() -> bytes:
-    workbook = openpyxl.Workbook()
+    workbook = spreadsheets.new_book()
     sheet = workbook.active
     sheet.title = "报名名单"
-    sheet.append([c.header for c in COLUMNS])
-    sheet.append(list(EXAMPLE_ROW))
+    spreadsheets.append(sheet, [c.header for c in COLUMNS])
+    spreadsheets.append(sheet, list(EXAMPLE_ROW))
     for index, column in enumerate(COLUMNS):
         letter = openpyxl.utils.get_column_letter(index + 1)
         sheet.column_dimensions[letter].width = 24 if column.field in {"id_number", "employer"} else 14
@@ -161,13 +171,13 @@ def template_xlsx() -> bytes:
             for cell in sheet[letter]:
                 cell.number_format = "@"
     notes = workbook.create_sheet("填写说明")
-    notes.append(["列", "说明"])
+    spreadsheets.append(notes, ["列", "说明"])
     for column in COLUMNS:
-        notes.append([column.header, column.note])
-    notes.append(["", "第一行为表头，请勿修改；示例行可删除（导入时自动忽略）；每个文件最多 5000 行。"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        spreadsheets.append(notes, [column.header, column.note])
+    spreadsheets.append(
+        notes, ["", "第一行为表头，请勿修改；示例行可删除（导入时自动忽略）；每个文件最多 5000 行。"]
+    )
+    return spreadsheets.xlsx_bytes(workbook)
 
 
 def template_csv() -> bytes:
@@ -178,13 +188,15 @@ def template_csv() -> bytes:
 
 
 def read_table(
-    content: bytes, *, max_rows: int = MAX_UPLOAD_ROWS
+    content: bytes, *, max_rows: int = MAX_UPLOAD_ROWS, max_unpacked: int = MAX_UNPACKED_BYTES
 ) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    """The header and the non-blank data rows (with their spreadsheet row numbers) of an XLSX or CSV."""
+    """The header and the non-blank data rows (with their spreadsheet row numbers) of an XLSX or CSV.
+
+    CPU-bound (run it with ``asyncio.to_thread``); refuses a file past any cap with :class:`SheetError`."""
     if not content.strip():
         raise SheetError("empty_file", "文件为空")
     if content[:4] == b"PK\x03\x04":
-        rows = _xlsx_rows(content)
+        rows = _xlsx_rows(content, max_unpacked)
     elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SheetError("xls_not_supported", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
     else:
@@ -192,11 +204,26 @@ def read_table(
     return _collect(rows, max_rows)
 
 
+def _too_long(cells: Sequence[Any]) -> bool:
+    return any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in cells)
+
+
 def _collect(rows: Iterator[list[Any]], max_rows: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     header: list[str] | None = None
     data: list[tuple[int, list[Any]]] = []
+    row_limit = max_rows + 1 + BLANK_ROWS_ALLOWED  # blank rows count toward it
     for number, row in enumerate(rows, start=1):
+        if number > row_limit:
+            raise SheetError(
+                "too_many_rows",
+                f"文件行数过多：最多 {max_rows} 行数据，连同空行不超过 {row_limit} 行，"
+                "请删除多余的空行或分批上传",
+            )
         cells = list(row[:MAX_COLUMNS])
+        if _too_long(cells):
+            raise SheetError(
+                "cell_too_long", f"第 {number} 行有单元格超过 {MAX_CELL_CHARS} 字，请精简后再上传"
+            )
         if all(_blank(c) for c in cells):
             continue
         if header is None:
@@ -210,18 +237,32 @@ def _collect(rows: Iterator[list[Any]], max_rows: int) -> tuple[list[str], list[
     return header, data
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+def _check_unpacked_size(content: bytes, max_unpacked: int) -> None:
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError):
+        unpacked = xlsx_stream.unpacked_size(content)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格") from None
+    if unpacked > max_unpacked:
+        raise SheetError(
+            "file_too_large",
+            f"Excel 文件解压后超过 {max_unpacked // (1024 * 1024)} MB，请删除多余内容或另存为 CSV 后上传",
+        )
+
+
+def _xlsx_rows(content: bytes, max_unpacked: int) -> Iterator[list[Any]]:
+    # The zip directory's sizes are what the writer claims; zipfile refuses a member that unpacks past its
+    # stated size, so the check holds while openpyxl reads.
+    _check_unpacked_size(content, max_unpacked)
+    try:
+        workbook, sheet = xlsx_stream.open_first_sheet(content)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError, TypeError):
         raise SheetError("not_a_spreadsheet", "文件不是有效的 Excel（.xlsx）或 CSV 表格") from None
 
     def rows() -> Iterator[list[Any]]:
         try:
             for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
                 yield list(row)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
             raise SheetError("not_a_spreadsheet", "Excel 文件已损坏，无法读取") from exc
         finally:
             workbook.close()
@@ -524,32 +565,10 @@ def _blank(value: Any) -> bool:
 
 # --- exports ----------------------------------------------------------------------------------------------
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "报名名单") -> bytes:
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.simple_xlsx(title, headers, rows)
 
 
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel on Chinese Windows opens the names correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes(headers, rows)

@@ -41,6 +41,10 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=INT4_MAX)]
 """A reference to a row (every table's id is a ``Serial``)."""
 Count = Annotated[int, msgspec.Meta(ge=0, le=INT4_MAX)]
 """A count, version, offset or position: never negative."""
+SeenVersion = Annotated[int, msgspec.Meta(ge=0, le=INT4_MAX - 1)]
+"""The version a writer last read, 0 before the first write (the next write still fits an int4)."""
+SeenWrittenVersion = Annotated[int, msgspec.Meta(ge=1, le=INT4_MAX - 1)]
+"""The version a writer last read of a row that exists (as ``accounts.schemas.Version``)."""
 
 # Names Litestar fills itself: never query parameters.
 _RESERVED = frozenset({"state", "headers", "cookies", "request", "socket", "data", "query", "scope", "body"})

@@ -8,6 +8,9 @@ error is :class:`core.errors.ErrorBody`, validation errors are 422, and guards, 
 
 from __future__ import annotations
 
+import typing
+from typing import Annotated
+
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
@@ -25,6 +28,7 @@ _DESCRIPTIONS = {
     404: "记录不存在（编号超出范围的也是 404）：code = not_found",
     422: "字段无效：field 指出哪个字段，message 说明原因",
     429: "操作过于频繁：Retry-After 与 detail.retry_after 给出等待秒数；code = rate_limited",
+    409: "版本已过期（他人已修改）或与当前状态冲突：code = stale_version 等，detail 给出当前版本",
     500: "服务器内部错误：code = internal_error",
 }
 
@@ -35,8 +39,23 @@ def _takes_input(route: HTTPRoute, handler: HTTPRouteHandler) -> bool:
     return bool(route.path_parameters) or bool(names)
 
 
+# A write whose input names the version the writer read is refused with 409 when another write came first.
+_VERSION_FIELDS = frozenset({"version", "base_version", "previous_version", "publication_version"})
+
+
+def _versioned(handler: HTTPRouteHandler) -> bool:
+    parameter = handler.parsed_fn_signature.parameters.get("data")
+    annotation = getattr(parameter, "annotation", None)
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    fields = getattr(annotation, "__struct_fields__", ())
+    return bool(_VERSION_FIELDS.intersection(fields))
+
+
 def error_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:
     statuses = [500]
+    if _versioned(handler):
+        statuses.append(409)
     if _takes_input(route, handler):
         statuses += [400, 422]
     if not handler.opt.get("public"):
@@ -54,6 +73,30 @@ def errors(described: dict[int, str]) -> dict[int, ResponseSpec]:
         status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
         for status, text in described.items()
     }
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
+PDF = "application/pdf"
+_TYPE_NAMES = {XLSX: "XLSX", CSV: "CSV（UTF-8，带 BOM）", PDF: "PDF"}
+
+
+def download(media_type: str, *others: str, note: str = "") -> dict[int, ResponseSpec]:
+    """The 200 of a file download for a route's ``responses=``: its media type and a binary body (not the
+    JSON Litestar would document for ``Response[bytes]``); ``others`` are the types a query picks."""
+    names = "、".join(_TYPE_NAMES.get(m, m) for m in (media_type, *others))
+    return {
+        200: ResponseSpec(
+            data_container=bytes,
+            media_type=media_type,
+            description=f"文件下载：{names}（Content-Disposition: attachment）"
+            + (f"；{note}" if note else ""),
+            generate_examples=False,
+        )
+    }
+
+
+CONFLICT = "与当前状态冲突（版本已过期、状态不允许或重复）：code 说明原因，如 stale_version"
 
 
 def document_errors(app: Litestar) -> None:

@@ -12,6 +12,7 @@ import io
 import re
 
 from awards.certificates import cjk_font
+from core import spreadsheets
 from reports import charts
 from reports.schemas import Dashboard, Figure
 
@@ -30,16 +31,13 @@ REPORT_FIGURES = (
 
 def _text_cell(cell: object, value: object) -> None:
     """Labels are text whatever they start with (a name like "=1+1" never becomes a formula)."""
-    cell.value = value  # type: ignore[attr-defined]
-    if isinstance(value, str):
-        cell.data_type = "s"  # type: ignore[attr-defined]
+    spreadsheets.put(cell, value)
 
 
 def figure_workbook(figure: Figure, start: dt.date, end: dt.date) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    book = Workbook()
+    book = spreadsheets.new_book()
     sheet = book.active
     assert sheet is not None
     sheet.title = "数据"
@@ -62,9 +60,7 @@ def figure_workbook(figure: Figure, start: dt.date, end: dt.date) -> bytes:
         _text_cell(sheet.cell(row=total_row + 2, column=1), figure.note)
     sheet.column_dimensions["A"].width = 36
     sheet.freeze_panes = "B5"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(book)
 
 
 def _day(day: dt.date) -> str:

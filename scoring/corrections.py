@@ -25,7 +25,7 @@ from scoring import rules, sheet_writer, tolerance
 from scoring.competition_facts import contestant_facts, drawn, facts_out, find_contestant, notify
 from scoring.entry import JUDGE_SHEETS
 from scoring.judges import Judge, assignment, require_chief
-from scoring.marks import COUNTED, decimals, mark_problem, plain
+from scoring.marks import COUNTED, mark_problem, plain
 from scoring.results_schemas import CorrectionIn as AppealCorrection
 from scoring.results_schemas import ImportedFix, MarkFix
 from scoring.rubric import Rubric, Scheme, load_scheme
@@ -196,12 +196,9 @@ async def set_time_used(
     if user.role != Role.ORGANIZER:
         await require_chief(competition_id, user)
     seconds = data.seconds
-    if seconds is not None and not (
-        seconds.is_finite() and 0 <= seconds <= 864000 and decimals(seconds) <= 1
-    ):
-        raise Invalid(
-            "用时应为0到864000秒之间的数字，最多一位小数", code="time_used_invalid", field="seconds"
-        )
+    problem = None if seconds is None else rules.validate_time_used(seconds)
+    if problem is not None:
+        raise Invalid(problem.message, code=problem.code, field="seconds")
     contestant = await find_contestant(competition_id, data.registration_id, data.blind_code)
     async with write_transaction():
         before, after = await _upsert_facts(
@@ -372,7 +369,11 @@ def _facts_change(correction: AppealCorrection) -> dict[str, Any]:
     """The facts an appeal's correction sets (fields left out stay as they are)."""
     change: dict[str, Any] = {}
     if correction.time_used_seconds is not msgspec.UNSET:
-        change["time_used_seconds"] = correction.time_used_seconds
+        seconds = correction.time_used_seconds
+        problem = None if seconds is None else rules.validate_time_used(seconds)
+        if problem is not None:  # the same check as the chief's own entry of time used
+            raise Invalid(problem.message, code=problem.code, field="correction.time_used_seconds")
+        change["time_used_seconds"] = seconds
     if correction.disqualified is not msgspec.UNSET:
         change["disqualified"] = correction.disqualified
         change["disqualified_reason"] = correction.disqualified_reason if correction.disqualified else ""

@@ -8,43 +8,28 @@ but the standard library can recompute every published score, rank and prize
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import msgspec
-import openpyxl
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from core import spreadsheets
 from scoring import rules as engine
 
 OPEN_DOCUMENT_FORMAT = "yicheng-open-results/1"
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MEDIA_TYPE = spreadsheets.XLSX_MEDIA_TYPE
+CSV_MEDIA_TYPE = spreadsheets.CSV_MEDIA_TYPE
 
 Cell = str | int | Decimal | None
 
 
-def _safe_text(value: Cell) -> Cell:
-    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)`` in a name) is kept as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it without mangling the names."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe_text(v) for v in row])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    return spreadsheets.csv_bytes(header, rows)
 
 
 Sheet = tuple[str, Sequence[str], Sequence[Sequence[Cell]]]  # (sheet name, header, rows)
@@ -54,19 +39,20 @@ def _fill(
     sheet: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], note: str, decimals: int
 ) -> None:
     """A title line, an optional note, the header, the rows; scores stay numbers."""
-    sheet.append([title])
+    # Titles, notes, stage names and people's names are typed text: never a formula (core.spreadsheets).
+    spreadsheets.append(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
     first = 2
     if note:
-        sheet.append([note])
+        spreadsheets.append(sheet, [note])
         first = 3
-    sheet.append(list(header))
+    spreadsheets.append(sheet, list(header))
     for cell in sheet[first]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     number_format = "0." + "0" * decimals if decimals > 0 else "0"
     for row in rows:
-        sheet.append([_safe_text(v) for v in row])
+        spreadsheets.append(sheet, row)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = number_format
@@ -87,15 +73,13 @@ def xlsx_bytes(
 ) -> bytes:
     """One sheet (a title line, an optional note, the header, the rows), then any ``more`` sheets (e.g.
     team results) under the same title and note; scores stay numbers."""
-    book = openpyxl.Workbook()
+    book = spreadsheets.new_book()
     sheet = book.active
     sheet.title = sheet_name
     _fill(sheet, title, header, rows, note, decimals)
     for name, more_header, more_rows in more:
         _fill(book.create_sheet(name), title, more_header, more_rows, note, decimals)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(book)
 
 
 class PublishedFigure(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -24,7 +24,7 @@ from scoring import rules
 from scoring.competition_facts import Contestant, drawn_or_registered
 from scoring.rubric import Rubric, Scheme, find_scheme
 from scoring.schemas import PanelNeed
-from scoring.tables import JudgeAssignment, Recusal, ScoreSheet
+from scoring.tables import JudgeAssignment, Recusal, ScoreSheet, StageSignoff
 
 EMPLOYER_REASON = "与选手同一工作单位"
 
@@ -166,6 +166,31 @@ async def refresh_recusals(competition_id: int) -> int:
             SYSTEM, "recusal.employer", "competition", competition_id, after={"added": len(inserted)}
         )
     return len(inserted)
+
+
+async def refuse_recusal_change_after_signoff(
+    competition_id: int, judge_user_id: int, registration_id: int
+) -> None:
+    """A recusal declared (or withdrawn) after the chief judge signed off a stage in which this judge marked
+    this contestant would silently change signed (and perhaps published) figures: refused with 409. The
+    organizer corrects a signed stage through a correction or an appeal, both audited and republished."""
+    signed = await StageSignoff.select(StageSignoff.stage).where(
+        StageSignoff.stage.competition == competition_id
+    )
+    if not signed:
+        return
+    marked = await ScoreSheet.exists().where(
+        (ScoreSheet.judge == judge_user_id)
+        & (ScoreSheet.registration == registration_id)
+        & ScoreSheet.stage.is_in([row["stage"] for row in signed])
+    )
+    if marked:
+        raise Conflict(
+            "该裁判已为该选手评分且所在阶段已由裁判长签字确认，不能再更改回避："
+            "如需更正，请通过更正分数或申诉处理",
+            code="stage_signed_off",
+            field="registration_id",
+        )
 
 
 # ------------------------------------------------------------------------- can the panel judge the rubric

@@ -137,6 +137,15 @@ async def consume_link(token: str) -> LinkLogin | None:
     if not token or len(token) > 200:
         return None
     now = utcnow()
+    # A guessed or stale token is answered from a plain read: only a live one takes the write lock.
+    usable = await JudgeLink.exists().where(
+        (JudgeLink.token_hash == _token_hash(token))
+        & (JudgeLink.expires_at > now)
+        & JudgeLink.used_at.is_null()
+        & JudgeLink.revoked_at.is_null()
+    )
+    if not usable:
+        return None
     async with write_transaction():
         link = (
             await JudgeLink.select(

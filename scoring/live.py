@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgspec
+from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
+from core.cache import LoadingCache
 from settings import Settings
 
 CACHE_CHANNEL = "cache"
@@ -41,6 +42,10 @@ class Event(msgspec.Struct, kw_only=True):
 
 
 class _Live:
+    """The channels plugin of the app that started in this process (None in scripts that run services
+    without the web app). Set by :func:`attach` when that app starts, never when one is merely created:
+    a second ``create_app()`` (a test's, a command's) leaves the running app's events alone."""
+
     plugin: ChannelsPlugin | None = None
 
 
@@ -50,9 +55,19 @@ def channels_plugin(settings: Settings) -> ChannelsPlugin:
         if settings.engine == "postgres"
         else MemoryChannelsBackend(history=0)
     )
-    plugin = ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
-    _Live.plugin = plugin
-    return plugin
+    return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
+
+
+def attach(app: Litestar) -> None:
+    """On start-up: publish through this app's plugin (started by then, as plugins start first)."""
+    _Live.plugin = app.plugins.get(ChannelsPlugin)
+
+
+def detach(app: Litestar) -> None:
+    """On shutdown: stop publishing through this app's plugin, if it is still the one in use."""
+    if _Live.plugin is app.plugins.get(ChannelsPlugin):
+        _Live.plugin = None
+        results_cache.stop_listening()
 
 
 def competition_channel(competition_id: int) -> str:
@@ -90,54 +105,55 @@ async def subscribe(channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
 class ResultsCache:
     """Per-process cache of what the public reads most (the published leaderboard, its exports).
 
-    Entries are keyed by (competition id, name); a value is the exact bytes served. Eviction drops every
-    entry of a competition and is broadcast on the ``cache`` channel by :func:`results_changed`, with a
-    TTL as the safety net.
+    Entries are keyed by (competition id, name); a value is the exact bytes served, stored only once a
+    load succeeded (a competition that does not exist leaves nothing behind). At most ``max_entries``
+    are kept, the least recently used dropped first, and a key's lock lives only while callers hold or
+    await it: anonymous readers asking for ids at random cannot grow memory. Eviction drops every entry
+    of a competition and is broadcast on the ``cache`` channel by :func:`results_changed`, with a TTL as
+    the safety net.
     """
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple[int, str], tuple[float, bytes]] = {}
-        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
+    def __init__(self, max_entries: int = 2048) -> None:
+        self._cache: LoadingCache[tuple[int, str]] = LoadingCache(ttl=CACHE_TTL_S, max_entries=max_entries)
         self._listener: asyncio.Task[None] | None = None
+        self._listening_to: ChannelsPlugin | None = None
 
     async def get_or_load(
         self, competition_id: int, name: str, load: Callable[[], Awaitable[bytes]]
     ) -> bytes:
         self._listen_for_evictions()
-        key = (competition_id, name)
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        # One loader per key at a time: a burst of readers after an eviction costs one query.
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] > time.monotonic():
-                return hit[1]
-            value = await load()
-            self._entries[key] = (time.monotonic() + CACHE_TTL_S, value)
-            return value
+        return await self._cache.get_or_load((competition_id, name), load)
 
     def peek(self, competition_id: int, name: str) -> bytes | None:
         """A fresh cached value, or None: never loads (the fast lane's read)."""
-        hit = self._entries.get((competition_id, name))
-        return hit[1] if hit is not None and hit[0] > time.monotonic() and hit[1] else None
+        return self._cache.peek((competition_id, name)) or None
 
     def evict_local(self, competition_id: int) -> None:
-        for key in [k for k in self._entries if k[0] == competition_id]:
-            del self._entries[key]
+        self._cache.drop(lambda key: key[0] == competition_id)
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._cache.clear()
+
+    def sizes(self) -> tuple[int, int]:
+        """How many entries and locks are held."""
+        return self._cache.sizes()
 
     def _listen_for_evictions(self) -> None:
-        """Start, once per process (on first use, when the channels plugin is surely running), the task
-        that drops entries other processes invalidated."""
+        """Start, once per started app (on first use, when its channels plugin is surely running), the
+        task that drops entries other processes invalidated."""
+        plugin = _Live.plugin
+        if plugin is None:
+            return
+        if self._listener is not None and not self._listener.done() and self._listening_to is plugin:
+            return
+        self.stop_listening()
+        self._listening_to = plugin
+        self._listener = asyncio.get_running_loop().create_task(self._evictions(plugin))
+
+    def stop_listening(self) -> None:
         if self._listener is not None and not self._listener.done():
-            return
-        if _Live.plugin is None:
-            return
-        self._listener = asyncio.get_running_loop().create_task(self._evictions(_Live.plugin))
+            self._listener.cancel()
+        self._listener = self._listening_to = None
 
     async def _evictions(self, plugin: ChannelsPlugin) -> None:
         async with plugin.start_subscription(CACHE_CHANNEL) as subscriber:

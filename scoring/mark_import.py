@@ -7,6 +7,7 @@ marks are locked; the first imported mark freezes the scheme like the first judg
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -24,13 +25,12 @@ from core.db import utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 from scoring import rules
 from scoring.competition_facts import competition, notify
-from scoring.marks import decimals, plain
+from scoring.marks import plain
 from scoring.rounds import refuse_imports_outside_round
 from scoring.rubric import Scheme, freeze_scheme, load_scheme
 from scoring.schemas import ImportedMarkOut, ImportResult
 from scoring.tables import ImportedMark, StageSignoff
 
-IMPORTED_DECIMALS = 4  # ImportedMark.value is Numeric(12, 4)
 _CODE_HEADERS = {"加密号", "密号", "抽签号", "blind_code", "blindcode"}
 _NUMBER_HEADERS = {"报名编号", "报名号", "registration_no", "registrationno"}
 _VALUE_HEADERS = {"成绩", "分数", "理论成绩", "考试成绩", "得分", "score", "mark"}
@@ -127,8 +127,6 @@ def _row_value(
             row=number, column="成绩", field="value", code="not_a_number", message="成绩不是有效数字"
         )
     problem = rules.validate_imported_mark(stage, value)
-    if problem is None and decimals(value) > IMPORTED_DECIMALS:
-        problem = rules.Problem(code="mark_too_precise", message="成绩最多保留4位小数", path="value")
     if problem is not None:
         return RowError(row=number, column="成绩", field="value", code=problem.code, message=problem.message)
     return value
@@ -237,7 +235,7 @@ async def import_marks(actor: Actor, competition_id: int, stage_id: int, content
     """
     scheme, stage = await _importable_stage(competition_id, stage_id)
     try:
-        header, rows = read_table(content)
+        header, rows = await asyncio.to_thread(read_table, content)  # CPU work: off the event loop
     except SheetError as exc:
         raise Invalid(exc.message, code=exc.code, field="file") from None
     columns = _columns(header)
@@ -246,7 +244,7 @@ async def import_marks(actor: Actor, competition_id: int, stage_id: int, content
             Registration.id, Registration.registration_no, Registration.blind_code, Registration.status
         ).where(Registration.competition == competition_id)
     )
-    parsed = _parse_rows(rows, columns, known, stage)
+    parsed = await asyncio.to_thread(_parse_rows, rows, columns, known, stage)
     await refuse_imports_outside_round(competition_id, scheme.rules, str(stage_id), list(parsed))
     async with write_transaction():
         changed = await _store(

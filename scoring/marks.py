@@ -12,8 +12,9 @@ from typing import Protocol
 
 from core.errors import Invalid
 from scoring import rules
+from scoring.rules.validation import MARK_DECIMALS as MARK_DECIMALS  # stored precision, named here too
+from scoring.rules.validation import decimal_places
 
-MARK_DECIMALS = 3  # SheetMark.value (and awards' ReviewMark.value) is Numeric(10, 3)
 COUNTED = ("submitted", "signed")  # sheets whose marks count: drafts never do (aggregation, tolerance)
 
 
@@ -24,23 +25,13 @@ def plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def decimals(value: Decimal) -> int:
-    """How many decimal places a Decimal is written with (2.50 -> 2, 10 -> 0)."""
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+decimals = decimal_places  # how many decimal places a Decimal is written with (2.50 -> 2, 10 -> 0)
 
 
 def mark_problem(aspect: rules.Aspect, value: Decimal) -> rules.Problem | None:
-    """What is wrong with one mark on an aspect: the rules' check, then the stored precision."""
-    problem = rules.validate_mark(aspect, value)
-    if problem is None and decimals(value) > MARK_DECIMALS:
-        problem = rules.Problem(
-            code="mark_too_precise",
-            message=f"评分项“{aspect.id}”的分数最多保留3位小数",
-            path="value",
-            aspect_id=aspect.id,
-        )
-    return problem
+    """What is wrong with one mark on an aspect: the one check every mark write makes
+    (:func:`scoring.rules.validate_mark`: finite, in range, on the step, in the stored decimals)."""
+    return rules.validate_mark(aspect, value)
 
 
 class MarkLike(Protocol):

@@ -35,6 +35,7 @@ from scoring.judges import (
     panel_problems,
     panel_state,
     refresh_recusals,
+    refuse_recusal_change_after_signoff,
     stored_recusals,
 )
 from scoring.links import revoke_judge_links
@@ -346,6 +347,7 @@ async def _recompute_flags_without(competition_id: int, registration_id: int) ->
 async def _add_recusal(
     actor: Actor, competition_id: int, judge_user_id: int, registration_id: int, reason: str
 ) -> bool:
+    await refuse_recusal_change_after_signoff(competition_id, judge_user_id, registration_id)
     inserted = (
         await Recusal.insert(
             Recusal(
@@ -405,6 +407,7 @@ async def withdraw_conflict(
     actor: Actor, competition_id: int, judge_user_id: int, registration_id: int
 ) -> PanelOut:
     async with write_transaction():
+        await refuse_recusal_change_after_signoff(competition_id, judge_user_id, registration_id)
         deleted = (
             await Recusal.delete()
             .where(

@@ -9,12 +9,9 @@ codes only) is recomputed at most once per :data:`PROVISIONAL_TTL_S` per process
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-
 import msgspec
 
+from core.cache import LoadingCache
 from core.db import utcnow
 from core.errors import NotFound
 from scoring import live
@@ -27,38 +24,9 @@ PROVISIONAL_TTL_S = 2.0
 PUBLISHED_LIST = 0
 
 
-class _MicroCache:
-    """Bytes per competition for a short time (the provisional board): one loader at a time, so a burst of
-    screens after a mark costs one computation. Only existing competitions are stored (an unknown id raises
-    in the loader), and expired entries are swept, so scanning ids cannot grow it without bound."""
-
-    SWEEP_ABOVE = 256
-
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._entries: dict[int, tuple[float, bytes]] = {}
-        self._lock = asyncio.Lock()
-
-    async def get_or_load(self, key: int, load: Callable[[], Awaitable[bytes]]) -> bytes:
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        async with self._lock:
-            now = time.monotonic()
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] > now:
-                return hit[1]
-            value = await load()
-            if len(self._entries) > self.SWEEP_ABOVE:
-                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-            self._entries[key] = (now + self.ttl, value)
-            return value
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-provisional_cache = _MicroCache(PROVISIONAL_TTL_S)
+# The provisional board per competition for a short time: one loader per competition, so a burst of screens
+# after a mark costs one computation; bounded, and an unknown id raises in the loader and leaves nothing.
+provisional_cache: LoadingCache[int] = LoadingCache(ttl=PROVISIONAL_TTL_S, max_entries=1024)
 
 
 async def _latest_published(competition_id: int, column: str, cache_name: str, not_published: str) -> bytes:

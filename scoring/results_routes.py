@@ -20,6 +20,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import PUBLIC_READ, actor_of, allow
+from core.openapi import CSV, XLSX, download
 from core.pages import page
 from scoring import (
     appeals,
@@ -127,7 +128,11 @@ class ResultsController(Controller):
     async def publication(self, competition_id: FromPath[int], version: FromPath[int]) -> Response[bytes]:
         return _json(await publication.publication(competition_id, version))
 
-    @get("/results/export.xlsx", summary="Results as XLSX (current results, or a published version)")
+    @get(
+        "/results/export.xlsx",
+        summary="Results as XLSX (current results, or a published version)",
+        responses=download(XLSX),
+    )
     async def export_xlsx(
         self, competition_id: FromPath[int], version: Annotated[int | None, QueryParameter(ge=1)] = None
     ) -> Response[bytes]:
@@ -139,7 +144,11 @@ class ResultsController(Controller):
             headers={"Content-Disposition": f'attachment; filename="results-{competition_id}.xlsx"'},
         )
 
-    @get("/results/export.csv", summary="Results as CSV, UTF-8 with BOM (current, or a published version)")
+    @get(
+        "/results/export.csv",
+        summary="Results as CSV, UTF-8 with BOM (current, or a published version)",
+        responses=download(CSV),
+    )
     async def export_csv(
         self, competition_id: FromPath[int], version: Annotated[int | None, QueryParameter(ge=1)] = None
     ) -> Response[bytes]:

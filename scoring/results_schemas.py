@@ -12,11 +12,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.bounds import Id, SeenVersion
 from scoring.standings_schemas import OrganisationAwardRow, TeamRow
 
 Reason = Annotated[str, msgspec.Meta(max_length=2000)]
 Grounds = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-Id = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class StageHead(msgspec.Struct, kw_only=True):
@@ -189,7 +189,7 @@ class PublishIn(msgspec.Struct, kw_only=True):
     """``previous_version``: the latest version the organizer saw (0 before the first publication); a
     concurrent publication makes it stale (409). A republication needs a ``reason``."""
 
-    previous_version: Annotated[int, msgspec.Meta(ge=0)]
+    previous_version: SeenVersion
     reason: Reason = ""
     accept_unresolved_ties: bool = False
 

@@ -24,8 +24,10 @@ from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import session_cookie
+from competitions.sheets import MAX_UPLOAD_BYTES
 from core.db import utcnow
 from core.edge import NO_HEAD
+from core.openapi import errors
 from core.pages import page
 from scoring import (
     absences,
@@ -73,7 +75,9 @@ from scoring.schemas import (
 )
 
 CurrentRequest = Request[CurrentUser, Any, Any]
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+SIGNED_OFF = "该裁判已为该选手评分且阶段已签字确认，不能更改回避：code = stage_signed_off"
+# The file's stated limit (competitions.sheets.MAX_UPLOAD_BYTES, shown on the page) plus the form around it.
+MAX_IMPORT_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 class MyCompetition(msgspec.Struct, kw_only=True):
@@ -126,7 +130,12 @@ class ScoringSetupController(Controller):
     ) -> PanelOut:
         return await panel.remove_judge(actor_of(request.user), competition_id, judge_id)
 
-    @post("/judges/{judge_id:int}/conflicts", status_code=200, summary="Record a judge's declared conflict")
+    @post(
+        "/judges/{judge_id:int}/conflicts",
+        status_code=200,
+        summary="Record a judge's declared conflict",
+        responses=errors({409: SIGNED_OFF}),
+    )
     async def declare_conflict(
         self,
         request: CurrentRequest,
@@ -147,6 +156,7 @@ class ScoringSetupController(Controller):
         "/judges/{judge_id:int}/conflicts/{registration_id:int}",
         status_code=200,
         summary="Withdraw a declared conflict entered by mistake",
+        responses=errors({409: SIGNED_OFF}),
     )
     async def withdraw_conflict(
         self,
@@ -288,6 +298,7 @@ class JudgeController(Controller):
         "/competitions/{competition_id:int}/conflicts",
         status_code=204,
         summary="Declare my own conflict with a contestant (by blind code): I am recused from them",
+        responses=errors({409: SIGNED_OFF}),
     )
     async def declare_conflict(
         self, request: CurrentRequest, competition_id: FromPath[int], data: JSONBody[OwnConflictIn]
@@ -326,6 +337,7 @@ class ChiefController(Controller):
         "/competitions/{competition_id:int}/stages/{stage_id:int}/signoff",
         status_code=200,
         summary="Sign off a stage (409 with open flags / unsigned sheets)",
+        responses=errors({409: "仍有未处理的分差标记或未签字的评分表，或已签字确认：code 说明原因"}),
     )
     async def signoff(
         self, request: CurrentRequest, competition_id: FromPath[int], stage_id: FromPath[int]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from core.bounds import Id, SeenVersion, SeenWrittenVersion
 from scoring import rules
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
@@ -32,7 +33,7 @@ class SchemeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     rules: rules.CompetitionRules
     tolerance: Decimal = Decimal(1)  # judgement marks may differ by at most this (0..3)
     appeal_window_hours: Annotated[int, msgspec.Meta(ge=0, le=720)] = 2
-    version: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    version: SeenVersion | None = None
 
 
 class SchemeOut(msgspec.Struct, kw_only=True):
@@ -51,7 +52,7 @@ class SchemeOut(msgspec.Struct, kw_only=True):
 
 
 class JudgeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    user_id: int
+    user_id: Id
     is_chief: bool = False
     module_ids: Annotated[list[ModuleId], msgspec.Meta(min_length=1, max_length=100)] | None = None
 
@@ -132,7 +133,7 @@ class PanelOut(msgspec.Struct, kw_only=True):
 class ConflictIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A declared conflict of interest: name the contestant by registration id or number."""
 
-    registration_id: int | None = None
+    registration_id: Id | None = None
     registration_no: Annotated[str, msgspec.Meta(max_length=30)] | None = None
     reason: Reason
 
@@ -175,13 +176,13 @@ class SheetIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     first write); a stale one is refused with 409 and the current marks.
     """
 
-    competition_id: int
-    stage_id: int
+    competition_id: Id
+    stage_id: Id
     client_id: uuid.UUID
-    base_version: Annotated[int, msgspec.Meta(ge=0)]
+    base_version: SeenVersion
     marks: Annotated[list[MarkIn], msgspec.Meta(max_length=400)] = msgspec.field(default_factory=list)
     submit: bool = False
-    registration_id: int | None = None
+    registration_id: Id | None = None
     blind_code: BlindCode | None = None
 
 
@@ -262,7 +263,7 @@ class SignOut(msgspec.Struct, kw_only=True):
 
 
 class SignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    version: SeenWrittenVersion | None = None
 
 
 # --- the chief judge ------------------------------------------------------------------------------------
@@ -361,14 +362,14 @@ class SignoffOut(msgspec.Struct, kw_only=True):
 
 
 class ContestantRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    registration_id: int | None = None
+    registration_id: Id | None = None
     blind_code: BlindCode | None = None
 
 
 class DisqualifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """取消资格 (``disqualified: false`` reinstates); a reason is always required."""
 
-    registration_id: int | None = None
+    registration_id: Id | None = None
     blind_code: BlindCode | None = None
     reason: Reason
     disqualified: bool = True
@@ -377,7 +378,7 @@ class DisqualifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class TimeUsedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Time a contestant used (a tie-break), in seconds; None clears it."""
 
-    registration_id: int | None = None
+    registration_id: Id | None = None
     blind_code: BlindCode | None = None
     seconds: Decimal | None = None  # 0..864000 (ten days), one decimal
 
@@ -385,11 +386,11 @@ class TimeUsedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class CorrectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A correction of one mark on a submitted or signed sheet, by the chief judge or an organizer."""
 
-    sheet_id: int
+    sheet_id: Id
     aspect_id: AspectId
     value: Decimal
     reason: Reason
-    base_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    base_version: SeenWrittenVersion | None = None
 
 
 class ImportedMarkOut(msgspec.Struct, kw_only=True):

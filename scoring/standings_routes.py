@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from accounts.security import actor_of, allow
+from core.openapi import CSV, XLSX, download
 from core.pages import page
 from scoring import export, promotion, team_table, teams
 from scoring.standings_schemas import ConfirmIn, PromotionList, TeamIn, TeamOut
@@ -66,6 +67,7 @@ class StandingsController(Controller):
     @get(
         "/teams/export.csv",
         summary="Team results as CSV, UTF-8 with BOM (a published version, or current once unblinded)",
+        responses=download(CSV),
     )
     async def teams_csv(
         self, competition_id: FromPath[int], version: Annotated[int | None, QueryParameter(ge=1)] = None
@@ -96,6 +98,7 @@ class StandingsController(Controller):
     @get(
         "/promotions/export.xlsx",
         summary="The confirmed promotions for the human resources bureau, full ID numbers (audited)",
+        responses=download(XLSX),
     )
     async def hr_workbook(self, request: CurrentRequest, competition_id: FromPath[int]) -> Response[bytes]:
         content, name = await promotion.hr_workbook(actor_of(request.user), competition_id)

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import msgspec
 
-Id = Annotated[int, msgspec.Meta(ge=1)]
+from core.bounds import Id, SeenVersion
+
 TeamName = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
 Reason = Annotated[str, msgspec.Meta(max_length=2000)]
 
@@ -66,7 +67,7 @@ class TeamIn(msgspec.Struct, kw_only=True):
     name: TeamName
     registration_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=50)]
     union_id: Id | None = None
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: SeenVersion = 0
 
 
 class TeamMemberRef(msgspec.Struct, kw_only=True):

@@ -14,9 +14,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The migrations under test, by app; every app is migrated to just before them first.
-NEW = {"accounts": "2026-11-30T03:22:06:197949", "scoring": "2026-11-30T03:22:07:362861"}
-# Later migrations under test (applied after the old data too): judges absent (缺席).
-LATER = {"scoring": "2026-11-30T05:39:44:432271"}
+NEW = {
+    "accounts": "2026-11-30T03:22:06:197949",
+    "scoring": "2026-11-30T03:22:07:362861",
+    "awards": "2026-11-30T06:08:09:987445",
+}
+# Later new migrations of an app (pending too, applied over the same data): judges absent (缺席), the
+# store_entry table dropped.
+LATER = {"scoring": "2026-11-30T05:39:44:432271", "accounts": "2026-11-30T06:08:04:854098"}
 APPS = ("accounts", "competitions", "scoring", "awards")
 OLD_RUBRIC = {
     "stages": [
@@ -76,6 +81,8 @@ async def _old_data() -> None:
         "INSERT INTO competition (title, occupation, state) VALUES ('旧竞赛', '电工', 'published')",
     ):
         await Person.raw(sql)
+    # Litestar's store as the older schema kept it: the table is dropped with what is left in it.
+    await Person.raw("INSERT INTO store_entry (key, value) VALUES ({}, {})", "rate_limit:1.2.3.4", b"\x00")
     await Person.raw("INSERT INTO scoring_scheme (competition, rules) VALUES (1, {})", json.dumps(OLD_RUBRIC))
     await Person.raw(
         "INSERT INTO publication (competition, publication_key, version, published_by, results, document)"
@@ -122,9 +129,17 @@ async def _read_back() -> dict[str, object]:
         JudgeAbsence(competition=1, judge=1, absence_key="1:1:*:*", reason="缺席", created_at=utcnow())
     )
     aspect = rules.stages[1].modules[0].aspects[0]
+    from awards.tables import AttachmentBlob
+
+    await AttachmentBlob.insert(
+        AttachmentBlob(sha256="a" * 64, content=b"%PDF-", size=5, created_at=utcnow())
+    )
+    tables = await _table_names()
     return {
         "old_aspect": [str(aspect.min_mark), aspect.min_marks, rules.final],
         "absences": await JudgeAbsence.count(),
+        "store_entry": "store_entry" in tables,
+        "blob": bytes((await AttachmentBlob.select(AttachmentBlob.content).first())["content"]).decode(),
         "skill_level": (await Person.select(Person.skill_level).first())["skill_level"],
         "current_levels": {str(k): v for k, v in (await skill_levels.current_levels([1])).items()},
         "rules_teams": rules.teams is None and rules.promotion is None and rules.organisation_award is None,
@@ -135,6 +150,16 @@ async def _read_back() -> dict[str, object]:
         "confirmations": await PromotionConfirmation.count(),
         "history": await SkillLevelChange.count(),
     }
+
+
+async def _table_names() -> set[str]:
+    from accounts.tables import Person
+
+    if Person._meta.db.engine_type == "sqlite":
+        rows = await Person.raw("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {r["name"] for r in rows}
+    rows = await Person.raw("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
+    return {r["name"] for r in rows}
 
 
 async def main() -> None:

@@ -255,19 +255,14 @@ async def test_edge_rewrites_the_client_only_behind_a_trusted_proxy(trusted: Any
 
 @pytest.fixture
 def app_with() -> Iterator[Callable[..., Litestar]]:
-    """Another app with some settings changed. ``scoring.live`` keeps the channels plugin of the last app
-    created in a module global (FINDINGS.md F7): it is put back, so that later tests publish through the
-    started one."""
+    """Another app with some settings changed (never started: the started app's live events stay its own,
+    tests/scoring/test_live.py)."""
     from app import create_app
-    from scoring import live
-
-    started = live._Live.plugin
 
     def build(extra_routes: tuple[Any, ...] = (), **changes: Any) -> Litestar:
         return create_app(msgspec.structs.replace(load_settings(), **changes), extra_routes=extra_routes)
 
     yield build
-    live._Live.plugin = started
 
 
 async def test_login_limit_counts_the_forwarded_address_behind_a_proxy(

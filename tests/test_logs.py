@@ -76,5 +76,6 @@ async def test_a_server_run_logs_no_personal_data(world: dict[str, Any], tmp_pat
             await client.get("/api/audit/", params={"entity_id": id_number})
     text = log.read_text(errors="replace")
     assert "path=/judge/login" in text and "path=/api/people" in text  # the requests were logged
+    assert "query=" in text  # with their query strings, redacted
     for secret in (id_number, mobile, token):
         assert secret not in text, secret

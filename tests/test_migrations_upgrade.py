@@ -55,11 +55,11 @@ def test_the_new_migrations_upgrade_a_database_holding_data() -> None:
     else:
         with tempfile.TemporaryDirectory() as folder:
             result = _run(f"sqlite:///{Path(folder) / 'upgrade.sqlite3'}")
-    assert {f"{app}:{migration}" for app, migration in (*NEW.items(), *LATER.items())} <= set(
-        result["pending_before"]
-    )
+    new = {f"{app}:{migration}" for app, migration in [*NEW.items(), *LATER.items()]}
+    assert new <= set(result["pending_before"])
     assert result["pending_after"] == []
     assert result["skill_level"] == 3 and result["current_levels"] == {"1": 3}
+    assert result["store_entry"] is False and result["blob"] == "%PDF-"
     assert result["rules_teams"] is True and result["tiers"] == [1, 1, 1]
     assert result["board_teams"] == []
     # A rubric stored before signed ranges reads as before; the absence table takes rows on old data.

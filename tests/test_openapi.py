@@ -95,3 +95,60 @@ async def test_the_edge_sends_one_charset() -> None:
 async def test_pages_name_one_charset(client: httpx.AsyncClient) -> None:
     for path in ("/", "/login", "/schema/swagger"):
         assert (await client.get(path)).headers["content-type"] == "text/html; charset=utf-8", path
+
+
+DOWNLOADS = {
+    "/api/competitions/{competition_id}/registrations/export": "application/vnd.openxmlformats",
+    "/api/registrations/template": "application/vnd.openxmlformats",
+    "/api/competitions/{competition_id}/results/export.xlsx": "application/vnd.openxmlformats",
+    "/api/competitions/{competition_id}/results/export.csv": "text/csv",
+    "/api/competitions/{competition_id}/results/teams/export.csv": "text/csv",
+    "/api/competitions/{competition_id}/results/promotions/export.xlsx": "application/vnd.openxmlformats",
+    "/api/programmes/{programme_id}/nominations/template": "application/vnd.openxmlformats",
+    "/api/public/programmes/{programme_id}/honours.xlsx": "application/vnd.openxmlformats",
+    "/api/nominations/{nomination_id}/certificate.pdf": "application/pdf",
+    "/api/attachments/{attachment_id}": "application/pdf",
+}
+
+
+def test_file_downloads_declare_their_media_type_not_json(document: dict[str, Any]) -> None:
+    for path, media in DOWNLOADS.items():
+        content = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert list(content) and all(name.startswith(media) for name in content), (path, content)
+        assert content[next(iter(content))]["schema"]["type"] == "string", path
+    # Every .xlsx / .csv / .pdf path declares a file, never JSON.
+    for path in (p for p in document["paths"] if p.endswith((".xlsx", ".csv", ".pdf"))):
+        content = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert "application/json" not in content, path
+
+
+def test_versioned_and_state_changing_writes_declare_409(document: dict[str, Any]) -> None:
+    writes = [(m, p, op) for m, p, op in _operations(document) if m in {"POST", "PUT", "PATCH", "DELETE"}]
+    versioned = [
+        (m, p)
+        for m, p, op in writes
+        if any(
+            name in {"version", "base_version", "previous_version", "publication_version"}
+            for name in _body_fields(document, op)
+        )
+    ]
+    assert len(versioned) > 10
+    missing = [
+        (m, p)
+        for m, p in versioned
+        if "409" not in next(op for mm, pp, op in writes if (mm, pp) == (m, p))["responses"]
+    ]
+    assert missing == []
+    paths = document["paths"]
+    assert (
+        "409" in paths["/api/competitions/{competition_id}/judges/{judge_id}/conflicts"]["post"]["responses"]
+    )
+    assert "409" in paths["/api/judge/sheets"]["put"]["responses"]
+
+
+def _body_fields(document: dict[str, Any], operation: dict[str, Any]) -> set[str]:
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    if not ref:
+        return set(schema.get("properties", {}))
+    return set(document["components"]["schemas"][ref.rsplit("/", 1)[-1]].get("properties", {}))

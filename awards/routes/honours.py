@@ -11,6 +11,7 @@ from accounts.security import PUBLIC_READ, actor_of, allow
 from awards import certificates, honours
 from awards.routes.shared import ORGANIZER, CurrentRequest, disposition
 from awards.schemas import AwardIn, HonourRoll
+from core.openapi import PDF, XLSX, download
 
 
 class AwardController(Controller):
@@ -33,7 +34,12 @@ class PublicHonoursController(Controller):
     async def honours(self, programme_id: FromPath[int]) -> HonourRoll:
         return await honours.honour_roll(programme_id)
 
-    @get("/honours.xlsx", opt=PUBLIC_READ, summary="The honour roll as a spreadsheet")
+    @get(
+        "/honours.xlsx",
+        opt=PUBLIC_READ,
+        summary="The honour roll as a spreadsheet",
+        responses=download(XLSX),
+    )
     async def honours_xlsx(self, programme_id: FromPath[int]) -> Response[bytes]:
         content, filename = await honours.honours_xlsx(programme_id)
         return Response(
@@ -48,6 +54,7 @@ class PublicHonoursController(Controller):
     opt=allow(Role.ORGANIZER, Role.CONTESTANT),
     tags=["awards"],
     summary="An awardee's certificate (PDF): organizers, and the awardee's own account",
+    responses=download(PDF),
 )
 async def certificate(request: CurrentRequest, nomination_id: FromPath[int]) -> Response[bytes]:
     content, filename = await certificates.certificate_pdf(request.user, nomination_id)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, MultipartBody
-from litestar.response import File
 
 from accounts.security import actor_of
 from awards import attachments, eligibility, nomination_views, nominations, storage
@@ -19,6 +18,7 @@ from awards.schemas import (
     NominationPatch,
     WithdrawIn,
 )
+from core.openapi import PDF, download
 
 
 @dataclass
@@ -85,11 +85,16 @@ class AttachmentController(Controller):
     path = "/api/attachments"
     tags = ["awards"]
 
-    @get("/{attachment_id:int}", opt=READERS, summary="Download an attachment")
-    async def download(self, request: CurrentRequest, attachment_id: FromPath[int]) -> File:
-        path, attachment = await attachments.open_attachment(request.user, attachment_id)
-        return File(
-            path,
+    @get(
+        "/{attachment_id:int}",
+        opt=READERS,
+        summary="Download an attachment",
+        responses=download(PDF, "image/png", "image/jpeg", note="按附件内容为 PDF、PNG 或 JPEG"),
+    )
+    async def download(self, request: CurrentRequest, attachment_id: FromPath[int]) -> Response[bytes]:
+        content, attachment = await attachments.open_attachment(request.user, attachment_id)
+        return Response(
+            content,
             media_type=attachment.content_type,
             headers={
                 "content-disposition": disposition(attachment.filename),

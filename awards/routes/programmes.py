@@ -52,6 +52,7 @@ from awards.schemas import (
     UnionProgrammeOut,
     UploadResult,
 )
+from core.openapi import CSV, XLSX, download
 
 NominationStatus = Literal["nominated", "withdrawn", "shortlisted", "removed", "awarded"]
 
@@ -200,6 +201,7 @@ class ProgrammeController(Controller):
         "/{programme_id:int}/nominations/template",
         opt=ORGANIZER_OR_OFFICER,
         summary="The nomination spreadsheet template (xlsx or csv)",
+        responses=download(XLSX, CSV, note="format=csv 时为 CSV"),
     )
     async def template(
         self, programme_id: FromPath[int], format: FromQuery[Literal["xlsx", "csv"]] = "xlsx"

@@ -12,6 +12,7 @@ import msgspec
 from accounts.schemas import AttestationIn, Version
 from awards.schemas.fields import Reason, Year
 from competitions.schemas import RowError
+from core.bounds import Id
 
 # --- nominations ---------------------------------------------------------------------------------------
 
@@ -19,7 +20,7 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class CompetitionResultItem(msgspec.Struct, kw_only=True):
-    competition_id: int | None = None
+    competition_id: Id | None = None
     title: Title
     rank: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
     prize: Annotated[str, msgspec.Meta(max_length=20)] = ""  # 一等奖 …
@@ -81,7 +82,7 @@ Deed = Annotated[str, msgspec.Meta(max_length=20_000)]
 
 
 class NominationIn(msgspec.Struct, kw_only=True):
-    person_id: int
+    person_id: Id
     deed: Deed
     achievements: Achievements = msgspec.field(default_factory=Achievements)
     # The officer confirms they hold the member's consent (accounts.consent.check_attestation).
@@ -187,7 +188,7 @@ class EligibilityDecisionIn(msgspec.Struct, kw_only=True):
 class BulkConfirmIn(msgspec.Struct, kw_only=True):
     """Confirm the rules' verdict for the listed nominations, or (None) every one not yet reviewed."""
 
-    nomination_ids: Annotated[list[int], msgspec.Meta(max_length=20_000)] | None = None
+    nomination_ids: Annotated[list[Id], msgspec.Meta(max_length=20_000)] | None = None
     reason: Reason = ""
 
 

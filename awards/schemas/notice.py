@@ -14,6 +14,7 @@ import msgspec
 from accounts.schemas import Version
 from awards.schemas.fields import Reason
 from awards.schemas.shortlist import ChangeOut
+from core.bounds import Id
 
 # --- calendar years and the public notice ------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ class ObjectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """异议. ``grounds`` are required (checked with a Chinese message in the service); the contact is sealed
     and shown only to organizers. Without a name (or with ``anonymous``) the objection is anonymous."""
 
-    nomination_id: int
+    nomination_id: Id
     grounds: Annotated[str, msgspec.Meta(max_length=GROUNDS_MAX)] = ""
     objector_name: Annotated[str, msgspec.Meta(max_length=50)] = ""
     objector_organisation: Annotated[str, msgspec.Meta(max_length=100)] = ""

@@ -17,6 +17,7 @@ import msgspec
 from accounts.schemas import Version
 from awards.schemas.fields import AwareDatetime, Count, Reason, ShortText, Year
 from competitions.rules import EligibilityRules
+from core.bounds import Id
 from scoring.rules import CompetitionRules
 
 ProgrammeKind = Literal[
@@ -71,7 +72,7 @@ class QualifyingResult(msgspec.Struct, kw_only=True):
     ``max_tier``: 1 = first prize only, 2 = first or second, 3 = any prize.
     """
 
-    competition_id: int
+    competition_id: Id
     max_tier: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1
     effect: Literal["eligible", "direct"] = "eligible"
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from awards.schemas.nominations import Achievements
+from core.bounds import Id, SeenVersion
 from scoring.rules import Problem
 
 AspectId = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
@@ -21,7 +22,7 @@ SheetStatus = Literal["draft", "submitted"]
 class ReviewersIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Experts (users of role ``expert``) to add to a programme's panel; numbered in the order given."""
 
-    expert_ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=50)]
+    expert_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=50)]
 
 
 class ReviewerOut(msgspec.Struct, kw_only=True):
@@ -55,10 +56,10 @@ class ReviewSheetIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     submit. ``client_id`` is made once by the tablet for this write and reused on every retry (a replay
     returns the first answer); ``base_version`` is the version last seen (0 before the first write)."""
 
-    programme_id: int
-    nomination_id: int
+    programme_id: Id
+    nomination_id: Id
     client_id: uuid.UUID
-    base_version: Annotated[int, msgspec.Meta(ge=0)]
+    base_version: SeenVersion
     marks: Annotated[list[ReviewMarkIn], msgspec.Meta(max_length=400)] = msgspec.field(default_factory=list)
     submit: bool = False
 

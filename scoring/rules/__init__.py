@@ -70,7 +70,13 @@ from scoring.rules.teams import (
     organisation_awards,
     team_board,
 )
-from scoring.rules.validation import validate_imported_mark, validate_mark, validate_panel, validate_rules
+from scoring.rules.validation import (
+    validate_imported_mark,
+    validate_mark,
+    validate_panel,
+    validate_rules,
+    validate_time_used,
+)
 
 __all__ = [
     "TIER_NAMES",
@@ -131,4 +137,5 @@ __all__ = [
     "validate_mark",
     "validate_panel",
     "validate_rules",
+    "validate_time_used",
 ]

@@ -14,6 +14,7 @@ from scoring.rules.records import (
     Problem,
     PromotionBand,
     PromotionRule,
+    RoundingStep,
     TeamRules,
     TierPolicy,
     final_maximum,
@@ -21,6 +22,18 @@ from scoring.rules.records import (
 
 MOST_SENIOR, LEAST_SENIOR = 1, 5  # 一级/高级技师 .. 五级/初级工: a smaller number is more senior
 _HUNDRED = Decimal(100)
+MAX_DECIMALS = 6  # a rounding step keeps 0..6 decimals: more is no score anyone reads, and costs every sum
+
+
+def rounding_step_problem(step: RoundingStep | None, path: str) -> Problem | None:
+    """The problem with one declared rounding step's decimals (0..6), or None."""
+    if step is None or 0 <= step.decimals <= MAX_DECIMALS:
+        return None
+    if step.decimals < 0:
+        return Problem(code="rounding_decimals_negative", message="保留小数位数不能为负数", path=path)
+    return Problem(
+        code="rounding_decimals_too_many", message=f"保留小数位数最多为{MAX_DECIMALS}位", path=path
+    )
 
 
 def _level_ok(level: int | None) -> bool:
@@ -70,8 +83,8 @@ def _team_problems(teams: TeamRules, final_top: Decimal) -> list[Problem]:
         problem("team_best_invalid", "团体计分人数至少为1人", "best")
     if teams.min_members is not None and not 1 <= teams.min_members <= max(teams.best, 1):
         problem("team_min_members_invalid", "团体排名所需最少人数应在1到计分人数之间", "min_members")
-    if teams.rounding is not None and teams.rounding.decimals < 0:
-        problem("rounding_decimals_negative", "保留小数位数不能为负数", "rounding.decimals")
+    rounding = rounding_step_problem(teams.rounding, "teams.rounding.decimals")
+    problems.extend([rounding] if rounding else [])
     if teams.no_ties_in_top < 0:
         problem("no_ties_in_top_negative", "不允许并列的名次范围不能为负数", "no_ties_in_top")
     # A team's score is out of (the final's top) x k when summed, out of the final's top when averaged.

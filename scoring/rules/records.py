@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -27,6 +27,10 @@ RoundingMode = Literal["half_up", "half_even", "down"]
 StageKind = Literal["rubric", "imported"]
 FinalMethod = Literal["weighted", "raw_sum"]
 TieBreakKind = Literal["stage", "time_used", "module"]
+
+# Every integer a rule declares, bounded to what a 4-byte integer holds so that no decoded number is
+# unbounded; the rules' own checks (scoring.rules.validation) give the narrower ranges in Chinese.
+Int = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 
 # The combinations that drop ``trim`` marks from each end.
 TRIMMED = frozenset({"trimmed_mean", "trimmed_sum"})
@@ -55,7 +59,7 @@ class Combination(_Record):
     """
 
     method: CombineMethod = "mean"
-    trim: int = 0
+    trim: Int = 0
 
 
 class Aspect(_Record):
@@ -105,7 +109,7 @@ class RoundingStep(_Record):
     """Round to ``decimals`` places: ``half_up`` (四舍五入, halves away from zero), ``half_even`` (banker's)
     or ``down`` (truncate, 去尾)."""
 
-    decimals: int = 2
+    decimals: Int = 2
     mode: RoundingMode = "half_up"
 
 
@@ -132,7 +136,7 @@ class TierPolicy(_Record):
     """Prize tiers 1, 2, 3 (一、二、三等奖): declared counts, or percentages of the ranked subjects."""
 
     method: Literal["percent", "count"] = "percent"
-    counts: tuple[int, ...] = ()
+    counts: tuple[Int, ...] = ()
     percents: tuple[Decimal, ...] = (Decimal(10), Decimal(20), Decimal(30))
     min_score: Decimal | None = None
 
@@ -155,13 +159,13 @@ class TeamRules(_Record):
     competition's tie-breaks apply to the same sums or means of the counted members' figures.
     """
 
-    best: int
+    best: Int
     grouping: TeamGrouping = "named"
     method: TeamMethod = "sum"
-    min_members: int | None = None
+    min_members: Int | None = None
     rounding: RoundingStep | None = None
     tiers: TierPolicy | None = msgspec.field(default_factory=TierPolicy)
-    no_ties_in_top: int = 0
+    no_ties_in_top: Int = 0
 
 
 class OrganisationAward(_Record):
@@ -169,7 +173,7 @@ class OrganisationAward(_Record):
     many of their members won a prize (``prize_winners``) or were ranked (``entrants``); a tie that does
     not fit in what is left of the count gets nothing, as with prize tiers."""
 
-    count: int
+    count: Int
     basis: OrganisationBasis = "team"
 
 
@@ -182,13 +186,13 @@ class PromotionBand(_Record):
     someone holding none goes to ``unlevelled_to`` (None: listed, not promoted).
     """
 
-    first_rank: int | None = None
-    last_rank: int | None = None
-    tiers: tuple[int, ...] = ()
+    first_rank: Int | None = None
+    last_rank: Int | None = None
+    tiers: tuple[Int, ...] = ()
     min_score: Decimal | None = None
-    to_level: int | None = None
-    levels_up: int | None = None
-    unlevelled_to: int | None = None
+    to_level: Int | None = None
+    levels_up: Int | None = None
+    unlevelled_to: Int | None = None
 
 
 class PromotionRule(_Record):
@@ -196,7 +200,7 @@ class PromotionRule(_Record):
     qualifies for applies; never above ``highest`` (1 = 高级技师); ``basis`` names the document (文件依据)."""
 
     bands: tuple[PromotionBand, ...]
-    highest: int = 1
+    highest: Int = 1
     basis: str = ""
 
 
@@ -251,7 +255,7 @@ class CompetitionRules(_Record):
     rounding: RoundingPolicy = msgspec.field(default_factory=RoundingPolicy)
     tie_breaks: tuple[TieBreak, ...] = ()
     tiers: TierPolicy | None = msgspec.field(default_factory=TierPolicy)
-    no_ties_in_top: int = 0
+    no_ties_in_top: Int = 0
     teams: TeamRules | None = None
     organisation_award: OrganisationAward | None = None
     promotion: PromotionRule | None = None

@@ -11,7 +11,7 @@ from decimal import Decimal, localcontext
 
 import msgspec
 
-from scoring.rules.declared_checks import declared_problems, tier_policy_problems
+from scoring.rules.declared_checks import declared_problems, rounding_step_problem, tier_policy_problems
 from scoring.rules.exact import PUBLISH
 from scoring.rules.records import (
     TRIMMED,
@@ -215,14 +215,8 @@ def _check_rounding(policy: RoundingPolicy) -> list[Problem]:
     problems: list[Problem] = []
     for point in ("panel_mark", "factored_aspect", "stage_total", "final"):
         step: RoundingStep | None = getattr(policy, point)
-        if step is not None and step.decimals < 0:
-            problems.append(
-                Problem(
-                    code="rounding_decimals_negative",
-                    message="保留小数位数不能为负数",
-                    path=f"rounding.{point}.decimals",
-                )
-            )
+        problem = rounding_step_problem(step, f"rounding.{point}.decimals")
+        problems.extend([problem] if problem else [])
     return problems
 
 
@@ -347,10 +341,54 @@ def _panel_problems(aspect: Aspect, path: str, judges: int) -> list[Problem]:
     return problems
 
 
+# --------------------------------------------------------------------------------------------- one mark
+# Every mark written goes through here: judges' sheets, chief's corrections, an upheld appeal's corrections,
+# imported marks (file or appeal) and time used. Finite, in range, in the declared (stored) decimals.
+
+MARK_DECIMALS = 3  # a judge's mark: SheetMark.value (and awards' ReviewMark.value) is Numeric(10, 3)
+IMPORTED_DECIMALS = 4  # an imported stage mark: ImportedMark.value is Numeric(12, 4)
+TIME_USED_MAX = Decimal(864000)  # ten days in seconds: ContestantFacts.time_used_seconds is Numeric(10, 1)
+TIME_USED_DECIMALS = 1
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many decimal places a Decimal is written with (2.50 -> 2, 10 -> 0)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def mark_range(aspect: Aspect) -> tuple[Decimal, Decimal]:
+    """The lowest and highest mark a measurement or deduction aspect takes (the one range check)."""
+    return aspect.min_mark, aspect.max_mark  # a signed range (wind, gate points) starts below zero
+
+
 def validate_mark(aspect: Aspect, value: Decimal) -> Problem | None:
     """The problem with one judge's mark on an aspect, or None if the mark is valid."""
     with localcontext(PUBLISH):
-        return _mark_problem(aspect, value)
+        problem = _mark_problem(aspect, value)
+    if problem is None and decimal_places(value) > MARK_DECIMALS:
+        problem = Problem(
+            code="mark_too_precise",
+            message=f"评分项“{aspect.id}”的分数最多保留{MARK_DECIMALS}位小数",
+            path="value",
+            aspect_id=aspect.id,
+        )
+    return problem
+
+
+def validate_time_used(seconds: Decimal) -> Problem | None:
+    """The problem with a contestant's time used (a tie-break), or None: finite, 0..ten days, one decimal."""
+    if (
+        seconds.is_finite()
+        and 0 <= seconds <= TIME_USED_MAX
+        and decimal_places(seconds) <= TIME_USED_DECIMALS
+    ):
+        return None
+    return Problem(
+        code="time_used_invalid",
+        message=f"用时应为0到{TIME_USED_MAX}秒之间的数字，最多{TIME_USED_DECIMALS}位小数",
+        path="seconds",
+    )
 
 
 def _mark_problem(aspect: Aspect, value: Decimal) -> Problem | None:
@@ -370,8 +408,9 @@ def _mark_problem(aspect: Aspect, value: Decimal) -> Problem | None:
     if aspect.kind == "pass_fail":
         ok = value in (0, aspect.max_mark)
         return None if ok else problem("pass_fail_mark_invalid", f"{name}只能给0分或满分{aspect.max_mark}")
-    if not aspect.min_mark <= value <= aspect.max_mark:
-        return problem("mark_out_of_range", f"{name}的分数应在{aspect.min_mark}到{aspect.max_mark}之间")
+    low, high = mark_range(aspect)
+    if not low <= value <= high:
+        return problem("mark_out_of_range", f"{name}的分数应在{low}到{high}之间")
     if aspect.step is not None and value % aspect.step != 0:
         return problem("mark_off_step", f"{name}的分数应为{aspect.step}的整数倍")
     return None
@@ -388,6 +427,10 @@ def validate_imported_mark(stage: Stage, value: Decimal) -> Problem | None:
             code="imported_mark_out_of_range",
             message=f"阶段“{_label(stage)}”的导入成绩应在0到{stage.full_marks}之间",
             path="value",
+        )
+    if decimal_places(value) > IMPORTED_DECIMALS:
+        return Problem(
+            code="mark_too_precise", message=f"成绩最多保留{IMPORTED_DECIMALS}位小数", path="value"
         )
     return None
 

@@ -291,7 +291,8 @@
     $("#imports").hidden = imported.length === 0;
     $("#import-stages").innerHTML = imported.map((s) => `
       <form class="import row" data-stage="${App.esc(s.id)}"><b>${App.esc(s.name)}</b>
-        <input type="file" name="file" accept=".xlsx,.csv" required class="spacer" aria-label="${App.esc(s.name)}成绩表"><button type="submit">导入</button></form>`).join("");
+        <input type="file" name="file" accept=".xlsx,.csv" required class="spacer" aria-label="${App.esc(s.name)}成绩表"><button type="submit">导入</button></form>`).join("")
+      + (imported.length ? `<p class="small">成绩表为 .xlsx 或 .csv，每个文件最多 5000 行、5 MB。</p>` : "");
   }
 
   $("#import-stages").addEventListener("submit", async (event) => {

@@ -400,6 +400,7 @@ const RubricEngine = (() => {
     for (const point of ["panel_mark", "factored_aspect", "stage_total", "final"]) {
       const step = rules.rounding[point];
       if (step && step.decimals < 0) problems.push({ code: "rounding_decimals_negative", message: "保留小数位数不能为负数", path: `rounding.${point}.decimals` });
+      if (step && step.decimals > 6) problems.push({ code: "rounding_decimals_too_many", message: "保留小数位数最多为6位", path: `rounding.${point}.decimals` });
     }
     const known = { stage: new Set(rules.stages.map((s) => s.id)), module: new Set(rules.stages.flatMap((s) => s.modules.map((m) => m.id))) };
     rules.tie_breaks.forEach((rule, i) => {

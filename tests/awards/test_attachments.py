@@ -193,3 +193,31 @@ def test_sniffing_is_by_content() -> None:
     assert storage.clean_filename("") == "附件"
     assert len(storage.clean_filename("长" * 300 + ".pdf")) == 200
     assert storage.clean_filename("长" * 300 + ".pdf").endswith(".pdf")
+
+
+async def test_attachments_in_the_database_are_served_by_every_machine(
+    officer: httpx.AsyncClient,
+    organizer: httpx.AsyncClient,
+    nomination: dict,
+    data_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """YICHENG_ATTACHMENTS=database: the bytes live in attachment_blob, none in the folder, so a second
+    machine (another data folder) serves them; a file attached before the switch is still read from the
+    folder; removing the last reference removes the row."""
+    from awards.tables import AttachmentBlob
+
+    before_switch = (await attach(officer, nomination["id"], "旧材料.pdf", PDF)).json()
+    monkeypatch.setenv("YICHENG_ATTACHMENTS", "database")
+    attachment = (await attach(officer, nomination["id"], "照片.png", PNG)).json()
+    assert not (data_dir / "attachments" / attachment["sha256"][:2]).exists()
+    stored = await AttachmentBlob.select().where(AttachmentBlob.sha256 == attachment["sha256"]).first()
+    assert bytes(stored["content"]) == PNG and stored["size"] == len(PNG)
+    assert (await organizer.get(f"/api/attachments/{before_switch['id']}")).content == PDF
+    monkeypatch.setenv("YICHENG_DATA_DIR", str(tmp_path_factory.mktemp("another_machine")))
+    download = await organizer.get(f"/api/attachments/{attachment['id']}")
+    assert download.status_code == 200 and download.content == PNG
+    assert download.headers["content-type"] == "image/png"
+    assert (await officer.delete(f"/api/attachments/{attachment['id']}")).status_code == 204
+    assert await AttachmentBlob.count() == 0

@@ -725,3 +725,18 @@ async def test_contestant_sees_station_but_not_blind_code(app: Litestar, world: 
         await login(contestant, "contestant", PASSWORD)
         mine = (await contestant.get("/api/my/registrations")).json()[0]
         assert mine["station_no"] == 1 and mine["blind_code"] is None
+
+
+async def test_the_public_list_cache_keeps_nothing_for_series_that_do_not_exist(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    from competitions.shared import public_reads
+
+    public_reads.clear()
+    for series_id in range(1000, 1200):
+        response = await client.get("/api/competitions", params={"series_id": series_id, "state": "open"})
+        assert response.status_code == 200 and response.json() == []
+    assert public_reads.sizes() == (0, 0)
+    assert (await client.get("/api/competitions")).status_code == 200
+    assert public_reads.sizes() == (1, 0)
+    assert public_reads.max_entries <= 1024

@@ -228,3 +228,28 @@ async def test_the_chief_disqualifies_with_a_reason(
     inputs = await load_scoring_inputs(w["competition_id"])
     subject = next(s for s in inputs.subjects if s.subject_id == str(contestant["registration_id"]))
     assert str(subject.time_used) in ("3540.5", "3540.50") and subject.disqualified is True
+
+
+async def test_a_conflict_after_sign_off_is_refused_and_changes_nothing(
+    judges: dict[str, httpx.AsyncClient], w: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    from scoring.inputs import load_scoring_inputs
+
+    await submit_all(judges, w)
+    await sign_all(judges, w)
+    assert (await judges["judge"].post(signoff_url(w))).status_code == 200
+    target = of_employer(w, w["enterprise_b"])[0]  # every judge marked B's contestants
+    before = await load_scoring_inputs(w["competition_id"])
+    conflicts = f"/api/competitions/{w['competition_id']}/judges/{w['judges']['judge3']}/conflicts"
+    declared = await client.post(
+        conflicts, json={"registration_id": target["registration_id"], "reason": "赛后发现为师徒关系"}
+    )
+    assert declared.status_code == 409, declared.text
+    assert declared.json()["code"] == "stage_signed_off" and "签字" in declared.json()["message"]
+    own = await judges["judge3"].post(
+        f"/api/judge/competitions/{w['competition_id']}/conflicts",
+        json={"blind_code": target["blind_code"], "reason": "亲属关系"},
+    )
+    assert own.status_code == 409
+    assert await AuditLog.count().where(AuditLog.action == "recusal.declare") == 0
+    assert (await load_scoring_inputs(w["competition_id"])).marks == before.marks

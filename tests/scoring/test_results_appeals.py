@@ -232,6 +232,21 @@ async def test_upheld_disqualification_and_time_correction(
 ) -> None:
     appeal = (await lodge(contestant, built, stage_id=None, grounds="用时记录有误")).json()
     assert appeal["stage_id"] is None
+    # The same checks as every other write of time used and marks: finite, in range, in its decimals.
+    for bad in [
+        {"time_used_seconds": "-1"},
+        {"time_used_seconds": "NaN"},
+        {"time_used_seconds": "2400.55"},
+        {"time_used_seconds": "9999999"},
+        {"marks": [{"aspect_id": "a2", "judge_no": 2, "value": "9.0001"}]},
+        {"marks": [{"aspect_id": "a2", "judge_no": 2, "value": "-Infinity"}]},
+    ]:
+        refused = await chief.post(
+            f"/api/appeals/{appeal['id']}/answer",
+            json={"decision": "upheld", "reason": "计时员记录错误", "correction": bad},
+        )
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.json()["field"].startswith("correction."), refused.json()
     response = await chief.post(
         f"/api/appeals/{appeal['id']}/answer",
         json={

@@ -659,6 +659,13 @@ P = "stages[1].modules"
             "rounding.final.decimals",
         ),
         (
+            lambda r: msgspec.structs.replace(
+                r, rounding=RoundingPolicy(stage_total=RoundingStep(decimals=80))
+            ),
+            "rounding_decimals_too_many",
+            "rounding.stage_total.decimals",
+        ),
+        (
             lambda r: msgspec.structs.replace(r, tiers=TierPolicy(percents=(D(50), D(30), D(30)))),
             "tier_percents_invalid",
             "tiers.percents",
@@ -756,7 +763,8 @@ def test_trimmed_sum_full_marks_are_checked_with_the_panel() -> None:
         (aspect(step="0.5"), "7.25", "mark_off_step"),
         (aspect(step="0.5"), "10.5", "mark_out_of_range"),
         (aspect(step="0.5"), "-0.5", "mark_out_of_range"),
-        (aspect(), "3.14159", None),  # no step: any value in range
+        (aspect(), "3.142", None),  # no step: any value in range, in the stored 3 decimals
+        (aspect(), "3.14159", "mark_too_precise"),
         (aspect(), "NaN", "mark_not_finite"),
         (aspect(), "Infinity", "mark_not_finite"),
         (aspect(kind="judgement", max_mark="2"), "3", None),
