@@ -98,9 +98,9 @@ class PanelNeed(msgspec.Struct, kw_only=True):
 class AbsenceIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A judge absent (缺席) for one contestant (registration id or number), or for a whole stage."""
 
-    registration_id: int | None = None
+    registration_id: Id | None = None
     registration_no: Annotated[str, msgspec.Meta(max_length=30)] | None = None
-    stage_id: int | None = None
+    stage_id: Id | None = None
     reason: Reason
 
 

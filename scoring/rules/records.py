@@ -83,7 +83,7 @@ class Aspect(_Record):
     factor: Decimal = Decimal(1)
     combine: Combination = msgspec.field(default_factory=Combination)
     min_mark: Decimal = Decimal(0)
-    min_marks: int | None = None
+    min_marks: Int | None = None
 
 
 class Module(_Record):
@@ -226,7 +226,7 @@ class Round(_Record):
     stages: tuple[str, ...]
     name: str = ""
     cut: RoundCutMethod | None = None
-    count: int | None = None
+    count: Int | None = None
     min_score: Decimal | None = None
     ties: RoundTies = "all"
     next_order: RoundOrder = "reverse_rank"
