@@ -17,7 +17,7 @@ from accounts import audit
 from accounts.audit import Actor
 from accounts.service import stale
 from awards.eligibility import recheck_eligibility
-from awards.programme_checks import validate_programme
+from awards.programme_checks import refuse_quota_below_use, validate_programme
 from awards.rows import programme_row, programme_values, to_json
 from awards.rules import ALLOWED_TRANSITIONS, STATE_NAMES, WITHDRAWN, ProgrammeState, StructuralConstraint
 from awards.schemas import (
@@ -278,7 +278,8 @@ async def update_programme(actor: Actor, programme_id: int, patch: ProgrammePatc
         if name not in {"version", "reason"} and (value := getattr(patch, name)) is not msgspec.UNSET
     }
     async with write_transaction():
-        row = await programme_row(programme_id)
+        # FOR UPDATE: nominating transactions share-lock this row, so a quota check below sees them all.
+        row = await programme_row(programme_id, lock="UPDATE")
         if row["version"] != patch.version:
             raise stale(row["version"])
         state = row["state"]
@@ -303,6 +304,8 @@ async def update_programme(actor: Actor, programme_id: int, patch: ProgrammePatc
                 code="quota_scope_locked",
             )
         await validate_programme(merged)
+        if {"quotas", "default_quota"} & changes.keys():
+            await refuse_quota_below_use(programme_id, merged)
         before = programme_out(row, 0)
         updated = await (
             Programme.update({**_row_values(changes), Programme.version: row["version"] + 1})
