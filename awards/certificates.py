@@ -17,6 +17,7 @@ import msgspec
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from awards import notice
+from awards.rules import certificate_body
 from awards.schemas import KIND_NAMES
 from awards.tables import Nomination
 from core.errors import DomainError, NotFound, ServiceUnavailable
@@ -129,9 +130,7 @@ def render_certificate(data: CertificateData) -> bytes:
     pdf.cell(217, 12, f"{data.name} 同志：", align="L")
     pdf.set_font("cjk", size=17)
     pdf.set_xy(52, 94)
-    body = (
-        f"在“{data.programme_name}”评选活动中，经推荐、资格审查、专家评审和社会公示，被评为“{data.award}”。"
-    )
+    body = certificate_body(data.programme_name, data.award)
     pdf.multi_cell(205, 11, body, align="L", wrapmode="CHAR")
     pdf.set_x(52)
     pdf.cell(205, 11, "特发此证，以资鼓励。", align="L")

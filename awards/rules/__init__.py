@@ -9,7 +9,9 @@ one decides:
 - ``selection``: candidates, structural constraints, the shapes of a result, :func:`satisfies`;
 - ``shortlist``: :func:`compute_shortlist`, with ``solver`` (the exact optimum) and ``explain`` (ties at
   the cut-off, displacements);
-- ``replacement``: :func:`next_replacement`, when an upheld objection takes someone off the list.
+- ``replacement``: :func:`next_replacement`, when an upheld objection takes someone off the list;
+- ``certificate_text``: :func:`certificate_body`, the certificate's sentence (no doubled words, no nested
+  double quotes).
 
 The shortlist (建议名单) is computed, not hand-picked. Among all selections of exactly ``awards`` nominees
 that respect every union's quota (名额) and every structural constraint (结构比例), it is one with the
@@ -28,6 +30,7 @@ Conventions spelled out once:
   explain how the structural constraints changed it.
 """
 
+from awards.rules.certificate_text import activity_phrase, certificate_body, quoted
 from awards.rules.lifecycle import (
     ACTIVE,
     ALLOWED_TRANSITIONS,
@@ -79,10 +82,13 @@ __all__ = [
     "ShortlistResult",
     "StructuralConstraint",
     "TransitionError",
+    "activity_phrase",
+    "certificate_body",
     "check_nomination_quota",
     "check_transition",
     "compute_shortlist",
     "next_replacement",
+    "quoted",
     "satisfies",
     "transition_error",
 ]
