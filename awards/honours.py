@@ -8,7 +8,9 @@ only: name, employer, award, number. The certificates themselves are :mod:`award
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -19,7 +21,7 @@ from accounts.audit import Actor
 from awards import notice, transitions
 from awards.rows import programme_row
 from awards.rules import ProgrammeState
-from awards.schemas import KIND_NAMES, AwardIn, HonourItem, HonourRoll, TransitionIn
+from awards.schemas import KIND_NAMES, AwardIn, HonourItem, HonourRoll, ShortlistEntry, TransitionIn
 from awards.shortlist import store_report, stored_report
 from awards.tables import Nomination, Objection, Programme
 from core.errors import Conflict, NotFound
@@ -70,6 +72,7 @@ async def enter_awarded(actor: Actor, row: dict[str, Any]) -> None:
             detail={"notice_ends_on": None if end is None else end.isoformat()},
         )
     report = await stored_report(row)
+    _refuse_replacements_in_notice(report.selected if report else [], today)
     on_list = {
         r["id"]
         for r in await Nomination.select(Nomination.id).where(
@@ -103,6 +106,23 @@ async def enter_awarded(actor: Actor, row: dict[str, Any]) -> None:
             "awarded": len(numbered),
             "certificates": [numbered[0].certificate_no, numbered[-1].certificate_no],
             "awarded_on": today.isoformat(),
+        },
+    )
+
+
+def _refuse_replacements_in_notice(entries: Sequence[ShortlistEntry], today: dt.date) -> None:
+    """A nominee who moved up has a notice period of their own: never onto the roll before it ends."""
+    waiting = [e for e in entries if e.notice_ends_on is not None and today <= e.notice_ends_on]
+    if not waiting:
+        return
+    last = max(e.notice_ends_on for e in waiting if e.notice_ends_on is not None)
+    raise Conflict(
+        f"递补人选 {'、'.join(e.name for e in waiting)} 的公示期至 {last.isoformat()} 结束，期满后方可表彰",
+        code="replacement_notice_not_ended",
+        field="target",
+        detail={
+            "nominations": [e.nomination_id for e in waiting],
+            "notice_ends_on": last.isoformat(),
         },
     )
 

@@ -143,7 +143,19 @@ def programme_out(row: dict[str, Any], nominations: int) -> ProgrammeOut:
         notice_ends_on=row["notice_ends_on"],
         nominations=nominations,
         version=row["version"],
+        replacement_notice=row["replacement_notice"],
+        **_issuer_and_office(row),
     )
+
+
+def _issuer_and_office(row: dict[str, Any]) -> dict[str, str]:
+    """Who publishes the lists and where objections go: on the notice and the honour roll."""
+    return {
+        "issuing_body": row["issuing_body"],
+        "objection_office": row["objection_office"],
+        "objection_phone": row["objection_phone"],
+        "objection_address": row["objection_address"],
+    }
 
 
 def _constraint_out(c: ConstraintIn) -> ConstraintOut:
@@ -176,6 +188,7 @@ def programme_public(row: dict[str, Any]) -> ProgrammePublic:
         notice_unit=row["notice_unit"],
         notice_starts_on=row["notice_starts_on"],
         notice_ends_on=row["notice_ends_on"],
+        **_issuer_and_office(row),
     )
 
 
@@ -290,7 +303,7 @@ async def update_programme(actor: Actor, programme_id: int, patch: ProgrammePatc
                 _refuse_edit(name, state, REVIEW_RULE_STATES)
             elif name == "total_awards":
                 _refuse_edit(name, state, TOTAL_STATES)
-            elif name in {"notice_length", "notice_unit"}:
+            elif name in {"notice_length", "notice_unit", "replacement_notice"}:
                 _refuse_edit(name, state, NOTICE_SETTING_STATES)
             elif state == ProgrammeState.ARCHIVED:
                 _refuse_edit(name, state, frozenset())

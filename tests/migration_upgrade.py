@@ -8,13 +8,18 @@ it (raw SQL, the older columns only), applies the rest, and prints what the new 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The migrations under test, by app; every app is migrated to just before them first.
-NEW = {"accounts": "2026-11-30T03:22:06:197949", "scoring": "2026-11-30T03:22:07:362861"}
+NEW = {
+    "accounts": "2026-11-30T03:22:06:197949",
+    "scoring": "2026-11-30T03:22:07:362861",
+    "awards": "2026-11-30T06:00:00:000000",
+}
 APPS = ("accounts", "competitions", "scoring", "awards")
 OLD_RUBRIC = {
     "stages": [
@@ -64,6 +69,19 @@ async def _old_data() -> None:
         "INSERT INTO competition (title, occupation, state) VALUES ('旧竞赛', '电工', 'published')",
     ):
         await Person.raw(sql)
+    # Piccolo's raw() takes {} as a placeholder: the JSON values go in as arguments.
+    await Person.raw(
+        "INSERT INTO programme (name, year, kind, state, nomination_opens_at, nomination_closes_at,"
+        " total_awards, quotas, eligibility, constraints, qualifying_results, created_at) VALUES"
+        " ('旧评选', 2025, 'craftsman', 'awarded', {}, {}, 3, {}, {}, {}, {}, {})",
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2025, 2, 1, tzinfo=dt.UTC),
+        "{}",
+        "{}",
+        "[]",
+        "[]",
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
     await Person.raw("INSERT INTO scoring_scheme (competition, rules) VALUES (1, {})", json.dumps(OLD_RUBRIC))
     await Person.raw(
         "INSERT INTO publication (competition, publication_key, version, published_by, results, document)"
@@ -98,7 +116,11 @@ async def _read_back() -> dict[str, object]:
             changed_at=__import__("core.db", fromlist=["utcnow"]).utcnow(),
         )
     )
+    from awards.programmes import get_public_programme
+
+    old_programme = await get_public_programme(1)
     return {
+        "programme": [old_programme.name, old_programme.issuing_body, old_programme.objection_phone],
         "skill_level": (await Person.select(Person.skill_level).first())["skill_level"],
         "current_levels": {str(k): v for k, v in (await skill_levels.current_levels([1])).items()},
         "rules_teams": rules.teams is None and rules.promotion is None and rules.organisation_award is None,

@@ -81,8 +81,10 @@ def activity_phrase(programme_name: str) -> str:
     """在“…”评选活动中, adding only the activity words the programme's name does not end with."""
     name = _inner_quotes(_unwrapped(programme_name))
     suffix = "评选活动"
+    # A name may end in a quoted title (…“评选活动”): the words count although a quote closes them.
+    bare = name.rstrip(INNER_CLOSE)
     for ending, missing in _ENDINGS:
-        if name.endswith(ending):
+        if bare.endswith(ending):
             suffix = missing
             break
     return f"在{OPEN}{name}{CLOSE}{suffix}中"

@@ -34,6 +34,9 @@ class ShortlistEntry(msgspec.Struct, kw_only=True):
     status: str  # shortlisted | removed | awarded
     moved_up: bool = False  # came in as a replacement after an upheld objection
     certificate_no: str | None = None
+    # A replacement's own notice period (programme replacement_notice = own_period); None for everyone else.
+    notice_starts_on: dt.date | None = None
+    notice_ends_on: dt.date | None = None
 
 
 class CheckOut(msgspec.Struct, kw_only=True):
@@ -83,6 +86,9 @@ class ChangeOut(msgspec.Struct, kw_only=True):
     added_names: list[str]
     recomputed: bool
     message: str
+    # The notice the newcomers get before the award: their own period, or (None) the change notice alone.
+    notice_starts_on: dt.date | None = None
+    notice_ends_on: dt.date | None = None
 
 
 class ShortlistReport(msgspec.Struct, kw_only=True):
