@@ -166,6 +166,7 @@ async def certificate_pdf(viewer: CurrentUser, nomination_id: int) -> tuple[byte
             Nomination.programme.year.as_alias("year"),
             Nomination.programme.kind.as_alias("kind"),
             Nomination.programme.awarded_on.as_alias("awarded_on"),
+            Nomination.programme.issuing_body.as_alias("issuing_body"),
         )
         .where(Nomination.id == nomination_id)
         .first()
@@ -183,6 +184,7 @@ async def certificate_pdf(viewer: CurrentUser, nomination_id: int) -> tuple[byte
         year=row["year"],
         award=KIND_NAMES.get(row["kind"], row["kind"]),
         awarded_on=row["awarded_on"] or notice.today(),
+        issuer=row["issuing_body"] or ISSUER,
     )
     missing = missing_glyphs(data.name + data.employer_name)
     if missing:

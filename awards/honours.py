@@ -158,6 +158,7 @@ async def honour_roll(programme_id: int) -> HonourRoll:
         year=row["year"],
         kind_name=award_name,
         awarded_on=row["awarded_on"],
+        issuing_body=row["issuing_body"],
         items=[
             HonourItem(
                 certificate_no=r["certificate_no"] or "",
@@ -204,6 +205,10 @@ def honours_workbook(roll: HonourRoll) -> bytes:
     for column, width in zip("ABCDE", (6, 18, 12, 36, 18), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
+    footer = len(roll.items) + 4
+    _text_cell(sheet.cell(row=footer, column=4), roll.issuing_body)
+    if roll.awarded_on is not None:
+        _text_cell(sheet.cell(row=footer + 1, column=4), roll.awarded_on.isoformat())
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -34,3 +34,4 @@ class HonourRoll(msgspec.Struct, kw_only=True):
     kind_name: str
     awarded_on: dt.date | None
     items: list[HonourItem]
+    issuing_body: str = ""  # 发布单位, signed under the roll
