@@ -228,3 +228,32 @@ async def test_the_chief_disqualifies_with_a_reason(
     inputs = await load_scoring_inputs(w["competition_id"])
     subject = next(s for s in inputs.subjects if s.subject_id == str(contestant["registration_id"]))
     assert str(subject.time_used) in ("3540.5", "3540.50") and subject.disqualified is True
+
+
+async def test_the_chief_reissues_a_judges_link_at_the_venue_and_the_old_one_dies(
+    app: Any, judges: dict[str, httpx.AsyncClient], w: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    from tests.browser.judge_pages import link_token, token_of
+
+    printed = await link_token(client, w, "judge3")  # this morning's sheet, lost before it was scanned
+    url = f"/api/chief/competitions/{w['competition_id']}/judges/{w['judges']['judge3']}/link"
+    refused = await judges["judge4"].post(url)  # a judge who is not the chief
+    assert refused.status_code == 403 and refused.json()["code"] == "not_chief"
+    missing = await judges["judge"].post(
+        f"/api/chief/competitions/{w['competition_id']}/judges/{w['judges']['judge'] + 999}/link"
+    )
+    assert missing.status_code == 404
+    issued = await judges["judge"].post(url)
+    assert issued.status_code == 201, issued.text
+    assert issued.json()["judge_no"] == 3 and issued.json()["qr_svg"].startswith("<svg")
+    async with new_client(app) as tablet:
+        assert (await tablet.get(f"/judge/login?token={printed}")).status_code == 400  # the old one is dead
+        opened = await tablet.get(f"/judge/login?token={token_of(issued.json()['url'])}")
+        assert opened.status_code in (302, 303)
+        assert (await tablet.get("/api/auth/me")).json()["username"] == "judge3"
+    rows = await AuditLog.select(AuditLog.action, AuditLog.actor_name, AuditLog.after).where(
+        AuditLog.action == "judge_link.reissue"
+    )
+    assert len(rows) == 1 and json.loads(rows[0]["after"])["revoked_unused"] == 1
+    # An organizer may do the same from the chief's page.
+    assert (await client.post(url)).status_code == 201
