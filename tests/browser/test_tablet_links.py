@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from tests.browser.judge_pages import NO_SIDEWAYS_SCROLL, click_logout, link_token, token_of
+from tests.browser.judge_pages import NO_SIDEWAYS_SCROLL, click_logout, link_token
 from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import build, set_up_scoring
