@@ -251,7 +251,10 @@ class JudgeController(Controller):
         self, request: CurrentRequest, sheet_id: FromPath[int], data: JSONBody[SignIn | None] = None
     ) -> SignOut:
         version = data.version if data is not None else None
-        return await signoff.sign_sheet(request.user, actor_of(request.user), sheet_id, version)
+        keep = data is not None and data.keep_marks
+        return await signoff.sign_sheet(
+            request.user, actor_of(request.user), sheet_id, version, keep_marks=keep
+        )
 
     @post(
         "/competitions/{competition_id:int}/stages/{stage_id:int}/sign",

@@ -150,7 +150,7 @@ const AuditLabels = (() => {
     notice_ends_on: "公示结束", length: "期限", unit: "单位", grounds: "异议理由", grounds_chars: "理由字数",
     anonymous: "匿名", contact_given: "留有联系方式", organisation: "所在单位", awarded: "表彰人数",
     awarded_on: "表彰日期", certificates: "证书", holidays: "放假日期", makeup_workdays: "调休上班日期", reasons: "原因",
-    revoked_unused: "作废的未用二维码", issuing_body: "发布单位", objection_office: "异议受理单位",
+    revoked_unused: "作废的未用二维码", kept_flagged: "坚持原评分的超差项", issuing_body: "发布单位", objection_office: "异议受理单位",
     objection_phone: "受理电话", objection_address: "受理地址", replacement_notice: "递补人选的公示方式",
   };
 

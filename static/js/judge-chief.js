@@ -146,6 +146,11 @@
     const form = event.target.closest("form.accept");
     const reason = form.reason.value.trim();
     if (!reason) return showMessage("bad", "请填写确认理由。");
+    const ok = await App.confirm({
+      title: "确认该超差评分项？", confirmText: "确认超差", tone: "normal",
+      details: ["各裁判的评分保持不变并计入成绩，不能撤销。", "已签字的评分表仍然有效，裁判无需重新签字；尚未签字的评分表仍需裁判签字。", "确认理由记入审计日志。"],
+    });
+    if (!ok) return;
     try {
       await App.api("POST", `/api/chief/flags/${form.dataset.flag}/accept`, { reason });
       showMessage("ok", "已确认。");
