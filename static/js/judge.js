@@ -274,7 +274,7 @@
     $("#submit").textContent = mode === "editing" ? "完成修改" : "提交评分";
     $("#edit").hidden = mode !== "done";
     $("#sign").hidden = mode !== "done" || status !== "submitted" || waiting;
-    $("#sign").textContent = openFlags ? "坚持评分并签字" : "签字确认";
+    $("#sign").textContent = openFlags ? "坚持评分并签字" : "签字确认（签字后不可修改）";
     Tablet.done(mode === "done", { waiting, flagged: openFlags, submittedAt: sheet && sheet.submitted_at });
     renderNotice(key, mode);
     Tablet.totals(stageOf(openSheet.stageId).modules);
