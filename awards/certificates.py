@@ -78,6 +78,7 @@ class CertificateData(msgspec.Struct, frozen=True, kw_only=True):
     award: str
     awarded_on: dt.date
     issuer: str = ISSUER
+    body: str = ""  # the sentence after the name; "" = the programme's (certificate_body)
 
 
 _CN_DIGITS = "〇一二三四五六七八九"
@@ -130,7 +131,7 @@ def render_certificate(data: CertificateData) -> bytes:
     pdf.cell(217, 12, f"{data.name} 同志：", align="L")
     pdf.set_font("cjk", size=17)
     pdf.set_xy(52, 94)
-    body = certificate_body(data.programme_name, data.award)
+    body = data.body or certificate_body(data.programme_name, data.award)
     pdf.multi_cell(205, 11, body, align="L", wrapmode="CHAR")
     pdf.set_x(52)
     pdf.cell(205, 11, "特发此证，以资鼓励。", align="L")

@@ -30,7 +30,7 @@ Conventions spelled out once:
   explain how the structural constraints changed it.
 """
 
-from awards.rules.certificate_text import activity_phrase, certificate_body, quoted
+from awards.rules.certificate_text import activity_phrase, certificate_body, prize_body, quoted
 from awards.rules.lifecycle import (
     ACTIVE,
     ALLOWED_TRANSITIONS,
@@ -88,6 +88,7 @@ __all__ = [
     "check_transition",
     "compute_shortlist",
     "next_replacement",
+    "prize_body",
     "quoted",
     "satisfies",
     "transition_error",

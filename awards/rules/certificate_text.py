@@ -93,3 +93,8 @@ def activity_phrase(programme_name: str) -> str:
 def certificate_body(programme_name: str, award: str) -> str:
     """The certificate's sentence after the awardee's name."""
     return f"{activity_phrase(programme_name)}，经推荐、资格审查、专家评审和社会公示，被评为{quoted(award)}。"
+
+
+def prize_body(competition_title: str, prize: str) -> str:
+    """The sentence of a competition prize certificate: 在“…”中，荣获一等奖。"""
+    return f"在{quoted(competition_title)}中，荣获{_inner_quotes(_unwrapped(prize))}。"

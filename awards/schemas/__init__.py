@@ -14,6 +14,9 @@ from awards.schemas.honours import (
     AwardIn,
     HonourItem,
     HonourRoll,
+    MyCertificates,
+    MyHonour,
+    MyPrize,
 )
 from awards.schemas.nominations import (
     HONOUR_LEVEL_NAMES,
@@ -152,6 +155,9 @@ __all__ = [
     "HonourLevel",
     "HonourRoll",
     "MissingReview",
+    "MyCertificates",
+    "MyHonour",
+    "MyPrize",
     "NominationIn",
     "NominationOut",
     "NominationPatch",
