@@ -245,3 +245,39 @@ async def test_team_results_on_the_boards_and_promotion_confirmed_on_its_page(
     await organizer.wait_for_selector("#message:has-text('晋升名单已确认')")
     await organizer.wait_for_selector("#export:not([hidden])")
     assert "晋升 1 人" in await organizer.inner_text("#version")
+
+
+async def test_a_contestant_finds_their_prize_certificate_on_their_page(
+    browser: Any, world: dict[str, Any], results_server: str
+) -> None:
+    from accounts.tables import User
+    from competitions.tables import Registration
+    from tests.browser.ui import horizontal_overflow
+
+    built = await published_built(world)
+    cid = built.competition_id
+    async with new_client(base_url=results_server) as api:
+        await login(api, "organizer")
+        assert (await api.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+        board = (
+            await api.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+        ).json()
+        rows = (await api.get(f"/api/public/competitions/{cid}/leaderboard")).json()["rows"]
+    assert board["version"] == 1
+    first = next(r for r in rows if r["prize"] == "一等奖")
+    winner = await Registration.select(Registration.person).where(
+        (Registration.competition == cid) & (Registration.blind_code == first["blind_code"])
+    )
+    await User.update({User.person: winner[0]["person"]}).where(User.id == world["users"]["contestant"])
+    page = await browser(390, 844)
+    await page.goto("/login?next=/my/registrations")
+    await page.fill("#username", "contestant")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#certificates:not([hidden]) .certificate")
+    text = await page.inner_text("#certificates")
+    assert "荣获一等奖" in text and "2026年亦城职工职业技能竞赛（电工）" in text
+    assert await horizontal_overflow(page) <= 0
+    href = await page.get_attribute("#certificates .certificate a", "href")
+    pdf = await page.request.get(href)
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
