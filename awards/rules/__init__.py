@@ -10,6 +10,7 @@ one decides:
 - ``shortlist``: :func:`compute_shortlist`, with ``solver`` (the exact optimum) and ``explain`` (ties at
   the cut-off, displacements);
 - ``replacement``: :func:`next_replacement`, when an upheld objection takes someone off the list;
+- ``ways_out``: :func:`ways_out`, what would let an impossible shortlist be formed;
 - ``certificate_text``: :func:`certificate_body`, the certificate's sentence (no doubled words, no nested
   double quotes).
 
@@ -60,6 +61,7 @@ from awards.rules.selection import (
     satisfies,
 )
 from awards.rules.shortlist import compute_shortlist
+from awards.rules.ways_out import WayOut, ways_out
 
 __all__ = [
     "ACTIVE",
@@ -82,6 +84,7 @@ __all__ = [
     "ShortlistResult",
     "StructuralConstraint",
     "TransitionError",
+    "WayOut",
     "activity_phrase",
     "certificate_body",
     "check_nomination_quota",
@@ -92,4 +95,5 @@ __all__ = [
     "quoted",
     "satisfies",
     "transition_error",
+    "ways_out",
 ]

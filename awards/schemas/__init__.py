@@ -111,11 +111,15 @@ from awards.schemas.shortlist import (
     ChangeOut,
     CheckOut,
     DisplacementOut,
+    RelaxIn,
     ShortfallOut,
     ShortlistEntry,
     ShortlistIn,
     ShortlistReport,
     TieOut,
+    UnionRequestIn,
+    UnionRequestOut,
+    WayOutOut,
 )
 
 __all__ = [
@@ -189,6 +193,7 @@ __all__ = [
     "QuotaScope",
     "Quotas",
     "Reason",
+    "RelaxIn",
     "ResolveIn",
     "ResolveOut",
     "ReviewAspectOut",
@@ -215,8 +220,11 @@ __all__ = [
     "TotalAwards",
     "TransitionIn",
     "UnionProgrammeOut",
+    "UnionRequestIn",
+    "UnionRequestOut",
     "UploadResult",
     "UploadedRow",
+    "WayOutOut",
     "WithdrawIn",
     "Year",
 ]

@@ -238,3 +238,4 @@ class UnionProgrammeOut(msgspec.Struct, kw_only=True):
     quota_scope: str
     quota: QuotaOut | None  # None under an industry quota: each nominee's industry is its own group
     nominated: int  # by this union, active
+    requests: list[str] = msgspec.field(default_factory=list)  # the organizer asks for more nominations

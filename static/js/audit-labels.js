@@ -95,6 +95,8 @@ const AuditLabels = (() => {
     "shortlist.compute": "计算建议名单",
     "shortlist.infeasible": "建议名单无法形成",
     "shortlist.replace": "异议处理后调整建议名单",
+    "shortlist.relax": "放宽结构比例（建议名单无法形成）",
+    "shortlist.request": "请工会补充推荐",
     "notice.open": "开始公示",
     "objection.lodge": "提出异议",
     "objection.resolve": "处理异议",
