@@ -96,7 +96,7 @@ async def test_marking_submitting_and_the_offline_outbox(
 
     # 4. The judge signs the sheet (the page asks first); it is locked on the page.
     await page.click("#sign")
-    await page.click("dialog.tablet-dialog[open] [data-choice=ok]")
+    await page.click("dialog.confirm-dialog[open] [data-dialog-ok]")
     await page.wait_for_function("document.querySelector('#sheet-status').textContent === '已签字'")
     assert (await sheet_of(w, "judge3", 2))["status"] == "signed"
     assert await page.is_disabled("#aspect-a1")
@@ -167,8 +167,8 @@ async def test_the_chief_judge_accepts_a_flag_and_signs_the_stage_off(
         await tablet.wait_for_selector("#sign:not([hidden])")
         assert await tablet.inner_text("#sign") == "坚持评分并签字"
         await tablet.click("#sign")
-        assert "坚持现有评分" in await tablet.inner_text("dialog.tablet-dialog[open]")
-        await tablet.click("dialog.tablet-dialog[open] [data-choice=ok]")
+        assert "坚持现有评分" in await tablet.inner_text("dialog.confirm-dialog[open]")
+        await tablet.click("dialog.confirm-dialog[open] [data-dialog-ok]")
         await tablet.wait_for_function("document.querySelector('#sheet-status').textContent === '已签字'")
     finally:
         await tablet_context.close()

@@ -90,7 +90,7 @@ async def test_no_page_scrolls_sideways(
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "judge: sheet"
     await click_logout(page)
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "judge: the logout dialog"
-    await page.click("dialog.tablet-dialog[open] [data-choice=cancel]")
+    await page.click("dialog.confirm-dialog[open] [data-dialog-cancel]")
 
     await page.goto(f"/judge/chief?competition={competition}")
     await page.wait_for_selector("#stages .card")
@@ -98,8 +98,8 @@ async def test_no_page_scrolls_sideways(
     assert await page.locator("#reissue [data-reissue]").count() == 4
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "chief judge"
     await click_logout(page)  # asks here too: the chief judge's link is spent as well
-    assert "裁判长或组织者" in await page.inner_text("dialog.tablet-dialog[open]")
-    await page.click("dialog.tablet-dialog[open] [data-choice=cancel]")
+    assert "裁判长或组织者" in await page.inner_text("dialog.confirm-dialog[open]")
+    await page.click("dialog.confirm-dialog[open] [data-dialog-cancel]")
 
     await page.context.clear_cookies()
     await log_in(page, "organizer", f"/organizer/scoring/links?competition={competition}")
