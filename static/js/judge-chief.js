@@ -220,6 +220,11 @@
   $("#sheets").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target.closest("form.correct");
+    const ok = await App.confirm({
+      title: `将 ${form.aspect_id.value} 更正为 ${form.value.value.trim()}？`, confirmText: "更正评分", tone: "normal",
+      details: ["原分与新分、更正人和理由记入审计日志，不能删除。", "成绩已发布的，更正后须由组织者发布新版本。"],
+    });
+    if (!ok) return;
     try {
       await App.api("POST", "/api/scoring/corrections", {
         sheet_id: Number(form.dataset.sheet), aspect_id: form.aspect_id.value, value: form.value.value.trim(),

@@ -177,6 +177,12 @@
     event.preventDefault();
     const form = event.target;
     App.clearErrors(form);
+    const ok = await App.confirm({
+      title: "计算建议名单？", confirmText: "计算建议名单", tone: "normal",
+      details: ["汇总专家评审分数，按名额与结构比例计算建议名单。",
+        "名单能形成时，评选进入「建议名单」阶段，不能退回专家评审；不能形成时阶段不变，页面列出解决办法。"],
+    });
+    if (!ok) return;
     $("#compute-button").disabled = true;
     try {
       const report = await App.api("POST", `/api/programmes/${programmeId}/shortlist`, {

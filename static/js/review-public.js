@@ -137,6 +137,11 @@ const ReviewPublic = (() => {
         anonymous: $("#anonymous").checked,
       };
       const box = form.querySelector(".notice");
+      if (!body.grounds.trim()) {
+        // Nothing to confirm yet: said next to the field (the server checks the length and the rest).
+        App.showError(form, { field: "grounds", message: "请写明异议的事实和理由" });
+        return App.reveal(form.querySelector("[aria-invalid=true]") || box);
+      }
       const nominee = $("#nomination_id").selectedOptions[0]?.textContent || "";
       const ok = await App.confirm({
         title: `对 ${nominee} 提出异议？`, confirmText: "提交异议", tone: "normal",

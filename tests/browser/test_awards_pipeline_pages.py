@@ -49,6 +49,7 @@ async def test_the_report_shows_who_a_constraint_displaced_ties_and_shortfalls(
 
     await log_in(page, "organizer", f"/organizer/programmes/{displaced['programme_id']}/shortlist")
     await page.click("#compute-button")
+    await confirm(page, expect="不能退回专家评审")
     await page.wait_for_selector("#selected tbody tr")
     assert [await r.inner_text() for r in await page.locator("#selected tbody tr td:nth-child(2)").all()] == [
         "甲一",
@@ -63,6 +64,7 @@ async def test_the_report_shows_who_a_constraint_displaced_ties_and_shortfalls(
 
     await page.goto(f"/organizer/programmes/{impossible['programme_id']}/shortlist")
     await page.click("#compute-button")
+    await confirm(page, expect="不能退回专家评审")
     await page.wait_for_selector("#shortfall-list")
     assert "女性不少于100%：需要 2 人，符合条件可入选的只有 1 人，还差 1 人" in await page.inner_text(
         "#shortfall-list"
@@ -83,6 +85,7 @@ async def test_the_report_shows_who_a_constraint_displaced_ties_and_shortfalls(
     await page.wait_for_selector("#page-notice.ok:has-text('结构比例已放宽')")
     assert "女性不少于50%" in await page.inner_text("#facts")
     await page.click("#compute-button")
+    await confirm(page, expect="不能退回专家评审")
     await page.wait_for_selector("#selected tbody tr")
     assert "已形成建议名单" in await page.inner_text("#report-summary")
     async with new_client(base_url=live_server) as organizer:
