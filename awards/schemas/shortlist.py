@@ -123,7 +123,7 @@ class RelaxIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     version: Version | None = None
 
 
-GroupKey = Annotated[str, msgspec.Meta(max_length=40)]
+GroupKey = Annotated[str, msgspec.Meta(max_length=40, pattern=r"^(?:[0-9]{1,9}|[a-z_]{1,40})$")]
 
 
 class UnionRequestIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
