@@ -17,6 +17,7 @@ import msgspec
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from awards import notice
+from awards.rules import certificate_body
 from awards.schemas import KIND_NAMES
 from awards.tables import Nomination
 from core.errors import DomainError, NotFound, ServiceUnavailable
@@ -77,6 +78,7 @@ class CertificateData(msgspec.Struct, frozen=True, kw_only=True):
     award: str
     awarded_on: dt.date
     issuer: str = ISSUER
+    body: str = ""  # the sentence after the name; "" = the programme's (certificate_body)
 
 
 _CN_DIGITS = "〇一二三四五六七八九"
@@ -129,9 +131,7 @@ def render_certificate(data: CertificateData) -> bytes:
     pdf.cell(217, 12, f"{data.name} 同志：", align="L")
     pdf.set_font("cjk", size=17)
     pdf.set_xy(52, 94)
-    body = (
-        f"在“{data.programme_name}”评选活动中，经推荐、资格审查、专家评审和社会公示，被评为“{data.award}”。"
-    )
+    body = data.body or certificate_body(data.programme_name, data.award)
     pdf.multi_cell(205, 11, body, align="L", wrapmode="CHAR")
     pdf.set_x(52)
     pdf.cell(205, 11, "特发此证，以资鼓励。", align="L")
@@ -167,6 +167,7 @@ async def certificate_pdf(viewer: CurrentUser, nomination_id: int) -> tuple[byte
             Nomination.programme.year.as_alias("year"),
             Nomination.programme.kind.as_alias("kind"),
             Nomination.programme.awarded_on.as_alias("awarded_on"),
+            Nomination.programme.issuing_body.as_alias("issuing_body"),
         )
         .where(Nomination.id == nomination_id)
         .first()
@@ -184,6 +185,7 @@ async def certificate_pdf(viewer: CurrentUser, nomination_id: int) -> tuple[byte
         year=row["year"],
         award=KIND_NAMES.get(row["kind"], row["kind"]),
         awarded_on=row["awarded_on"] or notice.today(),
+        issuer=row["issuing_body"] or ISSUER,
     )
     missing = missing_glyphs(data.name + data.employer_name)
     if missing:

@@ -8,6 +8,8 @@ only: name, employer, award, number. The certificates themselves are :mod:`award
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -18,7 +20,7 @@ from accounts.audit import Actor
 from awards import notice, transitions
 from awards.rows import programme_row
 from awards.rules import ProgrammeState
-from awards.schemas import KIND_NAMES, AwardIn, HonourItem, HonourRoll, TransitionIn
+from awards.schemas import KIND_NAMES, AwardIn, HonourItem, HonourRoll, ShortlistEntry, TransitionIn
 from awards.shortlist import store_report, stored_report
 from awards.tables import Nomination, Objection, Programme
 from core import spreadsheets
@@ -70,6 +72,7 @@ async def enter_awarded(actor: Actor, row: dict[str, Any]) -> None:
             detail={"notice_ends_on": None if end is None else end.isoformat()},
         )
     report = await stored_report(row)
+    _refuse_replacements_in_notice(report.selected if report else [], today)
     on_list = {
         r["id"]
         for r in await Nomination.select(Nomination.id).where(
@@ -107,6 +110,23 @@ async def enter_awarded(actor: Actor, row: dict[str, Any]) -> None:
     )
 
 
+def _refuse_replacements_in_notice(entries: Sequence[ShortlistEntry], today: dt.date) -> None:
+    """A nominee who moved up has a notice period of their own: never onto the roll before it ends."""
+    waiting = [e for e in entries if e.notice_ends_on is not None and today <= e.notice_ends_on]
+    if not waiting:
+        return
+    last = max(e.notice_ends_on for e in waiting if e.notice_ends_on is not None)
+    raise Conflict(
+        f"递补人选 {'、'.join(e.name for e in waiting)} 的公示期至 {last.isoformat()} 结束，期满后方可表彰",
+        code="replacement_notice_not_ended",
+        field="target",
+        detail={
+            "nominations": [e.nomination_id for e in waiting],
+            "notice_ends_on": last.isoformat(),
+        },
+    )
+
+
 async def award(actor: Actor, programme_id: int, data: AwardIn) -> HonourRoll:
     await transitions.transition(
         actor,
@@ -138,6 +158,7 @@ async def honour_roll(programme_id: int) -> HonourRoll:
         year=row["year"],
         kind_name=award_name,
         awarded_on=row["awarded_on"],
+        issuing_body=row["issuing_body"],
         items=[
             HonourItem(
                 certificate_no=r["certificate_no"] or "",
@@ -182,6 +203,10 @@ def honours_workbook(roll: HonourRoll) -> bytes:
     for column, width in zip("ABCDE", (6, 18, 12, 36, 18), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
+    footer = len(roll.items) + 4
+    _text_cell(sheet.cell(row=footer, column=4), roll.issuing_body)
+    if roll.awarded_on is not None:
+        _text_cell(sheet.cell(row=footer + 1, column=4), roll.awarded_on.isoformat())
     return spreadsheets.xlsx_bytes(book)
 
 

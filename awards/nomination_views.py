@@ -45,6 +45,7 @@ NOMINATION_COLUMNS = (
     Nomination.person.union_member.as_alias("union_member"),
     Nomination.person.employed_since.as_alias("employed_since"),
     Nomination.person.employer.name.as_alias("employer_name"),
+    Nomination.person.employer.as_alias("employer_id"),
     Nomination.person.employer.industry.as_alias("industry"),
     Nomination.union.name.as_alias("union_name"),
 )
@@ -98,10 +99,17 @@ async def attachment_counts(ids: list[int]) -> dict[int, int]:
     return {r["nomination"]: r["count"] for r in rows}
 
 
-async def _is_reviewer(viewer: CurrentUser, programme_id: int) -> bool:
-    return await Reviewer.exists().where(
-        (Reviewer.programme == programme_id) & (Reviewer.expert == viewer.id)
+async def _reviews_unrecused(viewer: CurrentUser, programme_id: int, nominee_employer_id: int | None) -> bool:
+    """The expert sits on the programme's panel and is not recused from this nominee: a reviewer of the
+    nominee's own employer never reads the nomination (name, employer, deeds, birth date), by any route."""
+    seat = (
+        await Reviewer.select(Reviewer.expert.person.employer.as_alias("employer_id"))
+        .where((Reviewer.programme == programme_id) & (Reviewer.expert == viewer.id))
+        .first()
     )
+    if seat is None:
+        return False
+    return seat["employer_id"] is None or seat["employer_id"] != nominee_employer_id
 
 
 async def readable_nomination(viewer: CurrentUser, nomination_id: int) -> dict[str, Any]:
@@ -114,7 +122,10 @@ async def readable_nomination(viewer: CurrentUser, nomination_id: int) -> dict[s
             and row["union"] == viewer.union_id
             and viewer.union_id is not None
         )
-        or (viewer.role == Role.EXPERT and await _is_reviewer(viewer, row["programme"]))
+        or (
+            viewer.role == Role.EXPERT
+            and await _reviews_unrecused(viewer, row["programme"], row["employer_id"])
+        )
     )
     if not allowed or row is None:
         raise NotFound(f"推荐不存在：{nomination_id}", field="nomination_id")

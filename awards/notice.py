@@ -22,10 +22,19 @@ from awards import transitions
 from awards.calendar_years import work_calendar
 from awards.rows import programme_row
 from awards.rules import STATE_NAMES, ProgrammeState
-from awards.schemas import GROUNDS_MAX, KIND_NAMES, NoticeIn, NoticeItem, NoticePublic, TransitionIn
+from awards.schemas import (
+    GROUNDS_MAX,
+    KIND_NAMES,
+    ChangeOut,
+    NoticeChange,
+    NoticeIn,
+    NoticeItem,
+    NoticePublic,
+    TransitionIn,
+)
 from awards.shortlist import stored_report
 from awards.tables import Programme
-from core.db import today_shanghai
+from core.db import SHANGHAI, today_shanghai
 from core.errors import Conflict, NotFound
 
 
@@ -95,12 +104,26 @@ PUBLISHED_NOTICE_STATES = frozenset(
 
 
 async def public_notice(programme_id: int) -> NoticePublic:
-    """The public notice: nothing but names, employers, the award and the dates."""
+    """The public notice: nothing but names, employers, the award and the dates, who publishes it, where
+    objections go, and the published changes (who moved up, with their own period if they have one)."""
     row = await programme_row(programme_id)
     report = await stored_report(row)
     if row["state"] not in PUBLISHED_NOTICE_STATES or report is None:
         raise NotFound("该评选没有正在公示或已公示的名单", code="not_published", field="programme_id")
     award = KIND_NAMES.get(row["kind"], row["kind"])
+    items = [
+        NoticeItem(
+            nomination_id=e.nomination_id,
+            name=e.name,
+            employer_name=e.employer_name,
+            award=award,
+            moved_up=e.moved_up,
+            notice_starts_on=e.notice_starts_on,
+            notice_ends_on=e.notice_ends_on,
+            open_now=open_for(row, e.notice_starts_on, e.notice_ends_on),
+        )
+        for e in report.selected
+    ]
     return NoticePublic(
         programme_id=programme_id,
         name=row["name"],
@@ -112,19 +135,33 @@ async def public_notice(programme_id: int) -> NoticePublic:
         notice_ends_on=row["notice_ends_on"],
         notice_length=row["notice_length"],
         notice_unit=row["notice_unit"],
-        open_now=notice_open(row),
+        open_now=any(item.open_now for item in items),
         today=today(),
         grounds_max_chars=GROUNDS_MAX,
-        items=[
-            NoticeItem(
-                nomination_id=e.nomination_id,
-                name=e.name,
-                employer_name=e.employer_name,
-                award=award,
-                moved_up=e.moved_up,
-            )
-            for e in report.selected
-        ],
+        items=items,
+        changes=[_change_notice(c) for c in report.changes if c.added_names],
+        issuing_body=row["issuing_body"],
+        objection_office=row["objection_office"],
+        objection_phone=row["objection_phone"],
+        objection_address=row["objection_address"],
+    )
+
+
+def _change_notice(change: ChangeOut) -> NoticeChange:
+    """The public words of a change: who moved up (never who was removed, nor why)."""
+    names = "、".join(change.added_names)
+    text = f"经异议核查，公示名单调整，{names} 递补为拟表彰人选"
+    if change.notice_starts_on and change.notice_ends_on:
+        text += (
+            f"，对递补人选另行公示 {change.notice_starts_on.isoformat()} 至 "
+            f"{change.notice_ends_on.isoformat()}，公示期内可对其提出异议"
+        )
+    return NoticeChange(
+        on=change.at.astimezone(SHANGHAI).date(),
+        added_names=list(change.added_names),
+        notice_starts_on=change.notice_starts_on,
+        notice_ends_on=change.notice_ends_on,
+        text=text + "。",
     )
 
 
@@ -136,6 +173,22 @@ def notice_open(row: Mapping[str, Any], on: dt.date | None = None) -> bool:
         and start is not None
         and end is not None
         and start <= day <= end
+    )
+
+
+def open_for(
+    row: Mapping[str, Any], own_start: dt.date | None, own_end: dt.date | None, on: dt.date | None = None
+) -> bool:
+    """Whether objections to one person are taken on ``on``: within the notice, or within the person's own
+    period (a replacement who moved up)."""
+    day = on or today()
+    if notice_open(row, day):
+        return True
+    return (
+        row["state"] == ProgrammeState.PUBLIC_NOTICE
+        and own_start is not None
+        and own_end is not None
+        and own_start <= day <= own_end
     )
 
 

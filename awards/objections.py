@@ -28,6 +28,7 @@ from awards.schemas import (
     ObjectionsOut,
     ResolveIn,
     ResolveOut,
+    ShortlistEntry,
 )
 from awards.shortlist import load_pool, programme_rules, set_status, store_report, stored_report
 from awards.shortlist_report import (
@@ -63,7 +64,7 @@ async def lodge_objection(programme_id: int, data: ObjectionIn) -> ObjectionRece
     async with write_transaction():
         row = await programme_row(programme_id, lock="SHARE")
         if not notice.notice_open(row):
-            raise notice.notice_closed(row)
+            await _refuse_outside_own_period(row, data.nomination_id)
         nominee = (
             await Nomination.select(Nomination.id, Nomination.person.name.as_alias("name"))
             .where(
@@ -112,6 +113,14 @@ async def lodge_objection(programme_id: int, data: ObjectionIn) -> ObjectionRece
         lodged_at=now,
         message="异议已登记，组织者将依规核查处理" + ("（匿名异议）" if anonymous else ""),
     )
+
+
+async def _refuse_outside_own_period(row: Mapping[str, Any], nomination_id: int) -> None:
+    """Past (or before) the notice, objections are still taken to a replacement within its own period."""
+    report = await stored_report(row)
+    entry = next((e for e in (report.selected if report else []) if e.nomination_id == nomination_id), None)
+    if entry is None or not notice.open_for(row, entry.notice_starts_on, entry.notice_ends_on):
+        raise notice.notice_closed(row)
 
 
 _OBJECTION_COLUMNS = (
@@ -311,6 +320,11 @@ async def _remove_and_replace(
         await set_status(leaving, "nominated")
     if added:
         await set_status(added, "shortlisted")
+    own = await _own_period(row) if added else None
+    if own is not None:
+        message += f"；递补人选另行公示 {own[0].isoformat()} 至 {own[1].isoformat()}，期满后方可表彰"
+    elif added:
+        message += "；名单变更已在公示页公布"
     change = ChangeOut(
         at=now,
         objection_id=objection_id,
@@ -320,13 +334,13 @@ async def _remove_and_replace(
         added_names=[by_id[i].name for i in added],
         recomputed=replacement.recomputed is not None,
         message=message,
+        notice_starts_on=None if own is None else own[0],
+        notice_ends_on=None if own is None else own[1],
     )
     moved = {e.nomination_id for e in report.selected if e.moved_up} | set(added)
     entries = {e.nomination_id: e for e in report.selected}
     selected = [
-        msgspec.structs.replace(
-            entries.get(i) or shortlist_entry(by_id[i], "shortlisted"), moved_up=i in moved
-        )
+        _entry_after(entries.get(i) or shortlist_entry(by_id[i], "shortlisted"), i in moved, own, i in added)
         for i in report_order(new_list, by_id)
     ]
     await store_report(
@@ -342,6 +356,22 @@ async def _remove_and_replace(
         reason=message,
     )
     return change
+
+
+async def _own_period(row: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
+    """A replacement's own notice period (from the next working day, the programme's length), unless the
+    programme declares that a published notice of the change is enough (``change_notice``)."""
+    if row["replacement_notice"] == "change_notice":
+        return None
+    return await notice.notice_dates(row["notice_length"], row["notice_unit"])
+
+
+def _entry_after(
+    entry: ShortlistEntry, moved_up: bool, own: tuple[dt.date, dt.date] | None, added: bool
+) -> ShortlistEntry:
+    if not (added and own):
+        return msgspec.structs.replace(entry, moved_up=moved_up)
+    return msgspec.structs.replace(entry, moved_up=moved_up, notice_starts_on=own[0], notice_ends_on=own[1])
 
 
 def _replaced_list(

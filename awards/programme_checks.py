@@ -10,15 +10,18 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
 from accounts.rules import INDUSTRIES
 from accounts.tables import GrassrootsUnion
 from awards.rows import chunks
+from awards.rules import WITHDRAWN
 from awards.schemas import ATTRIBUTE_NAMES, ConstraintIn, QualifyingResult
+from awards.tables import Nomination
 from competitions.rules import EligibilityRules
 from competitions.rules import validate_rules as validate_eligibility_rules
 from competitions.tables import Competition
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from scoring.rules import CompetitionRules
 from scoring.rules import validate_rules as validate_review_rules
 
@@ -141,3 +144,49 @@ async def _validate_qualifying(qualifying: Sequence[QualifyingResult]) -> None:
                 field=f"qualifying_results[{index}].competition_id",
                 code="unknown_reference",
             )
+
+
+async def refuse_quota_below_use(programme_id: int, merged: dict[str, Any]) -> None:
+    """Inside the edit's transaction (the programme row held FOR UPDATE, so no nomination lands meanwhile):
+    409 when a quota would fall below what a union (or industry) has already nominated, naming each group
+    and its excess, so the organizer can raise the quota again or ask the union to withdraw that many."""
+    rows = (
+        await Nomination.select(Nomination.quota_group, Count())
+        .where(
+            (Nomination.programme == programme_id)
+            & (Nomination.source == "union")
+            & (Nomination.status != WITHDRAWN)
+        )
+        .group_by(Nomination.quota_group)
+    )
+    over = []
+    for row in rows:
+        group, used = row["quota_group"], row["count"]
+        quota = merged["quotas"].get(group, merged["default_quota"])
+        if quota is not None and used > quota:
+            over.append({"group": group, "quota": quota, "used": used, "excess": used - quota})
+    if not over:
+        return
+    industry = merged["quota_scope"] == "industry"
+    names: dict[int, str] = {}
+    for chunk in chunks(sorted(int(o["group"]) for o in over if o["group"].isdigit())):
+        found = await GrassrootsUnion.select(GrassrootsUnion.id, GrassrootsUnion.name).where(
+            GrassrootsUnion.id.is_in(list(chunk))
+        )
+        names |= {r["id"]: r["name"] for r in found}
+    for o in over:
+        group = o["group"]
+        o["group_name"] = (
+            INDUSTRIES.get(group, group)
+            if industry
+            else names.get(int(group), f"工会 #{group}")
+            if group.isdigit()
+            else "未指定工会"
+        )
+    parts = "；".join(f"{o['group_name']}已推荐 {o['used']} 人，超出 {o['excess']} 人" for o in over[:5])
+    raise Conflict(
+        f"新名额低于现有推荐人数：{parts}。请先由相关工会撤回多出的推荐，或调高名额",
+        field="quotas",
+        code="quota_below_nominations",
+        detail={"excess": over},
+    )

@@ -17,7 +17,7 @@ from accounts import audit
 from accounts.audit import Actor
 from accounts.service import stale
 from awards.eligibility import recheck_eligibility
-from awards.programme_checks import validate_programme
+from awards.programme_checks import refuse_quota_below_use, validate_programme
 from awards.rows import programme_row, programme_values, to_json
 from awards.rules import ALLOWED_TRANSITIONS, STATE_NAMES, WITHDRAWN, ProgrammeState, StructuralConstraint
 from awards.schemas import (
@@ -143,7 +143,19 @@ def programme_out(row: dict[str, Any], nominations: int) -> ProgrammeOut:
         notice_ends_on=row["notice_ends_on"],
         nominations=nominations,
         version=row["version"],
+        replacement_notice=row["replacement_notice"],
+        **_issuer_and_office(row),
     )
+
+
+def _issuer_and_office(row: dict[str, Any]) -> dict[str, str]:
+    """Who publishes the lists and where objections go: on the notice and the honour roll."""
+    return {
+        "issuing_body": row["issuing_body"],
+        "objection_office": row["objection_office"],
+        "objection_phone": row["objection_phone"],
+        "objection_address": row["objection_address"],
+    }
 
 
 def _constraint_out(c: ConstraintIn) -> ConstraintOut:
@@ -176,6 +188,7 @@ def programme_public(row: dict[str, Any]) -> ProgrammePublic:
         notice_unit=row["notice_unit"],
         notice_starts_on=row["notice_starts_on"],
         notice_ends_on=row["notice_ends_on"],
+        **_issuer_and_office(row),
     )
 
 
@@ -278,7 +291,8 @@ async def update_programme(actor: Actor, programme_id: int, patch: ProgrammePatc
         if name not in {"version", "reason"} and (value := getattr(patch, name)) is not msgspec.UNSET
     }
     async with write_transaction():
-        row = await programme_row(programme_id)
+        # FOR UPDATE: nominating transactions share-lock this row, so a quota check below sees them all.
+        row = await programme_row(programme_id, lock="UPDATE")
         if row["version"] != patch.version:
             raise stale(row["version"])
         state = row["state"]
@@ -289,7 +303,7 @@ async def update_programme(actor: Actor, programme_id: int, patch: ProgrammePatc
                 _refuse_edit(name, state, REVIEW_RULE_STATES)
             elif name == "total_awards":
                 _refuse_edit(name, state, TOTAL_STATES)
-            elif name in {"notice_length", "notice_unit"}:
+            elif name in {"notice_length", "notice_unit", "replacement_notice"}:
                 _refuse_edit(name, state, NOTICE_SETTING_STATES)
             elif state == ProgrammeState.ARCHIVED:
                 _refuse_edit(name, state, frozenset())
@@ -303,6 +317,8 @@ async def update_programme(actor: Actor, programme_id: int, patch: ProgrammePatc
                 code="quota_scope_locked",
             )
         await validate_programme(merged)
+        if {"quotas", "default_quota"} & changes.keys():
+            await refuse_quota_below_use(programme_id, merged)
         before = programme_out(row, 0)
         updated = await (
             Programme.update({**_row_values(changes), Programme.version: row["version"] + 1})

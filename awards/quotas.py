@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from accounts.rules import INDUSTRIES
@@ -22,7 +23,7 @@ from awards.access import officer_union
 from awards.programmes import open_now, programme_public
 from awards.rows import chunks, from_json, nomination_key, programme_row, programme_values
 from awards.rules import WITHDRAWN, ProgrammeState
-from awards.schemas import QuotaOut, UnionProgrammeOut
+from awards.schemas import QuotaOut, UnionProgrammeOut, UnionRequestOut
 from awards.tables import Nomination, Programme
 from core.db import engine_name
 
@@ -191,6 +192,21 @@ async def union_programmes(viewer: CurrentUser) -> list[UnionProgrammeOut]:
                 quota_scope=row["quota_scope"],
                 quota=quota,
                 nominated=mine.get(row["id"], 0),
+                requests=_requests_for(row, str(union_id)),
             )
         )
     return out
+
+
+class _Requests(msgspec.Struct):
+    """The part of a stored shortlist report a union officer is shown: the organizer's requests."""
+
+    requests: list[UnionRequestOut] = msgspec.field(default_factory=list)
+
+
+def _requests_for(row: dict[str, Any], group: str) -> list[str]:
+    """What the organizer asked of this union when the shortlist could not be formed."""
+    stored = from_json(row["shortlist"], _Requests)
+    if stored is None:
+        return []
+    return [r.message for r in stored.requests if group in r.groups]

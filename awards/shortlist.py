@@ -38,9 +38,17 @@ from awards.quotas import group_name, union_names
 from awards.review_panel import rubric_of
 from awards.review_scores import review_scores
 from awards.rows import chunks, from_json, programme_row
-from awards.rules import LIVE_STATUSES, ProgrammeState, StructuralConstraint
-from awards.schemas import ConstraintIn, ShortlistIn, ShortlistReport, TransitionIn
-from awards.shortlist_report import Plan, PoolItem, plan_shortlist, published_score, quotas_for, report_of
+from awards.rules import LIVE_STATUSES, ProgrammeState, StructuralConstraint, ways_out
+from awards.schemas import ConstraintIn, ShortlistIn, ShortlistReport, TransitionIn, WayOutOut
+from awards.shortlist_report import (
+    Plan,
+    PoolItem,
+    candidates_of,
+    plan_shortlist,
+    published_score,
+    quotas_for,
+    report_of,
+)
 from awards.tables import Nomination, Programme
 from core.db import utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
@@ -194,6 +202,31 @@ async def load_pool(
 HEAVY_POOL = 5_000  # nominations beyond which the solver runs in the worker process
 
 
+def _ways_out(items: Sequence[PoolItem], rules: ProgrammeRules) -> list[WayOutOut]:
+    """The ways out of an impossible list (awards.rules.ways_out), with the unions named."""
+    candidates, _, _ = candidates_of(items)
+    names = {i.group: i.group_name for i in items}
+    found = ways_out(
+        candidates,
+        awards=rules.awards,
+        quotas=quotas_for(items, rules.cap_of),
+        constraints=rules.constraints,
+    )
+    return [
+        WayOutOut(
+            kind=w.kind,
+            message=w.message,
+            awards=w.awards,
+            constraint_index=w.constraint_index,
+            percent=w.percent,
+            short_by=w.short_by,
+            groups=list(w.groups),
+            group_names=[names.get(g, g) for g in w.groups],
+        )
+        for w in found
+    ]
+
+
 def plan_for(row: Mapping[str, Any], items: Sequence[PoolItem]) -> Plan:
     rules = programme_rules(row)
     quotas = quotas_for(items, rules.cap_of)
@@ -285,7 +318,8 @@ async def enter_shortlist(
     rules = programme_rules(row)
     report = report_of(row["id"], ProgrammeState.SHORTLIST, plan, awards=rules.awards, computed_at=utcnow())
     if not report.feasible:
-        raise ShortlistInfeasible(msgspec.structs.replace(report, state=row["state"]))
+        ways = _ways_out(items, rules)
+        raise ShortlistInfeasible(msgspec.structs.replace(report, state=row["state"], ways_out=ways))
     await _write_scores(scores)
     await set_status([e.nomination_id for e in report.selected], "shortlisted")
     await store_report(row["id"], report)

@@ -48,6 +48,12 @@ class Programme(Table):
     notice_ends_on = Date(null=True, default=None)
     shortlist = JSON(null=True, default=None)  # the last computed awards.schemas.ShortlistReport, with names
     awarded_on = Date(null=True, default=None)  # the day the final list was published (on the certificates)
+    # own_period | change_notice: how one who moved up after an upheld objection goes public before the award
+    replacement_notice = Varchar(length=20, default="own_period")
+    issuing_body = Varchar(length=100, default="北京经济技术开发区总工会")  # 发布单位
+    objection_office = Varchar(length=100, default="")  # 异议受理单位
+    objection_phone = Varchar(length=40, default="")  # 受理电话
+    objection_address = Varchar(length=100, default="")  # 受理地址
     version = Integer(default=1)
     created_at = Timestamptz()
 

@@ -1,7 +1,10 @@
 """Appeals (申诉): a contestant appeals their own result in writing, within the declared window after the
-stage ends (2 hours by default), to the competition's arbitration group (:mod:`scoring.arbitration`), whose
-answer is final: upheld with a correction (applied and, when results are published, republished as the
-next version, in the same transaction) or dismissed with a reason. Everything is audited.
+results are first published (2 hours by default: nobody appeals a result they have not seen, and a late
+publication still leaves the whole window), to the competition's arbitration group
+(:mod:`scoring.arbitration`), whose answer is final: upheld with a correction (applied and republished as
+the next version when the published figures change, in the same transaction) or dismissed with a reason.
+Once answered, the same matter (the contestant's stage, or their result as a whole) cannot be appealed
+again. Everything is audited.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from scoring import live
 from scoring.arbitration import is_member
 from scoring.corrections import apply_appeal_correction
 from scoring.publication import Published, announce, publish_in_transaction
-from scoring.results import competition_head, latest_publication, scheme_row, signoffs, stages_of
+from scoring.results import competition_head, latest_publication, scheme_row, stages_of
 from scoring.results_schemas import AnswerIn, AppealIn, AppealOut, MyAppeals, StageWindow
-from scoring.tables import Appeal
+from scoring.tables import Appeal, Publication
 
 
 def _window(opens: dt.datetime | None, hours: int, now: dt.datetime) -> StageWindow:
@@ -35,22 +38,30 @@ def _window(opens: dt.datetime | None, hours: int, now: dt.datetime) -> StageWin
     return StageWindow(stage_id=0, name="", opens_at=opens, closes_at=closes, open=is_open)
 
 
-async def _windows(competition_id: int, hours: int) -> tuple[list[StageWindow], StageWindow]:
-    """Each stage's appeal window (from its end time, else its sign-off), and the whole result's (from the
-    last stage's, once every stage has one)."""
+async def first_published_at(competition_id: int) -> dt.datetime | None:
+    """When the results were first made public (version 1); None while unpublished."""
+    row = (
+        await Publication.select(Publication.published_at)
+        .where((Publication.competition == competition_id) & (Publication.version == 1))
+        .first()
+    )
+    return None if row is None else row["published_at"]
+
+
+async def _windows(
+    competition_id: int, hours: int, answered: frozenset[int | None] = frozenset()
+) -> tuple[list[StageWindow], StageWindow]:
+    """Each stage's appeal window and the whole result's: all open at the first publication, for ``hours``.
+    ``answered``: the stages (None: the whole result) whose appeal the arbitration group has answered."""
     now = utcnow()
-    stage_rows = await stages_of(competition_id)
-    signed = await signoffs(row["id"] for row in stage_rows)
-    windows = []
-    opens_all: list[dt.datetime | None] = []
-    for row in stage_rows:
-        opens = row["ends_at"] or signed.get(row["id"])
-        opens_all.append(opens)
-        windows.append(
-            msgspec.structs.replace(_window(opens, hours, now), stage_id=row["id"], name=row["name"])
+    opens = await first_published_at(competition_id)
+    windows = [
+        msgspec.structs.replace(
+            _window(opens, hours, now), stage_id=row["id"], name=row["name"], final=row["id"] in answered
         )
-    last = None if not opens_all or None in opens_all else max(o for o in opens_all if o is not None)
-    return windows, msgspec.structs.replace(_window(last, hours, now), name="总成绩")
+        for row in await stages_of(competition_id)
+    ]
+    return windows, msgspec.structs.replace(_window(opens, hours, now), name="总成绩", final=None in answered)
 
 
 def _appeal_out(
@@ -141,9 +152,9 @@ async def _refuse_closed_window(competition_id: int, stage_id: int | None) -> No
     if window.open:
         return
     if window.opens_at is None or utcnow() < window.opens_at:
-        message = f"申诉须在环节结束后 {hours} 小时内提出，该环节尚未结束"
+        message = f"成绩尚未发布，发布后 {hours} 小时内可以申诉"
     else:
-        message = f"申诉期已过：须在环节结束后 {hours} 小时内提出"
+        message = f"申诉期已过：须在成绩发布后 {hours} 小时内提出"
     raise Conflict(
         message,
         code="appeal_window_closed",
@@ -161,10 +172,19 @@ async def lodge_appeal(actor: Actor, user: CurrentUser, data: AppealIn) -> Appea
     await _refuse_closed_window(competition_id, data.stage_id)
     async with write_transaction():
         same_stage = Appeal.stage.is_null() if data.stage_id is None else Appeal.stage == data.stage_id
-        if await Appeal.exists().where(
-            (Appeal.registration == data.registration_id) & same_stage & (Appeal.status == "pending")
-        ):
-            raise Conflict("该环节已有待处理的申诉", code="appeal_pending")
+        earlier = await Appeal.select(Appeal.id, Appeal.status).where(
+            (Appeal.registration == data.registration_id) & same_stage
+        )
+        if any(row["status"] == "pending" for row in earlier):
+            raise Conflict("该环节已有待处理的申诉", code="appeal_pending", field="stage_id")
+        if earlier:
+            # The arbitration group's answer is final: the same matter is not heard twice.
+            raise Conflict(
+                "监督仲裁组已就该环节的申诉作出答复，仲裁结论为最终结论，不能再次申诉",
+                code="appeal_final",
+                field="stage_id",
+                detail={"appeal_ids": [row["id"] for row in earlier]},
+            )
         appeal = Appeal(
             competition=competition_id,
             registration=data.registration_id,
@@ -206,8 +226,9 @@ async def my_appeals(user: CurrentUser, competition_id: int) -> MyAppeals:
     if registration is None:
         raise NotFound("您没有参加该竞赛", code="not_a_contestant")
     scheme = await scheme_row(competition_id)
-    windows, overall = await _windows(competition_id, scheme["appeal_window_hours"])
     rows = await _appeal_rows(Appeal.registration == registration["id"])
+    answered = frozenset(r["stage"] for r in rows if r["status"] != "pending")
+    windows, overall = await _windows(competition_id, scheme["appeal_window_hours"], answered)
     names = await _stage_names(competition_id)
     return MyAppeals(
         competition_id=competition_id,
@@ -294,9 +315,15 @@ async def answer_appeal(actor: Actor, user: CurrentUser, appeal_id: int, data: A
         )
         latest = await latest_publication(competition_id)
         if changed and latest is not None:
-            republished = await publish_in_transaction(
-                actor, competition_id, previous_version=latest["version"], reason=reason, accept_ties=True
-            )
+            try:
+                republished = await publish_in_transaction(
+                    actor, competition_id, previous_version=latest["version"], reason=reason, accept_ties=True
+                )
+            except Conflict as exc:
+                # A correction that leaves every published figure as it was is no new version; it is
+                # refused before anything is written, so the answer and the correction still stand.
+                if exc.code != "results_unchanged":
+                    raise
     if republished is not None:
         await announce(competition_id, republished.version)
     elif changed:

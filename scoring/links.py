@@ -18,11 +18,12 @@ import segno
 from accounts import audit
 from accounts.audit import Actor
 from accounts.rules import Role
+from accounts.schemas import CurrentUser
 from accounts.sessions import end_sessions_from, start_session
 from core.db import SHANGHAI, today_shanghai, utcnow, write_transaction
 from core.errors import Invalid, NotFound
 from scoring.competition_facts import competition
-from scoring.judges import Judge, assignment, panel, refresh_recusals
+from scoring.judges import Judge, assignment, panel, refresh_recusals, require_chief
 from scoring.schemas import LinkOut
 from scoring.tables import JudgeLink
 
@@ -58,10 +59,16 @@ async def revoke_judge_links(competition_id: int, judge_user_id: int, *, unused_
 
 
 async def _new_link(
-    actor: Actor, competition_id: int, judge: Judge, base_url: str, expires_at: dt.datetime
+    actor: Actor,
+    competition_id: int,
+    judge: Judge,
+    base_url: str,
+    expires_at: dt.datetime,
+    *,
+    action: str = "judge_link.create",
 ) -> LinkOut:
     """A fresh link for one judge (their earlier unused ones revoked), inside the caller's transaction."""
-    await revoke_judge_links(competition_id, judge.user_id, unused_only=True)
+    revoked = await revoke_judge_links(competition_id, judge.user_id, unused_only=True)
     token = secrets.token_urlsafe(32)
     link = JudgeLink(
         competition=competition_id,
@@ -73,10 +80,15 @@ async def _new_link(
     await link.save()
     await audit.record(
         actor,
-        "judge_link.create",
+        action,
         "judge_link",
         link.id,
-        after={"judge_user_id": judge.user_id, "expires_at": expires_at.isoformat()},
+        after={
+            "judge_user_id": judge.user_id,
+            "judge_no": judge.judge_no,
+            "expires_at": expires_at.isoformat(),
+            "revoked_unused": revoked,
+        },
     )
     url = f"{base_url.rstrip('/')}/judge/login?token={token}"
     return LinkOut(
@@ -109,6 +121,23 @@ async def create_links(
     async with write_transaction():
         await refresh_recusals(competition_id)
         return [await _new_link(actor, competition_id, judge, base_url, expires_at) for judge in judges]
+
+
+async def reissue_link(
+    user: CurrentUser, actor: Actor, competition_id: int, judge_user_id: int, base_url: str
+) -> LinkOut:
+    """At the venue, the chief judge (or an organizer) gives a judge a new one-time link from a phone: the
+    judge's unused links die at once (a lost printout cannot be used), a tablet logged in keeps working.
+    Audited as ``judge_link.reissue``."""
+    if user.role != Role.ORGANIZER:
+        await require_chief(competition_id, user)
+    judge = await assignment(competition_id, judge_user_id)
+    if judge is None:
+        raise NotFound("该裁判不在本竞赛的裁判组中", field="judge_id")
+    async with write_transaction():
+        return await _new_link(
+            actor, competition_id, judge, base_url, end_of_day_shanghai(), action="judge_link.reissue"
+        )
 
 
 async def revoke_links(actor: Actor, competition_id: int, judge_user_id: int) -> int:

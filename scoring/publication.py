@@ -196,6 +196,21 @@ async def _store(actor: Actor, competition_id: int, board: PublicBoard, document
         raise
 
 
+async def _refuse_unchanged(competition_id: int, board: PublicBoard) -> None:
+    """409 ``results_unchanged`` when ``board`` says exactly what the latest version says: a version
+    number is a promise that something changed (the public and every export would show a new version)."""
+    latest = await latest_publication(competition_id)
+    if latest is None:
+        return
+    old = msgspec.json.decode(as_bytes(latest["results"]), type=PublicBoard)
+    if msgspec.structs.replace(old, version=board.version, published_at=board.published_at) == board:
+        raise Conflict(
+            f"结果未变化：与第 {old.version} 版完全相同，不发布新版本",
+            code="results_unchanged",
+            detail={"current_version": old.version},
+        )
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """What a publication computes from the marks: the board's rows and what is shown of the standings."""
@@ -242,6 +257,8 @@ async def publish_in_transaction(
         modules=computed.modules(public=True),
         **({} if shown is None else standings.board_fields(shown)),
     )
+    if version > 1:
+        await _refuse_unchanged(competition_id, board)
     closings = await recorded_closings(competition_id)
     document = _open_document(computed, rows, version, now, shown, closings)
     await _store(actor, competition_id, board, document, reason.strip())

@@ -285,9 +285,10 @@ class AppealOut(msgspec.Struct, kw_only=True):
 class StageWindow(msgspec.Struct, kw_only=True):
     stage_id: int
     name: str
-    opens_at: dt.datetime | None  # when the stage ended (or was signed off); None: not yet
+    opens_at: dt.datetime | None  # when the results were first published; None: not yet
     closes_at: dt.datetime | None
     open: bool
+    final: bool = False  # the arbitration group has answered an appeal on it: no second appeal
 
 
 class MyAppeals(msgspec.Struct, kw_only=True):

@@ -282,7 +282,10 @@ class JudgeController(Controller):
         self, request: CurrentRequest, sheet_id: FromPath[int], data: JSONBody[SignIn | None] = None
     ) -> SignOut:
         version = data.version if data is not None else None
-        return await signoff.sign_sheet(request.user, actor_of(request.user), sheet_id, version)
+        keep = data is not None and data.keep_marks
+        return await signoff.sign_sheet(
+            request.user, actor_of(request.user), sheet_id, version, keep_marks=keep
+        )
 
     @post(
         "/competitions/{competition_id:int}/stages/{stage_id:int}/sign",
@@ -343,6 +346,19 @@ class ChiefController(Controller):
         self, request: CurrentRequest, competition_id: FromPath[int], stage_id: FromPath[int]
     ) -> SignoffOut:
         return await signoff.signoff_stage(request.user, actor_of(request.user), competition_id, stage_id)
+
+    @post(
+        "/competitions/{competition_id:int}/judges/{judge_id:int}/link",
+        status_code=201,
+        opt=allow(Role.ORGANIZER, Role.JUDGE),
+        summary="Re-issue a judge's one-time link at the venue (chief or organizer); unused ones die",
+    )
+    async def reissue_link(
+        self, request: CurrentRequest, competition_id: FromPath[int], judge_id: FromPath[int]
+    ) -> LinkOut:
+        return await links.reissue_link(
+            request.user, actor_of(request.user), competition_id, judge_id, str(request.base_url)
+        )
 
     @post("/flags/{flag_id:int}/accept", status_code=200, summary="Accept a tolerance flag with a reason")
     async def accept_flag(

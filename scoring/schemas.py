@@ -264,6 +264,10 @@ class SignOut(msgspec.Struct, kw_only=True):
 
 class SignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     version: SeenWrittenVersion | None = None
+    # The judge has looked at the open tolerance flag on this sheet and stands by the marks: the sheet is
+    # signed now, and stays signed when the chief judge accepts the flag (nobody signs an unchanged sheet
+    # twice). Without it a flagged sheet is refused (409 open_tolerance_flags), as "sign all" skips it.
+    keep_marks: bool = False
 
 
 # --- the chief judge ------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Signing (签字确认): a judge signs their submitted sheets, the chief judge signs off a stage, and accepts
 tolerance flags that need no re-marking.
 
-A sheet with an open tolerance flag on one of its aspects cannot be signed; a stage cannot be signed off
+A sheet with an open tolerance flag on one of its aspects is signed only when its judge says they keep the
+marks (``keep_marks``; "sign all" skips it); accepting the flag then changes no sheet, so the signatures of
+unchanged sheets stand and only a sheet that is re-marked is signed again. A stage cannot be signed off
 while any flag is open, any expected sheet is unsigned, or (an imported stage) any contestant lacks a mark.
 Signing locks: entry refuses signed sheets and signed-off stages; corrections go through the chief judge.
 """
@@ -41,13 +43,15 @@ SHEET_COLUMNS = (
 # ------------------------------------------------------------------------------------ a judge's sheets
 
 
-async def _sign_one(actor: Actor, sheet: Mapping[str, Any], version: int | None) -> int:
+async def _sign_one(
+    actor: Actor, sheet: Mapping[str, Any], version: int | None, *, keep_marks: bool = False
+) -> int:
     if sheet["status"] == "signed":
         return sheet["id"]
     if sheet["status"] != "submitted":
         raise Conflict("评分表尚未提交，不能签字", code="sheet_not_submitted", field="sheet_id")
     open_flags = await open_flags_of_sheet(sheet)
-    if open_flags:
+    if open_flags and not keep_marks:
         raise Conflict(
             "该评分表有超出允许误差的评分项，请复核或等待裁判长确认后再签字",
             code="open_tolerance_flags",
@@ -85,18 +89,20 @@ async def _sign_one(actor: Actor, sheet: Mapping[str, Any], version: int | None)
         "score_sheet",
         sheet["id"],
         before={"status": "submitted"},
-        after={"status": "signed"},
+        after={"status": "signed", **({"kept_flagged": open_flags} if open_flags else {})},
     )
     return sheet["id"]
 
 
-async def sign_sheet(user: CurrentUser, actor: Actor, sheet_id: int, version: int | None) -> SignOut:
+async def sign_sheet(
+    user: CurrentUser, actor: Actor, sheet_id: int, version: int | None, *, keep_marks: bool = False
+) -> SignOut:
     async with write_transaction():
         sheet = await ScoreSheet.select(*SHEET_COLUMNS).where(ScoreSheet.id == sheet_id).first()
         if sheet is None or sheet["judge"] != user.id:
             raise NotFound("评分表不存在", field="sheet_id")
         await my_assignment(sheet["competition"], user)
-        await _sign_one(actor, sheet, version)
+        await _sign_one(actor, sheet, version, keep_marks=keep_marks)
     await notify(sheet["competition"])
     return SignOut(signed=[sheet_id], skipped=[])
 

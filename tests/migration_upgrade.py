@@ -8,6 +8,7 @@ it (raw SQL, the older columns only), applies the rest, and prints what the new 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -17,11 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 NEW = {
     "accounts": "2026-11-30T03:22:06:197949",
     "scoring": "2026-11-30T03:22:07:362861",
-    "awards": "2026-11-30T06:08:09:987445",
+    "awards": "2026-11-30T06:00:00:000000",
 }
 # Later new migrations of an app (pending too, applied over the same data): judges absent (缺席), the
-# store_entry table dropped.
-LATER = {"scoring": "2026-11-30T05:39:44:432271", "accounts": "2026-11-30T06:08:04:854098"}
+# store_entry table dropped, attachments in the database.
+LATER = {
+    "scoring": "2026-11-30T05:39:44:432271",
+    "accounts": "2026-11-30T06:08:04:854098",
+    "awards": "2026-11-30T06:08:09:987445",
+}
 APPS = ("accounts", "competitions", "scoring", "awards")
 OLD_RUBRIC = {
     "stages": [
@@ -83,6 +88,19 @@ async def _old_data() -> None:
         await Person.raw(sql)
     # Litestar's store as the older schema kept it: the table is dropped with what is left in it.
     await Person.raw("INSERT INTO store_entry (key, value) VALUES ({}, {})", "rate_limit:1.2.3.4", b"\x00")
+    # Piccolo's raw() takes {} as a placeholder: the JSON values go in as arguments.
+    await Person.raw(
+        "INSERT INTO programme (name, year, kind, state, nomination_opens_at, nomination_closes_at,"
+        " total_awards, quotas, eligibility, constraints, qualifying_results, created_at) VALUES"
+        " ('旧评选', 2025, 'craftsman', 'awarded', {}, {}, 3, {}, {}, {}, {}, {})",
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2025, 2, 1, tzinfo=dt.UTC),
+        "{}",
+        "{}",
+        "[]",
+        "[]",
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
     await Person.raw("INSERT INTO scoring_scheme (competition, rules) VALUES (1, {})", json.dumps(OLD_RUBRIC))
     await Person.raw(
         "INSERT INTO publication (competition, publication_key, version, published_by, results, document)"
@@ -135,11 +153,15 @@ async def _read_back() -> dict[str, object]:
         AttachmentBlob(sha256="a" * 64, content=b"%PDF-", size=5, created_at=utcnow())
     )
     tables = await _table_names()
+    from awards.programmes import get_public_programme
+
+    old_programme = await get_public_programme(1)
     return {
         "old_aspect": [str(aspect.min_mark), aspect.min_marks, rules.final],
         "absences": await JudgeAbsence.count(),
         "store_entry": "store_entry" in tables,
         "blob": bytes((await AttachmentBlob.select(AttachmentBlob.content).first())["content"]).decode(),
+        "programme": [old_programme.name, old_programme.issuing_body, old_programme.objection_phone],
         "skill_level": (await Person.select(Person.skill_level).first())["skill_level"],
         "current_levels": {str(k): v for k, v in (await skill_levels.current_levels([1])).items()},
         "rules_teams": rules.teams is None and rules.promotion is None and rules.organisation_award is None,

@@ -58,6 +58,7 @@ def test_the_new_migrations_upgrade_a_database_holding_data() -> None:
     new = {f"{app}:{migration}" for app, migration in [*NEW.items(), *LATER.items()]}
     assert new <= set(result["pending_before"])
     assert result["pending_after"] == []
+    assert result["programme"] == ["旧评选", "北京经济技术开发区总工会", ""]
     assert result["skill_level"] == 3 and result["current_levels"] == {"1": 3}
     assert result["store_entry"] is False and result["blob"] == "%PDF-"
     assert result["rules_teams"] is True and result["tiers"] == [1, 1, 1]

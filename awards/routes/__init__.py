@@ -18,7 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from awards.routes.honours import AwardController, PublicHonoursController, certificate
+from awards.routes.honours import (
+    AwardController,
+    MyCertificatesController,
+    PublicHonoursController,
+    certificate,
+)
 from awards.routes.nominations import AttachmentController, NominationController
 from awards.routes.notice import (
     CalendarController,
@@ -50,6 +55,7 @@ ROUTES: list[Any] = [
     ReviewController,
     PublicNoticeController,
     PublicHonoursController,
+    MyCertificatesController,
     certificate,
     *PAGES,
 ]

@@ -8,9 +8,9 @@ from litestar.params import FromPath, JSONBody
 
 from accounts.rules import Role
 from accounts.security import PUBLIC_READ, actor_of, allow
-from awards import certificates, honours
+from awards import certificates, honours, my_certificates
 from awards.routes.shared import ORGANIZER, CurrentRequest, disposition
-from awards.schemas import AwardIn, HonourRoll
+from awards.schemas import AwardIn, HonourRoll, MyCertificates
 from core.openapi import PDF, XLSX, download
 
 
@@ -67,3 +67,33 @@ async def certificate(request: CurrentRequest, nomination_id: FromPath[int]) -> 
             "cache-control": "private, no-store",
         },
     )
+
+
+class MyCertificatesController(Controller):
+    """The logged-in contestant's own honours and prize certificates."""
+
+    path = "/api/my"
+    tags = ["awards"]
+    opt = allow(Role.CONTESTANT)
+
+    @get("/certificates", summary="My honours and competition prizes, each with its certificate's download")
+    async def mine(self, request: CurrentRequest) -> MyCertificates:
+        return await my_certificates.my_certificates(request.user)
+
+    @get(
+        "/prize-certificates/{competition_id:int}/certificate.pdf",
+        summary="My prize certificate of a competition (PDF)",
+    )
+    async def prize_certificate(
+        self, request: CurrentRequest, competition_id: FromPath[int]
+    ) -> Response[bytes]:
+        content, filename = await my_certificates.prize_certificate_pdf(request.user, competition_id)
+        return Response(
+            content,
+            media_type="application/pdf",
+            headers={
+                "content-disposition": disposition(filename, "inline"),
+                "x-content-type-options": "nosniff",
+                "cache-control": "private, no-store",
+            },
+        )

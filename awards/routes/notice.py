@@ -11,21 +11,24 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts.ratelimit import OBJECTION_LIMIT
 from accounts.security import PUBLIC, PUBLIC_READ, actor_of
-from awards import calendar_years, notice, objections, shortlist
+from awards import calendar_years, notice, objections, shortlist, shortlist_ways
 from awards.routes.shared import ORGANIZER, CurrentRequest
 from awards.schemas import (
     CalendarStatusOut,
     CalendarYearIn,
     CalendarYearOut,
+    ConstraintIn,
     NoticeIn,
     NoticePublic,
     ObjectionIn,
     ObjectionReceipt,
     ObjectionsOut,
+    RelaxIn,
     ResolveIn,
     ResolveOut,
     ShortlistIn,
     ShortlistReport,
+    UnionRequestIn,
 )
 
 OBJECTION_MAX_BODY = 16 * 1024  # grounds of 2000 characters are ~6 KB of UTF-8 JSON
@@ -51,6 +54,26 @@ class NoticeSetupController(Controller):
         self, request: CurrentRequest, programme_id: FromPath[int], data: JSONBody[ShortlistIn]
     ) -> ShortlistReport:
         return await shortlist.compute_shortlist(actor_of(request.user), programme_id, data)
+
+    @post(
+        "/shortlist/relax",
+        status_code=200,
+        summary="A way out: relax one structural constraint with a reason (audited); then compute again",
+    )
+    async def relax(
+        self, request: CurrentRequest, programme_id: FromPath[int], data: JSONBody[RelaxIn]
+    ) -> list[ConstraintIn]:
+        return await shortlist_ways.relax_constraint(actor_of(request.user), programme_id, data)
+
+    @post(
+        "/shortlist/requests",
+        status_code=200,
+        summary="A way out: ask the unions concerned to nominate more (audited, shown to their officers)",
+    )
+    async def request_unions(
+        self, request: CurrentRequest, programme_id: FromPath[int], data: JSONBody[UnionRequestIn]
+    ) -> ShortlistReport:
+        return await shortlist_ways.request_unions(actor_of(request.user), programme_id, data)
 
     @post(
         "/notice",

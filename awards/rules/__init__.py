@@ -9,7 +9,10 @@ one decides:
 - ``selection``: candidates, structural constraints, the shapes of a result, :func:`satisfies`;
 - ``shortlist``: :func:`compute_shortlist`, with ``solver`` (the exact optimum) and ``explain`` (ties at
   the cut-off, displacements);
-- ``replacement``: :func:`next_replacement`, when an upheld objection takes someone off the list.
+- ``replacement``: :func:`next_replacement`, when an upheld objection takes someone off the list;
+- ``ways_out``: :func:`ways_out`, what would let an impossible shortlist be formed;
+- ``certificate_text``: :func:`certificate_body`, the certificate's sentence (no doubled words, no nested
+  double quotes).
 
 The shortlist (建议名单) is computed, not hand-picked. Among all selections of exactly ``awards`` nominees
 that respect every union's quota (名额) and every structural constraint (结构比例), it is one with the
@@ -28,6 +31,7 @@ Conventions spelled out once:
   explain how the structural constraints changed it.
 """
 
+from awards.rules.certificate_text import activity_phrase, certificate_body, prize_body, quoted
 from awards.rules.lifecycle import (
     ACTIVE,
     ALLOWED_TRANSITIONS,
@@ -57,6 +61,7 @@ from awards.rules.selection import (
     satisfies,
 )
 from awards.rules.shortlist import compute_shortlist
+from awards.rules.ways_out import WayOut, ways_out
 
 __all__ = [
     "ACTIVE",
@@ -79,10 +84,16 @@ __all__ = [
     "ShortlistResult",
     "StructuralConstraint",
     "TransitionError",
+    "WayOut",
+    "activity_phrase",
+    "certificate_body",
     "check_nomination_quota",
     "check_transition",
     "compute_shortlist",
     "next_replacement",
+    "prize_body",
+    "quoted",
     "satisfies",
     "transition_error",
+    "ways_out",
 ]

@@ -58,6 +58,20 @@ class NoticeItem(msgspec.Struct, kw_only=True):
     employer_name: str | None
     award: str
     moved_up: bool = False
+    # A replacement's own notice period (objections to them are taken until its end); else None.
+    notice_starts_on: dt.date | None = None
+    notice_ends_on: dt.date | None = None
+    open_now: bool = False  # objections to this person are taken today
+
+
+class NoticeChange(msgspec.Struct, kw_only=True):
+    """A published notice of a change to the list (who moved up, and their own period if any)."""
+
+    on: dt.date
+    added_names: list[str]
+    notice_starts_on: dt.date | None
+    notice_ends_on: dt.date | None
+    text: str
 
 
 class NoticePublic(msgspec.Struct, kw_only=True):
@@ -77,6 +91,11 @@ class NoticePublic(msgspec.Struct, kw_only=True):
     today: dt.date
     grounds_max_chars: int
     items: list[NoticeItem]
+    changes: list[NoticeChange] = msgspec.field(default_factory=list)
+    issuing_body: str = ""
+    objection_office: str = ""
+    objection_phone: str = ""
+    objection_address: str = ""
 
 
 # --- objections ------------------------------------------------------------------------------------------

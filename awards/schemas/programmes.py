@@ -43,6 +43,13 @@ ProgrammeStateText = Literal[
 ]
 QuotaScope = Literal["union", "industry"]
 NoticeUnit = Literal["working_days", "calendar_days"]
+# How a nominee who moves up after an upheld objection is made public before the award: a notice period of
+# their own (``own_period``), or a published notice of the change alone (``change_notice``).
+ReplacementNotice = Literal["own_period", "change_notice"]
+IssuingBody = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+OfficeText = Annotated[str, msgspec.Meta(max_length=100)]
+PhoneText = Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[0-9０-９ ()（）+\-－—、,，转/]*$")]
+DEFAULT_ISSUER = "北京经济技术开发区总工会"
 # The facts a structural constraint may count (see awards.shortlist.candidate_attributes for their meaning).
 Attribute = Literal["front_line", "enterprise_leader", "female", "industrial_worker", "union_member"]
 ATTRIBUTE_NAMES: dict[str, str] = {
@@ -102,6 +109,11 @@ class ProgrammeIn(msgspec.Struct, kw_only=True):
     deed_max_chars: DeedMax = 1500
     notice_length: NoticeLength = 5
     notice_unit: NoticeUnit = "working_days"
+    replacement_notice: ReplacementNotice = "own_period"
+    issuing_body: IssuingBody = DEFAULT_ISSUER  # 发布单位: on the notice, the honour roll, the certificate
+    objection_office: OfficeText = ""  # 异议受理单位
+    objection_phone: PhoneText = ""  # 受理电话
+    objection_address: OfficeText = ""  # 受理地址 (where to bring a written objection)
 
 
 class ProgrammePatch(msgspec.Struct, kw_only=True):
@@ -125,6 +137,11 @@ class ProgrammePatch(msgspec.Struct, kw_only=True):
     deed_max_chars: DeedMax | msgspec.UnsetType = msgspec.UNSET
     notice_length: NoticeLength | msgspec.UnsetType = msgspec.UNSET
     notice_unit: NoticeUnit | msgspec.UnsetType = msgspec.UNSET
+    replacement_notice: ReplacementNotice | msgspec.UnsetType = msgspec.UNSET
+    issuing_body: IssuingBody | msgspec.UnsetType = msgspec.UNSET
+    objection_office: OfficeText | msgspec.UnsetType = msgspec.UNSET
+    objection_phone: PhoneText | msgspec.UnsetType = msgspec.UNSET
+    objection_address: OfficeText | msgspec.UnsetType = msgspec.UNSET
     reason: Reason = ""
 
 
@@ -170,6 +187,11 @@ class ProgrammeOut(msgspec.Struct, kw_only=True):
     notice_ends_on: dt.date | None
     nominations: int  # active nominations (not withdrawn)
     version: int
+    replacement_notice: str = "own_period"
+    issuing_body: str = DEFAULT_ISSUER
+    objection_office: str = ""
+    objection_phone: str = ""
+    objection_address: str = ""
 
 
 class ProgrammePublic(msgspec.Struct, kw_only=True):
@@ -191,6 +213,10 @@ class ProgrammePublic(msgspec.Struct, kw_only=True):
     notice_unit: str
     notice_starts_on: dt.date | None
     notice_ends_on: dt.date | None
+    issuing_body: str = DEFAULT_ISSUER
+    objection_office: str = ""
+    objection_phone: str = ""
+    objection_address: str = ""
 
 
 class QuotaOut(msgspec.Struct, kw_only=True):
@@ -213,3 +239,4 @@ class UnionProgrammeOut(msgspec.Struct, kw_only=True):
     quota_scope: str
     quota: QuotaOut | None  # None under an industry quota: each nominee's industry is its own group
     nominated: int  # by this union, active
+    requests: list[str] = msgspec.field(default_factory=list)  # the organizer asks for more nominations

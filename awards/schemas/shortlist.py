@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
@@ -34,6 +35,9 @@ class ShortlistEntry(msgspec.Struct, kw_only=True):
     status: str  # shortlisted | removed | awarded
     moved_up: bool = False  # came in as a replacement after an upheld objection
     certificate_no: str | None = None
+    # A replacement's own notice period (programme replacement_notice = own_period); None for everyone else.
+    notice_starts_on: dt.date | None = None
+    notice_ends_on: dt.date | None = None
 
 
 class CheckOut(msgspec.Struct, kw_only=True):
@@ -83,6 +87,50 @@ class ChangeOut(msgspec.Struct, kw_only=True):
     added_names: list[str]
     recomputed: bool
     message: str
+    # The notice the newcomers get before the award: their own period, or (None) the change notice alone.
+    notice_starts_on: dt.date | None = None
+    notice_ends_on: dt.date | None = None
+
+
+class WayOutOut(msgspec.Struct, kw_only=True):
+    """A way out of a shortlist that cannot be formed (awards.rules.ways_out), checked with the solver."""
+
+    kind: str  # awards | relax | unions
+    message: str
+    awards: int | None = None
+    constraint_index: int | None = None
+    percent: Decimal | None = None
+    short_by: int | None = None
+    groups: list[str] = msgspec.field(default_factory=list)
+    group_names: list[str] = msgspec.field(default_factory=list)
+
+
+class UnionRequestOut(msgspec.Struct, kw_only=True):
+    """A request to the nominating unions to nominate more (sent when the shortlist cannot be formed)."""
+
+    at: dt.datetime
+    groups: list[str]
+    group_names: list[str]
+    message: str
+
+
+class RelaxIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Relax one structural constraint to ``percent`` (before the shortlist), with a reason: audited."""
+
+    constraint_index: Annotated[int, msgspec.Meta(ge=0, le=19)]
+    percent: Decimal  # 0–100, checked by the service (msgspec bounds no Decimal)
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+    version: Version | None = None
+
+
+GroupKey = Annotated[str, msgspec.Meta(max_length=40, pattern=r"^(?:[0-9]{1,9}|[a-z_]{1,40})$")]
+
+
+class UnionRequestIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Ask the unions concerned (quota groups) to nominate more people."""
+
+    groups: Annotated[list[GroupKey], msgspec.Meta(min_length=1, max_length=200)]
+    message: Annotated[str, msgspec.Meta(min_length=2, max_length=500)]
 
 
 class ShortlistReport(msgspec.Struct, kw_only=True):
@@ -106,3 +154,5 @@ class ShortlistReport(msgspec.Struct, kw_only=True):
     notes: list[str]
     unscored: list[str]  # names of nominations left out for want of a review score (first 50)
     unscored_count: int = 0
+    ways_out: list[WayOutOut] = msgspec.field(default_factory=list)  # when not feasible
+    requests: list[UnionRequestOut] = msgspec.field(default_factory=list)  # asked of the unions

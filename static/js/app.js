@@ -143,12 +143,14 @@ const App = (() => {
   //   title: the question; message: one sentence; details: what will happen, as a list;
   //   confirmText: the action ("截止报名"); tone: "danger" (default) or "normal";
   //   input / inputs: { label, value, placeholder, required, requiredMessage, multiline, maxlength, inputmode }
+  //   cancelText: null for a notice with one button; large: big buttons for a tablet (Tablet.confirm uses it)
   function confirm({
     title, message = "", details = [], confirmText = "确认", cancelText = "取消", tone = "danger", input = null, inputs = [],
+    large = false,
   }) {
     const fields = input ? [input, ...inputs] : inputs;
     const dialog = document.createElement("dialog");
-    dialog.className = `confirm-dialog ${tone}`;
+    dialog.className = `confirm-dialog ${tone}${large ? " large" : ""}`;
     dialog.setAttribute("aria-labelledby", "confirm-title");
     dialog.innerHTML = `
       <form method="dialog" novalidate>
@@ -157,7 +159,7 @@ const App = (() => {
         ${details.length ? `<ul class="confirm-details">${details.map((d) => `<li>${esc(d)}</li>`).join("")}</ul>` : ""}
         ${fields.map(dialogField).join("")}
         <div class="confirm-actions">
-          <button type="submit" value="cancel" class="secondary" data-dialog-cancel>${esc(cancelText)}</button>
+          ${cancelText === null ? "" : `<button type="submit" value="cancel" class="secondary" data-dialog-cancel>${esc(cancelText)}</button>`}
           <button type="submit" value="ok" class="${tone === "danger" ? "danger" : ""}" data-dialog-ok disabled>${esc(confirmText)}</button>
         </div>
       </form>`;
@@ -182,7 +184,7 @@ const App = (() => {
       });
       dialog.addEventListener("close", () => { dialog.remove(); resolve(answer); });
       dialog.showModal();
-      (boxes[0] || dialog.querySelector("[data-dialog-cancel]")).focus();
+      (boxes[0] || dialog.querySelector("[data-dialog-cancel]") || ok).focus();
       setTimeout(() => { ok.disabled = false; }, 350);
     });
   }

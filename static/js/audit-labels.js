@@ -49,6 +49,7 @@ const AuditLabels = (() => {
     "judge.absent": "登记裁判缺席",
     "judge.absence_withdraw": "撤销裁判缺席记录",
     "judge_link.create": "生成裁判登录二维码",
+    "judge_link.reissue": "补发裁判登录二维码（现场）",
     "judge_link.revoke": "撤销裁判登录链接",
     "judge_link.use": "裁判扫码登录",
     "recusal.employer": "按工作单位登记回避",
@@ -97,6 +98,8 @@ const AuditLabels = (() => {
     "shortlist.compute": "计算建议名单",
     "shortlist.infeasible": "建议名单无法形成",
     "shortlist.replace": "异议处理后调整建议名单",
+    "shortlist.relax": "放宽结构比例（建议名单无法形成）",
+    "shortlist.request": "请工会补充推荐",
     "notice.open": "开始公示",
     "objection.lodge": "提出异议",
     "objection.resolve": "处理异议",
@@ -153,6 +156,8 @@ const AuditLabels = (() => {
     anonymous: "匿名", contact_given: "留有联系方式", organisation: "所在单位", awarded: "表彰人数",
     awarded_on: "表彰日期", certificates: "证书", holidays: "放假日期", makeup_workdays: "调休上班日期", reasons: "原因",
     round: "轮次", qualified: "晋级人数", not_qualified: "未晋级人数", next_order: "下一轮出场顺序",
+    revoked_unused: "作废的未用二维码", kept_flagged: "坚持原评分的超差项", issuing_body: "发布单位", objection_office: "异议受理单位",
+    objection_phone: "受理电话", objection_address: "受理地址", replacement_notice: "递补人选的公示方式",
   };
 
   const YES_NO = { true: "是", false: "否" };

@@ -266,7 +266,8 @@
     App.clearErrors(form);
     $("#form-title").textContent = `编辑：${p.name}`;
     $("#save").textContent = "保存修改";
-    for (const key of ["name", "year", "kind", "total_awards", "deed_max_chars", "quota_scope", "notice_length", "notice_unit"]) {
+    for (const key of ["name", "year", "kind", "total_awards", "deed_max_chars", "quota_scope", "notice_length", "notice_unit",
+      "replacement_notice", "issuing_body", "objection_office", "objection_phone", "objection_address"]) {
       form.elements[key].value = p[key];
     }
     $("#default_quota").value = p.default_quota ?? "";
@@ -321,6 +322,11 @@
       deed_max_chars: number("#deed_max_chars"),
       notice_length: number("#notice_length"),
       notice_unit: $("#notice_unit").value,
+      replacement_notice: $("#replacement_notice").value,
+      issuing_body: $("#issuing_body").value.trim(),
+      objection_office: $("#objection_office").value.trim(),
+      objection_phone: $("#objection_phone").value.trim(),
+      objection_address: $("#objection_address").value.trim(),
     };
   }
 
@@ -334,8 +340,14 @@
     if (!error.field) return App.showError(form, error);
     const base = error.field.split(/[.[]/)[0];
     const field = form.querySelector(`[data-error-for="${error.field}"]`) ? error.field : base;
-    App.showError(form, { ...error, field, message: error.message });
     const slot = form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
+    if (slot && !form.elements[field]) {
+      // A part of the form without one input of that name (the quota table): the message goes beside it.
+      App.clearErrors(form);
+      slot.textContent = error.message;
+      return App.reveal(slot.closest("fieldset") || slot);
+    }
+    App.showError(form, { ...error, field, message: error.message });
     if (slot) App.reveal(slot.closest("fieldset") || slot);
   }
 
@@ -354,6 +366,10 @@
         if (editing.state !== "draft" && editing.state !== "open") {
           for (const key of ["year", "kind", "nomination_opens_at", "nomination_closes_at", "quota_scope", "default_quota",
             "quotas", "eligibility", "constraints", "qualifying_results", "deed_max_chars"]) delete changes[key];
+        }
+        // The notice's settings are fixed once the notice is out (the server refuses them from then on).
+        if (!["draft", "open", "eligibility_review", "expert_review", "shortlist"].includes(editing.state)) {
+          for (const key of ["notice_length", "notice_unit", "replacement_notice"]) delete changes[key];
         }
         await App.api("PATCH", `/api/programmes/${editing.id}`, changes);
       } else {

@@ -33,6 +33,7 @@
           ${p.nomination_open_now ? '<span class="badge ok">推荐中</span>' : '<span class="badge">未在推荐期</span>'}</p>
         <p class="small">推荐时间：${App.when(p.programme.nomination_opens_at)} 至 ${App.when(p.programme.nomination_closes_at)}</p>
         <p class="quota" data-quota>${App.esc(Awards.quotaText(p.quota))}</p>
+        ${(p.requests || []).map((r) => `<p class="notice warn small request">组织者请求：${App.esc(r)}</p>`).join("")}
         <button type="button" class="secondary" data-select="${p.programme.id}">选择</button>
       </div>`).join("");
     document.querySelectorAll("[data-select]").forEach((b) => b.addEventListener("click", () => select(Number(b.dataset.select))));

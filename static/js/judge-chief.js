@@ -18,6 +18,38 @@
   }
   const stageName = (id) => (data.stages.find((s) => s.stage_id === id) || {}).name || id;
 
+  // 补发登录二维码: one button per judge of the panel (chief judge and organizers).
+  function renderReissue() {
+    const judges = new Map();
+    data.stages.forEach((stage) => stage.judges.forEach((j) => judges.set(j.judge_user_id, j)));
+    const may = data.is_chief || me.role === "organizer";
+    $("#reissue").innerHTML = may ? [...judges.values()].sort((a, b) => a.judge_no - b.judge_no).map((j) =>
+      `<button type="button" class="ghost" data-reissue="${j.judge_user_id}" data-label="${j.judge_no} 号裁判 ${App.esc(j.display_name)}">
+        ${j.judge_no} 号 ${App.esc(j.display_name)}</button>`).join("") : "";
+  }
+
+  $("#reissue").addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-reissue]");
+    if (!button) return;
+    const ok = await App.confirm({
+      title: `为${button.dataset.label}补发登录二维码？`, confirmText: "补发二维码", tone: "normal",
+      details: ["该裁判尚未使用的旧二维码立即作废，不能再登录。", "已登录的平板不受影响；新二维码仅限使用一次，当天有效。", "补发记入审计日志。"],
+    });
+    if (!ok) return;
+    try {
+      const link = await App.api("POST", `/api/chief/competitions/${competitionId}/judges/${button.dataset.reissue}/link`);
+      $("#reissued-judge").textContent = `${button.dataset.label}：请用平板扫描`;
+      $("#reissued-qr").innerHTML = link.qr_svg; // made by the server (segno): sized, without a viewBox
+      const svg = $("#reissued-qr svg");
+      if (svg && !svg.getAttribute("viewBox")) {
+        svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`); // so CSS scales it
+      }
+      $("#reissued-expiry").textContent = `仅限使用一次，有效期至 ${App.when(link.expires_at)}`;
+      $("#reissued").hidden = false;
+      App.reveal($("#reissued"));
+    } catch (error) { showMessage("bad", error.message); }
+  });
+
   function renderStages() {
     $("#stages").innerHTML = data.stages.map((stage) => {
       const signed = stage.signed_off_at
@@ -90,6 +122,7 @@
     }
     $("#title").textContent = `${data.title} · 裁判长工作台`;
     renderStages();
+    renderReissue();
     renderFlags();
     renderContestants();
     renderAbsences();
@@ -123,6 +156,11 @@
     const form = event.target.closest("form.accept");
     const reason = form.reason.value.trim();
     if (!reason) return showMessage("bad", "请填写确认理由。");
+    const ok = await App.confirm({
+      title: "确认该超差评分项？", confirmText: "确认超差", tone: "normal",
+      details: ["各裁判的评分保持不变并计入成绩，不能撤销。", "已签字的评分表仍然有效，裁判无需重新签字；尚未签字的评分表仍需裁判签字。", "确认理由记入审计日志。"],
+    });
+    if (!ok) return;
     try {
       await App.api("POST", `/api/chief/flags/${form.dataset.flag}/accept`, { reason });
       showMessage("ok", "已确认。");
@@ -192,6 +230,11 @@
   $("#sheets").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target.closest("form.correct");
+    const ok = await App.confirm({
+      title: `将 ${form.aspect_id.value} 更正为 ${form.value.value.trim()}？`, confirmText: "更正评分", tone: "normal",
+      details: ["原分与新分、更正人和理由记入审计日志，不能删除。", "成绩已发布的，更正后须由组织者发布新版本。"],
+    });
+    if (!ok) return;
     try {
       await App.api("POST", "/api/scoring/corrections", {
         sheet_id: Number(form.dataset.sheet), aspect_id: form.aspect_id.value, value: form.value.value.trim(),
@@ -220,7 +263,6 @@
     // New log-in links are the organizer's to issue (scoring's link API); the chief judge is told whom to ask.
     $("#relogin-links").href = `/organizer/scoring/links?competition=${competitionId}`;
     $("#relogin-links").hidden = me.role !== "organizer";
-    $("#relogin-chief").hidden = me.role === "organizer";
     await load();
     setInterval(load, 30000);
   }

@@ -278,7 +278,8 @@
     $("#submit").hidden = mode === "locked" || mode === "done";
     $("#submit").textContent = mode === "editing" ? "完成修改" : "提交评分";
     $("#edit").hidden = mode !== "done";
-    $("#sign").hidden = mode !== "done" || status !== "submitted" || waiting || openFlags;
+    $("#sign").hidden = mode !== "done" || status !== "submitted" || waiting;
+    $("#sign").textContent = openFlags ? "坚持评分并签字" : "签字确认（签字后不可修改）";
     Tablet.done(mode === "done", { waiting, flagged: openFlags, submittedAt: sheet && sheet.submitted_at });
     renderNotice(key, mode);
     Tablet.totals(stageOf(openSheet.stageId).modules);
@@ -363,14 +364,23 @@
     const { key } = openSheet;
     const sheet = sheets[key];
     if (!sheet || !sheet.sheet_id) return;
-    const sure = await Tablet.confirm({
-      title: "签字确认本评分表？",
-      text: "签字确认后本评分表不可再修改，如需更正须由裁判长处理。",
-      ok: "签字确认",
-    });
+    // A flagged sheet may be signed when the judge keeps the marks: the chief judge then accepts the flag
+    // and nobody signs this unchanged sheet again; to re-mark instead, use 修改评分 first.
+    const flagged = (sheet.flags || []).some((f) => f.status === "open");
+    const sure = await Tablet.confirm(flagged
+      ? {
+        title: "坚持现有评分并签字？",
+        text: "本评分表有超差待处理的评分项。签字即表示您复核后坚持现有评分，由裁判长确认；签字后不可再修改。如需改分，请取消并点“修改评分”。",
+        ok: "坚持评分并签字",
+      }
+      : {
+        title: "签字确认本评分表？",
+        text: "签字确认后本评分表不可再修改，如需更正须由裁判长处理。",
+        ok: "签字确认",
+      });
     if (!sure) return;
     try {
-      await App.api("POST", `/api/judge/sheets/${sheet.sheet_id}/sign`, { version: sheet.version });
+      await App.api("POST", `/api/judge/sheets/${sheet.sheet_id}/sign`, { version: sheet.version, keep_marks: flagged });
       await reloadSheet();
       await loadRows();
       renderSheet();

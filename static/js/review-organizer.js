@@ -80,9 +80,9 @@
       ? `共 ${report.selected.length} 人，总分 ${report.total_score ?? "—"}（候选 ${report.candidates} 人）`
       : "无法形成同时满足名额与全部结构比例的名单";
     $("#report-summary").innerHTML = `<span class="badge ${report.feasible ? "ok" : "bad"}">${report.feasible ? "已形成建议名单" : "无法形成"}</span> ${App.esc(state)}`;
-    $("#shortfalls").innerHTML = report.shortfalls.length
+    $("#shortfalls").innerHTML = (report.shortfalls.length
       ? `<div class="notice bad" id="shortfall-list"><b>不能满足的要求</b><ul>${report.shortfalls.map((s) => `<li>${App.esc(s.message)}</li>`).join("")}</ul></div>`
-      : "";
+      : "") + waysOutHtml(report);
     $("#selected tbody").innerHTML = report.selected.map((e, i) => `
       <tr data-nomination="${e.nomination_id}"><td class="num">${i + 1}</td>
       <td>${App.esc(e.name)}${e.moved_up ? ' <span class="badge warn">递补</span>' : ""}${e.source === "direct" ? ' <span class="badge">直接推荐</span>' : ""}</td>
@@ -107,6 +107,63 @@
       : "";
   }
 
+  // The ways out of an impossible list, each checked by the server's solver; each one asks first.
+  const WAY_ACTIONS = { awards: "改为该名额", relax: "放宽该比例", unions: "发送补充推荐请求" };
+  function waysOutHtml(report) {
+    const ways = report.ways_out || [];
+    const asked = (report.requests || []).map((r) => `<li>${App.esc(App.when(r.at))} 已请 ${App.esc(r.group_names.join("、"))}：${App.esc(r.message)}</li>`).join("");
+    if (!ways.length && !asked) return "";
+    return `<div class="card ways-out" id="ways-out"><h3>可以这样解决</h3><ul class="ways">${ways.map((w, i) => `
+      <li><span>${App.esc(w.message)}</span>
+        ${programme.state === "expert_review" ? `<button type="button" class="secondary small" data-way="${i}">${WAY_ACTIONS[w.kind]}</button>` : ""}</li>`).join("")}</ul>
+      ${asked ? `<h4>已发出的请求</h4><ul class="reasons">${asked}</ul>` : ""}</div>`;
+  }
+
+  async function takeWayOut(way) {
+    const reason = { label: "理由（记入审计日志）", required: true, requiredMessage: "请说明理由", multiline: true, maxlength: 500 };
+    if (way.kind === "awards") {
+      const answer = await App.confirm({
+        title: `将表彰名额改为 ${way.awards} 人？`, confirmText: "修改名额", tone: "normal", input: reason,
+        details: [`表彰名额由 ${programme.total_awards} 人改为 ${way.awards} 人，修改记入审计日志。`, "修改后请重新计算建议名单。"],
+      });
+      if (!answer) return;
+      await App.api("PATCH", `/api/programmes/${programmeId}`, { version: programme.version, total_awards: way.awards, reason: answer.value });
+      return `表彰名额已改为 ${way.awards} 人，请重新计算建议名单`;
+    }
+    if (way.kind === "relax") {
+      const answer = await App.confirm({
+        title: "放宽结构比例？", confirmText: "放宽比例", input: reason,
+        details: [way.message, "放宽后不能在本阶段改回更严格的比例；理由与前后比例记入审计日志。", "放宽后请重新计算建议名单。"],
+      });
+      if (!answer) return;
+      await App.api("POST", `/api/programmes/${programmeId}/shortlist/relax`, {
+        constraint_index: way.constraint_index, percent: way.percent, reason: answer.value, version: programme.version,
+      });
+      return "结构比例已放宽，请重新计算建议名单";
+    }
+    const answer = await App.confirm({
+      title: "请相关工会补充推荐？", confirmText: "发送请求", tone: "normal",
+      input: { label: "请求内容", value: way.message, required: true, multiline: true, maxlength: 500 },
+      details: [`发给：${way.group_names.join("、")}。`, "请求显示在这些工会的评选推荐页上，并记入审计日志。"],
+    });
+    if (!answer) return;
+    await App.api("POST", `/api/programmes/${programmeId}/shortlist/requests`, { groups: way.groups, message: answer.value });
+    return `已请 ${way.group_names.join("、")} 补充推荐`;
+  }
+
+  $("#shortfalls").addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-way]");
+    if (!button) return;
+    try {
+      const report = await App.api("GET", `/api/programmes/${programmeId}/shortlist`);
+      const done = await takeWayOut(report.ways_out[Number(button.dataset.way)]);
+      if (!done) return;
+      await refresh();
+      pageNotice("ok", done);
+      App.reveal($("#page-notice"));
+    } catch (error) { pageNotice("bad", error.message); App.reveal($("#page-notice")); }
+  });
+
   async function loadReport() {
     try {
       renderReport(await App.api("GET", `/api/programmes/${programmeId}/shortlist`));
@@ -120,6 +177,12 @@
     event.preventDefault();
     const form = event.target;
     App.clearErrors(form);
+    const ok = await App.confirm({
+      title: "计算建议名单？", confirmText: "计算建议名单", tone: "normal",
+      details: ["汇总专家评审分数，按名额与结构比例计算建议名单。",
+        "名单能形成时，评选进入「建议名单」阶段，不能退回专家评审；不能形成时阶段不变，页面列出解决办法。"],
+    });
+    if (!ok) return;
     $("#compute-button").disabled = true;
     try {
       const report = await App.api("POST", `/api/programmes/${programmeId}/shortlist`, {

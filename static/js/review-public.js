@@ -51,6 +51,22 @@ const ReviewPublic = (() => {
 
   const searchText = (item) => `${item.name} ${item.employer_name || ""}`.toLowerCase();
 
+  // Who publishes the notice, and where and how to object: the programme's own 受理单位, telephone, address.
+  function showOffice(data) {
+    // A replacement's own period may run past the notice: objections are taken until the later day.
+    const last = [data.notice_ends_on, ...data.items.map((item) => item.notice_ends_on)].filter(Boolean).sort().pop();
+    const end = last ? `${last}（含）前` : "公示期内";
+    const office = data.objection_office || data.issuing_body;
+    $("#how-text").textContent = `对公示人选有异议的，请于 ${end}以书面形式（写明事实和理由，提倡署名并留下联系方式）向${office}反映，`
+      + "或在本页在线提交。单位提出的异议须加盖公章。";
+    const facts = [["受理单位", office], ["受理电话", data.objection_phone], ["受理地址", data.objection_address]]
+      .filter(([, value]) => value);
+    $("#office").innerHTML = facts.map(([key, value]) => key === "受理电话"
+      ? `<dt>${key}</dt><dd><a href="tel:${App.esc(value.replace(/[^0-9+]/g, ""))}">${App.esc(value)}</a></dd>`
+      : `<dt>${key}</dt><dd>${App.esc(value)}</dd>`).join("");
+    $("#issuer").innerHTML = `${App.esc(data.issuing_body)}<br>${App.esc(data.notice_starts_on || "")}`;
+  }
+
   async function notice() {
     await App.header({ public: true });
     let data;
@@ -66,16 +82,23 @@ const ReviewPublic = (() => {
       ? `公示期：${data.notice_starts_on} 至 ${data.notice_ends_on}（${data.notice_length} ${unitText(data)}）`
       : "";
     $("#intro").textContent = `经推荐、资格审查和专家评审，拟表彰以下 ${data.items.length} 名同志为“${data.kind_name}”，现予公示。`;
+    const moved = (item) => !item.moved_up ? ""
+      : ` <span class="badge warn">递补${item.notice_ends_on ? `，公示至 ${item.notice_ends_on}` : ""}</span>`;
     $("#names tbody").innerHTML = data.items.map((item, index) => `
       <tr data-search="${App.esc(searchText(item))}"><td class="num no">${index + 1}</td>
-      <td class="name">${App.esc(item.name)}${item.moved_up ? ' <span class="badge warn">递补</span>' : ""}</td>
+      <td class="name">${App.esc(item.name)}${moved(item)}</td>
       <td class="employer">${App.esc(item.employer_name || "")}</td><td class="award">${App.esc(item.award)}</td>
-      <td class="act no-print">${data.open_now ? `<button type="button" class="ghost small" data-object="${item.nomination_id}"
+      <td class="act no-print">${item.open_now ? `<button type="button" class="ghost small" data-object="${item.nomination_id}"
         aria-label="对 ${App.esc(item.name)} 提出异议">异议</button>` : ""}</td></tr>`).join("");
+    const changes = $("#changes");
+    changes.innerHTML = (data.changes || []).map((c) => `<li><strong>${App.esc(c.on)}</strong> ${App.esc(c.text)}</li>`).join("");
+    changes.hidden = !(data.changes || []).length;
+    showOffice(data);
     $("#notice").hidden = false;
     wireSearch($("#names"), data.items.length);
     const select = $("#nomination_id");
-    select.innerHTML = data.items.map((item) => `<option value="${item.nomination_id}">${App.esc(item.name)}（${App.esc(item.employer_name || "")}）</option>`).join("");
+    select.innerHTML = data.items.filter((item) => item.open_now)
+      .map((item) => `<option value="${item.nomination_id}">${App.esc(item.name)}（${App.esc(item.employer_name || "")}）</option>`).join("");
     $("#grounds-max").textContent = String(data.grounds_max_chars);
     if (data.open_now) {
       $("#objection").hidden = false;
@@ -114,6 +137,18 @@ const ReviewPublic = (() => {
         anonymous: $("#anonymous").checked,
       };
       const box = form.querySelector(".notice");
+      if (!body.grounds.trim()) {
+        // Nothing to confirm yet: said next to the field (the server checks the length and the rest).
+        App.showError(form, { field: "grounds", message: "请写明异议的事实和理由" });
+        return App.reveal(form.querySelector("[aria-invalid=true]") || box);
+      }
+      const nominee = $("#nomination_id").selectedOptions[0]?.textContent || "";
+      const ok = await App.confirm({
+        title: `对 ${nominee} 提出异议？`, confirmText: "提交异议", tone: "normal",
+        details: ["异议提交后不能撤回或修改，由组织者依规核查处理。",
+          body.anonymous || !(body.objector_name || body.objector_organisation) ? "未署名，将作为匿名异议登记。" : "联系方式仅供核实使用，不会公开。"],
+      });
+      if (!ok) return;
       try {
         const receipt = await App.api("POST", `/api/public/programmes/${programmeId}/objections`, body, { allowAnonymous: true });
         form.reset();
@@ -140,7 +175,8 @@ const ReviewPublic = (() => {
     }
     document.title = `${roll.name}表彰名单 · 亦城平台`;
     $("#title").textContent = `${roll.name}表彰名单`;
-    $("#facts").textContent = `共 ${roll.items.length} 人${roll.awarded_on ? ` · ${roll.awarded_on} 公布` : ""}`;
+    $("#facts").textContent = `共 ${roll.items.length} 人 · ${roll.issuing_body}${roll.awarded_on ? ` · ${roll.awarded_on} 公布` : ""}`;
+    $("#issuer").innerHTML = `${App.esc(roll.issuing_body)}<br>${App.esc(roll.awarded_on || "")}`;
     $("#xlsx").href = `/api/public/programmes/${programmeId}/honours.xlsx`;
     $("#honours tbody").innerHTML = roll.items.map((item, index) => `
       <tr data-search="${App.esc(searchText(item))}"><td class="num no">${index + 1}</td><td class="name">${App.esc(item.name)}</td>

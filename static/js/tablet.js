@@ -7,8 +7,6 @@
 //   await Tablet.confirm({ title, text, ok, cancel })                  // true when the user chose `ok`
 //   Tablet.guardLogout(() => ({ title, text }))                        // the header's 退出 asks first
 //
-// Note for the lead: App.confirm (static/js/app.js, another branch) is meant to be the one shared dialog;
-// Tablet.confirm is the same idea and can become a call to it.
 "use strict";
 
 const Tablet = (() => {
@@ -56,36 +54,13 @@ const Tablet = (() => {
     if (window.caches) await caches.delete("yc-tablet-data"); // the worker's DATA_CACHE
   }
 
-  // --- a confirm dialog: large buttons, the safe choice first -------------------------------------------------
-  let dialog = null;
-
-  function build() {
-    dialog = document.createElement("dialog");
-    dialog.className = "tablet-dialog";
-    dialog.innerHTML = `<form method="dialog">
-      <h2 class="tablet-dialog-title"></h2><div class="tablet-dialog-text"></div>
-      <div class="tablet-dialog-actions">
-        <button value="cancel" class="secondary" data-choice="cancel"></button>
-        <button value="ok" data-choice="ok"></button>
-      </div></form>`;
-    document.body.append(dialog);
-  }
-
-  function confirm({ title, text, ok = "确定", cancel = "取消" }) {
-    if (!dialog) build();
-    dialog.querySelector(".tablet-dialog-title").textContent = title;
-    const body = dialog.querySelector(".tablet-dialog-text");
-    body.replaceChildren(...[].concat(text).map((line) => Object.assign(document.createElement("p"), { textContent: line })));
-    dialog.querySelector("[data-choice=ok]").textContent = ok;
-    const no = dialog.querySelector("[data-choice=cancel]");
-    no.textContent = cancel || "";
-    no.hidden = !cancel; // cancel: null makes a notice with one button
-    dialog.returnValue = "";
-    dialog.showModal();
-    (cancel ? no : dialog.querySelector("[data-choice=ok]")).focus();
-    return new Promise((resolve) => {
-      dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+  // --- the confirm dialog: App.confirm (the one dialog of every page), with large buttons -----------------
+  // Resolves to true when the user chose `ok`; `cancel: null` makes a notice with one button.
+  async function confirm({ title, text, ok = "确定", cancel = "取消" }) {
+    const answer = await App.confirm({
+      title, details: [].concat(text), confirmText: ok, cancelText: cancel, tone: "normal", large: true,
     });
+    return answer !== null;
   }
 
   // --- 退出: the header's link (built by App.header) asks first ------------------------------------------------

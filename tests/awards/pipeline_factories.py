@@ -130,8 +130,10 @@ async def programme_in_review(
     state: str = "expert_review",
     name: str = "2026 年亦城工匠",
     kind: str = "craftsman",
+    **settings: Any,
 ) -> dict[str, Any]:
-    """A programme moved to ``state`` (at most expert_review) with one eligible nomination per person.
+    """A programme moved to ``state`` (at most expert_review) with one eligible nomination per person;
+    ``settings``: any other programme field (the issuing body, where objections go ...).
 
     Returns ``{"programme_id", "nominations": {name: id}, "people": {name: person id}}``.
     """
@@ -151,6 +153,7 @@ async def programme_in_review(
         constraints=constraints or [],
         notice_length=notice_length,
         notice_unit=notice_unit,
+        **settings,
     )
     import msgspec
 

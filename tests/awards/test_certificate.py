@@ -167,3 +167,18 @@ async def test_without_a_chinese_font_the_certificate_is_503_naming_the_package(
     body = response.json()
     assert body["code"] == "font_missing"
     assert "fonts-noto-cjk" in body["message"]
+
+
+def test_a_programme_named_with_its_activity_word_and_quotes_prints_once() -> None:
+    data = certificates.CertificateData(
+        certificate_no="YC2026-HZG-0001",
+        name="王三",
+        employer_name="乙公司",
+        programme_name="2026 年度亦城“爱企业的好职工”评选",
+        year=2026,
+        award="爱企业的好职工",
+        awarded_on=dt.date(2026, 10, 13),
+    )
+    text = text_of(certificates.render_certificate(data))
+    assert "在“2026年度亦城‘爱企业的好职工’评选”活动中" in text, text
+    assert "评选”评选" not in text and "““" not in text

@@ -73,10 +73,12 @@ async def test_the_award_numbers_certificates_and_publishes_the_honour_roll(
     book = load_workbook(io.BytesIO(sheet.content))
     rows = [[c.value for c in row] for row in book.active.iter_rows()]
     assert rows[1] == ["序号", "证书编号", "姓名", "工作单位", "荣誉称号"]
-    assert rows[2:] == [
+    assert rows[2:4] == [
         [1, "YC2026-GJ-0001", "张一", "甲公司", "亦城工匠"],
         [2, "YC2026-GJ-0002", "=HYPERLINK(1)", "乙公司", "亦城工匠"],
     ]
+    # Signed under the list: the issuing body and the day.
+    assert [r[3] for r in rows[4:]] == [None, "北京经济技术开发区总工会", "2026-10-13"]
     assert book.active["C4"].data_type == "s"  # a name is never a formula
     statuses = {
         r["id"]: (r["status"], r["certificate_no"])

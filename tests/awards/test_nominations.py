@@ -156,6 +156,55 @@ async def test_over_quota_is_409_and_a_withdrawal_frees_the_place(
     assert (await officer.post(path, json=nomination_body(world["people"][0]))).status_code == 409
 
 
+async def test_a_quota_lowered_below_the_nominations_is_refused_naming_the_union_and_excess(
+    organizer: httpx.AsyncClient, officer: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    union_a = world["unions"][0]
+    programme = await create_programme(organizer, default_quota=10)
+    pid = programme["id"]
+    path = f"/api/programmes/{pid}/nominations"
+    members = [world["people"][0]] + [
+        await add_member(organizer, union_a, world["enterprises"][0], name=name)
+        for name in ("第二人", "第三人")
+    ]
+    for person_id in members:
+        assert (await officer.post(path, json=nomination_body(person_id))).status_code == 201
+    current = (await organizer.get(f"/api/programmes/{pid}")).json()
+    refused = await organizer.patch(
+        f"/api/programmes/{pid}", json={"version": current["version"], "quotas": {str(union_a): 1}}
+    )
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["code"] == "quota_below_nominations" and body["field"] == "quotas"
+    excess = body["detail"]["excess"]
+    assert [(e["group"], e["quota"], e["used"], e["excess"]) for e in excess] == [(str(union_a), 1, 3, 2)]
+    assert "超出 2 人" in body["message"] and excess[0]["group_name"] in body["message"]
+    assert excess[0]["group_name"] != f"工会 #{union_a}"  # the union's own name
+    # Nothing changed: the quota, the version, the audit log.
+    after = (await organizer.get(f"/api/programmes/{pid}")).json()
+    assert after["quotas"] == {} and after["version"] == current["version"]
+    lowered_default = await organizer.patch(
+        f"/api/programmes/{pid}", json={"version": current["version"], "default_quota": 2}
+    )
+    assert lowered_default.status_code == 409 and lowered_default.json()["detail"]["excess"][0]["excess"] == 1
+    # Exactly the current use is accepted; so is lowering once the union has withdrawn the excess.
+    assert (
+        await organizer.patch(
+            f"/api/programmes/{pid}", json={"version": current["version"], "quotas": {str(union_a): 3}}
+        )
+    ).status_code == 200
+    nominations = (await organizer.get(path)).json()["items"]
+    withdrawn = await officer.post(
+        f"/api/nominations/{nominations[0]['id']}/withdraw", json={"reason": "名额调整"}
+    )
+    assert withdrawn.status_code == 200
+    version = (await organizer.get(f"/api/programmes/{pid}")).json()["version"]
+    lowered = await organizer.patch(
+        f"/api/programmes/{pid}", json={"version": version, "quotas": {str(union_a): 2}}
+    )
+    assert lowered.status_code == 200, lowered.text
+
+
 async def test_nominating_outside_the_window_is_409(
     organizer: httpx.AsyncClient, officer: httpx.AsyncClient, world: dict[str, Any]
 ) -> None:

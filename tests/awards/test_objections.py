@@ -12,7 +12,7 @@ import pytest
 
 from accounts.tables import AuditLog, RateCounter
 from awards import notice
-from awards.tables import Nomination, Objection
+from awards.tables import Nomination, Objection, Programme
 from tests.awards.pipeline_factories import office, person, set_notice_dates, shortlisted
 from tests.helpers import login, new_client
 
@@ -209,7 +209,9 @@ async def test_an_upheld_objection_removes_the_nominee_and_the_next_who_keeps_th
     out = response.json()
     # 甲二 (90) has the higher score, but only 乙二 (front line) keeps "front line at least half".
     assert out["change"]["added_names"] == ["乙二"] and out["change"]["removed_name"] == "乙一"
-    assert out["change"]["message"] == "乙一 撤下，乙二（70 分）递补"
+    assert out["change"]["message"].startswith(
+        "乙一 撤下，乙二（70 分）递补；递补人选另行公示 2026-09-30 至 "
+    )
     assert out["also_resolved"] == [second.json()["id"]]
     statuses = {r["id"]: r["status"] for r in await Nomination.select(Nomination.id, Nomination.status)}
     assert (statuses[ids["乙一"]], statuses[ids["乙二"]], statuses[ids["甲二"]]) == (
@@ -228,7 +230,7 @@ async def test_an_upheld_objection_removes_the_nominee_and_the_next_who_keeps_th
     listing = (await organizer.get(f"/api/programmes/{pid}/objections")).json()
     assert (listing["pending"], listing["upheld"]) == (1, 2)
     audit = await AuditLog.select().where(AuditLog.action == "shortlist.replace").first()
-    assert audit is not None and audit["reason"] == "乙一 撤下，乙二（70 分）递补"
+    assert audit is not None and audit["reason"] == out["change"]["message"]
 
 
 @pytest.mark.parametrize("with_woman", [True, False])
@@ -303,3 +305,69 @@ async def test_the_award_waits_for_every_objection_and_the_end_of_the_notice(
         f"/api/objections/{lodged.json()['id']}/resolve", json={"decision": "upheld", "reason": "x" * 3}
     )
     assert late.status_code == 409
+
+
+async def upheld_after_the_notice(
+    public: httpx.AsyncClient, organizer: httpx.AsyncClient, w: dict[str, Any]
+) -> dict[str, Any]:
+    """On 13 October, the notice over (it ran 30 September to 12 October), an objection lodged in time
+    against 乙一 is upheld: 乙二 moves up."""
+    lodged = await public.post(url(w), json={"nomination_id": w["nominations"]["乙一"], "grounds": GROUNDS})
+    assert lodged.status_code == 201
+    w["set_today"](D(2026, 10, 13))
+    response = await organizer.post(
+        f"/api/objections/{lodged.json()['id']}/resolve", json={"decision": "upheld", "reason": "经核查属实"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["change"]
+
+
+async def test_a_nominee_moved_up_after_the_notice_gets_a_notice_period_of_their_own(
+    public: httpx.AsyncClient, organizer: httpx.AsyncClient, w: dict[str, Any]
+) -> None:
+    pid, ids = w["programme_id"], w["nominations"]
+    change = await upheld_after_the_notice(public, organizer, w)
+    # Five working days of their own, from the day they moved up: 13 to 19 October.
+    assert (change["notice_starts_on"], change["notice_ends_on"]) == ("2026-10-13", "2026-10-19")
+    assert "递补人选另行公示 2026-10-13 至 2026-10-19" in change["message"]
+    early = await organizer.post(f"/api/programmes/{pid}/award", json={})
+    assert early.status_code == 409 and early.json()["code"] == "replacement_notice_not_ended"
+    assert "乙二" in early.json()["message"] and early.json()["detail"]["notice_ends_on"] == "2026-10-19"
+    assert await Nomination.count().where(Nomination.status == "awarded") == 0
+    # The public notice shows the change and the newcomer's own period; objections to them only.
+    w["set_today"](D(2026, 10, 14))
+    view = (await public.get(f"/api/public/programmes/{pid}/notice")).json()
+    by_name = {i["name"]: i for i in view["items"]}
+    assert by_name["乙二"]["notice_ends_on"] == "2026-10-19" and by_name["乙二"]["open_now"] is True
+    assert by_name["甲一"]["open_now"] is False and view["open_now"] is True
+    assert "乙二 递补" in view["changes"][0]["text"] and "乙一" not in view["changes"][0]["text"]
+    await reset_rate_limit()
+    closed = await public.post(url(w), json={"nomination_id": ids["甲一"], "grounds": GROUNDS})
+    assert closed.status_code == 409 and closed.json()["code"] == "notice_closed"
+    objected = await public.post(url(w), json={"nomination_id": ids["乙二"], "grounds": GROUNDS})
+    assert objected.status_code == 201, objected.text
+    dismissed = await organizer.post(
+        f"/api/objections/{objected.json()['id']}/resolve", json={"decision": "dismissed", "reason": "不属实"}
+    )
+    assert dismissed.status_code == 200
+    w["set_today"](D(2026, 10, 19))
+    assert (await organizer.post(f"/api/programmes/{pid}/award", json={})).status_code == 409
+    w["set_today"](D(2026, 10, 20))
+    awarded = await organizer.post(f"/api/programmes/{pid}/award", json={})
+    assert awarded.status_code == 200, awarded.text
+    assert sorted(i["name"] for i in awarded.json()["items"]) == ["乙二", "甲一"]
+
+
+async def test_a_programme_may_declare_a_published_change_notice_instead(
+    public: httpx.AsyncClient, organizer: httpx.AsyncClient, w: dict[str, Any]
+) -> None:
+    pid = w["programme_id"]
+    await Programme.update({Programme.replacement_notice: "change_notice"}).where(Programme.id == pid)
+    change = await upheld_after_the_notice(public, organizer, w)
+    assert change["notice_starts_on"] is None and "名单变更已在公示页公布" in change["message"]
+    view = (await public.get(f"/api/public/programmes/{pid}/notice")).json()
+    assert view["changes"][0]["text"] == "经异议核查，公示名单调整，乙二 递补为拟表彰人选。"
+    at = dt.datetime.fromisoformat(change["at"]).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert view["changes"][0]["on"] == at.date().isoformat()  # the day in Beijing time
+    awarded = await organizer.post(f"/api/programmes/{pid}/award", json={})
+    assert awarded.status_code == 200, awarded.text

@@ -389,3 +389,23 @@ async def test_the_expert_filters_by_what_is_left_to_do(
     assert searched.json()["items"][0]["sheet"]["marks"] == [{"aspect_id": "achievement", "value": "30"}]
     bad = await expert1.get(f"/api/review/programmes/{pid}/nominations", params={"status": "nope"})
     assert bad.status_code == 400 or bad.json()["code"] == "validation_error"
+
+
+async def test_a_recused_expert_never_reads_the_nomination_by_any_route(
+    app: Any, expert1: httpx.AsyncClient, w: dict[str, Any]
+) -> None:
+    recused, other = w["nominations"]["张一"], w["nominations"]["李二"]
+    for url in (f"/api/nominations/{recused}", f"/api/nominations/{recused}/attachments"):
+        response = await expert1.get(url)
+        assert response.status_code == 404, url
+        assert "张一" not in response.text and "甲公司" not in response.text
+    listed = await expert1.get(f"/api/review/programmes/{w['programme_id']}/nominations", params={"q": "张"})
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert (await expert1.get(f"/api/programmes/{w['programme_id']}/nominations")).status_code == 403
+    # The same expert reads a nominee of another employer, and an expert of no employer reads 张一.
+    mine = await expert1.get(f"/api/nominations/{other}")
+    assert mine.status_code == 200 and mine.json()["name"] == "李二"
+    assert (await expert1.get(f"/api/nominations/{other}/attachments")).status_code == 200
+    async with new_client(app) as expert2:
+        await login(expert2, "expert2")
+        assert (await expert2.get(f"/api/nominations/{recused}")).json()["name"] == "张一"

@@ -224,3 +224,63 @@ async def test_no_shortlist_yet_is_404_and_the_wrong_state_409(
     early = await organizer.post(f"/api/programmes/{pid}/shortlist", json={})
     assert early.status_code == 409 and early.json()["code"] == "invalid_transition"
     assert (await organizer.get("/api/programmes/999999/shortlist")).status_code == 404
+
+
+async def test_an_impossible_shortlist_offers_ways_out_and_a_relaxed_rule_is_audited(
+    app: Any, organizer: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    built = await reviewed(
+        organizer,
+        world,
+        [person("甲一", female=True), person("甲二"), person("甲三"), person("乙一", 1)],
+        {"甲一": 70, "甲二": 90, "甲三": 85, "乙一": 80},
+        total_awards=3,
+        constraints=[{"attribute": "female", "bound": "at_least", "percent": "50"}],
+    )
+    pid = built["programme_id"]
+    report = (await organizer.post(f"/api/programmes/{pid}/shortlist", json={})).json()
+    assert report["feasible"] is False
+    ways = {w["kind"]: w for w in report["ways_out"]}
+    # Each offered way is one the solver accepts: 2 places need 1 woman; 33% of 3 is 1 woman.
+    assert ways["awards"]["awards"] == 2 and "减少为 2 人" in ways["awards"]["message"]
+    assert (ways["relax"]["constraint_index"], ways["relax"]["percent"]) == (0, "33")
+    assert "女性不少于33%" in ways["relax"]["message"]
+    assert ways["unions"]["short_by"] == 1 and set(ways["unions"]["group_names"]) == {
+        "甲公司工会",
+        "乙公司工会",
+    }
+
+    # Ask the unions concerned: kept with the report, shown to their officers, audited.
+    asked = await organizer.post(
+        f"/api/programmes/{pid}/shortlist/requests",
+        json={"groups": ways["unions"]["groups"], "message": ways["unions"]["message"]},
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["requests"][0]["group_names"] == ways["unions"]["group_names"]
+    async with new_client(app) as officer:
+        await login(officer, "officer")
+        mine = (await officer.get("/api/union/programmes")).json()
+        assert next(p for p in mine if p["programme"]["id"] == pid)["requests"] == [ways["unions"]["message"]]
+    assert await AuditLog.exists().where(AuditLog.action == "shortlist.request")
+
+    # Relax the rule: a reason is required and the change must be looser; audited with old and new.
+    relax = f"/api/programmes/{pid}/shortlist/relax"
+    no_reason = await organizer.post(relax, json={"constraint_index": 0, "percent": "33", "reason": " "})
+    assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
+    stricter = await organizer.post(relax, json={"constraint_index": 0, "percent": "60", "reason": "调整"})
+    assert stricter.status_code == 422 and stricter.json()["code"] == "not_relaxed"
+    relaxed = await organizer.post(
+        relax,
+        json={"constraint_index": 0, "percent": "33", "reason": "本届女性推荐人选不足，经评审委员会同意放宽"},
+    )
+    assert relaxed.status_code == 200, relaxed.text
+    row = await AuditLog.select(AuditLog.before, AuditLog.after, AuditLog.reason).where(
+        AuditLog.action == "shortlist.relax"
+    )
+    assert len(row) == 1 and "经评审委员会同意放宽" in row[0]["reason"]
+    assert '"50"' in row[0]["before"] and '"33"' in row[0]["after"]
+    again = (await organizer.post(f"/api/programmes/{pid}/shortlist", json={})).json()
+    assert again["feasible"] is True and again["ways_out"] == []
+    # Once the list is formed, no more relaxing.
+    late = await organizer.post(relax, json={"constraint_index": 0, "percent": "10", "reason": "再放宽"})
+    assert late.status_code == 409 and late.json()["code"] == "programme_locked"

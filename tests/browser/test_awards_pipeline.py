@@ -106,6 +106,7 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     await page.reload()
     await page.wait_for_selector("#compute-button")
     await page.click("#compute-button")
+    await confirm(page, expect="不能退回专家评审")
     await page.wait_for_selector("#selected tbody tr")
     assert "测试零" in await page.inner_text("#selected") and "测试二" not in await page.inner_text(
         "#selected"
@@ -132,6 +133,7 @@ async def test_a_nomination_goes_through_review_notice_and_objection_to_the_hono
     await public.fill("#grounds", "该同志申报的技术革新成果为班组集体完成，请核实。")
     await public.fill("#contact", "13800001111")
     await public.click("#objection-form button[type=submit]")
+    await confirm(public, expect="不能撤回")
     await public.wait_for_selector("#objection-form .notice.ok")
     assert "异议已登记" in await public.inner_text("#objection-form .notice")
 

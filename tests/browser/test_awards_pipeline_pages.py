@@ -17,6 +17,7 @@ from tests.awards.pipeline_factories import (
     reviewed,
 )
 from tests.browser.test_awards_pipeline import log_in
+from tests.browser.ui import confirm
 from tests.helpers import login, new_client
 
 pytestmark = pytest.mark.browser
@@ -48,6 +49,7 @@ async def test_the_report_shows_who_a_constraint_displaced_ties_and_shortfalls(
 
     await log_in(page, "organizer", f"/organizer/programmes/{displaced['programme_id']}/shortlist")
     await page.click("#compute-button")
+    await confirm(page, expect="不能退回专家评审")
     await page.wait_for_selector("#selected tbody tr")
     assert [await r.inner_text() for r in await page.locator("#selected tbody tr td:nth-child(2)").all()] == [
         "甲一",
@@ -62,12 +64,34 @@ async def test_the_report_shows_who_a_constraint_displaced_ties_and_shortfalls(
 
     await page.goto(f"/organizer/programmes/{impossible['programme_id']}/shortlist")
     await page.click("#compute-button")
+    await confirm(page, expect="不能退回专家评审")
     await page.wait_for_selector("#shortfall-list")
     assert "女性不少于100%：需要 2 人，符合条件可入选的只有 1 人，还差 1 人" in await page.inner_text(
         "#shortfall-list"
     )
     assert "无法形成" in await page.inner_text("#report-summary")
     assert await page.is_visible("#compute-button")  # still in expert review: fix the rules or the pool
+    # The ways out, each one the solver accepts: fewer places, the rule relaxed, more nominations asked for.
+    await page.wait_for_selector("#compute-button:not([disabled])")  # the page has reloaded the report
+    ways = await page.inner_text("#ways-out")
+    assert "减少为 1 人" in ways and "放宽为“女性不少于50%”" in ways and "补充推荐" in ways
+    assert await page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    await page.locator("#ways-out [data-way]", has_text="发送补充推荐请求").click()
+    await confirm(page, expect="甲公司工会")
+    await page.wait_for_selector("#page-notice.ok:has-text('补充推荐')")
+    await page.wait_for_selector("#ways-out:has-text('已发出的请求')")
+    await page.locator("#ways-out [data-way]", has_text="放宽该比例").click()
+    await confirm(page, expect="记入审计日志", values=("本届女性推荐人选不足，经评审委员会研究放宽",))
+    await page.wait_for_selector("#page-notice.ok:has-text('结构比例已放宽')")
+    assert "女性不少于50%" in await page.inner_text("#facts")
+    await page.click("#compute-button")
+    await confirm(page, expect="不能退回专家评审")
+    await page.wait_for_selector("#selected tbody tr")
+    assert "已形成建议名单" in await page.inner_text("#report-summary")
+    async with new_client(base_url=live_server) as organizer:
+        await login(organizer, "organizer")
+        audit = (await organizer.get("/api/audit/", params={"action": "shortlist.relax"})).json()
+        assert audit["total"] == 1
 
 
 async def test_a_score_entered_offline_is_sent_when_the_network_returns(

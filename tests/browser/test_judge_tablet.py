@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from accounts.tables import AuditLog
-from scoring.tables import SheetMark, StageSignoff, Submission
+from scoring.tables import ScoreSheet, SheetMark, StageSignoff, Submission
 from tests.browser.judge_pages import link_token, mark_sheet, open_station, sheet_of
 from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
@@ -96,7 +96,7 @@ async def test_marking_submitting_and_the_offline_outbox(
 
     # 4. The judge signs the sheet (the page asks first); it is locked on the page.
     await page.click("#sign")
-    await page.click("dialog.tablet-dialog[open] [data-choice=ok]")
+    await page.click("dialog.confirm-dialog[open] [data-dialog-ok]")
     await page.wait_for_function("document.querySelector('#sheet-status').textContent === '已签字'")
     assert (await sheet_of(w, "judge3", 2))["status"] == "signed"
     assert await page.is_disabled("#aspect-a1")
@@ -126,7 +126,7 @@ async def test_the_tablet_shows_a_stale_sheet_and_lets_the_judge_redo(
 
 
 async def test_the_chief_judge_accepts_a_flag_and_signs_the_stage_off(
-    page: Any, app: Any, client: httpx.AsyncClient, w: dict[str, Any]
+    page: Any, app: Any, client: httpx.AsyncClient, w: dict[str, Any], live_server: str
 ) -> None:
     # Every judge submits and signs what they mark; judge4 is far off on station 2's judgement aspect.
     station2 = w["contestants"][1]["blind_code"]
@@ -155,14 +155,35 @@ async def test_the_chief_judge_accepts_a_flag_and_signs_the_stage_off(
     await confirm(page, expect="所有评分表锁定")
     await page.wait_for_selector("#message.bad")
     assert "超差" in await page.inner_text("#message")
-    await page.fill("#flags form.accept input[name=reason]", "4号裁判依据现场记录，评分有据")
-    await page.click("#flags form.accept button")
-    await page.wait_for_selector("#flags .badge.ok")
-    # The flagged sheets can now be signed; then the chief signs the stage.
-    for name in ("judge", "judge2", "judge3", "judge4"):
+    # Each judge looks at the flagged sheet and keeps the marks: judge4 on the tablet, the others by API.
+    tablet_context = await page.context.browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 1024, "height": 768}, has_touch=True
+    )
+    try:
+        tablet = await tablet_context.new_page()
+        await tablet.goto(f"/judge/login?token={await link_token(client, w, 'judge4')}")
+        await tablet.wait_for_selector(".judge-card")
+        await open_station(tablet, 2)
+        await tablet.wait_for_selector("#sign:not([hidden])")
+        assert await tablet.inner_text("#sign") == "坚持评分并签字"
+        await tablet.click("#sign")
+        assert "坚持现有评分" in await tablet.inner_text("dialog.confirm-dialog[open]")
+        await tablet.click("dialog.confirm-dialog[open] [data-dialog-ok]")
+        await tablet.wait_for_function("document.querySelector('#sheet-status').textContent === '已签字'")
+    finally:
+        await tablet_context.close()
+    for name in ("judge", "judge2", "judge3"):
         async with new_client(app) as c:
             await login(c, name)
-            await c.post(f"/api/judge/competitions/{w['competition_id']}/stages/{w['practical_id']}/sign")
+            sheet = await sheet_of(w, name, 2)
+            kept = await c.post(f"/api/judge/sheets/{sheet['id']}/sign", json={"keep_marks": True})
+            assert kept.status_code == 200, kept.text
+    await page.fill("#flags form.accept input[name=reason]", "4号裁判依据现场记录，评分有据")
+    await page.click("#flags form.accept button")
+    await confirm(page, expect="裁判无需重新签字")
+    await page.wait_for_selector("#flags .badge.ok")
+    # Accepting changed no sheet: nobody signs again, and the chief signs the stage off at once.
+    assert all(s["status"] == "signed" for s in await ScoreSheet.select(ScoreSheet.status))
     await page.click("#refresh")
     await page.wait_for_selector(f"{practical} .signoff")
     await page.click(f"{practical} .signoff")

@@ -5,22 +5,31 @@ objection's confirmation brought into view and focused, and no console error on 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
 
 from tests.awards.pipeline_factories import person, set_notice_dates, shortlisted
 from tests.browser.test_awards_pipeline import known_calendar
-from tests.browser.ui import SIZES, horizontal_overflow, sized_page
+from tests.browser.ui import SIZES, confirm, horizontal_overflow, sized_page
 from tests.helpers import login, new_client
 
 pytestmark = pytest.mark.browser
 
 PEOPLE = [person("王建国", 0), person("李秀英", 1, female=True), person("张伟", 0)]
 SCORES = {"王建国": 95, "李秀英": 90, "张伟": 85}
+OFFICE = {
+    "issuing_body": "北京经济技术开发区总工会",
+    "objection_office": "开发区总工会纪检组",
+    "objection_phone": "010-6788 1234",
+    "objection_address": "亦城大厦 5 层 502 室",
+}
 
 
-async def in_notice(live_server: str, world: dict[str, Any]) -> int:
+async def in_notice(
+    live_server: str, world: dict[str, Any], people: list[Any] = PEOPLE, scores: dict[str, int] = SCORES
+) -> int:
     """A programme whose three nominees are in public notice from today."""
     from core.db import today_shanghai
 
@@ -28,7 +37,7 @@ async def in_notice(live_server: str, world: dict[str, Any]) -> int:
     await known_calendar(today)
     async with new_client(base_url=live_server) as organizer:
         await login(organizer, "organizer")
-        built = await shortlisted(organizer, world, PEOPLE, SCORES, total_awards=3)
+        built = await shortlisted(organizer, world, people, scores, total_awards=3, **OFFICE)
         pid = built["programme_id"]
         opened = await organizer.post(f"/api/programmes/{pid}/notice", json={})
         assert opened.status_code == 200, opened.text
@@ -62,6 +71,12 @@ async def test_the_public_searches_the_notice_and_objects(
         assert await horizontal_overflow(page) <= 0
         assert await cells_inside(page, "#names")
         assert "共 3 人" in await page.inner_text("#search-count")
+        # Who publishes it, and where and how to object, declared by the programme.
+        office = await page.inner_text("#how-to-object")
+        for text in ("开发区总工会纪检组", "010-6788 1234", "亦城大厦 5 层 502 室", "书面形式"):
+            assert text in office, office
+        assert await page.get_attribute("#office a[href^='tel:']", "href") == "tel:01067881234"
+        assert "北京经济技术开发区总工会" in await page.inner_text("#issuer")
         assert await search(page, "李秀英") == ["李秀英"]
         assert sorted(await search(page, "甲公司")) == ["张伟", "王建国"]  # by employer
         assert await search(page, "没有此人") == []
@@ -77,6 +92,7 @@ async def test_the_public_searches_the_notice_and_objects(
         )
         await page.fill("#grounds", "该同志申报的技术革新成果为班组集体完成，请核实。")
         await page.click("#objection-form button[type=submit]")
+        await confirm(page, expect="不能撤回")
         receipt = page.locator("#objection-form .notice.ok")
         await receipt.wait_for()
         assert "张伟" in await receipt.inner_text()
@@ -119,7 +135,8 @@ async def test_a_500_name_notice_scrolls_in_its_box_and_prints_whole(
         # The form after the list is near, not 500 rows away.
         form_top = await page.evaluate("() => document.querySelector('#objection').offsetTop")
         list_top = await page.evaluate("() => document.querySelector('.roll-list').offsetTop")
-        assert form_top - list_top <= height + 200
+        how = await page.evaluate("() => document.querySelector('#how-to-object').offsetHeight")
+        assert form_top - list_top <= height + how + 200
         assert await search(page, "职工123") == ["职工123"]
 
         # Printed, the whole list in one plain table: no search box, no scroll box, no header bar.
@@ -154,9 +171,45 @@ async def test_the_honour_roll_is_searchable_and_fits(
         assert await cells_inside(page, "#honours")
         assert await search(page, "王") == ["王建国"]
         assert sorted(await search(page, "乙公司")) == ["李秀英"]
+        assert "北京经济技术开发区总工会" in await page.inner_text("#facts")
+        assert today.isoformat() in await page.inner_text("#issuer")
         certificate = await page.locator("#honours tbody tr:not([hidden]) td.cert").inner_text()
         assert certificate.startswith("YC")
         await page.emulate_media(media="print")
         assert await page.is_hidden(".roll-tools")
         assert await page.locator("#honours tbody tr:visible").count() == 3
+        assert page.errors == []
+
+
+async def test_a_replacement_is_published_with_a_notice_period_of_its_own(
+    chromium: Any, live_server: str, world: dict[str, Any]
+) -> None:
+    people = [*PEOPLE, person("赵敏", 1, female=True)]
+    pid = await in_notice(live_server, world, people, {**SCORES, "赵敏": 80})
+    async with new_client(base_url=live_server) as api:
+        notice = (await api.get(f"/api/public/programmes/{pid}/notice")).json()
+        target = next(i["nomination_id"] for i in notice["items"] if i["name"] == "张伟")
+        lodged = await api.post(
+            f"/api/public/programmes/{pid}/objections",
+            json={"nomination_id": target, "grounds": "该同志的技术成果为班组集体完成，事迹不实。"},
+        )
+        assert lodged.status_code == 201, lodged.text
+        await login(api, "organizer")
+        upheld = await api.post(
+            f"/api/objections/{lodged.json()['id']}/resolve", json={"decision": "upheld", "reason": "属实"}
+        )
+        assert upheld.status_code == 200, upheld.text
+        ends = upheld.json()["change"]["notice_ends_on"]
+        early = await api.post(f"/api/programmes/{pid}/award", json={})
+        assert early.status_code == 409
+    async with sized_page(chromium, live_server, SIZES["phone"]) as page:
+        await page.goto(f"/notice/{pid}")
+        await page.wait_for_selector("body[data-ready] #names tbody tr")
+        row = page.locator("#names tr", has_text="赵敏")
+        assert f"递补，公示至 {ends}" in await row.inner_text()
+        assert "赵敏 递补为拟表彰人选" in await page.inner_text("#changes")
+        assert "张伟" not in await page.inner_text("#changes")
+        if os.environ.get("YICHENG_SCREENSHOTS"):
+            await page.screenshot(path=os.environ["YICHENG_SCREENSHOTS"], full_page=True)
+        assert await horizontal_overflow(page) <= 0 and await cells_inside(page, "#names")
         assert page.errors == []

@@ -109,3 +109,40 @@ async def test_industry_quotas_are_a_table_of_industries(
         assert programme["quotas"] == {"biomedicine": 40}
         assert programme["review_rules"] is None
         assert await horizontal_overflow(page) <= 0
+
+
+async def test_a_quota_below_the_nominations_is_refused_and_objection_contacts_are_saved(
+    chromium: Any, live_server: str, world: dict[str, Any]
+) -> None:
+    from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
+
+    async with new_client(base_url=live_server) as api, new_client(base_url=live_server) as officer:
+        await login(api, "organizer")
+        await login(officer, "officer")
+        programme = await create_programme(api, name="2026 年度亦城好职工", default_quota=10)
+        path = f"/api/programmes/{programme['id']}/nominations"
+        second = await add_member(api, world["unions"][0], world["enterprises"][0], name="第二人")
+        for person_id in (world["people"][0], second):
+            assert (await officer.post(path, json=nomination_body(person_id))).status_code == 201
+    async with sized_page(chromium, live_server, SIZES["phone"]) as page:
+        await log_in(page, "organizer", "/organizer/programmes")
+        await page.wait_for_selector("body[data-ready]")
+        await page.locator(".programme-card", has_text="2026 年度亦城好职工").locator("[data-edit]").click()
+        await page.fill("#default_quota", "1")
+        await page.fill("#objection_office", "开发区总工会纪检组")
+        await page.fill("#objection_phone", "010-6788 1234")
+        await page.select_option("#replacement_notice", "change_notice")
+        await page.click("#save")
+        error = page.locator("[data-error-for=quotas]", has_text="超出")
+        await error.wait_for()
+        text = await error.inner_text()
+        assert "甲公司工会已推荐 2 人，超出 1 人" in text and "撤回" in text, text
+        assert await horizontal_overflow(page) <= 0
+        # Raised back to what is used, it saves, with where objections go.
+        await page.fill("#default_quota", "2")
+        await page.click("#save")
+        await page.locator("#programme-form .notice.ok", has_text="已保存修改").wait_for()
+        saved = await saved_programme(live_server, "2026 年度亦城好职工")
+        assert saved["default_quota"] == 2 and saved["objection_office"] == "开发区总工会纪检组"
+        assert saved["objection_phone"] == "010-6788 1234" and saved["replacement_notice"] == "change_notice"
+        assert page.errors == [] or all("409" in e for e in page.errors)

@@ -83,6 +83,25 @@ async def test_organizer_publishes_and_the_public_board_updates_live(
     # A correction, republished with a reason: the public page follows to version 2.
     async with new_client(base_url=results_server) as api:
         await login(api, "organizer")
+        same = await api.post(
+            f"/api/competitions/{cid}/results/publish", json={"previous_version": 1, "reason": "重新发布"}
+        )
+        assert same.status_code == 409 and same.json()["code"] == "results_unchanged"
+        sheets = await api.get(
+            f"/api/chief/competitions/{cid}/sheets", params={"blind_code": built.blind_codes[5]}
+        )
+        sheet = next(s for s in sheets.json() if s["judge_no"] == 2 and s["stage_id"] == built.practical_id)
+        fixed = await api.post(
+            "/api/scoring/corrections",
+            json={
+                "sheet_id": sheet["sheet_id"],
+                "aspect_id": "a2",
+                "value": "9.5",
+                "reason": "复核更正",
+                "base_version": sheet["version"],
+            },
+        )
+        assert fixed.status_code == 200, fixed.text
         response = await api.post(
             f"/api/competitions/{cid}/results/publish",
             json={"previous_version": 1, "reason": "复核无误，重新发布"},
@@ -120,23 +139,33 @@ async def test_big_screen_shows_blind_codes_before_and_names_after_publication(
 async def test_contestant_appeals_and_the_arbitration_group_answers(
     browser: Any, world: dict[str, Any], results_server: str
 ) -> None:
-    built = await factories.build(world, competition_id=factories.fresh_competition_id())
+    built = await published_built(world)
     cid = built.competition_id
-    async with new_client(base_url=results_server) as api:
-        await login(api, "organizer")
-        assert (
-            await api.post(f"/api/competitions/{cid}/arbitration", json={"user_id": built.chief})
-        ).status_code == 201
     contestant = await browser(390, 844)
     await contestant.goto("/login")
     await contestant.fill("#username", "contestant")
     await contestant.fill("#password", PASSWORD)
     await contestant.click("button[type=submit]")
     await contestant.wait_for_load_state("networkidle")
+    # Signed off but not yet published: nothing to appeal, and the page says when the window opens.
     await contestant.goto(f"/results/{cid}/appeal")
+    await contestant.wait_for_selector("#windows li:has-text('成绩尚未发布')")
+    assert await contestant.is_hidden("#lodge")
+    async with new_client(base_url=results_server) as api:
+        await login(api, "organizer")
+        assert (
+            await api.post(f"/api/competitions/{cid}/arbitration", json={"user_id": built.chief})
+        ).status_code == 201
+        assert (await api.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+        published = await api.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+        assert published.status_code == 201
+    await contestant.reload()
     await contestant.wait_for_selector("#lodge:not([hidden])")
+    assert "成绩发布后" in await contestant.inner_text("#contestant")
+    await contestant.select_option("#stage", str(built.practical_id))
     await contestant.fill("#grounds", "我认为调试项评分有误")
     await contestant.click("#lodge button[type=submit]")
+    await confirm(contestant, expect="不能再次申诉")
     await contestant.wait_for_selector("#mine .appeal:has-text('待答复')")
 
     chief = await browser()
@@ -155,6 +184,10 @@ async def test_contestant_appeals_and_the_arbitration_group_answers(
 
     await contestant.reload()
     await contestant.wait_for_selector("#mine .appeal:has-text('经复核，评分符合评分标准')")
+    # The answer is final: the practical stage is no longer offered, the other matters still are.
+    await contestant.wait_for_selector("#windows li:has-text('已有仲裁结论')")
+    offered = await contestant.locator("#stage option").all_inner_texts()
+    assert "技能操作" not in offered and "理论知识" in offered
 
 
 async def _organizer_page(browser: Any) -> Any:
@@ -212,3 +245,39 @@ async def test_team_results_on_the_boards_and_promotion_confirmed_on_its_page(
     await organizer.wait_for_selector("#message:has-text('晋升名单已确认')")
     await organizer.wait_for_selector("#export:not([hidden])")
     assert "晋升 1 人" in await organizer.inner_text("#version")
+
+
+async def test_a_contestant_finds_their_prize_certificate_on_their_page(
+    browser: Any, world: dict[str, Any], results_server: str
+) -> None:
+    from accounts.tables import User
+    from competitions.tables import Registration
+    from tests.browser.ui import horizontal_overflow
+
+    built = await published_built(world)
+    cid = built.competition_id
+    async with new_client(base_url=results_server) as api:
+        await login(api, "organizer")
+        assert (await api.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+        board = (
+            await api.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+        ).json()
+        rows = (await api.get(f"/api/public/competitions/{cid}/leaderboard")).json()["rows"]
+    assert board["version"] == 1
+    first = next(r for r in rows if r["prize"] == "一等奖")
+    winner = await Registration.select(Registration.person).where(
+        (Registration.competition == cid) & (Registration.blind_code == first["blind_code"])
+    )
+    await User.update({User.person: winner[0]["person"]}).where(User.id == world["users"]["contestant"])
+    page = await browser(390, 844)
+    await page.goto("/login?next=/my/registrations")
+    await page.fill("#username", "contestant")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#certificates:not([hidden]) .certificate")
+    text = await page.inner_text("#certificates")
+    assert "荣获一等奖" in text and "2026年亦城职工职业技能竞赛（电工）" in text
+    assert await horizontal_overflow(page) <= 0
+    href = await page.get_attribute("#certificates .certificate a", "href")
+    pdf = await page.request.get(href)
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"

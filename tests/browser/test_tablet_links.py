@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.browser.judge_pages import NO_SIDEWAYS_SCROLL, click_logout, link_token
+from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import build, set_up_scoring
 
@@ -89,15 +90,16 @@ async def test_no_page_scrolls_sideways(
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "judge: sheet"
     await click_logout(page)
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "judge: the logout dialog"
-    await page.click("dialog.tablet-dialog[open] [data-choice=cancel]")
+    await page.click("dialog.confirm-dialog[open] [data-dialog-cancel]")
 
     await page.goto(f"/judge/chief?competition={competition}")
     await page.wait_for_selector("#stages .card")
-    assert await page.is_visible("#relogin-chief")  # the chief judge is told whom to ask for a new link
+    # The chief judge re-issues a judge's link from here (one button per judge).
+    assert await page.locator("#reissue [data-reissue]").count() == 4
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "chief judge"
     await click_logout(page)  # asks here too: the chief judge's link is spent as well
-    assert "裁判长或组织者" in await page.inner_text("dialog.tablet-dialog[open]")
-    await page.click("dialog.tablet-dialog[open] [data-choice=cancel]")
+    assert "裁判长或组织者" in await page.inner_text("dialog.confirm-dialog[open]")
+    await page.click("dialog.confirm-dialog[open] [data-dialog-cancel]")
 
     await page.context.clear_cookies()
     await log_in(page, "organizer", f"/organizer/scoring/links?competition={competition}")
@@ -107,3 +109,28 @@ async def test_no_page_scrolls_sideways(
     await page.goto(f"/judge/chief?competition={competition}")
     await page.wait_for_selector("#relogin-links:not([hidden])")  # the organizer goes straight to the links
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "chief judge's page, as the organizer"
+
+
+async def test_the_chief_judge_reissues_a_judges_link_from_a_phone(
+    page: Any, chromium: Any, live_server: str, client: httpx.AsyncClient, w: dict[str, Any]
+) -> None:
+    printed = await link_token(client, w, "judge3")  # lost before it was scanned
+    chief = await link_token(client, w, "judge")
+    await page.goto(f"/judge/login?token={chief}")  # the page fixture is a phone
+    await page.wait_for_selector(".judge-card")
+    await page.goto(f"/judge/chief?competition={w['competition_id']}")
+    button = page.locator(f"#reissue [data-reissue='{w['judges']['judge3']}']")
+    await button.click()
+    text = await confirm(page, expect="旧二维码立即作废")
+    assert "3 号裁判" in text
+    qr = page.locator("#reissued:not([hidden]) .link-qr svg path")
+    await qr.wait_for()
+    box = await qr.bounding_box()
+    assert box is not None and box["width"] >= 300  # scannable from the phone's screen
+    assert await page.evaluate("(y) => y >= 0 && y < window.innerHeight", box["y"])
+    assert "3 号裁判" in await page.inner_text("#reissued-judge")
+    assert await page.evaluate(NO_SIDEWAYS_SCROLL)
+    async with new_client(base_url=live_server) as anyone:
+        assert (await anyone.get(f"/judge/login?token={printed}")).status_code == 400
+    rows = (await client.get("/api/audit/", params={"action": "judge_link.reissue"})).json()
+    assert rows["total"] == 1

@@ -121,13 +121,13 @@ async def test_logout_asks_first_and_cancel_keeps_the_session(
 ) -> None:
     token = await open_tablet(page, client, w, "judge3")
     assert await page.evaluate(f"caches.has('{DATA_CACHE}')")
-    dialog = page.locator("dialog.tablet-dialog[open]")
+    dialog = page.locator("dialog.confirm-dialog[open]")
 
     # 1. Asked first; the link is spent and a new one comes from the chief judge or the organizer.
     await click_logout(page)
     said = await dialog.inner_text()
     assert "二维码只能使用一次" in said and "裁判长或组织者" in said
-    await dialog.locator("[data-choice=cancel]").click()
+    await dialog.locator("[data-dialog-cancel]").click()
     await dialog.wait_for(state="hidden")
     assert "/judge?competition=" in page.url
     assert await page.evaluate("fetch('/api/auth/me').then((r) => r.status)") == 200
@@ -139,15 +139,15 @@ async def test_logout_asks_first_and_cancel_keeps_the_session(
     await page.wait_for_function(f"{PENDING} === 1")
     await click_logout(page)
     assert "尚未发送" in await dialog.inner_text()
-    await dialog.locator("[data-choice=ok]").click()
+    await dialog.locator("[data-dialog-ok]").click()
     await dialog.locator("text=当前离线，无法退出").wait_for()
-    await dialog.locator("[data-choice=ok]").click()
+    await dialog.locator("[data-dialog-ok]").click()
     await network_up(page.context)
     await page.wait_for_function(f"{PENDING} === 0", timeout=20_000)
 
     # 3. Confirmed: logged out, the tablet keeps no data, and the spent link does not log in again.
     await click_logout(page)
-    await dialog.locator("[data-choice=ok]").click()
+    await dialog.locator("[data-dialog-ok]").click()
     await page.wait_for_url(re.compile(r"/login"))
     assert not await page.evaluate(f"caches.has('{DATA_CACHE}')")
     assert await page.evaluate("fetch('/api/auth/me').then((r) => r.status)") == 401

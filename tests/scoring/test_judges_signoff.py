@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from accounts.tables import AuditLog
-from scoring.tables import ToleranceFlag
+from scoring.tables import ScoreSheet, ToleranceFlag
 from tests.helpers import login, new_client
 from tests.scoring.entry_world import build, of_employer, set_up_scoring, sheet_body
 
@@ -253,3 +253,69 @@ async def test_a_conflict_after_sign_off_is_refused_and_changes_nothing(
     assert own.status_code == 409
     assert await AuditLog.count().where(AuditLog.action == "recusal.declare") == 0
     assert (await load_scoring_inputs(w["competition_id"])).marks == before.marks
+
+
+async def test_the_chief_reissues_a_judges_link_at_the_venue_and_the_old_one_dies(
+    app: Any, judges: dict[str, httpx.AsyncClient], w: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    from tests.browser.judge_pages import link_token, token_of
+
+    printed = await link_token(client, w, "judge3")  # this morning's sheet, lost before it was scanned
+    url = f"/api/chief/competitions/{w['competition_id']}/judges/{w['judges']['judge3']}/link"
+    refused = await judges["judge4"].post(url)  # a judge who is not the chief
+    assert refused.status_code == 403 and refused.json()["code"] == "not_chief"
+    missing = await judges["judge"].post(
+        f"/api/chief/competitions/{w['competition_id']}/judges/{w['judges']['judge'] + 999}/link"
+    )
+    assert missing.status_code == 404
+    issued = await judges["judge"].post(url)
+    assert issued.status_code == 201, issued.text
+    assert issued.json()["judge_no"] == 3 and issued.json()["qr_svg"].startswith("<svg")
+    async with new_client(app) as tablet:
+        assert (await tablet.get(f"/judge/login?token={printed}")).status_code == 400  # the old one is dead
+        opened = await tablet.get(f"/judge/login?token={token_of(issued.json()['url'])}")
+        assert opened.status_code in (302, 303)
+        assert (await tablet.get("/api/auth/me")).json()["username"] == "judge3"
+    rows = await AuditLog.select(AuditLog.action, AuditLog.actor_name, AuditLog.after).where(
+        AuditLog.action == "judge_link.reissue"
+    )
+    assert len(rows) == 1 and json.loads(rows[0]["after"])["revoked_unused"] == 1
+    # An organizer may do the same from the chief's page.
+    assert (await client.post(url)).status_code == 201
+
+
+async def test_accepting_a_flag_leaves_the_unchanged_signed_sheets_signed(
+    judges: dict[str, httpx.AsyncClient], w: dict[str, Any]
+) -> None:
+    code = of_employer(w, w["enterprise_b"])[0]["blind_code"]
+    sheets = await submit_all(judges, w, {f"judge4:{code}": "0"})
+    await sign_all(judges, w)  # "sign all" skips the flagged contestant's sheets
+    flagged = {name: sheets[(name, code)] for name in judges}
+    # Each judge looks at the flag and stands by the marks: signed although the flag is open.
+    for name, sheet in flagged.items():
+        plain_sign = await judges[name].post(f"/api/judge/sheets/{sheet['sheet_id']}/sign")
+        assert plain_sign.status_code == 409 and plain_sign.json()["code"] == "open_tolerance_flags"
+        kept = await judges[name].post(
+            f"/api/judge/sheets/{sheet['sheet_id']}/sign", json={"keep_marks": True}
+        )
+        assert kept.status_code == 200, kept.text
+    blocked = await judges["judge"].post(signoff_url(w))
+    assert blocked.status_code == 409 and list(blocked.json()["detail"]) == ["open_flags"]
+    before = {
+        r["id"]: (r["status"], r["version"])
+        for r in await ScoreSheet.select(ScoreSheet.id, ScoreSheet.status, ScoreSheet.version)
+    }
+    flag = (await judges["judge"].get(f"/api/chief/competitions/{w['competition_id']}")).json()["flags"][0]
+    accepted = await judges["judge"].post(
+        f"/api/chief/flags/{flag['id']}/accept", json={"reason": "经复核，4号裁判评分依据充分"}
+    )
+    assert accepted.status_code == 200
+    after = {
+        r["id"]: (r["status"], r["version"])
+        for r in await ScoreSheet.select(ScoreSheet.id, ScoreSheet.status, ScoreSheet.version)
+    }
+    assert after == before and all(s == "signed" for s, _ in after.values())
+    # Nobody signs again: the chief signs the stage off at once.
+    assert (await judges["judge"].post(signoff_url(w))).status_code == 200
+    audit = await AuditLog.select(AuditLog.after).where(AuditLog.action == "sheet.sign")
+    assert sum("kept_flagged" in (row["after"] or "") for row in audit) == len(flagged)

@@ -354,8 +354,29 @@ async def test_republication_evicts_and_the_public_list_follows(
     await unblind_and_publish(organizer, built)
     listing = (await client.get("/api/public/results")).json()
     assert listing[0]["version"] == 1
+    await correct_mark(organizer, built, 5, 2, "a2", "9.5")
     await organizer.post(f"{base(built)}/publish", json={"previous_version": 1, "reason": "重新发布"})
     assert (await client.get("/api/public/results")).json()[0]["version"] == 2
+
+
+async def test_a_republication_without_change_is_refused(
+    client: httpx.AsyncClient, organizer: httpx.AsyncClient, built: factories.Built
+) -> None:
+    await unblind_and_publish(organizer, built)
+    same = await organizer.post(f"{base(built)}/publish", json={"previous_version": 1, "reason": "重新发布"})
+    assert same.status_code == 409 and same.json()["code"] == "results_unchanged"
+    assert "结果未变化" in same.json()["message"]
+    assert await Publication.count().where(Publication.competition == built.competition_id) == 1
+    assert await AuditLog.count().where(AuditLog.action == "results.publish") == 1
+    # After a correction that moves a published figure, the next version goes out; then again none.
+    await correct_mark(organizer, built, 5, 2, "a2", "9.5")
+    changed = await organizer.post(f"{base(built)}/publish", json={"previous_version": 1, "reason": "更正"})
+    assert changed.status_code == 201 and changed.json()["version"] == 2
+    again = await organizer.post(f"{base(built)}/publish", json={"previous_version": 2, "reason": "再发"})
+    assert again.status_code == 409 and again.json()["detail"] == {"current_version": 2}
+    assert (await client.get(f"/api/public/competitions/{built.competition_id}/leaderboard")).json()[
+        "version"
+    ] == 2
 
 
 # -------------------------------------------------------------------------------------- provisional board

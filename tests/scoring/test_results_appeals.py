@@ -15,7 +15,7 @@ from accounts.tables import AuditLog
 from competitions.tables import Stage
 from core.db import utcnow
 from scoring import live, public_boards
-from scoring.tables import ContestantFacts, SheetMark
+from scoring.tables import Appeal, ContestantFacts, Publication, SheetMark, StageSignoff
 from tests.helpers import login, new_client
 from tests.scoring import factories
 
@@ -56,6 +56,21 @@ async def chief(app: object, built: factories.Built, organizer: httpx.AsyncClien
         yield client
 
 
+async def publish(organizer: httpx.AsyncClient, built: factories.Built) -> dt.datetime:
+    """Signed off, unblinded and published (version 1): the appeal window opens now."""
+    await factories.sign_off(built)
+    cid = built.competition_id
+    assert (await organizer.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+    response = await organizer.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+    assert response.status_code == 201, response.text
+    return dt.datetime.fromisoformat(response.json()["published_at"])
+
+
+@pytest.fixture
+async def published(organizer: httpx.AsyncClient, built: factories.Built) -> dt.datetime:
+    return await publish(organizer, built)
+
+
 async def lodge(client: httpx.AsyncClient, built: factories.Built, **extra: Any) -> httpx.Response:
     body = {
         "registration_id": built.registrations[0],
@@ -84,7 +99,7 @@ async def test_arbitration_members_are_staff_named_by_the_organizer(
 
 
 async def test_contestant_appeals_own_result_within_the_window(
-    contestant: httpx.AsyncClient, built: factories.Built
+    contestant: httpx.AsyncClient, built: factories.Built, published: dt.datetime
 ) -> None:
     response = await lodge(contestant, built)
     assert response.status_code == 201, response.text
@@ -98,30 +113,76 @@ async def test_contestant_appeals_own_result_within_the_window(
     assert mine["window_hours"] == 2 and [a["id"] for a in mine["appeals"]] == [appeal["id"]]
     practical = next(s for s in mine["stages"] if s["stage_id"] == built.practical_id)
     assert practical["open"] is True
+    assert dt.datetime.fromisoformat(practical["opens_at"]) == published
     audit = await AuditLog.select().where(AuditLog.action == "appeal.lodge")
     assert audit[0]["entity_id"] == str(appeal["id"])
 
 
-@pytest.mark.parametrize("ended_hours_ago", [2.5, -1.0])
-async def test_appeal_outside_the_window_is_refused(
-    contestant: httpx.AsyncClient, built: factories.Built, ended_hours_ago: float
+async def test_no_appeal_before_the_results_are_published(
+    contestant: httpx.AsyncClient, organizer: httpx.AsyncClient, built: factories.Built
 ) -> None:
-    ends_at = utcnow() - dt.timedelta(hours=ended_hours_ago)
-    await Stage.update({Stage.ends_at: ends_at}).where(Stage.competition == built.competition_id)
+    # The stage ended an hour ago and the chief judge has signed off: still nothing published to appeal.
+    await factories.sign_off(built)
+    before = await lodge(contestant, built)
+    assert before.status_code == 409 and before.json()["code"] == "appeal_window_closed"
+    assert "尚未发布" in before.json()["message"] and before.json()["detail"]["opens_at"] is None
+    mine = (await contestant.get(f"/api/competitions/{built.competition_id}/appeals/mine")).json()
+    assert all(not w["open"] and w["opens_at"] is None for w in mine["stages"])
+    assert await Appeal.count() == 0
+    cid = built.competition_id
+    assert (await organizer.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
+    assert (
+        await organizer.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
+    ).status_code == 201
+    assert (await lodge(contestant, built)).status_code == 201
+
+
+async def test_a_publication_long_after_sign_off_leaves_the_whole_window(
+    contestant: httpx.AsyncClient, organizer: httpx.AsyncClient, built: factories.Built
+) -> None:
+    # The stages ended and were signed off five hours ago; the results come out only now.
+    long_ago = utcnow() - dt.timedelta(hours=5)
+    await Stage.update({Stage.ends_at: long_ago}).where(Stage.competition == built.competition_id)
+    published = await publish(organizer, built)
+    await StageSignoff.update({StageSignoff.signed_at: long_ago}).where(
+        StageSignoff.stage.is_in([built.theory_id, built.practical_id])
+    )
+    mine = (await contestant.get(f"/api/competitions/{built.competition_id}/appeals/mine")).json()
+    overall = next(w for w in mine["stages"] if w["stage_id"] == 0)
+    assert overall["open"] is True
+    assert dt.datetime.fromisoformat(overall["closes_at"]) == published + dt.timedelta(hours=2)
+    assert (await lodge(contestant, built)).status_code == 201
+
+
+async def test_appeal_after_the_window_is_refused(
+    contestant: httpx.AsyncClient, built: factories.Built, published: dt.datetime
+) -> None:
+    # The window runs from the publication: published 2.5 hours ago, a 2-hour window is over.
+    await Publication.update({Publication.published_at: published - dt.timedelta(hours=2.5)}).where(
+        Publication.competition == built.competition_id
+    )
     response = await lodge(contestant, built)
     assert response.status_code == 409
-    assert response.json()["code"] == "appeal_window_closed"
+    assert response.json()["code"] == "appeal_window_closed" and "申诉期已过" in response.json()["message"]
     assert response.json()["detail"]["closes_at"] is not None
 
 
-async def test_without_an_end_time_the_window_follows_the_sign_off(
-    contestant: httpx.AsyncClient, built: factories.Built
+async def test_the_same_matter_is_not_appealed_again_after_the_answer(
+    contestant: httpx.AsyncClient, chief: httpx.AsyncClient, built: factories.Built, published: dt.datetime
 ) -> None:
-    await Stage.update({Stage.ends_at: None}).where(Stage.competition == built.competition_id)
-    before = await lodge(contestant, built)
-    assert before.status_code == 409 and before.json()["detail"]["opens_at"] is None
-    await factories.sign_off(built)
-    assert (await lodge(contestant, built)).status_code == 201
+    appeal = (await lodge(contestant, built)).json()
+    dismissal = {"decision": "dismissed", "reason": "经复核，评分符合评分标准"}
+    assert (await chief.post(f"/api/appeals/{appeal['id']}/answer", json=dismissal)).status_code == 200
+    again = await lodge(contestant, built, grounds="我仍然认为评分有误，再次申诉")
+    assert again.status_code == 409 and again.json()["code"] == "appeal_final"
+    assert "最终结论" in again.json()["message"] and again.json()["detail"]["appeal_ids"] == [appeal["id"]]
+    assert await Appeal.count() == 1
+    mine = (await contestant.get(f"/api/competitions/{built.competition_id}/appeals/mine")).json()
+    practical = next(w for w in mine["stages"] if w["stage_id"] == built.practical_id)
+    assert practical["final"] is True
+    # Another matter (the theory stage) is still open to an appeal within the window.
+    theory = await lodge(contestant, built, stage_id=built.theory_id)
+    assert theory.status_code == 201, theory.text
 
 
 async def test_only_members_answer_and_the_answer_is_final(
@@ -130,6 +191,7 @@ async def test_only_members_answer_and_the_answer_is_final(
     chief: httpx.AsyncClient,
     organizer: httpx.AsyncClient,
     built: factories.Built,
+    published: dt.datetime,
 ) -> None:
     appeal = (await lodge(contestant, built)).json()
     answer = f"/api/appeals/{appeal['id']}/answer"
@@ -166,13 +228,9 @@ async def test_upheld_correction_is_audited_and_republished(
     chief: httpx.AsyncClient,
     organizer: httpx.AsyncClient,
     built: factories.Built,
+    published: dt.datetime,
 ) -> None:
-    await factories.sign_off(built)
     cid = built.competition_id
-    assert (await organizer.post(f"/api/competitions/{cid}/results/unblind")).status_code == 201
-    assert (
-        await organizer.post(f"/api/competitions/{cid}/results/publish", json={"previous_version": 0})
-    ).status_code == 201
     public = f"/api/public/competitions/{cid}/leaderboard"
     before = next(
         r for r in (await client.get(public)).json()["rows"] if r["blind_code"] == built.blind_codes[0]
@@ -229,6 +287,7 @@ async def test_upheld_disqualification_and_time_correction(
     chief: httpx.AsyncClient,
     organizer: httpx.AsyncClient,
     built: factories.Built,
+    published: dt.datetime,
 ) -> None:
     appeal = (await lodge(contestant, built, stage_id=None, grounds="用时记录有误")).json()
     assert appeal["stage_id"] is None
@@ -255,7 +314,10 @@ async def test_upheld_disqualification_and_time_correction(
             "correction": {"time_used_seconds": "2400.5"},
         },
     )
-    assert response.status_code == 200 and response.json()["republished_version"] is None
+    # The time used only breaks ties: no published figure moved, so no new version (and no 409 either).
+    assert response.status_code == 200, response.text
+    assert response.json()["republished_version"] is None
+    assert await Publication.count().where(Publication.competition == built.competition_id) == 1
     audit = (await AuditLog.select().where(AuditLog.action == "contestant_facts.correct"))[0]
     assert json.loads(audit["after"]) == {"time_used_seconds": "2400.5"}
     assert Decimal(json.loads(audit["before"])["time_used_seconds"]) == Decimal(3000)
