@@ -223,3 +223,82 @@ def _insert_code(url: str, sql: str) -> str:
         )
     path = url.removeprefix("sqlite:///")
     return f"with sqlite3.connect({path!r}) as c:\n    c.execute({sql!r})\n"
+
+
+def _workbook(rows: list[tuple[str, ...]]) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["用户名", "姓名", "角色", "所属工会"])
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def _upload(client: httpx.AsyncClient, content: bytes) -> httpx.Response:
+    files = {"file": ("账号.xlsx", content, "application/octet-stream")}
+    return await client.post("/api/users/import", files=files)
+
+
+async def test_import_lists_every_bad_row_and_writes_nothing_then_creates_all(
+    app: Litestar, client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    await login(client, "organizer")
+    template = await client.get("/api/users/import/template")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    before = len((await client.get("/api/users/")).json())
+    bad = await _upload(
+        client,
+        _workbook(
+            [
+                ("li_officer", "李干部", "基层工会干部", "甲公司工会"),
+                ("x", "短名", "裁判", ""),
+                ("judge", "重名", "裁判", ""),
+                ("zhao_expert", "赵专家", "厨师", ""),
+                ("qian_officer", "钱干部", "基层工会干部", "不存在的工会"),
+                ("sun_officer", "孙干部", "基层工会干部", ""),
+            ]
+        ),
+    )
+    assert bad.status_code == 200, bad.text
+    errors = bad.json()["errors"]
+    assert bad.json()["created"] == []
+    assert [(e["row"], e["field"]) for e in errors] == [
+        (3, "username"),
+        (4, "username"),
+        (5, "role"),
+        (6, "union"),
+        (7, "union"),
+    ]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e["message"]) for e in errors)
+    assert len((await client.get("/api/users/")).json()) == before
+
+    good = await _upload(
+        client,
+        _workbook(
+            [("li_officer", "李干部", "基层工会干部", "甲公司工会"), ("zhou_judge", "周裁判", "裁判", "")]
+        ),
+    )
+    created = good.json()["created"]
+    assert [c["user"]["username"] for c in created] == ["li_officer", "zhou_judge"]
+    assert created[0]["user"]["union_id"] == world["unions"][0] and created[1]["user"]["union_id"] is None
+    assert all(c["user"]["change_required"] for c in created)
+    assert len((await client.get("/api/users/")).json()) == before + 2
+    rows = (await client.get("/api/audit/", params={"action": "user.create"})).json()["items"]
+    assert sum(r["reason"] == "表格导入" for r in rows) == 2
+    async with new_client(app) as fresh:
+        await login(fresh, "zhou_judge", created[1]["temporary_password"])
+
+
+async def test_import_refuses_what_is_not_a_spreadsheet(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    await login(client, "organizer")
+    refused = await _upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel")
+    assert refused.status_code == 422 and refused.json()["field"] == "file"
+    assert "xlsx" in refused.json()["message"]
