@@ -14,7 +14,7 @@ from accounts import consent, data_document, rights, service, skill_levels, staf
 from accounts.notices import NoticeKind
 from accounts.privacy import PersonalData
 from accounts.ratelimit import LOGIN_LIMIT, PASSWORD_LIMIT
-from accounts.rules import ALL_ROLES, Role
+from accounts.rules import ALL_ROLES, INDUSTRIES, Role
 from accounts.schemas import (
     AuditPage,
     CurrentUser,
@@ -22,6 +22,7 @@ from accounts.schemas import (
     DataRequestOut,
     EnterpriseIn,
     EnterpriseOut,
+    IndustryOut,
     LoginIn,
     MeOut,
     MyData,
@@ -105,6 +106,16 @@ class AuthController(Controller):
         await staff.change_own_password(
             actor_of(request.user), request.user.id, data.old_password, data.new_password, request.auth
         )
+
+
+@get(
+    "/api/industries",
+    opt=allow(Role.ORGANIZER, Role.UNION_OFFICER),
+    tags=["accounts"],
+    summary="The industries an enterprise, a competition or a programme's quota names: code and Chinese name",
+)
+async def list_industries() -> list[IndustryOut]:
+    return [IndustryOut(code=code, name=name) for code, name in INDUSTRIES.items()]
 
 
 class UnionController(Controller):
@@ -353,6 +364,7 @@ PAGES = [
 ROUTES = [
     *PAGES,
     AuthController,
+    list_industries,
     PrivacyController,
     UnionController,
     EnterpriseController,

@@ -350,3 +350,8 @@ class StaffImportResult(msgspec.Struct, kw_only=True):
 
     created: list[StaffCreated]
     errors: list[StaffRowError]
+
+
+class IndustryOut(msgspec.Struct, kw_only=True):
+    code: str
+    name: str

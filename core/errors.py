@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -71,6 +72,20 @@ class Invalid(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
+
+
+T = TypeVar("T")
+
+
+async def none_if_absent(call: Awaitable[T], code: str) -> T | None:
+    """A read whose 404 ``code`` means "not created yet" (a rubric, a shortlist) answers 200 ``null``
+    instead: a page that works as intended then logs no error in the browser's console."""
+    try:
+        return await call
+    except NotFound as exc:
+        if exc.code == code:
+            return None
+        raise
 
 
 class Conflict(DomainError):

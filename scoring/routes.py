@@ -26,6 +26,7 @@ from accounts.security import PUBLIC, actor_of, allow
 from accounts.sessions import session_cookie
 from core.db import utcnow
 from core.edge import NO_HEAD
+from core.errors import none_if_absent
 from core.pages import page
 from scoring import (
     chief,
@@ -94,8 +95,9 @@ class ScoringSetupController(Controller):
         opt=allow(Role.ORGANIZER, Role.JUDGE),
         summary="The competition's scoring rules (judges: their own competitions only)",
     )
-    async def get_scheme(self, request: CurrentRequest, competition_id: FromPath[int]) -> SchemeOut:
-        return await scheme.get_scheme(request.user, competition_id)
+    async def get_scheme(self, request: CurrentRequest, competition_id: FromPath[int]) -> SchemeOut | None:
+        # null before the first rubric is saved (not a 404: "none yet" is the page's normal state)
+        return await none_if_absent(scheme.get_scheme(request.user, competition_id), "no_scheme")
 
     @put("/scoring", summary="Set the scoring rules (version-checked; 409 once the first mark is in)")
     async def put_scheme(
