@@ -135,14 +135,16 @@ def _domain_handler(_: Request, exc: DomainError) -> Response[ErrorBody]:
     return error_response(exc.body(), headers=exc.headers)
 
 
-def _validation_handler(_: Request, exc: ValidationException) -> Response[ErrorBody]:
+def _validation_handler(request: Request, exc: ValidationException) -> Response[ErrorBody]:
     """msgspec's and Litestar's validation errors, in Chinese and naming the field (core.validation_messages).
     Several problems: the first is the message, all of them (translated) are in ``detail.errors``."""
     items = [i for i in exc.extra if isinstance(i, dict)] if isinstance(exc.extra, list) else []
     translated = []
     for item in items or [{"message": exc.detail}]:
         key = item.get("key")
-        field, message = translate(str(item.get("message") or exc.detail), str(key) if key else None)
+        field, message = translate(
+            str(item.get("message") or exc.detail), str(key) if key else None, request.url.path
+        )
         translated.append({"field": field, "message": message, "source": item.get("source")})
     field, message = translated[0]["field"], str(translated[0]["message"])
     detail = {"errors": translated} if len(translated) > 1 else None

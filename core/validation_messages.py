@@ -39,12 +39,20 @@ def _type(name: str) -> str:
     return TYPE_NAMES.get(name, name)
 
 
-def field_label(path: str | None) -> str:
+# A field whose name depends on what the route is about: ``name`` is a person's 姓名 where people are
+# registered or nominated, and 名称 (of a competition, a programme, a union) elsewhere.
+PEOPLE_ROUTES = re.compile(r"/(signup|people|registrations|nominations|members|register|my/)")
+IN_PEOPLE_ROUTES = {"name": "姓名"}
+
+
+def field_label(path: str | None, route: str = "") -> str:
     """``members[0].mobile`` -> "手机号（members[0].mobile）"; an unknown field is named by its path."""
     if not path:
         return "请求内容"
     last = re.sub(r"\[\d+\]", "", path).split(".")[-1]
     name = FIELD_NAMES.get(last)
+    if last in IN_PEOPLE_ROUTES and (PEOPLE_ROUTES.search(route) or "members" in path):
+        name = IN_PEOPLE_ROUTES[last]
     return f"{name}（{path}）" if name else f"字段 {path}"
 
 
@@ -112,8 +120,9 @@ def _join(base: str | None, name: str) -> str:
     return f"{base}.{name}" if base else name
 
 
-def translate(raw: str, field: str | None = None) -> tuple[str | None, str]:
-    """``(field path, Chinese message)`` for one framework validation message about ``field``."""
+def translate(raw: str, field: str | None = None, route: str = "") -> tuple[str | None, str]:
+    """``(field path, Chinese message)`` for one framework validation message about ``field`` (on the
+    request path ``route``, which tells a person's 姓名 from a thing's 名称)."""
     text = str(raw)
     at = _AT.search(text)
     if at:
@@ -123,14 +132,14 @@ def translate(raw: str, field: str | None = None) -> tuple[str | None, str]:
         field = None  # Litestar names the body parameter: the request body itself
     if match := _MISSING.search(text):
         path = _join(field, match[1])
-        return path, f"缺少必填项：{field_label(path)}，请填写后再提交"
+        return path, f"缺少必填项：{field_label(path, route)}，请填写后再提交"
     if match := _UNKNOWN.search(text):
         path = _join(field, match[1])
         return path, f"不认识的字段：{path}，请删除该项（可能是页面版本过旧，请刷新）"
     if match := _MISSING_PARAM.search(text):
         kind = _SOURCES.get(match[1], "参数")
-        return match[2], f"缺少必填的{kind}：{field_label(match[2])}"
-    label = field_label(field)
+        return match[2], f"缺少必填的{kind}：{field_label(match[2], route)}"
+    label = field_label(field, route)
     for pattern, say in _RULES:
         if match := pattern.search(text):
             return field, say(match, label)

@@ -53,6 +53,14 @@ def test_framework_messages_become_chinese_naming_the_field(
     assert "`" not in message and not is_english(message)
 
 
+def test_a_persons_name_and_a_things_name_differ() -> None:
+    assert translate("Object missing required field `name`", "data", "/api/competitions/3/signup")[
+        1
+    ].startswith("缺少必填项：姓名（name）")
+    assert "名称（name）" in translate("Object missing required field `name`", "data", "/api/unions/")[1]
+    assert "姓名（members[0].name）" in translate("Expected `str` of length >= 1", "members[0].name")[1]
+
+
 @given(
     st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
     st.none() | st.from_regex(r"\A[a-z_]{1,20}\Z"),
