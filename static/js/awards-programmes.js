@@ -50,8 +50,8 @@
     $("#kind").innerHTML = Object.entries(Awards.KIND_NAMES).map(([k, v]) => `<option value="${k}">${v}</option>`).join("");
     [unions, competitions] = await Promise.all([
       App.api("GET", "/api/unions/"),
-      Awards.loadIndustries(),
       App.api("GET", "/api/organizer/competitions").then((list) => list.map((c) => ({ id: c.id, title: c.title }))),
+      Awards.loadIndustries(), // fills Awards.INDUSTRIES for the quota table by industry
     ]);
     $("#union-names").innerHTML = unions.map((u) => `<option value="${App.esc(u.name)}">`).join("");
     resetForm();
