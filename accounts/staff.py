@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from accounts import audit
 from accounts.audit import Actor
@@ -78,9 +78,16 @@ def _stale(current: int) -> Conflict:
     )
 
 
-async def check_staff(items: Sequence[StaffIn]) -> list[tuple[int, str, str]]:
-    """Every problem of a batch before anything is written: (index, field, message)."""
-    problems: list[tuple[int, str, str]] = []
+class Problem(NamedTuple):
+    index: int  # in the batch
+    field: str
+    message: str
+    taken: bool = False  # the username exists already: a conflict (409), not a bad value (422)
+
+
+async def check_staff(items: Sequence[StaffIn]) -> list[Problem]:
+    """Every problem of a batch before anything is written."""
+    problems: list[Problem] = []
     union_ids = {i.union_id for i in items if i.union_id is not None}
     known = (
         {
@@ -102,14 +109,16 @@ async def check_staff(items: Sequence[StaffIn]) -> list[tuple[int, str, str]]:
     for index, item in enumerate(items):
         key = item.username.casefold()
         if key in taken:
-            problems.append((index, "username", f"用户名已存在：{item.username}，请换一个"))
+            problems.append(
+                Problem(index, "username", f"用户名已存在：{item.username}，请换一个", taken=True)
+            )
         elif key in seen:
-            problems.append((index, "username", f"用户名在表中重复：{item.username}"))
+            problems.append(Problem(index, "username", f"用户名在表中重复：{item.username}"))
         seen.add(key)
         if item.role == Role.UNION_OFFICER and item.union_id is None:
-            problems.append((index, "union_id", "基层工会干部须指定所属工会"))
+            problems.append(Problem(index, "union_id", "基层工会干部须指定所属工会"))
         elif item.union_id is not None and item.union_id not in known:
-            problems.append((index, "union_id", f"所属工会不存在：{item.union_id}"))
+            problems.append(Problem(index, "union_id", f"所属工会不存在：{item.union_id}"))
     return problems
 
 
@@ -117,8 +126,9 @@ async def create_staff(actor: Actor, items: Sequence[StaffIn], *, reason: str = 
     """Create the accounts, all or none, each with its own temporary password (audited one by one)."""
     problems = await check_staff(items)
     if problems:
-        _, field, message = problems[0]
-        raise (Conflict if "已存在" in message else Invalid)(message, field=field, code="invalid_account")
+        first = problems[0]
+        refusal = Conflict if first.taken else Invalid
+        raise refusal(first.message, field=first.field, code="invalid_account")
     passwords = [temporary_password() for _ in items]
     hashes = [await hash_password(p) for p in passwords]
     created: list[StaffCreated] = []

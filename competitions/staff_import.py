@@ -109,8 +109,8 @@ async def import_staff(actor: Actor, content: bytes) -> StaffImportResult:
     problems = await staff.check_staff([data for _, data in items])
     field_of = {"username": "username", "union_id": "union"}
     errors.extend(
-        StaffRowError(row=items[index][0], field=field_of.get(field, field), message=message)
-        for index, field, message in problems
+        StaffRowError(row=items[p.index][0], field=field_of.get(p.field, p.field), message=p.message)
+        for p in problems
     )
     if errors or not items:
         if not errors:
