@@ -118,3 +118,30 @@ async def test_a_sign_up_error_sits_next_to_its_field_in_chinese(
         assert box is not None and 0 <= box["y"] <= SIZES["phone"]["height"]
         assert await page.locator("#signup > .notice.bad:not([hidden])").count() == 0
         assert [e for e in page.errors if "422" not in e] == []
+
+
+async def test_an_organizer_imports_accounts_from_a_workbook_on_a_tablet(
+    chromium: Any, live_server: str, world: dict[str, Any]
+) -> None:
+    from tests.accounts.test_staff_accounts import _workbook
+
+    bad = _workbook([("li_officer", "李干部", "基层工会干部", "甲公司工会"), ("zz", "短", "厨师", "")])
+    good = _workbook(
+        [("li_officer", "李干部", "基层工会干部", "甲公司工会"), ("zhou_expert", "周专家", "评审专家", "")]
+    )
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    async with sized_page(chromium, live_server, SIZES["tablet"]) as page:
+        await log_in(page, "organizer", "/organizer/accounts")
+        await page.wait_for_selector("#users tbody tr[data-user='judge']")
+        await page.set_input_files("#file", {"name": "账号.xlsx", "mimeType": mime, "buffer": bad})
+        await page.click("#import button[type=submit]")
+        await page.wait_for_selector("#import-errors table")
+        text = await page.inner_text("#import-errors")
+        assert "未导入任何账号" in text and "用户名" in text and "角色" in text
+        assert await User.count().where(User.username == "li_officer") == 0
+        await page.set_input_files("#file", {"name": "账号.xlsx", "mimeType": mime, "buffer": good})
+        await page.click("#import button[type=submit]")
+        await page.wait_for_selector("#issued .temporary-password")
+        assert await page.locator("#issued .temporary-password").count() == 2
+        await page.wait_for_selector("#users tbody tr[data-user='zhou_expert']")
+        assert await horizontal_overflow(page) <= 0
