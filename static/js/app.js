@@ -240,7 +240,8 @@ const App = (() => {
         input.insertAdjacentElement("afterend", slot);
       }
       slot.id = slot.id || `error-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-      input.setAttribute("aria-describedby", slot.id);
+      const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (!described.includes(slot.id)) input.setAttribute("aria-describedby", [...described, slot.id].join(" "));
       slot.textContent = error.message;
       input.scrollIntoView({ block: "center" });
       input.focus({ preventScroll: true });
