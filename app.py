@@ -19,6 +19,7 @@ from litestar.di import Provide
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.response import Redirect
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
@@ -69,6 +70,12 @@ PAGES = [
 ]
 
 
+@get("/favicon.ico", opt=PUBLIC_READ, include_in_schema=False, status_code=301)
+async def favicon() -> Redirect:
+    # For clients that ask for it regardless of the pages' <link rel="icon"> (bookmarks, some tab code).
+    return Redirect("/static/favicon.svg", status_code=301)
+
+
 @get("/health", opt=PUBLIC_READ, summary="Liveness: database engine and migration state", tags=["system"])
 async def health() -> HealthOut:
     # prepare_database refuses to start on pending migrations: a process that answers has none.
@@ -97,6 +104,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
     application = Litestar(
         route_handlers=[
             health,
+            favicon,
             *PAGES,
             *DOMAIN_ROUTES,
             *REPORT_ROUTES,

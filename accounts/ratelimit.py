@@ -142,3 +142,15 @@ OBJECTION_LIMIT = RateLimit("objection", Rule("address", by_address, OBJECTIONS_
 """Objections lodged during a public notice (awards): 5 a minute per address, as awards allows today."""
 JUDGE_LINK_LIMIT = RateLimit("judge_link", PER_ADDRESS)
 """A judge's one-time log-in link (``GET /judge/login?token=``): per address, against token guessing."""
+
+
+async def by_user(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The logged-in user (guards run after authentication), for limits on what one account may try."""
+    user = connection.scope.get("user")
+    return str(getattr(user, "id", "")) or None
+
+
+PASSWORD_LIMIT = RateLimit("password", Rule("user", by_user, 10), PER_ADDRESS)
+"""Changing one's own password needs the old one: 10 tries a minute per account, against guessing it."""
+STAFF_IMPORT_LIMIT = RateLimit("staff_import", Rule("user", by_user, 5))
+"""Importing accounts hashes a password per row (Argon2 is slow on purpose): 5 files a minute."""

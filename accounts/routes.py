@@ -10,11 +10,11 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from accounts import consent, data_document, rights, service, skill_levels
+from accounts import consent, data_document, rights, service, skill_levels, staff
 from accounts.notices import NoticeKind
 from accounts.privacy import PersonalData
-from accounts.ratelimit import LOGIN_LIMIT
-from accounts.rules import ALL_ROLES, Role
+from accounts.ratelimit import LOGIN_LIMIT, PASSWORD_LIMIT
+from accounts.rules import ALL_ROLES, INDUSTRIES, Role
 from accounts.schemas import (
     AuditPage,
     CurrentUser,
@@ -22,24 +22,30 @@ from accounts.schemas import (
     DataRequestOut,
     EnterpriseIn,
     EnterpriseOut,
+    IndustryOut,
     LoginIn,
+    MeOut,
     MyData,
     NoticeOut,
+    PasswordChangeIn,
     PeoplePage,
     PersonIn,
     PersonOut,
     PersonPatch,
     RequestAnswerIn,
     SkillLevelsOut,
+    StaffCreated,
+    StaffIn,
     UnionIn,
     UnionOut,
     UnsealIn,
     UserIn,
     UserOut,
     UserPatch,
+    UserStateIn,
 )
 from accounts.security import PUBLIC, actor_of, allow
-from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session
+from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session, user_of_token
 from core.errors import DomainError
 from core.openapi import errors
 from core.pages import page
@@ -64,12 +70,12 @@ class AuthController(Controller):
         responses=errors({401: "用户名或密码错误：code = bad_credentials"}),
         summary="Log in with username and password; sets the session cookie",
     )
-    async def login(self, data: JSONBody[LoginIn]) -> Response[CurrentUser]:
+    async def login(self, data: JSONBody[LoginIn]) -> Response[MeOut]:
         user = await service.authenticate(data.username, data.password)
         if user is None:
             raise DomainError("用户名或密码错误", code="bad_credentials", status=401)
         token = await start_session(user.id)
-        response = Response(user)
+        response = Response(staff.me_out(user, await staff.must_change(user.id)))
         response.set_cookie(session_cookie(token))
         return response
 
@@ -80,9 +86,36 @@ class AuthController(Controller):
         response.delete_cookie(SESSION_COOKIE)
         return response
 
-    @get("/me", opt=allow(*ALL_ROLES), summary="Who is logged in")
-    async def me(self, request: CurrentRequest) -> CurrentUser:
-        return request.user
+    @get("/me", opt=PUBLIC, summary="Who is logged in: the user, or null for a visitor (never a 401)")
+    async def me(self, request: Request[Any, Any, Any]) -> MeOut | None:
+        # Public so that a visitor's page logs no 401; the cookie is read here since the auth middleware
+        # skips public routes.
+        token = request.cookies.get(SESSION_COOKIE)
+        user = await user_of_token(token) if token else None
+        return None if user is None else staff.me_out(user, await staff.must_change(user.id))
+
+    @post(
+        "/password",
+        opt=allow(*ALL_ROLES),
+        status_code=204,
+        guards=[PASSWORD_LIMIT],
+        responses=errors({422: "原密码不正确或新密码不符合要求（field 指明）"}),
+        summary="Change my own password (the old one required); my other sessions end",
+    )
+    async def change_password(self, request: CurrentRequest, data: JSONBody[PasswordChangeIn]) -> None:
+        await staff.change_own_password(
+            actor_of(request.user), request.user.id, data.old_password, data.new_password, request.auth
+        )
+
+
+@get(
+    "/api/industries",
+    opt=allow(Role.ORGANIZER, Role.UNION_OFFICER),
+    tags=["accounts"],
+    summary="The industries an enterprise, a competition or a programme's quota names: code and Chinese name",
+)
+async def list_industries() -> list[IndustryOut]:
+    return [IndustryOut(code=code, name=name) for code, name in INDUSTRIES.items()]
 
 
 class UnionController(Controller):
@@ -172,9 +205,41 @@ class UserController(Controller):
     tags = ["accounts"]
     opt = allow(Role.ORGANIZER)
 
-    @get("/", summary="List users")
-    async def list_users(self, role: FromQuery[Role | None] = None) -> list[UserOut]:
-        return await service.list_users(role)
+    @get("/", summary="List users (by role, active or not)")
+    async def list_users(
+        self, role: FromQuery[Role | None] = None, active: FromQuery[bool | None] = None
+    ) -> list[UserOut]:
+        return await staff.list_users(role, active)
+
+    @post(
+        "/staff",
+        summary="Create a union officer, expert or judge; the temporary password is in the answer, once",
+        responses=errors({409: "用户名已存在：code = invalid_account"}),
+    )
+    async def create_staff(self, request: CurrentRequest, data: JSONBody[StaffIn]) -> StaffCreated:
+        return (await staff.create_staff(actor_of(request.user), [data]))[0]
+
+    @post("/{user_id:int}/deactivate", status_code=200, summary="Deactivate: log-in refused, sessions end")
+    async def deactivate(
+        self, request: CurrentRequest, user_id: FromPath[int], data: JSONBody[UserStateIn]
+    ) -> UserOut:
+        return await staff.set_active(actor_of(request.user), user_id, False, data)
+
+    @post("/{user_id:int}/reactivate", status_code=200, summary="Reactivate a deactivated account")
+    async def reactivate(
+        self, request: CurrentRequest, user_id: FromPath[int], data: JSONBody[UserStateIn]
+    ) -> UserOut:
+        return await staff.set_active(actor_of(request.user), user_id, True, data)
+
+    @post(
+        "/{user_id:int}/reset-password",
+        status_code=200,
+        summary="A new temporary password, shown once; to be changed at the next log-in; sessions end",
+    )
+    async def reset_password(
+        self, request: CurrentRequest, user_id: FromPath[int], data: JSONBody[UserStateIn]
+    ) -> StaffCreated:
+        return await staff.reset_password(actor_of(request.user), user_id, data)
 
     @post("/", summary="Create a user of any role")
     async def create_user(self, request: CurrentRequest, data: JSONBody[UserIn]) -> UserOut:
@@ -292,11 +357,14 @@ class PrivacyController(Controller):
 PAGES = [
     page("/my/data", "my-data.html", "My personal data: see, download, correct, delete"),
     page("/organizer/privacy", "organizer-privacy.html", "Organizers answer people's data requests"),
+    page("/organizer/accounts", "organizer-accounts.html", "Organizers: staff accounts (账号管理)"),
+    page("/account/password", "account-password.html", "Change my password (修改密码)"),
 ]
 
 ROUTES = [
     *PAGES,
     AuthController,
+    list_industries,
     PrivacyController,
     UnionController,
     EnterpriseController,

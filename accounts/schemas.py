@@ -186,6 +186,8 @@ class UserOut(msgspec.Struct, kw_only=True):
     person_id: int | None
     active: bool
     version: int
+    # A temporary password not yet changed (named without "password": no answer carries that word).
+    change_required: bool = False
 
 
 class AuditOut(msgspec.Struct, kw_only=True):
@@ -298,3 +300,58 @@ class SkillLevelsOut(msgspec.Struct, kw_only=True):
     skill_level: int | None
     skill_level_name: str
     history: list[SkillLevelChangeOut]
+
+
+# --- staff accounts: created, imported, deactivated and reset by organizers; own password changes --------
+
+StaffRole = Literal["union_officer", "expert", "judge"]
+
+
+class MeOut(CurrentUser, frozen=True, kw_only=True):
+    """Who is logged in, and whether a temporary password must be changed first."""
+
+    change_required: bool = False
+
+
+class StaffIn(msgspec.Struct, kw_only=True):
+    """A union officer, expert or judge; the platform makes a temporary password, shown once."""
+
+    username: Username
+    role: StaffRole
+    display_name: Name
+    union_id: Id | None = None
+
+
+class StaffCreated(msgspec.Struct, kw_only=True):
+    """An account and its one-time temporary password (never stored in clear, never shown again)."""
+
+    user: UserOut
+    temporary_password: str
+
+
+class UserStateIn(msgspec.Struct, kw_only=True):
+    version: Version
+    reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class PasswordChangeIn(msgspec.Struct, kw_only=True):
+    old_password: Password
+    new_password: Password
+
+
+class StaffRowError(msgspec.Struct, kw_only=True):
+    row: int
+    field: str
+    message: str
+
+
+class StaffImportResult(msgspec.Struct, kw_only=True):
+    """All rows or none: ``created`` only when ``errors`` is empty."""
+
+    created: list[StaffCreated]
+    errors: list[StaffRowError]
+
+
+class IndustryOut(msgspec.Struct, kw_only=True):
+    code: str
+    name: str

@@ -31,6 +31,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_hash(token: str) -> str:
+    """What the table keeps of a session token (to end every session of a user but the current one)."""
+    return _hash(token)
+
+
 async def start_session(
     user_id: int, *, expires_at: dt.datetime | None = None, origin: str = "password"
 ) -> str:

@@ -79,6 +79,8 @@ class User(Table, tablename="app_user"):
     active = Boolean(default=True)
     version = Integer(default=1)
     created_at = Timestamptz()
+    # Set when an organizer gave a temporary password: the pages send the user to 修改密码 until changed.
+    must_change_password = Boolean(default=False)
 
 
 class LoginSession(Table, tablename="login_session"):

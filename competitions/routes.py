@@ -13,9 +13,9 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from accounts.consent import attestation_of
-from accounts.ratelimit import SIGNUP_LIMIT
+from accounts.ratelimit import SIGNUP_LIMIT, STAFF_IMPORT_LIMIT
 from accounts.rules import Role
-from accounts.schemas import AttestationIn, CurrentUser
+from accounts.schemas import AttestationIn, CurrentUser, StaffImportResult
 from accounts.security import PUBLIC, PUBLIC_READ, actor_of, allow
 from accounts.sessions import session_cookie
 from competitions import (
@@ -29,6 +29,7 @@ from competitions import (
     setup,
     sheets,
     signup,
+    staff_import,
     uploads,
     withdrawal,
 )
@@ -99,6 +100,31 @@ async def _uploaded(request: Request[Any, Any, Any]) -> tuple[bytes, bool, Attes
         await upload.close()
     valid_only = str(form.get("import_valid_only", "")).lower() in {"true", "1", "on", "yes"}
     return content, valid_only, attestation_of(form)
+
+
+class StaffImportController(Controller):
+    """Staff accounts from a spreadsheet (the reader lives in this domain; the accounts are accounts')."""
+
+    path = "/api/users"
+    tags = ["accounts"]
+    opt = allow(ORGANIZER)
+
+    @get("/import/template", summary="The staff-account import template (XLSX)")
+    async def staff_template(self) -> Response[bytes]:
+        return _attachment(staff_import.template(), "账号导入模板.xlsx", sheets.XLSX_MEDIA_TYPE)
+
+    @post(
+        "/import",
+        status_code=200,
+        guards=[STAFF_IMPORT_LIMIT],
+        request_max_body_size=sheets.MAX_UPLOAD_BYTES + 64 * 1024,
+        summary="Import union officers, experts and judges (XLSX/CSV): all rows or none, bad rows listed",
+        description="multipart/form-data with the spreadsheet in `file`; each created account's temporary "
+        "password is in the answer, once.",
+    )
+    async def import_staff(self, request: CurrentRequest) -> StaffImportResult:
+        content, _, _ = await _uploaded(request)
+        return await staff_import.import_staff(actor_of(request.user), content)
 
 
 class SeriesController(Controller):
@@ -421,6 +447,7 @@ PAGES = [
 ]
 
 ROUTES = [
+    StaffImportController,
     SeriesController,
     CompetitionController,
     OrganizerCompetitionController,

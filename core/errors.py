@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -23,6 +24,8 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from core.validation_messages import translate
 
 logger = logging.getLogger("yicheng.errors")
 
@@ -73,6 +76,20 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+T = TypeVar("T")
+
+
+async def none_if_absent(call: Awaitable[T], code: str) -> T | None:
+    """A read whose 404 ``code`` means "not created yet" (a rubric, a shortlist) answers 200 ``null``
+    instead: a page that works as intended then logs no error in the browser's console."""
+    try:
+        return await call
+    except NotFound as exc:
+        if exc.code == code:
+            return None
+        raise
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"
@@ -118,25 +135,21 @@ def _domain_handler(_: Request, exc: DomainError) -> Response[ErrorBody]:
     return error_response(exc.body(), headers=exc.headers)
 
 
-_MSGSPEC_PATH = re.compile(r"at `\$\.?([^`]*)`")
-
-
-def _field_of(item: dict[str, Any]) -> str | None:
-    """The field a validation error names: Litestar's ``key``, or the path inside msgspec's message."""
-    match = _MSGSPEC_PATH.search(str(item.get("message", "")))
-    if match and match.group(1):
-        return match.group(1)
-    key = item.get("key")
-    return str(key) if key else None
-
-
-def _validation_handler(_: Request, exc: ValidationException) -> Response[ErrorBody]:
-    items = exc.extra if isinstance(exc.extra, list) else []
-    first = items[0] if items and isinstance(items[0], dict) else {}
-    field = _field_of(first)
-    reason = str(first.get("message") or exc.detail)
-    message = f"字段 {field} 无效：{reason}" if field else f"请求无效：{reason}"
-    detail = {"errors": items} if len(items) > 1 else None
+def _validation_handler(request: Request, exc: ValidationException) -> Response[ErrorBody]:
+    """msgspec's and Litestar's validation errors, in Chinese and naming the field (core.validation_messages).
+    Several problems: the first is the message, all of them (translated) are in ``detail.errors``."""
+    items = [i for i in exc.extra if isinstance(i, dict)] if isinstance(exc.extra, list) else []
+    translated = []
+    for item in items or [{"message": exc.detail}]:
+        key = item.get("key")
+        field, message = translate(
+            str(item.get("message") or exc.detail), str(key) if key else None, request.url.path
+        )
+        translated.append({"field": field, "message": message, "source": item.get("source")})
+    field, message = translated[0]["field"], str(translated[0]["message"])
+    detail = {"errors": translated} if len(translated) > 1 else None
+    if detail:
+        message += f"（另有 {len(translated) - 1} 处问题）"
     return error_response(ErrorBody(422, "validation_error", message, field, detail))
 
 
@@ -148,14 +161,35 @@ def _http_handler(_: Request, exc: HTTPException) -> Response[ErrorBody]:
         body = ErrorBody(403, "csrf_failed", "页面已过期或请求来源无效，请刷新后重试（CSRF 校验失败）")
     elif isinstance(exc, PermissionDeniedException):
         body = ErrorBody(403, "forbidden", "当前角色无权执行此操作")
-    elif status == 400 and "malformed" in str(exc.detail).lower():
+    elif status == 400 and ("malformed" in str(exc.detail).lower() or "decode" in str(exc.detail).lower()):
         body = ErrorBody(400, "malformed_body", "请求内容不是有效的 JSON")
     elif status in _HTTP_MESSAGES:
         code, message = _HTTP_MESSAGES[status]
         body = ErrorBody(status, code, message)
     else:
-        body = ErrorBody(status, "http_error", str(exc.detail))
+        body = ErrorBody(status, "http_error", _chinese_or(str(exc.detail), status))
     return error_response(body, headers=getattr(exc, "headers", None))
+
+
+def _chinese_or(text: str, status: int) -> str:
+    """The framework's text when it is already Chinese, else the Chinese sentence for the status."""
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return text
+    return _GENERIC.get(status, f"请求未能完成（状态 {status}），请检查后重试")
+
+
+_GENERIC = {
+    400: "请求无效，请检查填写的内容后重试",
+    401: "请先登录",
+    403: "当前角色无权执行此操作",
+    406: "无法按所要求的格式返回内容",
+    408: "请求超时，请重试",
+    409: "操作与当前状态冲突，请刷新后重试",
+    411: "请求缺少内容长度",
+    415: "不支持的内容类型，请以 JSON 或表单提交",
+    422: "请求内容无效，请检查后重新填写",
+    503: "服务暂不可用，请稍后再试",
+}
 
 
 _HTTP_MESSAGES = {

@@ -93,6 +93,7 @@ async def _compute(period: Period, version: str) -> Computed:
         sources.nomination_groups([p.id for p in programmes]),
         sources.people_count(held),
         sources.competition_counts(held),
+        sources.promotion_counts(period.start, period.end),
     )
     (
         union_names,
@@ -102,6 +103,7 @@ async def _compute(period: Period, version: str) -> Computed:
         nominations,
         people,
         per_competition,
+        promotions,
     ) = reads
     entries = rules.entry_tallies(entry_groups, winner_groups, enterprises)
     took_part = {int(k) for k, t in entries.get("union", {}).items() if k and t.registrations}
@@ -117,6 +119,7 @@ async def _compute(period: Period, version: str) -> Computed:
         len(union_names),
         len(union_names) - len(silent),
     )
+    headline = msgspec.structs.replace(headline, promotions=sum(promotions.values()))
     dashboard = Dashboard(
         start=period.start,
         end=period.end,
@@ -126,11 +129,11 @@ async def _compute(period: Period, version: str) -> Computed:
             *rules.entry_figures(entries, union_names, enterprises),
             *honours,
             participation,
+            rules.promotion_figure(promotions),
             rules.trend_figure(period, years),
         ],
         data_version=version,
         computed_at=utcnow(),
-        notes=[rules.SKILL_PROMOTIONS_NOTE],
     )
     body = msgspec.json.encode(dashboard)
     return Computed(period, dashboard, body, competitions, programmes, published, silent)

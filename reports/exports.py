@@ -26,6 +26,7 @@ REPORT_FIGURES = (
     "entries_by_age_band",
     "honours_by_programme",
     "union_participation",
+    "skill_promotions",
 )
 
 
@@ -80,7 +81,15 @@ def report_paragraphs(dashboard: Dashboard) -> list[str]:
         f"评选表彰{h.honours:,}名：{named}。",
         f"全区{h.unions:,}个基层工会中，{h.unions_took_part:,}个参与了竞赛或评选推荐（{share}），"
         f"{h.unions - h.unions_took_part:,}个未参与；{h.enterprises_took_part:,}家企业有职工参赛。",
+        _promotions_sentence(dashboard),
     ]
+
+
+def _promotions_sentence(dashboard: Dashboard) -> str:
+    figure = next((f for f in dashboard.figures if f.name == "skill_promotions"), None)
+    levels = "、".join(f"{r.label}{r.values[0]:,}人次" for r in figure.rows if r.values[0]) if figure else ""
+    total = dashboard.headline.promotions
+    return f"通过竞赛晋升职业技能等级{total:,}人次" + (f"（晋升为{levels}）。" if levels else "。")
 
 
 def report_pdf(dashboard: Dashboard, title: str) -> bytes:

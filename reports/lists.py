@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.rules import SKILL_LEVEL_NAMES
+from accounts.tables import SkillLevelChange
 from awards.schemas import KIND_NAMES
 from competitions.tables import Registration
 from core.errors import Invalid
@@ -172,6 +174,45 @@ def unions(computed: Computed, dimension: str, key: str, page: int) -> ListPage:
     return _page("unions", "未参与的基层工会", ["编号", "工会"], rows, len(chosen), page)
 
 
+async def promotions(computed: Computed, dimension: str, key: str, page: int) -> ListPage:
+    """Confirmed promotions to one level in the period: the rows that sources.promotion_counts counts."""
+    if dimension != "level" or key not in {"1", "2", "3", "4", "5"}:
+        raise _bad("key", "晋升等级应为 1–5")
+    lower, upper = sources.day_bounds(computed.period.start, computed.period.end)
+    where = (
+        (SkillLevelChange.source == "promotion")
+        & (SkillLevelChange.level_after == int(key))
+        & (SkillLevelChange.changed_at >= lower)
+        & (SkillLevelChange.changed_at < upper)
+    )
+    total = await SkillLevelChange.count().where(where)
+    rows = (
+        await SkillLevelChange.select(
+            SkillLevelChange.person.name.as_alias("name"),
+            SkillLevelChange.level_before,
+            SkillLevelChange.competition_id,
+            SkillLevelChange.basis,
+            SkillLevelChange.changed_at,
+        )
+        .where(where)
+        .order_by(SkillLevelChange.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    out = [
+        [
+            r["name"],
+            SKILL_LEVEL_NAMES.get(r["level_before"], "无") if r["level_before"] else "无",
+            SKILL_LEVEL_NAMES[int(key)],
+            r["basis"],
+            sources.day_of(r["changed_at"]).isoformat() if sources.day_of(r["changed_at"]) else "",
+        ]
+        for r in rows
+    ]
+    columns = ["姓名", "原等级", "晋升为", "依据", "确认日期"]
+    return _page("promotions", f"晋升为{SKILL_LEVEL_NAMES[int(key)]}", columns, out, total, page)
+
+
 async def list_rows(computed: Computed, of: str, dimension: str, key: str, page: int) -> ListPage:
     if page < 1:
         raise _bad("page", "页码从 1 开始")
@@ -183,4 +224,6 @@ async def list_rows(computed: Computed, of: str, dimension: str, key: str, page:
         return await honours(computed, dimension, key, page, awarded=of == "honours")
     if of == "unions":
         return unions(computed, dimension, key, page)
+    if of == "promotions":
+        return await promotions(computed, dimension, key, page)
     raise _bad("of", f"没有该列表：{of}")

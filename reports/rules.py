@@ -37,7 +37,7 @@ TIERS = (1, 2, 3)
 TIER_COLUMNS = ["一等奖", "二等奖", "三等奖"]
 ENTRY_COLUMNS = ["报名人次", "参赛人次", "获奖人次", *TIER_COLUMNS]
 MAX_PERIOD_DAYS = 366 * 10
-SKILL_PROMOTIONS_NOTE = "技能等级晋升：平台尚未记录晋升结果，晋升功能上线后在此统计。"
+PROMOTIONS_NOTE = "按竞赛晋升名单确认的职业技能等级晋升计，日期为确认晋升之日；按晋升后的等级分列。"
 
 
 class PeriodError(ValueError):
@@ -397,6 +397,18 @@ def participation_figure(
         list_of="unions", dimension="participation",
     )  # fmt: skip
     return figure, silent
+
+
+def promotion_figure(counts: Mapping[int, int]) -> Figure:
+    """Skill-level promotions of the period by the level reached, from 初级工 (5) up to 高级技师 (1)."""
+    rows = [
+        FigureRow(key=str(level), label=SKILL_LEVEL_NAMES[level], values=[counts.get(level, 0)])
+        for level in range(5, 0, -1)
+    ]
+    return Figure(
+        name="skill_promotions", title="职业技能等级晋升（按晋升后等级）", chart="bar", columns=["晋升人次"],
+        rows=rows, list_of="promotions", dimension="level", note=PROMOTIONS_NOTE,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

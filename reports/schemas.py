@@ -42,6 +42,7 @@ class Headline(msgspec.Struct, kw_only=True, frozen=True):
     unions: int
     unions_took_part: int
     enterprises_took_part: int
+    promotions: int = 0  # confirmed skill-level promotions
 
 
 class Dashboard(msgspec.Struct, kw_only=True, frozen=True):

@@ -17,8 +17,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
-from accounts.tables import AuditLog, Enterprise, GrassrootsUnion
+from accounts.tables import AuditLog, Enterprise, GrassrootsUnion, SkillLevelChange
 from awards.tables import Nomination, Programme
 from competitions.rules import EligibilityRules
 from competitions.tables import Competition, Registration
@@ -236,6 +237,33 @@ async def nomination_groups(programme_ids: Collection[int]) -> list[NominationGr
 # ------------------------------------------------------------------------------------ published results
 
 
+# ------------------------------------------------------------------------------------ skill-level promotions
+
+
+def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The instants of a period of Beijing days: from ``start`` 00:00 to the day after ``end``, 00:00."""
+    lower = dt.datetime.combine(start, dt.time(), SHANGHAI)
+    upper = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI)
+    return lower.astimezone(dt.UTC), upper.astimezone(dt.UTC)
+
+
+async def promotion_counts(start: dt.date, end: dt.date) -> dict[int, int]:
+    """Confirmed promotions (a competition's promotion list applied to the person) in the period, by the
+    level reached: counted over ``skill_level_change`` rows of source ``promotion``, dated when confirmed."""
+    lower, upper = day_bounds(start, end)
+    rows = (
+        await SkillLevelChange.select(SkillLevelChange.level_after, Count(SkillLevelChange.id, alias="n"))
+        .where(
+            (SkillLevelChange.source == "promotion")
+            & SkillLevelChange.level_after.is_not_null()
+            & (SkillLevelChange.changed_at >= lower)
+            & (SkillLevelChange.changed_at < upper)
+        )
+        .group_by(SkillLevelChange.level_after)
+    )
+    return {int(r["level_after"]): int(r["n"]) for r in rows}
+
+
 # ------------------------------------------------------------------------------------------ data version
 
 
@@ -244,7 +272,7 @@ async def data_version() -> str:
     writes one in its own transaction) plus the size and last id of each table read. Equal versions mean
     equal figures; a cached figure is keyed on it, so no process serves figures older than the data."""
     tables = ("registration", "person", "enterprise", "grassroots_union", "competition", "stage",
-              "publication", "programme", "nomination")  # fmt: skip
+              "publication", "programme", "nomination", "skill_level_change")  # fmt: skip
     parts = [
         f"(SELECT COALESCE(MAX(id), 0) FROM {t}) AS {t}_last, (SELECT COUNT(*) FROM {t}) AS {t}_n"
         for t in tables

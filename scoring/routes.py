@@ -27,6 +27,7 @@ from accounts.sessions import session_cookie
 from competitions.sheets import MAX_UPLOAD_BYTES
 from core.db import utcnow
 from core.edge import NO_HEAD
+from core.errors import none_if_absent
 from core.openapi import errors
 from core.pages import page
 from scoring import (
@@ -101,8 +102,9 @@ class ScoringSetupController(Controller):
         opt=allow(Role.ORGANIZER, Role.JUDGE),
         summary="The competition's scoring rules (judges: their own competitions only)",
     )
-    async def get_scheme(self, request: CurrentRequest, competition_id: FromPath[int]) -> SchemeOut:
-        return await scheme.get_scheme(request.user, competition_id)
+    async def get_scheme(self, request: CurrentRequest, competition_id: FromPath[int]) -> SchemeOut | None:
+        # null before the first rubric is saved (not a 404: "none yet" is the page's normal state)
+        return await none_if_absent(scheme.get_scheme(request.user, competition_id), "no_scheme")
 
     @put("/scoring", summary="Set the scoring rules (version-checked; 409 once the first mark is in)")
     async def put_scheme(

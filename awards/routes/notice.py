@@ -30,6 +30,7 @@ from awards.schemas import (
     ShortlistReport,
     UnionRequestIn,
 )
+from core.errors import none_if_absent
 
 OBJECTION_MAX_BODY = 16 * 1024  # grounds of 2000 characters are ~6 KB of UTF-8 JSON
 
@@ -41,9 +42,11 @@ class NoticeSetupController(Controller):
     tags = ["awards"]
     opt = ORGANIZER
 
-    @get("/shortlist", summary="The last computed shortlist with its constraint report")
-    async def shortlist(self, programme_id: FromPath[int]) -> ShortlistReport:
-        return await shortlist.get_shortlist(programme_id)
+    @get(
+        "/shortlist", summary="The last computed shortlist with its constraint report; null before the first"
+    )
+    async def shortlist(self, programme_id: FromPath[int]) -> ShortlistReport | None:
+        return await none_if_absent(shortlist.get_shortlist(programme_id), "no_shortlist")
 
     @post(
         "/shortlist",

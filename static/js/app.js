@@ -33,7 +33,6 @@ const App = (() => {
     try { data = text ? JSON.parse(text) : null; } catch { data = { message: text }; }
     if (!response.ok) {
       if (response.status === 401) {
-        session.forget();
         if (!allowAnonymous) location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
       }
       throw new ApiError(response.status, data);
@@ -42,33 +41,37 @@ const App = (() => {
   }
 
   // --- who is logged in ----------------------------------------------------------------------------------
-  // The session cookie is HttpOnly, so the page cannot see it. Asking /api/auth/me answers 401 to a visitor,
-  // and the browser logs every 401 as a console error; so a page remembers (in localStorage) that it has seen
-  // a session, and public pages ask only then. Staff pages always ask: a judge arrives through a one-time link.
-  const session = (() => {
-    const KEY = "yicheng.signed-in";
-    const store = (fn) => { try { return fn(window.localStorage); } catch { return null; } };
-    return {
-      known: () => store((s) => s.getItem(KEY) === "1") === true,
-      remember: () => store((s) => s.setItem(KEY, "1")),
-      forget: () => store((s) => s.removeItem(KEY)),
-    };
-  })();
-
+  // GET /api/auth/me is public: the user, or null for a visitor (never a 401 the console would log).
+  // `quiet` is kept for callers; it no longer changes anything. A user holding a temporary password
+  // (change_required) is sent to 修改密码 first, from every page but that one.
   async function me({ quiet = false } = {}) {
-    if (quiet && !session.known()) return null;
+    void quiet;
+    let user = null;
     try {
-      const user = await api("GET", "/api/auth/me", undefined, { allowAnonymous: true });
-      session.remember();
-      return user;
+      user = await api("GET", "/api/auth/me", undefined, { allowAnonymous: true });
     } catch {
       return null;
     }
+    if (user && user.change_required && location.pathname !== PASSWORD_PAGE) {
+      location.href = PASSWORD_PAGE + "?next=" + encodeURIComponent(location.pathname + location.search);
+    }
+    return user;
+  }
+  const PASSWORD_PAGE = "/account/password";
+
+  // The zone's industries as { code: name } (GET /api/industries: organizers and union officers), asked once.
+  let industryMap = null;
+  async function industries() {
+    if (!industryMap) {
+      industryMap = api("GET", "/api/industries").then((list) => Object.fromEntries(list.map((i) => [i.code, i.name])));
+      industryMap.catch(() => { industryMap = null; });
+    }
+    return industryMap;
   }
 
   const ROLE_NAMES = { organizer: "组织者", judge: "裁判", union_officer: "工会干部", expert: "评审专家", contestant: "选手" };
   const NAV = {
-    organizer: [["/organizer/competitions", "竞赛管理"], ["/organizer/programmes", "评选管理"], ["/organizer/privacy", "个人信息申请"], ["/audit", "审计日志"]],
+    organizer: [["/organizer/competitions", "竞赛管理"], ["/organizer/programmes", "评选管理"], ["/organizer/accounts", "账号管理"], ["/organizer/privacy", "个人信息申请"], ["/audit", "审计日志"]],
     union_officer: [["/competitions", "竞赛"], ["/union/nominations", "评选推荐"]],
     contestant: [["/competitions", "竞赛"], ["/my/registrations", "我的报名"], ["/my/data", "我的信息"]],
     judge: [["/judge", "评分"]],
@@ -89,11 +92,11 @@ const App = (() => {
       nav.append(link(href, text));
     }
     if (user) {
+      nav.append(link(PASSWORD_PAGE, "修改密码"));
       const out = link("#", `退出（${user.display_name}）`);
       out.addEventListener("click", async (event) => {
         event.preventDefault();
         await api("POST", "/api/auth/logout");
-        session.forget();
         location.href = "/login";
       });
       nav.append(out);
@@ -209,14 +212,42 @@ const App = (() => {
   }
 
   // --- forms -----------------------------------------------------------------------------------------------
-  // Shows an API error next to the field it names (input[name=field]) or in the form's .notice.
+  // Shows an API error next to the field it names, and scrolls to it: the input named as the field, or as its
+  // last part ("data.name", "members[0].mobile" -> "name", "mobile"); its [data-error-for] slot, else a slot
+  // made right after the input. An error naming no input on the form goes to the form's .notice.
+  function fieldInput(form, field) {
+    if (!field) return null;
+    const parts = String(field).replace(/\[\d+\]/g, "").split(".").filter(Boolean);
+    const names = [String(field), parts.join("."), parts[parts.length - 1]].filter(Boolean);
+    for (const name of names) {
+      const input = form.querySelector(`[name="${CSS.escape(name)}"]`) || form.querySelector(`#${CSS.escape(name)}`);
+      if (input) return { input, name: input.name || name };
+    }
+    return null;
+  }
+
   function showError(form, error) {
     clearErrors(form);
-    const input = error.field && form.querySelector(`[name="${CSS.escape(error.field)}"]`);
-    if (input) {
+    const hit = fieldInput(form, error.field);
+    if (hit) {
+      const { input, name } = hit;
       input.setAttribute("aria-invalid", "true");
-      const slot = form.querySelector(`[data-error-for="${CSS.escape(error.field)}"]`);
-      if (slot) { slot.textContent = error.message; return; }
+      let slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+      if (!slot) {
+        slot = document.createElement("div");
+        slot.className = "field-error";
+        slot.setAttribute("data-error-for", name);
+        slot.setAttribute("data-made", "");
+        slot.setAttribute("aria-live", "assertive");
+        input.insertAdjacentElement("afterend", slot);
+      }
+      slot.id = slot.id || `error-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+      const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (!described.includes(slot.id)) input.setAttribute("aria-describedby", [...described, slot.id].join(" "));
+      slot.textContent = error.message;
+      input.scrollIntoView({ block: "center" });
+      input.focus({ preventScroll: true });
+      return;
     }
     let box = form.querySelector(".notice");
     if (!box) {
@@ -226,6 +257,7 @@ const App = (() => {
     box.className = "notice bad";
     box.hidden = false;
     box.textContent = error.message;
+    reveal(box);
   }
 
   function clearErrors(form) {
@@ -295,6 +327,7 @@ const App = (() => {
 
   return {
     api, ApiError, me, header, confirm, reveal, showError, clearErrors, formData, esc, when, cookie, ROLE_NAMES,
-    rememberSession: session.remember,
+    industries, PASSWORD_PAGE,
+    rememberSession() {}, // kept for pages that still call it: /api/auth/me answers visitors without a 401
   };
 })();

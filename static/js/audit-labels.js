@@ -25,6 +25,10 @@ const AuditLabels = (() => {
     "data_request.answer": "答复个人信息权利申请",
     "user.create": "新建账号",
     "user.update": "修改账号",
+    "user.deactivate": "停用账号",
+    "user.reactivate": "重新启用账号",
+    "user.reset_password": "重置密码（临时密码）",
+    "user.change_password": "本人修改密码",
     // 竞赛
     "series.create": "新建竞赛系列",
     "competition.create": "新建竞赛",
@@ -122,6 +126,7 @@ const AuditLabels = (() => {
     version: "版本", count: "人数", version_no: "版本号", reason: "理由", note: "说明",
     // people and accounts
     username: "用户名", role: "角色", role_name: "角色", display_name: "姓名", active: "账号启用",
+    change_required: "须修改临时密码",
     id_number: "身份证号", mobile: "手机号", birth_date: "出生日期", gender: "性别", employer_id: "工作单位编号",
     employer_name: "工作单位", union_id: "基层工会编号", union_member: "工会会员", skill_level: "职业技能等级",
     front_line: "一线职工", enterprise_leader: "企业负责人", employed_since: "入职日期", person_id: "职工编号",

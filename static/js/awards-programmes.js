@@ -51,6 +51,7 @@
     [unions, competitions] = await Promise.all([
       App.api("GET", "/api/unions/"),
       App.api("GET", "/api/organizer/competitions").then((list) => list.map((c) => ({ id: c.id, title: c.title }))),
+      Awards.loadIndustries(), // fills Awards.INDUSTRIES for the quota table by industry
     ]);
     $("#union-names").innerHTML = unions.map((u) => `<option value="${App.esc(u.name)}">`).join("");
     resetForm();

@@ -14,11 +14,10 @@ const Awards = (() => {
     nominated: "已推荐", withdrawn: "已撤回", shortlisted: "入围", removed: "已撤下", awarded: "已表彰",
   };
   const LEVEL_NAMES = { 5: "初级工", 4: "中级工", 3: "高级工", 2: "技师", 1: "高级技师" };
-  // The zone's industries (accounts.rules.INDUSTRIES; UI_NEEDS.md asks for an API that lists them).
-  const INDUSTRIES = {
-    new_generation_it: "新一代信息技术", biomedicine: "生物技术和大健康",
-    intelligent_manufacturing: "高端汽车和新能源智能汽车", robotics_equipment: "机器人和智能制造", other: "其他",
-  };
+  // The zone's industries, from GET /api/industries (accounts.rules.INDUSTRIES): filled by loadIndustries(),
+  // which staff pages await before drawing a table by industry (public pages never ask: it is not public).
+  const INDUSTRIES = {};
+  async function loadIndustries() { return Object.assign(INDUSTRIES, await App.industries()); }
 
   // The eligibility badge: the verdict in force, and whether an organizer has reviewed it.
   function eligibilityBadge(n) {
@@ -60,5 +59,5 @@ const Awards = (() => {
     box.textContent = text;
   }
 
-  return { STATE_NAMES, KIND_NAMES, STATUS_NAMES, LEVEL_NAMES, INDUSTRIES, eligibilityBadge, reasons, toIso, toLocal, quotaText, errorRows, notice };
+  return { STATE_NAMES, KIND_NAMES, STATUS_NAMES, LEVEL_NAMES, INDUSTRIES, loadIndustries, eligibilityBadge, reasons, toIso, toLocal, quotaText, errorRows, notice };
 })();

@@ -3,10 +3,7 @@
 
 const CompOrganizer = (() => {
   const $ = (selector, root = document) => root.querySelector(selector);
-  const INDUSTRIES = {
-    new_generation_it: "新一代信息技术", biomedicine: "生物技术和大健康",
-    intelligent_manufacturing: "高端汽车和新能源智能汽车", robotics_equipment: "机器人和智能制造", other: "其他",
-  };
+  const INDUSTRIES = {}; // from GET /api/industries, filled once the organizer is known
   const KINDS = { theory: "理论知识", practical: "技能操作", defense: "答辩评审" };
   const DEFAULT_STAGES = [
     { name: "理论知识", kind: "theory", weight_percent: "30" },
@@ -20,6 +17,7 @@ const CompOrganizer = (() => {
       $("main").innerHTML = `<div class="notice bad">只有组织者可以使用此页面。</div>`;
       return null;
     }
+    Object.assign(INDUSTRIES, await App.industries());
     return user;
   }
 

@@ -166,7 +166,9 @@
 
   async function loadReport() {
     try {
-      renderReport(await App.api("GET", `/api/programmes/${programmeId}/shortlist`));
+      const report = await App.api("GET", `/api/programmes/${programmeId}/shortlist`);
+      if (report) renderReport(report); // null: none computed yet
+      else $("#report").hidden = true;
     } catch (error) {
       if (error.status !== 404) throw error;
       $("#report").hidden = true;

@@ -114,7 +114,9 @@ function data(event, isMe) {
 // The cached data belongs to the user /api/auth/me last named: someone else (or nobody) empties it.
 async function noteOwner(response) {
   if (!response.ok && response.status !== 401) return; // a server error says nothing about who is here
-  const user = response.ok ? String((await response.json()).id) : "";
+  // A visitor is 200 null (or, from an older server, a 401): nobody.
+  const body = response.ok ? await response.json().catch(() => null) : null;
+  const user = body && body.id != null ? String(body.id) : "";
   const cache = await caches.open(DATA_CACHE);
   const known = await cache.match(OWNER);
   if (known && (await known.text()) === user) return;

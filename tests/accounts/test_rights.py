@@ -155,7 +155,7 @@ async def test_deletion_waits_for_running_records_then_erases_and_keeps_the_publ
         )
         assert done.status_code == 200, done.text
         # The closed account is logged out everywhere; the person row is anonymous.
-        assert (await client.get("/api/auth/me")).status_code == 401
+        assert (await client.get("/api/auth/me")).json() is None
         row = await Person.select().where(Person.id == person_id).first()
         assert row["name"] == "已删除用户" and row["id_masked"] == "" and bytes(row["id_sealed"]) == b""
         assert row["id_fingerprint"] == f"erased:{person_id}" and row["erased_at"] is not None

@@ -124,7 +124,8 @@ async def test_upload_shows_the_row_errors_then_imports_the_valid_rows(
     await page.wait_for_selector("#upload-errors:not([hidden])")
     errors = await page.inner_text("#upload-errors")
     assert "3" in errors and "身份证号" in errors and "校验位不正确" in errors
-    assert "未导入任何数据" in await page.inner_text("#upload-form .notice")
+    # Next to the file field it names (App.showError), not only at the top of the form.
+    assert "未导入任何数据" in await page.inner_text("#upload-form [data-error-for]")
     assert await page.locator("#mine tbody tr", has_text="新会员").count() == 0
     await page.check("#import_valid_only")
     await page.check("#upload_consent")

@@ -51,7 +51,13 @@ ROLES: dict[str, str | None] = {
 }
 
 # Operations that end the role's own session (log-out, an organizer deactivating users): fuzzed last.
-LAST = ("POST /api/auth/logout", "PATCH /api/users/{user_id}")
+LAST = (
+    "POST /api/auth/logout",
+    "PATCH /api/users/{user_id}",
+    "POST /api/users/{user_id}/deactivate",
+    "POST /api/users/{user_id}/reset-password",
+    "POST /api/auth/password",
+)
 
 # Operations known to answer 500 for some input, each with its entry in FINDINGS.md. Wave 2 empties this.
 KNOWN_SERVER_ERRORS: dict[str, str] = {}
