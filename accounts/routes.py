@@ -44,7 +44,7 @@ from accounts.schemas import (
     UserPatch,
     UserStateIn,
 )
-from accounts.security import PUBLIC, actor_of, allow
+from accounts.security import PASSWORD_CHANGE, PUBLIC, actor_of, allow
 from accounts.sessions import SESSION_COOKIE, end_session, session_cookie, start_session, user_of_token
 from core.errors import DomainError
 from core.openapi import errors
@@ -79,7 +79,7 @@ class AuthController(Controller):
         response.set_cookie(session_cookie(token))
         return response
 
-    @post("/logout", opt=allow(*ALL_ROLES), status_code=204, summary="End the session")
+    @post("/logout", opt={**allow(*ALL_ROLES), **PASSWORD_CHANGE}, status_code=204, summary="End the session")
     async def logout(self, request: CurrentRequest) -> Response[None]:
         await end_session(request.auth)
         response: Response[None] = Response(None, status_code=204)
@@ -96,7 +96,7 @@ class AuthController(Controller):
 
     @post(
         "/password",
-        opt=allow(*ALL_ROLES),
+        opt={**allow(*ALL_ROLES), **PASSWORD_CHANGE},
         status_code=204,
         guards=[PASSWORD_LIMIT],
         responses=errors({422: "原密码不正确或新密码不符合要求（field 指明）"}),

@@ -28,6 +28,9 @@ class CurrentUser(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     union_id: int | None = None
     person_id: int | None = None
+    # A temporary password (set by an organizer) is still in use: until it is changed, the role guard lets
+    # this user through only routes marked PASSWORD_CHANGE (change it, log out), never the work itself.
+    password_change_due: bool = False
 
 
 class LoginIn(msgspec.Struct, kw_only=True):

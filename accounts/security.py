@@ -20,12 +20,17 @@ from litestar.handlers.base import BaseRouteHandler
 from accounts.audit import Actor
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
+from core.errors import Forbidden
 from settings import Settings
 
 PUBLIC: dict[str, Any] = {"public": True}
 # A public read that mints no CSRF cookie: machine and public-data endpoints hammered by clients that
 # never write (load balancer, the public leaderboard). Pages keep PUBLIC so a visitor gets the cookie.
 PUBLIC_READ: dict[str, Any] = {"public": True, "exclude_from_csrf": True}
+# Routes a user with a temporary password may still call (change it, log out), when the session was opened
+# with that password (a judge's one-time link at the venue is not held up by it): ``opt={**allow(...),
+# **PASSWORD_CHANGE}``. Everything else answers 403 ``password_change_required`` until it is changed.
+PASSWORD_CHANGE: dict[str, Any] = {"password_change": True}
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
 
@@ -62,6 +67,10 @@ async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
     user = connection.user
     if not roles or not isinstance(user, CurrentUser) or user.role not in roles:
         raise PermissionDeniedException("role not allowed")
+    if user.password_change_due and not handler.opt.get("password_change"):
+        raise Forbidden(
+            "您正在使用临时密码，请先修改密码后再继续操作", code="password_change_required", field="password"
+        )
 
 
 def actor_of(user: CurrentUser) -> Actor:

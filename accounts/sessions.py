@@ -70,7 +70,8 @@ async def end_sessions_of(user_id: int) -> None:
 # on every call, about as costly as the query itself).
 _USER_OF_TOKEN_SQL = """
 SELECT u.id AS id, u.username AS username, u.role AS role, u.display_name AS display_name,
-  u."union" AS union_id, u.person AS person_id
+  u."union" AS union_id, u.person AS person_id,
+  u.must_change_password AND s.origin = 'password' AS password_change_due
 FROM login_session s JOIN app_user u ON u.id = s."user"
 WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}
 """
@@ -78,7 +79,10 @@ WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}
 
 async def user_of_token(token: str) -> CurrentUser | None:
     rows = await LoginSession.raw(_USER_OF_TOKEN_SQL, _hash(token), utcnow(), True)
-    return CurrentUser(**rows[0]) if rows else None
+    if not rows:
+        return None
+    row = rows[0]
+    return CurrentUser(**{**row, "password_change_due": bool(row["password_change_due"])})
 
 
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):

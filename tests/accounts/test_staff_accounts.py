@@ -39,6 +39,10 @@ async def test_organizer_creates_a_judge_whose_temporary_password_must_be_change
         me = await login(judge, "judge_wang", temporary)
         assert me["change_required"] is True
         assert (await judge.get("/api/auth/me")).json()["change_required"] is True
+        # The API, not only the pages, holds the work back until the temporary password is changed.
+        held = await judge.get("/api/judge/competitions")
+        assert held.status_code == 403 and held.json()["code"] == "password_change_required", held.text
+        assert "临时密码" in held.json()["message"]
         wrong = await judge.post(
             "/api/auth/password", json={"old_password": "nope12345", "new_password": "brandnew99"}
         )
@@ -53,6 +57,7 @@ async def test_organizer_creates_a_judge_whose_temporary_password_must_be_change
         )
         assert changed.status_code == 204, changed.text
         assert (await judge.get("/api/auth/me")).json()["change_required"] is False  # session kept
+        assert (await judge.get("/api/judge/competitions")).status_code == 200
         rows = await _audit(organizer, "user.change_password")
         assert len(rows) == 1 and rows[0]["actor_name"] == "王裁判"
 
