@@ -83,6 +83,7 @@ class MyCertificatesController(Controller):
     @get(
         "/prize-certificates/{competition_id:int}/certificate.pdf",
         summary="My prize certificate of a competition (PDF)",
+        responses=download(PDF),
     )
     async def prize_certificate(
         self, request: CurrentRequest, competition_id: FromPath[int]
