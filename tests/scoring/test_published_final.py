@@ -1,4 +1,4 @@
-"""The final score is the figure the board shows (FINDINGS R1, issue 10).
+"""The final score is the figure the board shows (issue 10; formerly FINDINGS R1).
 
 Without a declared ``rounding.final`` the final is rounded to the published precision (two decimals half
 up), and that one figure ranks, meets the prize floor (``tiers.min_score``) and is compared before the

@@ -1,5 +1,5 @@
 """Over HTTP: without a declared final rounding, the published board ranks and awards on the figure it
-shows (FINDINGS R1, issue 10).
+shows (issue 10; formerly FINDINGS R1).
 
 The worked competition (tests/scoring/factories.py) has c6's exact final 70.440333... and c4's 70.436666...:
 both are shown 70.44. The organizer declares the rules without ``rounding.final`` and a prize floor of
