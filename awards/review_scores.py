@@ -25,6 +25,18 @@ from awards.schemas import MissingReview, ReviewProgressOut
 from awards.tables import Nomination, ReviewMark
 from scoring import rules as scoring_rules
 
+# The review score is published (stored in Nomination.review_score, Numeric(12, 4), and compared) to 4
+# decimals half up (awards.shortlist_report.SCORE_PLACES). The engine rounds an undeclared final to the
+# competitions' 2 decimals; a review rubric without its own final rounding is rounded to these 4 instead.
+REVIEW_ROUNDING = scoring_rules.RoundingStep(decimals=4, mode="half_up")
+
+
+def _published_final(rules: scoring_rules.CompetitionRules) -> scoring_rules.CompetitionRules:
+    if rules.rounding.final is not None:
+        return rules
+    rounding = msgspec.structs.replace(rules.rounding, final=REVIEW_ROUNDING)
+    return msgspec.structs.replace(rules, rounding=rounding)
+
 
 class ReviewScore(msgspec.Struct, kw_only=True, gc=False):
     """A nomination's review score (None without any submitted sheet) and whether every expected reviewer
@@ -71,7 +83,11 @@ async def review_scores(programme_id: int, rules: scoring_rules.CompetitionRules
             )
         )
     subjects = [scoring_rules.SubjectInput(subject_id=str(p.nomination_id)) for p in pool]
-    results = scoring_rules.aggregate(rules, subjects, marks, expected=expected) if subjects else []
+    results = (
+        scoring_rules.aggregate(_published_final(rules), subjects, marks, expected=expected)
+        if subjects
+        else []
+    )
     out: dict[int, ReviewScore] = {}
     for p, result in zip(pool, results, strict=True):
         judges = allowed[p.nomination_id]

@@ -15,9 +15,10 @@ Who sees what
 
 Figures
 -------
-The engine ranks on exact figures (rounded only where the rules declare it). What is *published* (and
-shown) is rounded with the competition's declared final rounding (``rules.rounding.final``; two decimals
-half up when none is declared): final and stage scores alike.
+The engine computes exactly, rounding where the rules declare it, and always rounds the final (and each
+round's) score with the competition's declared final rounding (``rules.rounding.final``; two decimals half
+up when none is declared). What is *published* (and shown) is rounded with that same step, final and stage
+scores alike, so the final shown is the very figure that ranked and met the prize floor.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from scoring.results_schemas import (
 )
 from scoring.tables import JudgeAssignment, Publication, ScoringScheme, StageSignoff
 
-DEFAULT_PUBLISHED_ROUNDING = engine.RoundingStep(decimals=2, mode="half_up")
+DEFAULT_PUBLISHED_ROUNDING = engine.PUBLISHED_ROUNDING
 
 
 def as_bytes(value: Any) -> bytes:
@@ -253,7 +254,7 @@ async def compute(competition_id: int) -> Computed:
         board=board,
         completeness=_completeness(inputs),
         stages=stages,
-        step=inputs.rules.rounding.final or DEFAULT_PUBLISHED_ROUNDING,
+        step=inputs.rules.rounding.final_step,
     )
 
 

@@ -26,6 +26,7 @@ from scoring.rules.exact import round_decimal
 from scoring.rules.promotion import PromotionCandidate, PromotionOutcome, promotions
 from scoring.rules.ranking import leaderboard, rank, tier_counts
 from scoring.rules.records import (
+    PUBLISHED_ROUNDING,
     TIER_NAMES,
     Aspect,
     AspectKind,
@@ -79,6 +80,7 @@ from scoring.rules.validation import (
 )
 
 __all__ = [
+    "PUBLISHED_ROUNDING",
     "TIER_NAMES",
     "Aspect",
     "AspectKind",

@@ -13,7 +13,11 @@ For every subject, each stage is scored as follows; a ``[round: x]`` step happen
     module      sum of its aspects' scores; a deduction aspect subtracts (so a module may be negative)
     stage       max(0, sum of its modules)  -- or the imported mark      [round: stage_total]
     final       weighted: sum over stages of  stage / stage.full_marks x stage.weight_percent
-                raw_sum:  sum over stages of  stage                                  [round: final]
+                raw_sum:  sum over stages of  stage                                  [round: final]*
+
+* The final score is always rounded: with ``rules.rounding.final`` when declared, else with the published
+rounding (``PUBLISHED_ROUNDING``: two decimals, half up), so the figure the board shows is the one that
+ranks, meets the prize floor (``tiers.min_score``) and is compared before the tie-breaks.
 
 With rounds (``rules.rounds``) the last line is per round: a round's score is the sum over its stages
 [round: final], and the final score (累计) is the sum of the round scores, or the last round entered alone
@@ -195,18 +199,17 @@ class _Scorer:
         With rounds the total is the sum of the (rounded) round scores, or the last round entered alone,
         so that the published 累计 is exactly what the published round columns add up to.
         """
-        step = self.rounding.final
+        step = self.rounding.final_step  # never unrounded: the board's figure is the one that ranks
         rounds = self.rules.rounds
         if rounds is None:
-            final = contributions.get(0, ZERO)
-            return ((round_ratio(*final, step), 1) if step is not None else final), {}
+            return (round_ratio(*contributions.get(0, ZERO), step), 1), {}
         scores: dict[int, Ratio] = {}
         for index in range(reached + 1):
             score = contributions.get(index, ZERO)
             if index in self.round_scale:
                 p, q = self.round_scale[index]
                 score = (score[0] * p, score[1] * q)
-            scores[index] = (round_ratio(*score, step), 1) if step is not None else score
+            scores[index] = (round_ratio(*score, step), 1)
         if rounds.total == "last":
             final = scores[reached]
         else:

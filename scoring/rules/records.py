@@ -113,13 +113,30 @@ class RoundingStep(_Record):
     mode: RoundingMode = "half_up"
 
 
+# How final scores are published (shown on the board, in exports) when the rules declare no final rounding.
+PUBLISHED_ROUNDING = RoundingStep(decimals=2, mode="half_up")
+
+
 class RoundingPolicy(_Record):
-    """Where rounding happens; ``None`` at a point means no rounding there (see the module docstring)."""
+    """Where rounding happens; ``None`` at a point means no rounding there (see the module docstring).
+
+    The final score is the one exception: it is always rounded, with ``final`` when declared, else with the
+    published rounding (:data:`PUBLISHED_ROUNDING`, two decimals half up; see :attr:`final_step`). So the
+    figure the board shows is the very figure that ranks, meets ``tiers.min_score``, is compared before any
+    tie-break, and feeds teams, promotion and rounds' cuts: a contestant shown 60.00 meets a 60 minimum, and
+    two contestants shown 85.67 tie (shared rank, or the declared tie-breaks decide). With rounds, the same
+    holds for each round's score.
+    """
 
     panel_mark: RoundingStep | None = None
     factored_aspect: RoundingStep | None = None
     stage_total: RoundingStep | None = None
     final: RoundingStep | None = None
+
+    @property
+    def final_step(self) -> RoundingStep:
+        """The rounding of the final (and each round's) score: the declared one, else the published one."""
+        return self.final if self.final is not None else PUBLISHED_ROUNDING
 
 
 class TieBreak(_Record):

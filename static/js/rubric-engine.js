@@ -207,7 +207,8 @@ const RubricEngine = (() => {
         final = rules.final === "raw_sum" ? add(final, total)
           : add(final, div(mul(total, parse(stage.weight_percent)), parse(stage.full_marks)));
       }
-      if (rules.rounding.final) final = round(final, rules.rounding.final);
+      // Always rounded (the declared final rounding, else the published one): the figure shown is the one that ranks.
+      final = round(final, publishedStep(rules));
       return {
         subject_id: id, aspect_scores: aspectScores, module_scores: moduleScores, stage_scores: stageScores,
         final_score: publish(final), complete: importedComplete && Object.values(aspectScores).every((a) => a.complete),

@@ -20,7 +20,7 @@ const RubricText = (() => {
     panel_mark: { name: "裁判合成分", hint: "每个评分项合成各裁判分数后、乘系数前。" },
     factored_aspect: { name: "评分项得分", hint: "评分项得分乘以系数后。" },
     stage_total: { name: "环节成绩", hint: "每个环节各项合计后。" },
-    final: { name: "总成绩", hint: "按权重合成总成绩后；公布的成绩按此位数显示（不设则保留 2 位）。" },
+    final: { name: "总成绩", hint: "按权重合成总成绩后；公布、排名和获奖分数线都用这一成绩（不设则四舍五入保留 2 位）。" },
   };
   const MODES = {
     half_up: { name: "四舍五入", hint: "0.5 进位（国家标准常用）。" },
@@ -58,7 +58,10 @@ const RubricText = (() => {
     const parts = Object.entries(POINTS)
       .filter(([point]) => rounding[point])
       .map(([point, words]) => `${words.name}${stepText(rounding[point])}`);
-    return parts.length ? parts.join("；") : "计算过程中不取舍，公布成绩四舍五入保留 2 位小数";
+    // The final is always rounded (declared, else as published): the figure shown is the one that ranks.
+    const final = "总成绩四舍五入保留 2 位小数（排名、获奖分数线都按公布的成绩）";
+    if (!parts.length) return `计算过程中不取舍，${final}`;
+    return rounding.final ? parts.join("；") : [...parts, final].join("；");
   }
 
   function tieBreakText(rules, stageName = (id) => id, moduleName = (id) => id) {

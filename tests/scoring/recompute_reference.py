@@ -11,11 +11,13 @@ trimmed rule, else 1) is not computed; otherwise combine the judges' marks (mean
 the panel if the rules say so; multiply by the factor (round if declared); a deduction subtracts. Marks may
 be negative down to an aspect's ``min_mark`` (a signed range). A rubric stage sums its aspects (never below
 0; round if declared); an imported stage takes its mark. Final = sum of stage / full marks x weight %, or,
-when the rules declare ``final: raw_sum``, the plain sum of the stage scores (round if declared); with
-rounds, see ``totals``. Judges recorded absent (``absences``) must have no counted mark and must not be
-expected. Rank by final score, then the declared tie-breaks; still equal: shared rank (1, 2, 2, 4). Prizes
-fill tiers in rank order; a tied group that does not fit drops whole to the next tier. Rounds' cuts,
-teams, the organisation award and promotion, when the rules declare them: see the sections at the end.
+when the rules declare ``final: raw_sum``, the plain sum of the stage scores; always rounded, with the
+declared final rounding, else the published rounding (``published_rounding``: the figure shown is the one
+that ranks and meets the prize floor); with rounds, see ``totals``. Judges recorded absent (``absences``)
+must have no counted mark and must not be expected. Rank by final score, then the declared tie-breaks;
+still equal: shared rank (1, 2, 2, 4). Prizes fill tiers in rank order; a tied group that does not fit drops
+whole to the next tier. Rounds' cuts, teams, the organisation award and promotion, when the rules declare
+them: see the sections at the end.
 """
 
 from __future__ import annotations
@@ -118,7 +120,9 @@ def score(doc: dict) -> dict[str, dict]:
             if rules.get("final", "weighted") != "raw_sum":
                 total = total / F(stage["full_marks"]) * F(stage["weight_percent"])
             per_round[round_of[stage["id"]]] += total
-        final, per_round = totals(rules, per_round, reached)
+        final, per_round = totals(
+            rules, per_round, reached, rounding.get("final") or doc["published_rounding"]
+        )
         out[s["blind_code"]] = {
             "final": final,
             "stages": stages,
@@ -359,11 +363,12 @@ def check_standings(doc: dict, scores: dict[str, dict], ranks: dict) -> list[str
 # total "last" first scaled x 100 / its stages' weights); the final is their sum, or the last reached alone.
 
 
-def totals(rules: dict, per_round: list[Fraction], reached: int) -> tuple[Fraction, list[Fraction]]:
-    """(final, round scores) from the rounds' unrounded weighted sums."""
-    rounding = rules.get("rounding") or {}
+def totals(
+    rules: dict, per_round: list[Fraction], reached: int, step: dict
+) -> tuple[Fraction, list[Fraction]]:
+    """(final, round scores) from the rounds' unrounded weighted sums, each round rounded with ``step``."""
     if not rules.get("rounds"):
-        return rounded(per_round[0], rounding.get("final")), per_round
+        return rounded(per_round[0], step), per_round
     last = rules["rounds"].get("total") == "last"
     raw = rules.get("final", "weighted") == "raw_sum"  # points as they are: no round is scaled
     weights = {x["id"]: F(x["weight_percent"]) for x in rules["stages"]}
@@ -371,7 +376,7 @@ def totals(rules: dict, per_round: list[Fraction], reached: int) -> tuple[Fracti
         100 / sum(weights[s] for s in r["stages"]) if last and not raw else 1
         for r in rules["rounds"]["rounds"]
     ]
-    per_round = [rounded(x * scale[i], rounding.get("final")) for i, x in enumerate(per_round)]
+    per_round = [rounded(x * scale[i], step) for i, x in enumerate(per_round)]
     return (per_round[reached] if last else sum(per_round, F(0))), per_round
 
 

@@ -834,5 +834,6 @@ def test_leaderboard_is_an_open_json_document() -> None:
     board = board_of_finals({"a": "90.5", "b": "80"}, tiers=TierPolicy(method="count", counts=(1, 1, 0)))
     document = msgspec.json.decode(msgspec.json.encode(board))
     first = document["results"][0]
-    assert (first["subject_id"], first["final_score"], first["rank"], first["tier"]) == ("a", "90.5", 1, 1)
+    # No final rounding declared: the final is the published figure, two decimals.
+    assert (first["subject_id"], first["final_score"], first["rank"], first["tier"]) == ("a", "90.50", 1, 1)
     assert msgspec.json.decode(msgspec.json.encode(board), type=Leaderboard) == board

@@ -287,7 +287,7 @@ def oracle_final(case: Case, subject: SubjectInput) -> Fraction:
                     total += oracle_aspect(aspect, values, rounding)
         total = oracle_round(max(total, Fraction(0)), rounding.stage_total)
         final += total / Fraction(stage.full_marks) * Fraction(stage.weight_percent)
-    return oracle_round(final, rounding.final)
+    return oracle_round(final, rounding.final_step)  # declared, else the published two decimals half up
 
 
 def walk_decimals(value: object) -> list[object]:

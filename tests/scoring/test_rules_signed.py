@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.rules import (
+    PUBLISHED_ROUNDING,
     Aspect,
     Combination,
     CompetitionRules,
@@ -24,6 +25,7 @@ from scoring.rules import (
     judges_needed,
     leaderboard,
     least_marks,
+    round_decimal,
     validate_mark,
     validate_panel,
     validate_rules,
@@ -222,8 +224,10 @@ def test_fewer_marks_than_needed_are_never_combined_and_enough_are(
         return
     assert score.complete and score.panel_mark is not None
     assert min(values) <= score.panel_mark <= max(values)  # a combination of signed marks stays in range
-    # A stage is never below zero, even when its marks are negative; the raw sum is the stage score.
-    assert result.stage_scores["s"] == max(score.panel_mark, D(0)) == result.final_score
+    # A stage is never below zero, even when its marks are negative; the raw sum is the stage score, as
+    # published (no final rounding declared: two decimals half up).
+    assert result.stage_scores["s"] == max(score.panel_mark, D(0))
+    assert result.final_score == round_decimal(result.stage_scores["s"], PUBLISHED_ROUNDING)
 
 
 @FAST

@@ -250,7 +250,18 @@ def competitions(
     )
     rules = r.CompetitionRules(
         stages=STAGES,
-        rounding=r.RoundingPolicy(final=draw(st.none() | st.just(TWO))),
+        # The published rounding is the final rounding (declared, else two decimals half up): both vary.
+        rounding=r.RoundingPolicy(
+            final=draw(
+                st.none()
+                | st.just(TWO)
+                | st.builds(
+                    r.RoundingStep,
+                    decimals=st.integers(0, 2),
+                    mode=st.sampled_from(["half_up", "half_even", "down"]),
+                )
+            )
+        ),
         tie_breaks=draw(
             st.sampled_from([(), (r.TieBreak(kind="stage", ref="b"),), (r.TieBreak(kind="time_used"),)])
         ),
@@ -291,10 +302,7 @@ def competitions(
     ]
     unions = {s: rng.choice(["1", "2", "3", None]) for s in ids}
     levels = {s: rng.choice([None, 1, 2, 3, 4, 5]) for s in ids}
-    step = r.RoundingStep(
-        decimals=draw(st.integers(0, 2)), mode=draw(st.sampled_from(["half_up", "half_even", "down"]))
-    )
-    return rules, board, teams, unions, levels, step
+    return rules, board, teams, unions, levels, rules.rounding.final_step
 
 
 @FAST
