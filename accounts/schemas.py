@@ -310,9 +310,16 @@ class SkillLevelsOut(msgspec.Struct, kw_only=True):
 StaffRole = Literal["union_officer", "expert", "judge"]
 
 
-class MeOut(CurrentUser, frozen=True, kw_only=True):
-    """Who is logged in, and whether a temporary password must be changed first."""
+class MeOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is logged in, and whether a temporary password must be changed first (what a page may know of
+    :class:`CurrentUser`, without the guard's own flags)."""
 
+    id: int
+    username: str
+    role: str
+    display_name: str
+    union_id: int | None = None
+    person_id: int | None = None
     change_required: bool = False
 
 
