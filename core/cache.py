@@ -23,6 +23,9 @@ class LoadingCache(Generic[K]):
         self._entries: OrderedDict[K, tuple[float, bytes]] = OrderedDict()
         # A key's lock and how many callers hold or await it; dropped when that reaches 0.
         self._locks: dict[K, tuple[asyncio.Lock, int]] = {}
+        # Bumped by every drop: a load that began before a drop (it may have read what the drop's change
+        # replaced) answers its caller but is not kept, or the evicted state would come back until the ttl.
+        self._generation = 0
 
     def peek(self, key: K) -> bytes | None:
         """A fresh value, or None; never loads."""
@@ -52,8 +55,9 @@ class LoadingCache(Generic[K]):
                 hit = self.peek(key)
                 if hit is not None:
                     return hit
+                generation = self._generation
                 value = await load()
-                if keep is None or keep(value):
+                if generation == self._generation and (keep is None or keep(value)):
                     self._store(key, value)
                 return value
         finally:
@@ -64,10 +68,12 @@ class LoadingCache(Generic[K]):
                 self._locks[key] = (lock, users - 1)
 
     def drop(self, matches: Callable[[K], bool]) -> None:
+        self._generation += 1
         for key in [k for k in self._entries if matches(k)]:
             del self._entries[key]
 
     def clear(self) -> None:
+        self._generation += 1
         self._entries.clear()
 
     def sizes(self) -> tuple[int, int]:
