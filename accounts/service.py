@@ -19,7 +19,6 @@ from accounts.documents import (
 )
 from accounts.rules import (
     INDUSTRIES,
-    ROLE_NAMES,
     InvalidNumber,
     Role,
     mask_id_number,
@@ -46,6 +45,8 @@ from accounts.schemas import (
     UserPatch,
 )
 from accounts.security import hash_password, verify_password
+from accounts.staff import COLUMNS as USER_COLUMNS
+from accounts.staff import user_out
 from accounts.tables import AuditLog, Enterprise, GrassrootsUnion, Person, User
 from core import crypto
 from core.db import is_unique_violation, write_transaction
@@ -423,37 +424,11 @@ def stale(current_version: int) -> Conflict:
 # --- users ------------------------------------------------------------------------------------------
 
 
-def _user_out(row: dict[str, Any]) -> UserOut:
-    return UserOut(
-        id=row["id"],
-        username=row["username"],
-        role=row["role"],
-        role_name=ROLE_NAMES[Role(row["role"])],
-        display_name=row["display_name"],
-        union_id=row["union"],
-        person_id=row["person"],
-        active=row["active"],
-        version=row["version"],
-    )
-
-
-_USER_COLUMNS = (
-    User.id,
-    User.username,
-    User.role,
-    User.display_name,
-    User.union,
-    User.person,
-    User.active,
-    User.version,
-)
-
-
 async def list_users(role: str | None) -> list[UserOut]:
-    query = User.select(*_USER_COLUMNS).order_by(User.id)
+    query = User.select(*USER_COLUMNS).order_by(User.id)
     if role:
         query = query.where(User.role == role)
-    return [_user_out(r) for r in await query]
+    return [user_out(r) for r in await query]
 
 
 def _check_password(password: str) -> None:
@@ -483,7 +458,7 @@ async def create_user(actor: Actor, data: UserIn) -> UserOut:
             person=data.person_id,
         )
         await row.save()
-        out = _user_out({**row.to_dict(), "union": data.union_id, "person": data.person_id})
+        out = user_out({**row.to_dict(), "union": data.union_id, "person": data.person_id})
         await audit.record(actor, "user.create", "user", row.id, after=out)
     return out
 
@@ -498,7 +473,7 @@ async def update_user(actor: Actor, user_id: int, patch: UserPatch) -> UserOut:
         _check_password(patch.password)
         values[User.password_hash] = await hash_password(patch.password)
     async with write_transaction():
-        before = await User.select(*_USER_COLUMNS).where(User.id == user_id).first()
+        before = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
         if before is None:
             raise NotFound(f"用户不存在：{user_id}", field="user_id")
         updated = await (
@@ -508,18 +483,18 @@ async def update_user(actor: Actor, user_id: int, patch: UserPatch) -> UserOut:
         )
         if not updated:
             raise stale(before["version"])
-        after = await User.select(*_USER_COLUMNS).where(User.id == user_id).first()
+        after = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
         reason = "重置密码" if patch.password is not msgspec.UNSET else ""
         await audit.record(
             actor,
             "user.update",
             "user",
             user_id,
-            before=_user_out(before),
-            after=_user_out(after),
+            before=user_out(before),
+            after=user_out(after),
             reason=reason,
         )
-    return _user_out(after)
+    return user_out(after)
 
 
 # --- audit log --------------------------------------------------------------------------------------
