@@ -23,9 +23,12 @@ class LoadingCache(Generic[K]):
         self._entries: OrderedDict[K, tuple[float, bytes]] = OrderedDict()
         # A key's lock and how many callers hold or await it; dropped when that reaches 0.
         self._locks: dict[K, tuple[asyncio.Lock, int]] = {}
-        # Bumped by every drop: a load that began before a drop (it may have read what the drop's change
-        # replaced) answers its caller but is not kept, or the evicted state would come back until the ttl.
-        self._generation = 0
+        # Keys being loaded now, and those of them a drop matched meanwhile: a load that began before a
+        # drop (it may have read what the drop's change replaced) answers its caller but is not kept, or
+        # the evicted state would come back until the ttl. Per key: a drop of one board never costs
+        # another board's load.
+        self._loading: set[K] = set()
+        self._overtaken: set[K] = set()
 
     def peek(self, key: K) -> bytes | None:
         """A fresh value, or None; never loads."""
@@ -55,9 +58,14 @@ class LoadingCache(Generic[K]):
                 hit = self.peek(key)
                 if hit is not None:
                     return hit
-                generation = self._generation
-                value = await load()
-                if generation == self._generation and (keep is None or keep(value)):
+                self._loading.add(key)
+                try:
+                    value = await load()
+                finally:
+                    self._loading.discard(key)
+                    overtaken = key in self._overtaken
+                    self._overtaken.discard(key)
+                if not overtaken and (keep is None or keep(value)):
                     self._store(key, value)
                 return value
         finally:
@@ -68,12 +76,12 @@ class LoadingCache(Generic[K]):
                 self._locks[key] = (lock, users - 1)
 
     def drop(self, matches: Callable[[K], bool]) -> None:
-        self._generation += 1
+        self._overtaken.update(key for key in self._loading if matches(key))
         for key in [k for k in self._entries if matches(k)]:
             del self._entries[key]
 
     def clear(self) -> None:
-        self._generation += 1
+        self._overtaken.update(self._loading)
         self._entries.clear()
 
     def sizes(self) -> tuple[int, int]:

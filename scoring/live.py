@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -30,6 +31,13 @@ from core.cache import LoadingCache
 from settings import Settings
 
 CACHE_CHANNEL = "cache"
+# The cache key of the list of published competitions (competition ids start at 1): every competition's
+# publication changes it, so it is dropped with that competition's entries, in the same message, before
+# the pages are told (a page told "published" must not read the list from before).
+PUBLISHED_LIST = 0
+# Names this process on the cache channel: it drops its own copy before broadcasting, so its own message
+# coming back (after a reader may already have loaded the new state) is skipped, not a second eviction.
+PROCESS_ID = uuid.uuid4().hex
 # A safety net under the broadcast eviction: a process that missed a message serves a stale copy at most
 # this long.
 CACHE_TTL_S = 30.0
@@ -87,7 +95,7 @@ async def marks_changed(competition_id: int) -> None:
 async def results_changed(competition_id: int, kind: str, version: int | None = None) -> None:
     """Published, corrected or unblinded results: evict every process's cache, then tell the pages."""
     results_cache.evict_local(competition_id)
-    _publish({"competition_id": competition_id}, CACHE_CHANNEL)
+    _publish({"competition_id": competition_id, "origin": PROCESS_ID}, CACHE_CHANNEL)
     _publish(
         Event(kind=kind, competition_id=competition_id, version=version), competition_channel(competition_id)
     )
@@ -129,7 +137,7 @@ class ResultsCache:
         return self._cache.peek((competition_id, name)) or None
 
     def evict_local(self, competition_id: int) -> None:
-        self._cache.drop(lambda key: key[0] == competition_id)
+        self._cache.drop(lambda key: key[0] in (competition_id, PUBLISHED_LIST))
 
     def clear(self) -> None:
         self._cache.clear()
@@ -158,7 +166,9 @@ class ResultsCache:
     async def _evictions(self, plugin: ChannelsPlugin) -> None:
         async with plugin.start_subscription(CACHE_CHANNEL) as subscriber:
             async for payload in subscriber.iter_events():
-                self.evict_local(int(msgspec.json.decode(payload)["competition_id"]))
+                message = msgspec.json.decode(payload)
+                if message.get("origin") != PROCESS_ID:
+                    self.evict_local(int(message["competition_id"]))
 
 
 results_cache = ResultsCache()

@@ -20,8 +20,6 @@ from scoring.results_schemas import CompetitionHead, ProvisionalBoard, Provision
 from scoring.tables import Publication
 
 PROVISIONAL_TTL_S = 2.0
-# The cache key of the list of published competitions (competition ids start at 1).
-PUBLISHED_LIST = 0
 
 
 # The provisional board per competition for a short time: one loader per competition, so a burst of screens
@@ -87,7 +85,7 @@ async def published_competitions() -> bytes:
         ordered = sorted(latest.values(), key=lambda p: p.published_at, reverse=True)
         return msgspec.json.encode(ordered)
 
-    return await live.results_cache.get_or_load(PUBLISHED_LIST, "published", load)
+    return await live.results_cache.get_or_load(live.PUBLISHED_LIST, "published", load)
 
 
 async def provisional_board(competition_id: int) -> bytes:

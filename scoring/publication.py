@@ -23,7 +23,6 @@ from competitions.tables import Registration
 from core.db import engine_name, is_unique_violation, read_snapshot, utcnow, write_transaction
 from core.errors import Conflict, DomainError, Invalid, NotFound
 from scoring import export, live, standings
-from scoring.public_boards import PUBLISHED_LIST
 from scoring.results import (
     Computed,
     as_bytes,
@@ -280,8 +279,6 @@ async def publish_in_transaction(
 
 async def announce(competition_id: int, version: int) -> None:
     await live.results_changed(competition_id, "published" if version == 1 else "corrected", version)
-    # The public list of published competitions is cached under its own key.
-    await live.results_changed(PUBLISHED_LIST, "list")
 
 
 async def _last_audit_id() -> int:

@@ -64,12 +64,11 @@
     if (data) {
       showPublished(data);
     } else {
-      // Told "published" before this process's cache heard of it: look again shortly.
-      if (known) setTimeout(refresh, 2000);
       const provisional = await Results.maybe(`/api/public/competitions/${id}/provisional`);
       if (provisional) showProvisional(provisional); else $("#empty").hidden = false;
     }
     paginate();
+    return data ? data.version : null;
   }
 
   // --- pages ------------------------------------------------------------------------------------------------------
@@ -114,7 +113,8 @@
 
   const refresh = Results.throttle(() => load().catch(() => {}), 1000);
   Results.stream(`/api/public/competitions/${id}/events`, {
-    published: () => { published = true; refresh(); }, corrected: refresh,
+    published: (event) => { published = true; Results.follow(load, event.version); },
+    corrected: (event) => Results.follow(load, event.version),
     marks: () => { if (!published) refresh(); },
   }, (up) => $("#live").classList.toggle("on", up));
 

@@ -107,6 +107,18 @@ const Results = (() => {
       <th class="num">团体成绩</th><th>成员（灰色不计分）</th></tr></thead><tbody>${body.join("")}</tbody>`;
   }
 
+  // After a "published" or "corrected" event naming `version`, loads until the page shows that version.
+  // Behind the load balancer another process may answer before its copy of the old board is dropped (the
+  // eviction and the event travel separately), so a page that read the old state asks again, a few times,
+  // sooner first. `load` resolves to the version it shows (0 or null for none).
+  async function follow(load, version) {
+    for (const wait of [0, 250, 500, 1000, 2000, 4000]) {
+      if (wait) await new Promise((done) => setTimeout(done, wait));
+      const shown = await load().catch(() => null);
+      if (!version || (shown || 0) >= version) return;
+    }
+  }
+
   // 优秀组织奖: the unions that receive it.
   function awardList(target, awards) {
     const got = awards.filter((a) => a.awarded);
@@ -123,5 +135,5 @@ const Results = (() => {
     }
   }
 
-  return { competitionId, stream, throttle, table, teamTable, awardList, prizeBadge, completeness, maybe, roundCell };
+  return { competitionId, stream, throttle, follow, table, teamTable, awardList, prizeBadge, completeness, maybe, roundCell };
 })();

@@ -40,3 +40,20 @@ async def test_at_most_max_entries_are_kept_and_no_lock_outlives_its_callers() -
         await cache.get_or_load(key, load)
     assert cache.sizes() == (3, 0)
     assert cache.peek(9) == b"9" and cache.peek(0) is None
+
+
+async def test_a_drop_of_one_key_keeps_the_load_of_another() -> None:
+    cache: LoadingCache[str] = LoadingCache(ttl=60, max_entries=8)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_read() -> bytes:
+        started.set()
+        await release.wait()
+        return b"board 2"
+
+    reader = asyncio.create_task(cache.get_or_load("board:2", slow_read))
+    await started.wait()
+    cache.drop(lambda key: key == "board:1")  # another competition was published meanwhile
+    release.set()
+    assert await reader == b"board 2"
+    assert cache.peek("board:2") == b"board 2"
