@@ -71,7 +71,10 @@
       await loadPanel();
       message("ok", `评分标准已保存（第 ${scheme.version} 版）。`);
     } catch (error) {
-      const problems = (error.body.detail && error.body.detail.problems) || [];
+      // The rules' problems, or one field the server could not read (a number where it takes an integer):
+      // either way shown next to the builder's field.
+      const named = error.field && error.field.startsWith("rules.") ? [{ path: error.field, message: error.message }] : [];
+      const problems = (error.body.detail && error.body.detail.problems) || named;
       if (problems.length) builder.showProblems(problems, "rules.");
       if (error.field && !error.field.startsWith("rules.")) App.showError(form, error);
       message("bad", problems.length ? `未保存：评分标准有 ${problems.length} 处问题，已在上面标出。` : `未保存：${error.message}`);

@@ -8,6 +8,7 @@
 const RubricBuilder = (() => {
   const T = RubricText;
   const E = RubricEngine;
+  const Rounds = RubricBuilderRounds;
   const esc = (v) => App.esc(v);
   const LETTERS = "ABCDEFGHIJKL";
   // Who is marked and who marks: contestants and judges, or nominees and experts (mode "review").
@@ -63,18 +64,21 @@ const RubricBuilder = (() => {
     if (rules.final === "raw_sum") out.final = "raw_sum";
     if (mode === "review") return { ...out, tie_breaks: [], tiers: null, no_ties_in_top: 0 };
     out.tie_breaks = (rules.tie_breaks || []).map((t) => ({ kind: t.kind, ref: t.kind === "time_used" ? null : t.ref }));
-    const tiers = rules.tiers;
-    out.tiers = tiers === null ? null : {
+    out.tiers = cleanTiers(rules.tiers);
+    out.no_ties_in_top = Number(rules.no_ties_in_top || 0);
+    // Rounds, the public module columns, teams, the organisation award and promotion (their own file).
+    return { ...out, ...Rounds.clean(rules, cleanTiers) };
+  }
+
+  // A prize-tier policy (the competition's or a team rule's) as the API takes it; null: no prizes.
+  function cleanTiers(tiers) {
+    if (tiers === null) return null;
+    return {
       method: tiers.method || "percent",
       counts: (tiers.method === "count" ? tiers.counts : []).map((c) => Number(c)),
       percents: (tiers.method === "count" ? ["10", "20", "30"] : tiers.percents).map(String),
       min_score: tiers.min_score === "" || tiers.min_score == null ? null : String(tiers.min_score),
     };
-    out.no_ties_in_top = Number(rules.no_ties_in_top || 0);
-    // Rounds (轮次) and the public module columns are declared through the API; the builder keeps them as they are.
-    if (rules.rounds) out.rounds = rules.rounds;
-    if (rules.public_modules && rules.public_modules.length) out.public_modules = rules.public_modules;
-    return out;
   }
 
   // Rules read from the server or a file, with every field the editor shows (a stage missing from the rules
@@ -90,7 +94,7 @@ const RubricBuilder = (() => {
         modules: stage.kind === "theory" ? [] : [{ id: "", name: "", aspects: [] }] };
     });
     if (rules && rules.tiers === null) norm.tiers = null;
-    return fillIds(norm);
+    return fillIds({ ...norm, ...Rounds.editable(rules) });
   }
 
   // New modules and aspects get the first free m1, m2 ... / a1, a2 ... (ids are unique competition-wide).
@@ -121,7 +125,7 @@ const RubricBuilder = (() => {
   function select(label, path, value, options, { rerender = true, help = "" } = {}) {
     return `<div class="rb-field"><label for="rb-${esc(path)}">${esc(label)}</label>
       <select id="rb-${esc(path)}" data-path="${esc(path)}" ${rerender ? "data-rerender" : ""}>
-        ${Object.entries(options).map(([v, o]) => `<option value="${esc(v)}"${String(v) === String(value) ? " selected" : ""}>${esc(o.name || o)}</option>`).join("")}
+        ${(Array.isArray(options) ? options : Object.entries(options)).map(([v, o]) => `<option value="${esc(v)}"${String(v) === String(value) ? " selected" : ""}>${esc(o.name || o)}</option>`).join("")}
       </select>${help ? hint(help) : ""}${slot(path)}</div>`;
   }
 
@@ -215,20 +219,20 @@ const RubricBuilder = (() => {
       ${hint("勾选后，如前三名在所有决胜规则后仍并列，系统不会自行排序，而是提示组织者处理后再发布。")}`;
   }
 
-  function tierBlock(rules) {
-    const tiers = rules.tiers;
+  // Prize tiers at `at` ("tiers", or "teams.tiers" for a team rule's).
+  function tierBlock(tiers, at = "tiers", title = "奖项") {
     const method = tiers === null ? "none" : tiers.method || "percent";
-    const choose = select("评奖方式", "tiers.method", method, {
+    const choose = select("评奖方式", `${at}.method`, method, {
       percent: { name: "按参加排名人数的比例" }, count: { name: "按固定名额" }, none: { name: "不评奖" },
     });
-    if (tiers === null) return `<h3>奖项</h3>${choose}`;
+    if (tiers === null) return `<h3>${title}</h3>${choose}`;
     const inputs = T.TIER_NAMES.map((name, i) => method === "count"
-      ? field(`${name}（名）`, `tiers.counts.${i}`, tiers.counts[i] ?? "", { inputmode: "numeric" })
-      : field(`${name}（%）`, `tiers.percents.${i}`, tiers.percents[i] ?? "", {})).join("");
-    return `<h3>奖项</h3>${choose}
+      ? field(`${name}（名）`, `${at}.counts.${i}`, tiers.counts[i] ?? "", { inputmode: "numeric" })
+      : field(`${name}（%）`, `${at}.percents.${i}`, tiers.percents[i] ?? "", {})).join("");
+    return `<h3>${title}</h3>${choose}
       ${hint(method === "count" ? "每个奖项的名额上限。" : "每个奖项的人数 = 参加排名人数 × 比例，向下取整（15 人时 10% 为 1 人）。")}
-      <div class="rb-grid">${inputs}${field("获奖最低分（可不填）", "tiers.min_score", tiers.min_score ?? "", { help: "总成绩低于此分者不获奖（仍计入人数）。" })}</div>
-      ${slot("tiers.percents")}${slot("tiers.counts")}
+      <div class="rb-grid">${inputs}${field("获奖最低分（可不填）", `${at}.min_score`, tiers.min_score ?? "", { help: "成绩低于此分者不获奖（仍计入人数）。" })}</div>
+      ${slot(`${at}.percents`)}${slot(`${at}.counts`)}
       ${hint("名额是上限：并列者整体放不进某一奖项剩余名额时，整体降入下一奖项，空出的名额不顺延。")}`;
   }
 
@@ -245,9 +249,10 @@ const RubricBuilder = (() => {
     const rules = state.rules;
     const stages = rules.stages.map((s, i) => stageBlock(s, i, state.stages[i], state)).join("");
     const ranking = state.mode === "competition"
-      ? `<section class="card rb-ranking">${finalBlock(rules)}${roundingBlock(rules)}${tieBlock(rules, rules.stages)}${tierBlock(rules)}</section>`
+      ? `<section class="card rb-ranking">${finalBlock(rules)}${roundingBlock(rules)}${tieBlock(rules, rules.stages)}${tierBlock(rules.tiers)}</section>`
       : `<section class="card rb-ranking">${roundingBlock(rules)}</section>`;
-    return stages + ranking;
+    const more = state.mode === "competition" ? Rounds.blocks(rules, { field, select, hint, slot, tierBlock }) : "";
+    return stages + ranking + more;
   }
 
   // --- the worked example -----------------------------------------------------------------------------------
@@ -368,6 +373,7 @@ const RubricBuilder = (() => {
     }
     const stages = rules.stages;
     const who = WORDS[state.mode].subject;
+    if (rules.rounds) return roundsResults(table, board, rules, who);
     table.innerHTML = `<thead><tr><th>${who}</th>${stages.map((s) => `<th class="num">${esc(s.name || s.id)}</th>`).join("")}
       <th class="num">总成绩</th>${state.mode === "competition" ? "<th class=\"num\">名次</th><th>奖项</th>" : ""}</tr></thead><tbody>
       ${board.results.map((r) => `<tr data-subject="${esc(r.subject_id)}"><td>${who} ${esc(r.subject_id)}${r.complete ? "" : ' <span class="badge warn">未评完</span>'}</td>
@@ -375,6 +381,18 @@ const RubricBuilder = (() => {
         <td class="num score" data-final>${E.shown(r.final_score, rules)}</td>
         ${state.mode === "competition" ? `<td class="num" data-rank>${r.rank ?? "—"}</td><td data-tier>${r.disqualified ? '<span class="badge bad">取消资格</span>' : r.tier ? esc(T.TIER_NAMES[r.tier - 1]) : ""}</td>` : ""}</tr>`).join("")}
       </tbody>${board.unresolved_ties.length ? `<caption class="notice warn">${board.unresolved_ties.map((t) => `第 ${t.rank} 名并列：${who} ${t.subject_ids.join("、")}（须由组织者处理）`).join("；")}</caption>` : ""}`;
+  }
+
+  // With rounds the example shows the stage scores only: each round's score, the cuts, the total and the ranks
+  // depend on who goes through, which the server works out round by round after saving (the example does not
+  // compute rounds, and shows no figure it has not computed as the server would).
+  function roundsResults(table, board, rules, who) {
+    const stages = rules.stages;
+    const order = [...board.results].sort((a, b) => a.subject_id.localeCompare(b.subject_id));
+    table.innerHTML = `<caption class="notice warn" data-rounds-note>本赛项分轮次进行：各轮成绩、晋级名单、累计总成绩、名次和奖项在保存后按轮次由系统计算（每轮结束时按晋级规则确定下一轮选手），示例只显示各环节成绩。</caption>
+      <thead><tr><th>${who}</th>${stages.map((s) => `<th class="num">${esc(s.name || s.id)}</th>`).join("")}</tr></thead><tbody>
+      ${order.map((r) => `<tr data-subject="${esc(r.subject_id)}"><td>${who} ${esc(r.subject_id)}${r.complete ? "" : ' <span class="badge warn">未评完</span>'}</td>
+        ${stages.map((s) => `<td class="num" data-stage-score="${esc(s.id)}">${E.shown(r.stage_scores[s.id], rules)}</td>`).join("")}</tr>`).join("")}</tbody>`;
   }
 
   // --- templates, JSON ----------------------------------------------------------------------------------------
@@ -428,7 +446,8 @@ const RubricBuilder = (() => {
 
     function problems() {
       const rulesNow = clean(state.rules, state.mode);
-      return E.validate(rulesNow, { judges: state.example.judges });
+      const declared = state.mode === "competition" ? Rounds.problems(rulesNow) : [];
+      return [...E.validate(rulesNow, { judges: state.example.judges }), ...declared];
     }
 
     function showProblems(list, prefix = "") {
@@ -469,11 +488,15 @@ const RubricBuilder = (() => {
       }
       if (el.matches("[data-toggle-top]")) { state.rules.no_ties_in_top = el.checked ? 3 : 0; return refresh(); }
       const path = el.dataset.path;
+      if (path && path.startsWith("x.")) return onExampleField(path.slice(2), el, event.type);
+      const declared = state.mode === "competition" ? Rounds.onInput(state.rules, el) : null;
+      if (declared) return declared === "render" ? render() : refresh();
       if (!path) return;
-      if (path.startsWith("x.")) return onExampleField(path.slice(2), el, event.type);
-      if (path === "tiers.method") {
-        state.rules.tiers = el.value === "none" ? null : { ...(state.rules.tiers || { counts: [], percents: ["10", "20", "30"], min_score: null }), method: el.value };
-        if (el.value === "count" && !state.rules.tiers.counts.length) state.rules.tiers.counts = [1, 2, 3];
+      if (/^(teams\.)?tiers\.method$/.test(path)) {
+        const at = path.replace(/\.method$/, "");
+        const tiers = el.value === "none" ? null : { ...(getPath(state.rules, at) || { counts: [], percents: ["10", "20", "30"], min_score: null }), method: el.value };
+        if (tiers && el.value === "count" && !tiers.counts.length) tiers.counts = [1, 2, 3];
+        setPath(state.rules, at, tiers);
         return render();
       }
       let value = el.value;
@@ -541,6 +564,7 @@ const RubricBuilder = (() => {
       const index = (p) => Number(p.split(".").pop());
       const parent = (p) => p.split(".").slice(0, -1).join(".");
       if (act === "template") return applyTemplate(button.dataset.template);
+      if (Rounds.onClick(state.rules, act, button)) return render();
       if (act === "module-add") list(path).modules.push({ id: nextId("m"), name: "", aspects: [blankAspect(nextId("a"))] });
       if (act === "module-remove") list(parent(path)).splice(index(path), 1);
       if (act === "aspect-add") list(path).aspects.push(blankAspect(nextId("a")));
@@ -563,10 +587,12 @@ const RubricBuilder = (() => {
       const template = RubricTemplates.TEMPLATES[key];
       const ok = await App.confirm({
         title: `套用“${template.name}”？`, tone: "normal", confirmText: "套用模板",
-        details: ["下面的环节、模块、评分项、取舍、决胜和奖项设置全部替换为模板的设置。", "保存之前不会生效，可以继续修改。"],
+        details: ["下面的环节、模块、评分项、取舍、决胜和奖项设置全部替换为模板的设置（轮次、团体和晋升设置保留）。", "保存之前不会生效，可以继续修改。"],
       });
       if (!ok) return;
-      state.rules = complete(template.rules(state.stages), state.stages);
+      // The template replaces the scoring; rounds, teams and promotion stay as they are (they name stages only).
+      const { rounds, public_modules: shown, teams, organisation_award: award, promotion } = state.rules;
+      state.rules = { ...complete(template.rules(state.stages), state.stages), rounds, public_modules: shown, teams, organisation_award: award, promotion };
       state.example = { judges: template.judges, count: 10, subjects: [], current: 0 };
       fillExample(state);
       render();

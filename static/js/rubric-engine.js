@@ -410,19 +410,27 @@ const RubricEngine = (() => {
       }
     });
     if (rules.no_ties_in_top < 0) problems.push({ code: "no_ties_in_top_negative", message: "不允许并列的名次范围不能为负数", path: "no_ties_in_top" });
-    if (rules.tiers) {
-      if (rules.tiers.counts.some((c) => Number(c) < 0)) problems.push({ code: "tier_count_negative", message: "获奖名额不能为负数", path: "tiers.counts" });
-      const percents = rules.tiers.percents.map(parse);
-      if (percents.some((p) => p === null || cmp(p, ZERO) < 0) || cmp(percents.reduce((a, p) => add(a, p || ZERO), ZERO), frac(100n)) > 0) {
-        problems.push({ code: "tier_percents_invalid", message: "各奖项比例不能为负数，且合计不能超过100%", path: "tiers.percents" });
-      }
-      const floor = rules.tiers.min_score == null || rules.tiers.min_score === "" ? null : parse(rules.tiers.min_score);
-      const top = finalMaximum(rules);
-      if (rules.tiers.min_score != null && rules.tiers.min_score !== "" && (floor === null || cmp(floor, ZERO) < 0 || cmp(floor, top) > 0)) {
-        problems.push({ code: "min_score_out_of_range", message: `获奖最低分应在0到${text(top)}之间`, path: "tiers.min_score" });
-      }
-    }
+    problems.push(...tierPolicyProblems(rules.tiers, "tiers", finalMaximum(rules)));
     if (judges != null) problems.push(...validatePanel(rules, judges));
+    return problems;
+  }
+
+  // Counts, percentages and the score floor of a prize-tier policy whose scores reach `top` (a fraction):
+  // the competition's tiers and a team rule's (scoring.rules.declared_checks.tier_policy_problems).
+  function tierPolicyProblems(rawTiers, path, top) {
+    if (!rawTiers) return [];
+    const tiers = { ...DEFAULT_TIERS, ...rawTiers };
+    const problems = [];
+    if (tiers.counts.some((c) => Number(c) < 0)) problems.push({ code: "tier_count_negative", message: "获奖名额不能为负数", path: `${path}.counts` });
+    const percents = tiers.percents.map(parse);
+    if (percents.some((p) => p === null || cmp(p, ZERO) < 0) || cmp(percents.reduce((a, p) => add(a, p || ZERO), ZERO), frac(100n)) > 0) {
+      problems.push({ code: "tier_percents_invalid", message: "各奖项比例不能为负数，且合计不能超过100%", path: `${path}.percents` });
+    }
+    const declared = tiers.min_score != null && tiers.min_score !== "";
+    const floor = declared ? parse(tiers.min_score) : null;
+    if (declared && (floor === null || cmp(floor, ZERO) < 0 || cmp(floor, top) > 0)) {
+      problems.push({ code: "min_score_out_of_range", message: `获奖最低分应在0到${text(top)}之间`, path: `${path}.min_score` });
+    }
     return problems;
   }
 
@@ -458,6 +466,6 @@ const RubricEngine = (() => {
 
   return {
     parse, frac, add, sub, mul, div, cmp, round, publish, fixed, text, normalise, combine, aggregate, rank, leaderboard,
-    publishedStep, shown, validate, validatePanel, checkMark, stageMaximum, aspects, leastMarks, finalMaximum,
+    publishedStep, shown, validate, validatePanel, tierPolicyProblems, checkMark, stageMaximum, aspects, leastMarks, finalMaximum,
   };
 })();

@@ -1,0 +1,281 @@
+"""The rubric builder's rounds, public module columns, teams, organisation award and promotion forms in
+headless Chromium: an organizer sets up a two-round competition with a team rule and a promotion rule through
+the forms alone (no JSON) and the API holds exactly those rules; problems are named at the field, the
+server's included; rules stored with rounds, teams and promotion load into the forms and come back unchanged
+but for the one edit; the worked example shows no figure the rounds would change; nothing overflows."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.browser.test_rubric_builder import apply_template, open_builder
+from tests.browser.ui import SIZES, horizontal_overflow, sized_page
+from tests.competitions.support import make_competition
+from tests.helpers import login, new_client
+
+pytestmark = pytest.mark.browser
+
+
+async def fill(page: Any, path: str, value: str) -> None:
+    await page.fill(f"[data-path='{path}']", value)
+
+
+async def choose(page: Any, path: str, value: str) -> None:
+    await page.select_option(f"[data-path='{path}']", value)
+
+
+async def error_at(page: Any, path: str) -> str:
+    return await page.inner_text(f"[data-error-path='{path}']")
+
+
+async def saved_rules(live_server: str, competition_id: int) -> dict[str, Any]:
+    async with new_client(base_url=live_server) as api:
+        await login(api, "organizer")
+        return (await api.get(f"/api/competitions/{competition_id}/scoring")).json()
+
+
+async def save(page: Any) -> None:
+    await page.click("#save-scheme")
+    await page.wait_for_selector("#message.ok")
+
+
+@pytest.mark.parametrize("size", ["phone", "tablet"])
+async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through_the_forms(
+    chromium: Any, live_server: str, world: dict[str, Any], size: str
+) -> None:
+    competition_id = await make_competition(state="open")
+    async with sized_page(chromium, live_server, SIZES[size]) as page:
+        await open_builder(page, competition_id)
+        await apply_template(page, "vocational", expect="替换")
+        theory, practical = await page.locator(".rb-stage").evaluate_all(
+            "els => els.map(e => e.dataset.stage)"
+        )
+
+        # Rounds: 初赛 (the theory stage) cuts to the best 6, 决赛 (the practical stage) has no cut.
+        await page.check("[data-toggle-declared=rounds]")
+        assert await page.input_value("[data-path='rounds.rounds.0.name']") == "初赛"
+        assert await page.input_value("[data-path='rounds.rounds.1.name']") == "决赛"
+        assert "晋级人数须至少为1" in await error_at(page, "rounds.rounds.0.count")  # N still to fill in
+        await fill(page, "rounds.rounds.0.count", "6")
+        await page.locator("[data-error-path='rounds.rounds.0.count']:text-is('')").wait_for()
+        await choose(page, "rounds.rounds.0.ties", "tie_break")
+        await choose(page, "rounds.rounds.0.next_order", "draw")
+        assert "重新抽签" in await page.inner_text(".rb-rounds")
+        # A stage moved out of its round leaves it uncovered: named at once.
+        await page.uncheck(f"[data-round-stage='1'][value='{practical}']")
+        assert "不属于任何一轮" in await error_at(page, "rounds.rounds")
+        await page.check(f"[data-round-stage='1'][value='{practical}']")
+        # The example computes no total, rank or prize the cuts would change: it says so instead.
+        assert "保存后按轮次由系统计算" in await page.inner_text("#rb-results")
+        assert await page.locator("#rb-results [data-final], #rb-results [data-rank]").count() == 0
+
+        # The first practical module's scores on the public board.
+        module = await page.locator("[data-public-module]").first.get_attribute("data-public-module")
+        await page.check(f"[data-public-module='{module}']")
+
+        # Teams by grassroots union, the best 3 averaged to 2 places, one prize of each tier.
+        await page.check("[data-toggle-declared=teams]")
+        await choose(page, "teams.grouping", "union")
+        await fill(page, "teams.best", "3")
+        await fill(page, "teams.min_members", "9")
+        assert "1到计分人数之间" in await error_at(page, "teams.min_members")
+        await fill(page, "teams.min_members", "2")
+        await choose(page, "teams.method", "mean")
+        await choose(page, "teams.rounding.decimals", "2")
+        await choose(page, "teams.tiers.method", "count")
+        for tier in range(3):
+            await fill(page, f"teams.tiers.counts.{tier}", "1")
+        await page.check("[data-toggle-team-top]")
+        await page.check("[data-toggle-declared=organisation_award]")
+        await fill(page, "organisation_award.count", "2")
+        await choose(page, "organisation_award.basis", "team")
+
+        # Promotion: the winner to 技师; ranks 2-5 with at least 60 one level up (none held: 中级工).
+        await page.check("[data-toggle-declared=promotion]")
+        await fill(page, "promotion.basis", "人社厅发〔2026〕12号")
+        await choose(page, "promotion.bands.0.to_level", "2")
+        await page.click("[data-act=band-add]")
+        assert "须限定名次范围或获奖等次" in await error_at(page, "promotion.bands.1.first_rank")
+        await fill(page, "promotion.bands.1.first_rank", "2")
+        await fill(page, "promotion.bands.1.last_rank", "5")
+        await fill(page, "promotion.bands.1.min_score", "60")
+        await page.check("[data-band-tier='1'][value='1']")
+        await page.check("[data-band-tier='1'][value='2']")
+        await choose(page, "promotion.bands.1.target", "levels_up")
+        await fill(page, "promotion.bands.1.levels_up", "1")
+        await choose(page, "promotion.bands.1.unlevelled_to", "4")
+        assert await page.is_hidden("#rb-problems")
+        assert await horizontal_overflow(page) <= 0
+        for code in ("top_per_union", "reverse_rank", "levels_up", "prize_winners"):
+            assert code not in await page.inner_text("main")  # Chinese on the page, never the engine's codes
+
+        await save(page)
+        rules = (await saved_rules(live_server, competition_id))["rules"]
+        assert await horizontal_overflow(page) <= 0
+        assert not [e for e in page.errors if "404" not in e], page.errors
+
+    assert rules["rounds"] == {
+        "total": "sum",
+        "rounds": [
+            {
+                "id": "r1",
+                "name": "初赛",
+                "stages": [theory],
+                "cut": "top",
+                "count": 6,
+                "min_score": None,
+                "ties": "tie_break",
+                "next_order": "draw",
+            },
+            {
+                "id": "r2",
+                "name": "决赛",
+                "stages": [practical],
+                "cut": None,
+                "count": None,
+                "min_score": None,
+                "ties": "all",
+                "next_order": "reverse_rank",
+            },
+        ],
+    }
+    assert rules["public_modules"] == [module]
+    assert rules["teams"] == {
+        "best": 3,
+        "grouping": "union",
+        "method": "mean",
+        "min_members": 2,
+        "rounding": {"decimals": 2, "mode": "half_up"},
+        "tiers": {"method": "count", "counts": [1, 1, 1], "percents": ["10", "20", "30"], "min_score": None},
+        "no_ties_in_top": 3,
+    }
+    assert rules["organisation_award"] == {"count": 2, "basis": "team"}
+    band = {"tiers": [], "min_score": None, "levels_up": None, "unlevelled_to": None}
+    assert rules["promotion"] == {
+        "highest": 1,
+        "basis": "人社厅发〔2026〕12号",
+        "bands": [
+            {**band, "first_rank": 1, "last_rank": 1, "to_level": 2},
+            {
+                "first_rank": 2,
+                "last_rank": 5,
+                "tiers": [1, 2],
+                "min_score": "60",
+                "to_level": None,
+                "levels_up": 1,
+                "unlevelled_to": 4,
+            },
+        ],
+    }
+
+
+DECLARED = {
+    "rounds": {
+        "total": "last",
+        "rounds": [
+            {
+                "id": "heat",
+                "name": "预赛",
+                "stages": [],  # the theory stage, filled in below
+                "cut": "min_score",
+                "count": None,
+                "min_score": "55.5",
+                "ties": "all",
+                "next_order": "reverse_rank",
+            },
+            {
+                "id": "final",
+                "name": "决赛",
+                "stages": [],
+                "cut": None,
+                "count": None,
+                "min_score": None,
+                "ties": "all",
+                "next_order": "reverse_rank",
+            },
+        ],
+    },
+    "teams": {
+        "best": 2,
+        "grouping": "enterprise",
+        "method": "sum",
+        "min_members": None,
+        "rounding": None,
+        "tiers": None,
+        "no_ties_in_top": 0,
+    },
+    "organisation_award": {"count": 3, "basis": "entrants"},
+    "promotion": {
+        "highest": 2,
+        "basis": "",
+        "bands": [
+            {
+                "first_rank": None,
+                "last_rank": None,
+                "tiers": [1],
+                "min_score": "80",
+                "to_level": None,
+                "levels_up": 2,
+                "unlevelled_to": None,
+            }
+        ],
+    },
+}
+
+
+async def test_stored_rounds_teams_and_promotion_load_into_the_forms_and_save_back_unchanged(
+    chromium: Any, live_server: str, world: dict[str, Any]
+) -> None:
+    competition_id = await make_competition(state="open")
+    async with sized_page(chromium, live_server, SIZES["tablet"]) as page:
+        await open_builder(page, competition_id)
+        await apply_template(page, "vocational", expect="替换")
+        await save(page)
+        # The rules as a script would declare them through the API.
+        scheme = await saved_rules(live_server, competition_id)
+        declared = copy.deepcopy(DECLARED)
+        stages = [stage["id"] for stage in scheme["rules"]["stages"]]
+        declared["rounds"]["rounds"][0]["stages"] = stages[:1]
+        declared["rounds"]["rounds"][1]["stages"] = stages[1:]
+        module = scheme["rules"]["stages"][1]["modules"][0]["id"]
+        stored = {**scheme["rules"], **declared, "public_modules": [module]}
+        async with new_client(base_url=live_server) as api:
+            await login(api, "organizer")
+            answer = await api.put(
+                f"/api/competitions/{competition_id}/scoring",
+                json={"rules": stored, "tolerance": "1", "appeal_window_hours": 2, "version": scheme["version"]},
+            )
+            assert answer.status_code == 200, answer.text
+            stored = answer.json()["rules"]
+
+        await page.reload()
+        await page.wait_for_selector("body[data-ready] .rubric-builder .rb-rounds")
+        assert await page.is_checked("[data-toggle-declared=rounds]")
+        assert await page.input_value("[data-path='rounds.total']") == "last"
+        assert await page.input_value("[data-path='rounds.rounds.0.cut']") == "min_score"
+        assert await page.input_value("[data-path='rounds.rounds.0.min_score']") == "55.5"
+        assert await page.input_value("[data-path='teams.grouping']") == "enterprise"
+        assert await page.input_value("[data-path='teams.tiers.method']") == "none"
+        assert await page.input_value("[data-path='organisation_award.basis']") == "entrants"
+        assert await page.input_value("[data-path='promotion.bands.0.target']") == "levels_up"
+        assert await page.is_checked("[data-band-tier='0'][value='1']")
+        assert await page.is_checked(f"[data-public-module='{module}']")
+        assert await page.is_hidden("#rb-problems")
+
+        await fill(page, "rounds.rounds.0.name", "初赛")
+        await save(page)
+        again = (await saved_rules(live_server, competition_id))["rules"]
+        stored["rounds"]["rounds"][0]["name"] = "初赛"
+        assert again == stored
+
+        # What only the server can tell (a figure it cannot read as an integer) is shown at the field too.
+        await fill(page, "teams.best", "2.5")
+        await page.click("#save-scheme")
+        await page.wait_for_selector("#message.bad")
+        assert "未保存" in await page.inner_text("#message")
+        assert await error_at(page, "teams.best")
+        assert await page.get_attribute("[data-path='teams.best']", "aria-invalid") == "true"
+        assert (await saved_rules(live_server, competition_id))["rules"] == stored  # nothing changed
