@@ -246,7 +246,12 @@ async def test_stored_rounds_teams_and_promotion_load_into_the_forms_and_save_ba
             await login(api, "organizer")
             answer = await api.put(
                 f"/api/competitions/{competition_id}/scoring",
-                json={"rules": stored, "tolerance": "1", "appeal_window_hours": 2, "version": scheme["version"]},
+                json={
+                    "rules": stored,
+                    "tolerance": "1",
+                    "appeal_window_hours": 2,
+                    "version": scheme["version"],
+                },
             )
             assert answer.status_code == 200, answer.text
             stored = answer.json()["rules"]
