@@ -448,5 +448,42 @@ const RubricBuilderRounds = (() => {
     return true;
   }
 
-  return { editable, clean, problems, blocks, onInput, onClick, LEVELS };
+  // --- the same rules in words (the summary beside the rubric; all a reader sees once the rubric is locked) ------
+  function summary(rules) {
+    const stageName = (id) => { const s = rules.stages.find((x) => String(x.id) === id); return s ? s.name || s.id : id; };
+    const items = [];
+    if (rules.rounds) {
+      const rounds = rules.rounds.rounds.map((x, i) => {
+        const what = `${x.name || `第 ${i + 1} 轮`}（${x.stages.map(stageName).join("、")}）`;
+        if (!x.cut) return what;
+        const n = x.cut === "min_score" ? `成绩不低于 ${x.min_score} 分者晋级` : `${CUTS[x.cut].name.replace("N", x.count)}`;
+        return `${what}：${n}，${TIES[x.ties].name}，${ORDERS[x.next_order].name}`;
+      });
+      items.push(["轮次", `${rounds.join("；")}。总成绩：${TOTALS[rules.rounds.total].name}。`]);
+    }
+    const modules = new Map(rules.stages.flatMap((s) => (s.modules || []).map((m) => [m.id, m.name || m.id])));
+    if ((rules.public_modules || []).length) items.push(["公开模块分", rules.public_modules.map((id) => modules.get(id) || id).join("、")]);
+    const t = rules.teams;
+    if (t) {
+      items.push(["团体成绩", `${GROUPINGS[t.grouping].name}，取每队最好的 ${t.best} 名队员${t.method === "sum" ? "成绩相加" : "成绩平均"}${t.min_members ? `，不足 ${t.min_members} 人的队伍不排名` : ""}；团体奖项：${RubricText.tierText(t.tiers)}`]);
+    }
+    const a = rules.organisation_award;
+    if (a) items.push(["优秀组织奖", `${BASES[a.basis].name}评选，至多 ${a.count} 个基层工会。`]);
+    const p = rules.promotion;
+    if (p) {
+      const bands = p.bands.map((b) => {
+        const when = [
+          b.first_rank != null || b.last_rank != null ? `第 ${b.first_rank ?? 1} 至 ${b.last_rank ?? "末"} 名` : "",
+          b.tiers.length ? b.tiers.map((x) => TIER_NAMES[x - 1] || `${x}等奖`).join("或") : "",
+          b.min_score != null ? `成绩不低于 ${b.min_score} 分` : "",
+        ].filter(Boolean).join("、");
+        const to = b.levels_up != null ? `晋升 ${b.levels_up} 级${b.unlevelled_to ? `（无等级者晋升为${LEVELS[b.unlevelled_to]}）` : ""}` : `晋升为${LEVELS[b.to_level] || b.to_level}`;
+        return `${when}：${to}`;
+      });
+      items.push(["技能等级晋升", `${bands.join("；")}；最高不超过${LEVELS[p.highest] || p.highest}${p.basis ? `（依据：${p.basis}）` : ""}。`]);
+    }
+    return items.length ? `<dl class="facts rubric-facts">${items.map(([dt, dd]) => `<dt>${esc(dt)}</dt><dd>${esc(dd)}</dd>`).join("")}</dl>` : "";
+  }
+
+  return { editable, clean, problems, blocks, onInput, onClick, summary, LEVELS };
 })();

@@ -322,6 +322,7 @@ const RubricBuilder = (() => {
       <div id="rb-example-inputs">${exampleInputs(state)}</div>
       <h3>示例结果</h3>
       <div id="rb-example-problems" class="notice warn" hidden></div>
+      <p id="rb-rounds-note" class="hint" hidden></p>
       <div class="table-wrap"><table id="rb-results" class="rb-results"></table></div>
     </section>`;
   }
@@ -361,7 +362,7 @@ const RubricBuilder = (() => {
     }
     box.hidden = true;
     const rules = clean(state.rules, state.mode);
-    const board = E.leaderboard(rules, subjects, marks);
+    const board = rules.rounds ? E.leaderboardByRounds(rules, subjects, marks) : E.leaderboard(rules, subjects, marks);
     state.lastBoard = board;
     const current = subjects[state.example.current] || subjects[0];
     const mine = board.results.find((r) => current && r.subject_id === current.id);
@@ -373,26 +374,38 @@ const RubricBuilder = (() => {
     }
     const stages = rules.stages;
     const who = WORDS[state.mode].subject;
-    if (rules.rounds) return roundsResults(table, board, rules, who);
+    const note = root.querySelector("#rb-rounds-note");
+    note.hidden = !rules.rounds;
+    if (rules.rounds) return roundsResults(table, note, board, rules, who);
     table.innerHTML = `<thead><tr><th>${who}</th>${stages.map((s) => `<th class="num">${esc(s.name || s.id)}</th>`).join("")}
       <th class="num">总成绩</th>${state.mode === "competition" ? "<th class=\"num\">名次</th><th>奖项</th>" : ""}</tr></thead><tbody>
       ${board.results.map((r) => `<tr data-subject="${esc(r.subject_id)}"><td>${who} ${esc(r.subject_id)}${r.complete ? "" : ' <span class="badge warn">未评完</span>'}</td>
         ${stages.map((s) => `<td class="num" data-stage-score="${esc(s.id)}">${E.shown(r.stage_scores[s.id], rules)}</td>`).join("")}
         <td class="num score" data-final>${E.shown(r.final_score, rules)}</td>
         ${state.mode === "competition" ? `<td class="num" data-rank>${r.rank ?? "—"}</td><td data-tier>${r.disqualified ? '<span class="badge bad">取消资格</span>' : r.tier ? esc(T.TIER_NAMES[r.tier - 1]) : ""}</td>` : ""}</tr>`).join("")}
-      </tbody>${board.unresolved_ties.length ? `<caption class="notice warn">${board.unresolved_ties.map((t) => `第 ${t.rank} 名并列：${who} ${t.subject_ids.join("、")}（须由组织者处理）`).join("；")}</caption>` : ""}`;
+      </tbody>${board.unresolved_ties.length ? `<caption class="notice warn">${tiesText(board, who)}</caption>` : ""}`;
   }
 
-  // With rounds the example shows the stage scores only: each round's score, the cuts, the total and the ranks
-  // depend on who goes through, which the server works out round by round after saving (the example does not
-  // compute rounds, and shows no figure it has not computed as the server would).
-  function roundsResults(table, board, rules, who) {
-    const stages = rules.stages;
-    const order = [...board.results].sort((a, b) => a.subject_id.localeCompare(b.subject_id));
-    table.innerHTML = `<caption class="notice warn" data-rounds-note>本赛项分轮次进行：各轮成绩、晋级名单、累计总成绩、名次和奖项在保存后按轮次由系统计算（每轮结束时按晋级规则确定下一轮选手），示例只显示各环节成绩。</caption>
-      <thead><tr><th>${who}</th>${stages.map((s) => `<th class="num">${esc(s.name || s.id)}</th>`).join("")}</tr></thead><tbody>
-      ${order.map((r) => `<tr data-subject="${esc(r.subject_id)}"><td>${who} ${esc(r.subject_id)}${r.complete ? "" : ' <span class="badge warn">未评完</span>'}</td>
-        ${stages.map((s) => `<td class="num" data-stage-score="${esc(s.id)}">${E.shown(r.stage_scores[s.id], rules)}</td>`).join("")}</tr>`).join("")}</tbody>`;
+  const tiesText = (board, who) => board.unresolved_ties.map((t) => `第 ${t.rank} 名并列：${who} ${t.subject_ids.join("、")}（须由组织者处理）`).join("；");
+
+  // With rounds: each round as the organizer closes it (its cut on its own standing), then a column per round
+  // (未晋级 for one not reached), the total, the rank and the prize, as the server computes them.
+  function roundsResults(table, note, board, rules, who) {
+    const rounds = rules.rounds.rounds;
+    const cell = (value) => (value === undefined ? '<span class="muted">未晋级</span>' : E.shown(value, rules));
+    const perGroup = rounds.some((x) => x.cut === "top_per_union" || x.cut === "top_per_enterprise");
+    note.textContent = `按轮次计算：每轮结束时按晋级规则确定下一轮选手（${perGroup ? "示例选手不分工会、单位，按同一组计算；" : ""}正式比赛由组织者在成绩页结束本轮）。`;
+    table.innerHTML = `${board.unresolved_ties.length ? `<caption class="notice warn">${esc(tiesText(board, who))}</caption>` : ""}
+      <thead><tr><th>${who}</th>${rules.stages.map((s) => `<th class="num">${esc(s.name || s.id)}</th>`).join("")}
+        ${rounds.map((x) => `<th class="num">${esc(x.name || x.id)}</th>`).join("")}
+        <th class="num">${rules.rounds.total === "sum" ? "累计" : "总成绩"}</th><th class="num">名次</th><th>奖项</th></tr></thead><tbody>
+      ${board.results.map((r) => `<tr data-subject="${esc(r.subject_id)}"><td>${who} ${esc(r.subject_id)}${r.complete ? "" : ' <span class="badge warn">未评完</span>'}
+          ${r.eliminated_after == null ? "" : `<span class="badge" data-cut>${esc(rounds[r.eliminated_after].name || `第 ${r.eliminated_after + 1} 轮`)}后未晋级</span>`}</td>
+        ${rules.stages.map((s) => `<td class="num" data-stage-score="${esc(s.id)}">${cell(r.stage_scores[s.id])}</td>`).join("")}
+        ${rounds.map((x) => `<td class="num" data-round-score="${esc(x.id)}">${cell(r.round_scores[x.id])}</td>`).join("")}
+        <td class="num score" data-final>${E.shown(r.final_score, rules)}</td><td class="num" data-rank>${r.rank ?? "—"}</td>
+        <td data-tier>${r.disqualified ? '<span class="badge bad">取消资格</span>' : r.tier ? esc(T.TIER_NAMES[r.tier - 1]) : ""}</td></tr>`).join("")}
+      </tbody>`;
   }
 
   // --- templates, JSON ----------------------------------------------------------------------------------------
@@ -470,8 +483,10 @@ const RubricBuilder = (() => {
       const list = problems();
       showProblems(list);
       renderResults(root, state, list);
-      root.querySelector("#rb-summary").innerHTML = T.summary(clean(state.rules, state.mode), { judges: state.example.judges, showTiers: state.mode === "competition", who: WORDS[state.mode].judge });
-      state.onChange(clean(state.rules, state.mode), list);
+      const cleaned = clean(state.rules, state.mode);
+      const declared = state.mode === "competition" ? Rounds.summary(cleaned) : "";
+      root.querySelector("#rb-summary").innerHTML = T.summary(cleaned, { judges: state.example.judges, showTiers: state.mode === "competition", who: WORDS[state.mode].judge }) + declared;
+      state.onChange(cleaned, list);
     }
 
     function onInput(event) {

@@ -108,6 +108,14 @@ const RubricEngine = (() => {
       tie_breaks: rules.tie_breaks || [],
       tiers: rules.tiers === undefined ? { ...DEFAULT_TIERS } : rules.tiers && { ...DEFAULT_TIERS, ...rules.tiers },
       no_ties_in_top: rules.no_ties_in_top || 0,
+      rounds: rules.rounds ? {
+        total: rules.rounds.total || "sum",
+        rounds: (rules.rounds.rounds || []).map((r) => ({
+          id: String(r.id), name: r.name || "", stages: (r.stages || []).map(String), cut: r.cut ?? null,
+          count: r.count == null || r.count === "" ? null : Number(r.count), min_score: r.min_score ?? null,
+          ties: r.ties || "all", next_order: r.next_order || "reverse_rank",
+        })),
+      } : null,
     };
   }
 
@@ -162,10 +170,14 @@ const RubricEngine = (() => {
     return { panel, contribution: aspect.kind === "deduction" ? sub(ZERO, score) : score };
   }
 
-  // subjects: [{ id, imported: { stageId: "80" }, time_used, disqualified }];
+  // subjects: [{ id, imported: { stageId: "80" }, time_used, disqualified, eliminated_after }] (eliminated_after:
+  // the index of the round that cut the subject, 未晋级; absent while still in);
   // marks: [{ subject, aspect, judge, value }]; expected (optional): Map "subject|aspect" -> [judge, ...].
   function aggregate(rawRules, subjects, marks, expected = null) {
     const rules = normalise(rawRules);
+    const rounds = rules.rounds ? rules.rounds.rounds : [];
+    const roundOf = new Map(rounds.flatMap((r, i) => r.stages.map((id) => [id, i])));
+    const lastRound = Math.max(rounds.length - 1, 0);
     const panels = new Map(subjects.map((s) => [String(s.id), new Map()]));
     for (const mark of marks) {
       const byAspect = panels.get(String(mark.subject));
@@ -176,9 +188,13 @@ const RubricEngine = (() => {
     return subjects.map((subject) => {
       const id = String(subject.id);
       const byAspect = panels.get(id);
-      const aspectScores = {}, moduleScores = {}, stageScores = {}, exact = { stages: {}, final: null };
-      let final = ZERO, importedComplete = true;
+      const aspectScores = {}, moduleScores = {}, stageScores = {};
+      const contributions = new Map(); // by round index (everything is round 0 without rounds)
+      const reached = subject.eliminated_after == null ? lastRound : Number(subject.eliminated_after);
+      let importedComplete = true;
       for (const stage of rules.stages) {
+        const roundIndex = roundOf.get(stage.id) ?? 0;
+        if (roundIndex > reached) continue; // 未晋级: a round never entered is not scored at all, not scored 0
         let total = ZERO;
         if (stage.kind === "imported") {
           const mark = subject.imported && subject.imported[stage.id];
@@ -203,27 +219,46 @@ const RubricEngine = (() => {
         if (total.n < 0n) total = ZERO; // deductions never take a stage below zero
         if (rules.rounding.stage_total) total = round(total, rules.rounding.stage_total);
         stageScores[stage.id] = publish(total);
-        exact.stages[stage.id] = total;
-        final = rules.final === "raw_sum" ? add(final, total)
-          : add(final, div(mul(total, parse(stage.weight_percent)), parse(stage.full_marks)));
+        const contribution = rules.final === "raw_sum" ? total : div(mul(total, parse(stage.weight_percent)), parse(stage.full_marks));
+        contributions.set(roundIndex, add(contributions.get(roundIndex) || ZERO, contribution));
       }
-      // Always rounded (the declared final rounding, else the published one): the figure shown is the one that ranks.
-      final = round(final, publishedStep(rules));
+      const { final, roundScores } = finalScore(rules, contributions, reached);
       return {
         subject_id: id, aspect_scores: aspectScores, module_scores: moduleScores, stage_scores: stageScores,
         final_score: publish(final), complete: importedComplete && Object.values(aspectScores).every((a) => a.complete),
         disqualified: Boolean(subject.disqualified), time_used: subject.time_used == null || subject.time_used === "" ? null : parse(subject.time_used),
-        rank: null, tier: null,
+        rank: null, tier: null, round_scores: roundScores, eliminated_after: subject.eliminated_after == null ? null : Number(subject.eliminated_after),
       };
     });
   }
 
+  // The final score, always rounded (the declared final rounding, else the published one: the figure shown is
+  // the one that ranks), and with rounds each entered round's score, rounded as the final is: the total (累计)
+  // is their sum, or the last round entered alone (total "last": each round scaled to 100 by its stages'
+  // weights, unless the final is a raw sum).
+  function finalScore(rules, contributions, reached) {
+    const step = publishedStep(rules);
+    if (!rules.rounds) return { final: round(contributions.get(0) || ZERO, step), roundScores: {} };
+    const scaled = rules.rounds.total === "last" && rules.final !== "raw_sum";
+    const weights = new Map(rules.stages.map((s) => [s.id, parse(s.weight_percent)]));
+    const scores = [];
+    for (let i = 0; i <= reached; i += 1) {
+      let score = contributions.get(i) || ZERO;
+      if (scaled) score = div(mul(score, frac(100n)), rules.rounds.rounds[i].stages.reduce((a, id) => add(a, weights.get(id)), ZERO));
+      scores.push(round(score, step));
+    }
+    const final = rules.rounds.total === "last" ? scores[reached] : scores.reduce(add, ZERO);
+    const roundScores = Object.fromEntries(scores.map((score, i) => [rules.rounds.rounds[i].id, publish(score)]));
+    return { final, roundScores };
+  }
+
   // --- ranking and prizes ------------------------------------------------------------------------------------
-  function rankKey(tieBreaks, result) {
-    const key = [result.final_score];
+  // `score` first, then each tie-break (a stage or module of a round the subject did not enter counts as 0).
+  function rankKey(tieBreaks, result, score = result.final_score) {
+    const key = [score];
     for (const rule of tieBreaks) {
-      if (rule.kind === "stage") key.push(result.stage_scores[rule.ref]);
-      else if (rule.kind === "module") key.push(result.module_scores[rule.ref]);
+      if (rule.kind === "stage") key.push(result.stage_scores[rule.ref] ?? ZERO);
+      else if (rule.kind === "module") key.push(result.module_scores[rule.ref] ?? ZERO);
       else key.push(result.time_used); // shorter is better; none comes last
     }
     return key;
@@ -256,14 +291,19 @@ const RubricEngine = (() => {
     });
   }
 
+  const byId = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
   function rank(rawRules, results) {
     const rules = normalise(rawRules);
+    // With rounds, whoever went further ranks above whoever was cut earlier, whatever the scores.
+    const reached = (r) => (r.eliminated_after == null ? rules.rounds.rounds.length : r.eliminated_after);
+    const order = (a, b) => (rules.rounds ? reached(b.r) - reached(a.r) : 0) || compareKeys(rules.tie_breaks, a.key, b.key);
     const keyed = results.filter((r) => !r.disqualified).map((r) => ({ r, key: rankKey(rules.tie_breaks, r) }));
-    keyed.sort((a, b) => compareKeys(rules.tie_breaks, a.key, b.key) || (a.r.subject_id < b.r.subject_id ? -1 : a.r.subject_id > b.r.subject_id ? 1 : 0));
+    keyed.sort((a, b) => order(a, b) || byId(a.r.subject_id, b.r.subject_id));
     const groups = [];
     for (const item of keyed) {
       const last = groups[groups.length - 1];
-      if (last && compareKeys(rules.tie_breaks, last[0].key, item.key) === 0) last.push(item);
+      if (last && order(last[0], item) === 0) last.push(item);
       else groups.push([item]);
     }
     const ranked = keyed.length;
@@ -295,6 +335,71 @@ const RubricEngine = (() => {
 
   function leaderboard(rules, subjects, marks, expected = null) {
     return rank(rules, aggregate(rules, subjects, marks, expected));
+  }
+
+  // --- rounds (scoring/rules/rounds.py) --------------------------------------------------------------------------
+  // Who took part in round i: not disqualified and not cut after an earlier round.
+  const entrants = (results, i) => results.filter((r) => !r.disqualified && (r.eliminated_after == null || r.eliminated_after >= i));
+
+  // The score a subject stands on after round i (rules normalised): cumulative, or that round alone.
+  function standingScore(rules, result, i) {
+    const rounds = rules.rounds.rounds;
+    if (rules.rounds.total === "last") return result.round_scores[rounds[i].id] || ZERO;
+    return rounds.slice(0, i + 1).reduce((a, r) => add(a, result.round_scores[r.id] || ZERO), ZERO);
+  }
+
+  // [{ rank, result, score }] best first; equal keys share a rank (1, 2, 2, 4).
+  function rankedInRound(rules, declared, scored) {
+    const tieBreaks = declared.ties === "tie_break" ? rules.tie_breaks : [];
+    const keyed = scored.map(([result, score]) => ({ result, score, key: rankKey(tieBreaks, result, score) }));
+    keyed.sort((a, b) => compareKeys(tieBreaks, a.key, b.key) || byId(a.result.subject_id, b.result.subject_id));
+    let rank = 0, previous = null;
+    return keyed.map((item, position) => {
+      if (!previous || compareKeys(tieBreaks, previous.key, item.key) !== 0) { rank = position + 1; previous = item; }
+      return { rank, result: item.result, score: item.score };
+    });
+  }
+
+  // The standing after round i and who qualifies for the next, best first (rules normalised). `groups`: per
+  // subject id, its { union, enterprise } (for a per-group cut; a subject with none is in the group "").
+  function roundStandings(rules, results, i, groups = {}) {
+    const declared = rules.rounds.rounds[i];
+    const scored = entrants(results, i).map((r) => [r, standingScore(rules, r, i)]);
+    const standing = ({ rank, result, score }, qualified, group) => ({
+      subject_id: result.subject_id, round_score: result.round_scores[declared.id] || ZERO, score, rank, qualified, group,
+    });
+    if (declared.cut === "top_per_union" || declared.cut === "top_per_enterprise") {
+      const kind = declared.cut === "top_per_union" ? "union" : "enterprise";
+      const byGroup = new Map();
+      for (const item of scored) {
+        const group = (groups[item[0].subject_id] || {})[kind] || "";
+        byGroup.set(group, [...(byGroup.get(group) || []), item]);
+      }
+      const overall = new Map(rankedInRound(rules, declared, scored).map((x, position) => [x.result.subject_id, position]));
+      return [...byGroup].flatMap(([group, members]) => rankedInRound(rules, declared, members).map((x) => standing(x, x.rank <= (declared.count || 0), group)))
+        .sort((a, b) => overall.get(a.subject_id) - overall.get(b.subject_id));
+    }
+    const line = declared.cut === "min_score" && declared.min_score != null ? parse(declared.min_score) : null;
+    return rankedInRound(rules, declared, scored).map((x) => standing(x,
+      declared.cut === "top" ? x.rank <= (declared.count || 0) : line !== null && cmp(x.score, line) >= 0, null));
+  }
+
+  // The rounds as they are played: each round but the last is closed on its own standing (no marks of later
+  // rounds yet, as when the organizer closes it), and whoever it does not qualify is cut (未晋级) after it.
+  // Then the board. Returns the board with `standings`, one list per closed round.
+  function leaderboardByRounds(rawRules, subjects, marks, expected = null, groups = {}) {
+    const rules = normalise(rawRules);
+    if (!rules.rounds) return { ...leaderboard(rawRules, subjects, marks, expected), standings: [] };
+    const cut = new Map();
+    const standings = [];
+    for (let i = 0; i < rules.rounds.rounds.length - 1; i += 1) {
+      const asOf = subjects.map((s) => ({ ...s, eliminated_after: cut.has(String(s.id)) ? cut.get(String(s.id)) : i }));
+      const standing = roundStandings(rules, aggregate(rawRules, asOf, marks, expected), i, groups);
+      for (const st of standing) if (!st.qualified) cut.set(st.subject_id, i);
+      standings.push(standing);
+    }
+    const played = subjects.map((s) => ({ ...s, eliminated_after: cut.has(String(s.id)) ? cut.get(String(s.id)) : null }));
+    return { ...leaderboard(rawRules, played, marks, expected), standings };
   }
 
   // How the server shows published figures: the final rounding, or two places half up.
@@ -466,6 +571,6 @@ const RubricEngine = (() => {
 
   return {
     parse, frac, add, sub, mul, div, cmp, round, publish, fixed, text, normalise, combine, aggregate, rank, leaderboard,
-    publishedStep, shown, validate, validatePanel, tierPolicyProblems, checkMark, stageMaximum, aspects, leastMarks, finalMaximum,
+    publishedStep, shown, validate, roundStandings, leaderboardByRounds, validatePanel, tierPolicyProblems, checkMark, stageMaximum, aspects, leastMarks, finalMaximum,
   };
 })();

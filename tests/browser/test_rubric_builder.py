@@ -76,8 +76,8 @@ async def type_example(page: Any) -> None:
                 await page.fill(f"input[data-mark='{aspect}'][data-judge='{judge}']", value)
 
 
-def expected_board(rules_json: dict[str, Any], theory_id: str) -> r.Leaderboard:
-    rules = msgspec.convert(rules_json, type=r.CompetitionRules, strict=False)
+def example_inputs(theory_id: str) -> tuple[list[r.SubjectInput], list[r.Mark]]:
+    """The marks, theory marks and times typed by :func:`type_example`, as the engine takes them."""
     subjects = [
         r.SubjectInput(
             subject_id=code, imported={theory_id: Decimal(THEORY[code])}, time_used=Decimal(TIME_USED[code])
@@ -90,7 +90,12 @@ def expected_board(rules_json: dict[str, Any], theory_id: str) -> r.Leaderboard:
         for aspect, values in by_aspect.items()
         for judge, value in enumerate(values.split())
     ]
-    return r.leaderboard(rules, subjects, marks)
+    return subjects, marks
+
+
+def expected_board(rules_json: dict[str, Any], theory_id: str) -> r.Leaderboard:
+    rules = msgspec.convert(rules_json, type=r.CompetitionRules, strict=False)
+    return r.leaderboard(rules, *example_inputs(theory_id))
 
 
 @pytest.mark.parametrize("size", ["phone", "tablet"])

@@ -1,17 +1,21 @@
 """The rubric builder's rounds, public module columns, teams, organisation award and promotion forms in
 headless Chromium: an organizer sets up a two-round competition with a team rule and a promotion rule through
-the forms alone (no JSON) and the API holds exactly those rules; problems are named at the field, the
-server's included; rules stored with rounds, teams and promotion load into the forms and come back unchanged
-but for the one edit; the worked example shows no figure the rounds would change; nothing overflows."""
+the forms alone (no JSON) and the API holds exactly those rules; the worked example plays the rounds (the cut
+after 初赛, then 累计, ranks and prizes) as scoring.rules does; problems are named at the field, the server's
+included; rules stored with rounds, teams and promotion load into the forms and come back unchanged but for
+the one edit; nothing overflows on a phone."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+import msgspec
 import pytest
 
-from tests.browser.test_rubric_builder import apply_template, open_builder
+from scoring import rules as r
+from tests.browser.test_rubric_builder import apply_template, example_inputs, open_builder, type_example
+from tests.browser.test_rubric_engine import play_rounds
 from tests.browser.ui import SIZES, horizontal_overflow, sized_page
 from tests.competitions.support import make_competition
 from tests.helpers import login, new_client
@@ -54,12 +58,12 @@ async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through
             "els => els.map(e => e.dataset.stage)"
         )
 
-        # Rounds: 初赛 (the theory stage) cuts to the best 6, 决赛 (the practical stage) has no cut.
+        # Rounds: 初赛 (the theory stage) cuts to the best 2, 决赛 (the practical stage) has no cut.
         await page.check("[data-toggle-declared=rounds]")
         assert await page.input_value("[data-path='rounds.rounds.0.name']") == "初赛"
         assert await page.input_value("[data-path='rounds.rounds.1.name']") == "决赛"
         assert "晋级人数须至少为1" in await error_at(page, "rounds.rounds.0.count")  # N still to fill in
-        await fill(page, "rounds.rounds.0.count", "6")
+        await fill(page, "rounds.rounds.0.count", "2")
         await page.locator("[data-error-path='rounds.rounds.0.count']:text-is('')").wait_for()
         await choose(page, "rounds.rounds.0.ties", "tie_break")
         await choose(page, "rounds.rounds.0.next_order", "draw")
@@ -68,9 +72,8 @@ async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through
         await page.uncheck(f"[data-round-stage='1'][value='{practical}']")
         assert "不属于任何一轮" in await error_at(page, "rounds.rounds")
         await page.check(f"[data-round-stage='1'][value='{practical}']")
-        # The example computes no total, rank or prize the cuts would change: it says so instead.
-        assert "保存后按轮次由系统计算" in await page.inner_text("#rb-results")
-        assert await page.locator("#rb-results [data-final], #rb-results [data-rank]").count() == 0
+        await type_example(page)  # three contestants: one is cut after 初赛
+        assert "每轮结束时按晋级规则确定下一轮选手" in await page.inner_text("#rb-rounds-note")
 
         # The first practical module's scores on the public board.
         module = await page.locator("[data-public-module]").first.get_attribute("data-public-module")
@@ -112,6 +115,11 @@ async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through
         for code in ("top_per_union", "reverse_rank", "levels_up", "prize_winners"):
             assert code not in await page.inner_text("main")  # Chinese on the page, never the engine's codes
 
+        shown = await example_board(page)
+        summary = await page.inner_text("#rb-summary")  # the same rules in words
+        assert "初赛（理论知识）：总排名前 2 名晋级，先按决胜规则比较，重新抽签" in summary
+        assert "按基层工会组队，取每队最好的 3 名队员成绩平均" in summary
+        assert "第 2 至 5 名、一等奖或二等奖、成绩不低于 60 分：晋升 1 级（无等级者晋升为中级工" in summary
         await save(page)
         rules = (await saved_rules(live_server, competition_id))["rules"]
         assert await horizontal_overflow(page) <= 0
@@ -125,7 +133,7 @@ async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through
                 "name": "初赛",
                 "stages": [theory],
                 "cut": "top",
-                "count": 6,
+                "count": 2,
                 "min_score": None,
                 "ties": "tie_break",
                 "next_order": "draw",
@@ -170,6 +178,39 @@ async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through
             },
         ],
     }
+
+    # The worked example played the rounds as the server does: C cut after 初赛, A and B through to 决赛.
+    board, _ = play_rounds(
+        msgspec.convert(rules, type=r.CompetitionRules, strict=False), *example_inputs(theory), groups={}
+    )
+    assert [x.eliminated_after for x in board.results] == [None, None, 0]
+    assert list(shown) == [x.subject_id for x in board.results]  # in board order
+    step = r.RoundingStep(decimals=2)
+    for result in board.results:
+        assert shown[result.subject_id] == {
+            "rounds": [
+                str(r.round_decimal(result.round_scores[x], step)) if x in result.round_scores else "未晋级"
+                for x in ("r1", "r2")
+            ],
+            "final": str(r.round_decimal(result.final_score, step)),
+            "rank": str(result.rank),
+            "tier": {1: "一等奖", 2: "二等奖", 3: "三等奖"}.get(result.tier or 0, ""),
+            "cut": result.eliminated_after is not None,
+        }, result.subject_id
+
+
+async def example_board(page: Any) -> dict[str, dict[str, Any]]:
+    """The worked example's rows: round scores, total, rank, prize, and whether a cut is shown."""
+    rows = {}
+    for row in await page.locator("#rb-results tbody tr").all():
+        rows[await row.get_attribute("data-subject")] = {
+            "rounds": await row.locator("[data-round-score]").all_inner_texts(),
+            "final": await row.locator("[data-final]").inner_text(),
+            "rank": await row.locator("[data-rank]").inner_text(),
+            "tier": await row.locator("[data-tier]").inner_text(),
+            "cut": await row.locator("[data-cut]").count() == 1,
+        }
+    return rows
 
 
 DECLARED = {

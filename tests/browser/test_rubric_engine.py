@@ -179,12 +179,12 @@ def _mark(rng: random.Random, aspect: r.Aspect) -> Decimal:
     return step * rng.randint(int(aspect.min_mark / step), int(aspect.max_mark / step))
 
 
-def random_case(seed: int) -> dict[str, Any]:
-    rng = random.Random(seed)
-    judges = rng.choice([3, 5, 7])
-    rules = random_rules(rng, judges)
-    assert r.validate_rules(rules) == [], r.validate_rules(rules)
-    subjects, marks = [], []
+def random_inputs(
+    rng: random.Random, rules: r.CompetitionRules, judges: int
+) -> tuple[list[r.SubjectInput], list[r.Mark]]:
+    """3 to 14 subjects (some disqualified, some twins of the one before) and their judges' marks."""
+    subjects: list[r.SubjectInput] = []
+    marks: list[r.Mark] = []
     for s in range(rng.randint(3, 14)):
         sid = f"p{s:02d}"
         imported = {st.id: D(rng.randint(0, 200)) / 2 for st in rules.stages if st.kind == "imported"}
@@ -212,7 +212,13 @@ def random_case(seed: int) -> dict[str, Any]:
             marks = [m for m in marks if m.subject_id != sid] + [
                 msgspec.structs.replace(m, subject_id=sid) for m in theirs
             ]
-    board = r.leaderboard(rules, subjects, marks)
+    return subjects, marks
+
+
+def case_of(
+    rules: r.CompetitionRules, subjects: list[r.SubjectInput], marks: list[r.Mark], board: r.Leaderboard
+) -> dict[str, Any]:
+    """The inputs as the page's engine takes them, and the server engine's board."""
     return {
         "rules": msgspec.to_builtins(rules),
         "subjects": [
@@ -233,6 +239,8 @@ def random_case(seed: int) -> dict[str, Any]:
                 "id": x.subject_id,
                 "final": str(x.final_score),
                 "stages": {k: str(v) for k, v in x.stage_scores.items()},
+                "rounds": {k: str(v) for k, v in x.round_scores.items()},
+                "eliminated_after": x.eliminated_after,
                 "rank": x.rank,
                 "tier": x.tier,
             }
@@ -240,6 +248,15 @@ def random_case(seed: int) -> dict[str, Any]:
         ],
         "ties": [list(t.subject_ids) for t in board.unresolved_ties],
     }
+
+
+def random_case(seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    judges = rng.choice([3, 5, 7])
+    rules = random_rules(rng, judges)
+    assert r.validate_rules(rules) == [], r.validate_rules(rules)
+    subjects, marks = random_inputs(rng, rules, judges)
+    return case_of(rules, subjects, marks, r.leaderboard(rules, subjects, marks))
 
 
 SCORE_IN_BROWSER = """
@@ -274,3 +291,126 @@ async def test_random_rules_score_the_same_in_the_browser_and_on_the_server(page
             assert _same_number(got["final"], want["final"]), (seed, want["id"], got["final"], want["final"])
             for stage, value in want["stages"].items():
                 assert _same_number(got["stages"][stage], value), (seed, want["id"], stage)
+
+
+# --- rounds, both engines ---------------------------------------------------------------------------------
+
+
+def random_rounds(rng: random.Random, rules: r.CompetitionRules) -> r.RoundsRule:
+    """The stages split, in order, into 2 to (stages) rounds (one when there is one stage), each closed by
+    a random cut but the last."""
+    ids = [stage.id for stage in rules.stages]
+    splits = sorted(rng.sample(range(1, len(ids)), k=rng.randint(min(1, len(ids) - 1), len(ids) - 1)))
+    parts = [ids[a:b] for a, b in zip([0, *splits], [*splits, len(ids)], strict=True)]
+    top = r.final_maximum(rules)
+    rounds = []
+    for index, stages in enumerate(parts):
+        cut = (
+            None
+            if index == len(parts) - 1
+            else rng.choice(["top", "min_score", "top_per_union", "top_per_enterprise"])
+        )
+        rounds.append(
+            r.Round(
+                id=f"r{index}",
+                stages=tuple(stages),
+                cut=cut,
+                count=rng.randint(1, 6) if cut not in (None, "min_score") else None,
+                min_score=(top * rng.randint(0, 40) / 100).quantize(D("0.1")) if cut == "min_score" else None,
+                ties=rng.choice(["all", "tie_break"]),
+            )
+        )
+    return r.RoundsRule(rounds=tuple(rounds), total=rng.choice(["sum", "last"]))
+
+
+def play_rounds(
+    rules: r.CompetitionRules,
+    subjects: list[r.SubjectInput],
+    marks: list[r.Mark],
+    groups: dict[str, dict[str, str | None]],
+) -> tuple[r.Leaderboard, list[list[r.RoundStanding]]]:
+    """As the organizer closes each round but the last (scoring.rounds.close_round): its standing with no
+    marks of later rounds yet, and whoever does not qualify is cut after it; then the board."""
+    assert rules.rounds is not None
+    cut: dict[str, int] = {}
+    standings = []
+    for index in range(len(rules.rounds.rounds) - 1):
+        as_of = [msgspec.structs.replace(s, eliminated_after=cut.get(s.subject_id, index)) for s in subjects]
+        standing = r.round_standings(rules, r.aggregate(rules, as_of, marks), index, groups)
+        cut.update({s.subject_id: index for s in standing if not s.qualified})
+        standings.append(standing)
+    played = [msgspec.structs.replace(s, eliminated_after=cut.get(s.subject_id)) for s in subjects]
+    return r.leaderboard(rules, played, marks), standings
+
+
+def random_rounds_case(seed: int) -> dict[str, Any]:
+    rng = random.Random(1000 + seed)
+    judges = rng.choice([3, 5, 7])
+    rules = random_rules(rng, judges)
+    rules = msgspec.structs.replace(rules, rounds=random_rounds(rng, rules))
+    assert r.validate_rules(rules) == [], r.validate_rules(rules)
+    subjects, marks = random_inputs(rng, rules, judges)
+    groups = {
+        s.subject_id: {"union": rng.choice(["u1", "u2", None]), "enterprise": rng.choice(["e1", "e2", None])}
+        for s in subjects
+    }
+    board, standings = play_rounds(rules, subjects, marks, groups)
+    return {
+        **case_of(rules, subjects, marks, board),
+        "groups": groups,
+        "standings": [
+            [[s.subject_id, str(s.score), s.rank, s.qualified, s.group] for s in standing]
+            for standing in standings
+        ],
+    }
+
+
+PLAY_ROUNDS_IN_BROWSER = """
+(cases) => cases.map((c) => {
+  const board = RubricEngine.leaderboardByRounds(c.rules, c.subjects, c.marks, null, c.groups);
+  const num = (v) => RubricEngine.text(v, 40);
+  const all = (scores) => Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, num(v)]));
+  return {
+    results: board.results.map((x) => ({
+      id: x.subject_id, final: num(x.final_score), stages: all(x.stage_scores), rounds: all(x.round_scores),
+      eliminated_after: x.eliminated_after, rank: x.rank, tier: x.tier,
+    })),
+    ties: board.unresolved_ties.map((t) => t.subject_ids),
+    standings: board.standings.map((s) => s.map((x) => [
+      x.subject_id, num(x.score), x.rank, x.qualified, x.group,
+    ])),
+  };
+})
+"""
+
+
+async def test_rounds_play_the_same_in_the_browser_and_on_the_server(page: Any) -> None:
+    """Random rules split into rounds with every kind of cut and total: each round's standing and cut, then
+    every round score, total, rank and prize, the same in both engines."""
+    cases = [random_rounds_case(seed) for seed in range(60)]
+    assert sum(1 for c in cases if c["standings"]) > 30  # most cases close a round at least
+    assert any(x["eliminated_after"] is not None for c in cases for x in c["expected"])
+    await page.goto("/competitions")
+    await page.add_script_tag(url="/static/js/rubric-engine.js")
+    computed = await page.evaluate(PLAY_ROUNDS_IN_BROWSER, cases)
+    for seed, (case, mine) in enumerate(zip(cases, computed, strict=True)):
+        assert len(mine["standings"]) == len(case["standings"]), seed
+        for got_standing, want_standing in zip(mine["standings"], case["standings"], strict=True):
+            assert [[x[0], *x[2:]] for x in got_standing] == [[x[0], *x[2:]] for x in want_standing], seed
+            for got, want in zip(got_standing, want_standing, strict=True):
+                assert _same_number(got[1], want[1]), (seed, got, want)
+        assert mine["ties"] == case["ties"], seed
+        assert [x["id"] for x in mine["results"]] == [x["id"] for x in case["expected"]], seed
+        for got, want in zip(mine["results"], case["expected"], strict=True):
+            who = (seed, want["id"])
+            assert (got["rank"], got["tier"], got["eliminated_after"]) == (
+                want["rank"],
+                want["tier"],
+                want["eliminated_after"],
+            ), who
+            assert _same_number(got["final"], want["final"]), (*who, got["final"], want["final"])
+            assert got["stages"].keys() == want["stages"].keys(), who  # no stage of a round not entered
+            assert got["rounds"].keys() == want["rounds"].keys(), who
+            for kind in ("stages", "rounds"):
+                for key, value in want[kind].items():
+                    assert _same_number(got[kind][key], value), (*who, kind, key)
