@@ -9,44 +9,12 @@
 const RubricBuilderRounds = (() => {
   const E = RubricEngine;
   const esc = (v) => App.esc(v);
-  const LEVELS = { 1: "高级技师（一级）", 2: "技师（二级）", 3: "高级工（三级）", 4: "中级工（四级）", 5: "初级工（五级）" };
-  const CUTS = {
-    top: { name: "总排名前 N 名晋级", hint: "按本轮结束时的排名，前 N 名进入下一轮。" },
-    min_score: { name: "达到分数线晋级", hint: "成绩不低于分数线的选手全部进入下一轮。" },
-    top_per_union: { name: "各基层工会前 N 名晋级", hint: "每个基层工会各自排名，各取前 N 名（未填工会的选手合为一组）。" },
-    top_per_enterprise: { name: "各单位前 N 名晋级", hint: "每个工作单位各自排名，各取前 N 名（未填单位的选手合为一组）。" },
-  };
-  const TIES = {
-    all: { name: "并列者全部晋级", hint: "晋级线上成绩相同的选手全部晋级（前 10 名有 2 人并列第 10 时，11 人晋级）。" },
-    tie_break: { name: "先按决胜规则比较", hint: "晋级线上成绩相同时，先按上面的“总成绩相同时”规则比较，仍相同者全部晋级。" },
-  };
-  const ORDERS = {
-    reverse_rank: { name: "按本轮名次倒序出场", hint: "本轮成绩最好的选手最后出场（跳台滑雪等做法）。" },
-    draw: { name: "重新抽签", hint: "下一轮出场顺序由系统重新抽签决定。" },
-  };
-  const TOTALS = {
-    sum: { name: "各轮成绩相加（累计）", hint: "总成绩为选手参加的各轮成绩之和；每轮成绩按其环节的权重计算。" },
-    last: { name: "只计最后参加的一轮", hint: "每轮按本轮环节的权重折算为百分制，总成绩为选手最后参加的那一轮的成绩。" },
-  };
-  const GROUPINGS = {
-    union: { name: "按基层工会组队", hint: "同一基层工会的选手自动组成一队。" },
-    enterprise: { name: "按工作单位组队", hint: "同一工作单位的选手自动组成一队。" },
-    named: { name: "由组织者指定队伍", hint: "在本赛项的“团体”页面为每支队伍命名并选择队员，评分开始后不能再改。" },
-  };
-  const TEAM_METHODS = {
-    sum: { name: "成绩相加", hint: "团体成绩 = 计分队员公布成绩之和。" },
-    mean: { name: "成绩平均", hint: "团体成绩 = 计分队员公布成绩的平均值，可在下面设定保留几位小数。" },
-  };
-  const BASES = {
-    team: { name: "按团体名次", hint: "团体名次最好的若干个基层工会获奖（须按基层工会组队）。" },
-    prize_winners: { name: "按获奖人数", hint: "本工会获个人奖项的人数最多的若干个基层工会获奖。" },
-    entrants: { name: "按参赛人数", hint: "本工会进入排名的参赛人数最多的若干个基层工会获奖。" },
-  };
+  const T = RubricText;
+  const { LEVELS, CUTS, TIES, ORDERS, TOTALS, GROUPINGS, TEAM_METHODS, BASES, TIER_NAMES } = T;
   const TARGETS = {
     to_level: { name: "晋升至某等级" },
     levels_up: { name: "在原等级上晋升几级" },
   };
-  const TIER_NAMES = ["一等奖", "二等奖", "三等奖"];
   const DEFAULT_TIERS = () => ({ method: "percent", counts: [], percents: ["10", "20", "30"], min_score: null });
 
   const str = (v) => (v == null ? "" : String(v));
@@ -162,8 +130,11 @@ const RubricBuilderRounds = (() => {
     if (!rounds.length) return add("no_rounds", "声明轮次时至少需要一轮", "rounds.rounds");
     const known = new Set(rules.stages.map((s) => String(s.id)));
     const seen = new Set();
+    const ids = new Set();
     rounds.forEach((x, i) => {
       const path = `rounds.rounds[${i}]`;
+      if (ids.has(x.id)) add("duplicate_id", `轮次编号“${x.id}”重复`, `${path}.id`);
+      ids.add(x.id);
       if (!x.stages.length) add("round_empty", "每一轮至少包含一个阶段", `${path}.stages`);
       for (const id of x.stages) {
         if (!known.has(id)) add("round_unknown_stage", `轮次引用的阶段“${id}”不存在`, `${path}.stages`);
@@ -171,10 +142,14 @@ const RubricBuilderRounds = (() => {
         seen.add(id);
       }
       const label = x.name || x.id;
-      if (x.cut === "min_score") {
+      if (i === rounds.length - 1) {
+        if (x.cut) add("last_round_cut", `最后一轮“${label}”不设晋级规则`, `${path}.cut`);
+      } else if (!x.cut) {
+        add("round_cut_missing", `第“${label}”轮须声明晋级规则`, `${path}.cut`);
+      } else if (x.cut === "min_score") {
         const line = E.parse(x.min_score);
         if (line === null || E.cmp(line, E.frac(0n)) < 0) add("round_min_score_invalid", `“${label}”的晋级分数线须为不小于0的数`, `${path}.min_score`);
-      } else if (x.cut && (!isInt(x.count) || x.count < 1)) {
+      } else if (!isInt(x.count) || x.count < 1) {
         add("round_count_invalid", `“${label}”按${CUT_SHORT[x.cut]}晋级，晋级人数须至少为1`, `${path}.count`);
       }
     });
@@ -198,6 +173,10 @@ const RubricBuilderRounds = (() => {
     if (t.min_members !== null && (!isInt(t.min_members) || t.min_members < 1 || t.min_members > k)) {
       add("team_min_members_invalid", "团体排名所需最少人数应在1到计分人数之间", "teams.min_members");
     }
+    const places = t.rounding ? Number(t.rounding.decimals) : 0;
+    if (places < 0) add("rounding_decimals_negative", "保留小数位数不能为负数", "teams.rounding.decimals");
+    if (places > 6) add("rounding_decimals_too_many", "保留小数位数最多为6位", "teams.rounding.decimals");
+    if (t.no_ties_in_top < 0) add("no_ties_in_top_negative", "不允许并列的名次范围不能为负数", "teams.no_ties_in_top");
     const top = t.method === "sum" ? E.mul(finalTop, E.frac(BigInt(k))) : finalTop;
     list.push(...E.tierPolicyProblems(t.tiers, "teams.tiers", top));
   }
@@ -212,11 +191,15 @@ const RubricBuilderRounds = (() => {
       if (!level(b.to_level) || !level(b.unlevelled_to)) add("promotion_level_invalid", "职业技能等级应为1（高级技师）至5（初级工）", `${path}.to_level`);
       else if (b.to_level !== null && isInt(p.highest) && b.to_level < p.highest) add("promotion_above_highest", "晋升等级不能高于规则规定的最高等级", `${path}.to_level`);
       if (b.levels_up !== null && (!isInt(b.levels_up) || b.levels_up < 1)) add("promotion_levels_up_invalid", "晋升级数至少为1", `${path}.levels_up`);
+      if (b.unlevelled_to !== null && b.levels_up === null) {
+        add("promotion_unlevelled_not_applicable", "仅“晋升几级”的规则需要设置无等级人员的晋升等级", `${path}.unlevelled_to`);
+      }
       if (b.first_rank === null && b.last_rank === null && !b.tiers.length) add("promotion_band_unbounded", "晋升规则须限定名次范围或获奖等次", `${path}.first_rank`);
       const first = b.first_rank, last = b.last_rank;
       const badFirst = first !== null && (!isInt(first) || first < 1);
       const badLast = last !== null && (!isInt(last) || last < Math.max(isInt(first) ? first : 1, 1));
       if (badFirst || badLast) add("promotion_ranks_invalid", "名次范围应从1起，且截止名次不小于起始名次", `${path}.last_rank`);
+      if (b.tiers.some((x) => x < 1)) add("promotion_tiers_invalid", "获奖等次应为1（一等奖）起的正整数", `${path}.tiers`);
       if (b.min_score !== null) {
         const floor = E.parse(b.min_score);
         if (floor === null || E.cmp(floor, E.frac(0n)) < 0 || E.cmp(floor, finalTop) > 0) {
@@ -284,7 +267,7 @@ const RubricBuilderRounds = (() => {
     const decimals = t.rounding ? String(t.rounding.decimals) : "";
     const rounding = t.method !== "mean" ? "" : `<div class="rb-grid">
       ${h.select("平均值保留几位小数", "teams.rounding.decimals", decimals, [["", { name: "不取舍（精确值）" }], ...[0, 1, 2, 3, 4].map((d) => [String(d), { name: `保留 ${d} 位小数` }])])}
-      ${t.rounding ? h.select("取舍方法", "teams.rounding.mode", t.rounding.mode || "half_up", RubricText.MODES, { help: RubricText.MODES[t.rounding.mode || "half_up"].hint }) : ""}</div>`;
+      ${t.rounding ? h.select("取舍方法", "teams.rounding.mode", t.rounding.mode || "half_up", T.MODES, { help: T.MODES[t.rounding.mode || "half_up"].hint }) : ""}</div>`;
     return `<section class="card rb-teams">${head}
       <div class="rb-grid">
         ${h.select("谁组成一队", "teams.grouping", t.grouping, GROUPINGS, { help: GROUPINGS[t.grouping].hint })}
@@ -448,42 +431,5 @@ const RubricBuilderRounds = (() => {
     return true;
   }
 
-  // --- the same rules in words (the summary beside the rubric; all a reader sees once the rubric is locked) ------
-  function summary(rules) {
-    const stageName = (id) => { const s = rules.stages.find((x) => String(x.id) === id); return s ? s.name || s.id : id; };
-    const items = [];
-    if (rules.rounds) {
-      const rounds = rules.rounds.rounds.map((x, i) => {
-        const what = `${x.name || `第 ${i + 1} 轮`}（${x.stages.map(stageName).join("、")}）`;
-        if (!x.cut) return what;
-        const n = x.cut === "min_score" ? `成绩不低于 ${x.min_score} 分者晋级` : `${CUTS[x.cut].name.replace("N", x.count)}`;
-        return `${what}：${n}，${TIES[x.ties].name}，${ORDERS[x.next_order].name}`;
-      });
-      items.push(["轮次", `${rounds.join("；")}。总成绩：${TOTALS[rules.rounds.total].name}。`]);
-    }
-    const modules = new Map(rules.stages.flatMap((s) => (s.modules || []).map((m) => [m.id, m.name || m.id])));
-    if ((rules.public_modules || []).length) items.push(["公开模块分", rules.public_modules.map((id) => modules.get(id) || id).join("、")]);
-    const t = rules.teams;
-    if (t) {
-      items.push(["团体成绩", `${GROUPINGS[t.grouping].name}，取每队最好的 ${t.best} 名队员${t.method === "sum" ? "成绩相加" : "成绩平均"}${t.min_members ? `，不足 ${t.min_members} 人的队伍不排名` : ""}；团体奖项：${RubricText.tierText(t.tiers)}`]);
-    }
-    const a = rules.organisation_award;
-    if (a) items.push(["优秀组织奖", `${BASES[a.basis].name}评选，至多 ${a.count} 个基层工会。`]);
-    const p = rules.promotion;
-    if (p) {
-      const bands = p.bands.map((b) => {
-        const when = [
-          b.first_rank != null || b.last_rank != null ? `第 ${b.first_rank ?? 1} 至 ${b.last_rank ?? "末"} 名` : "",
-          b.tiers.length ? b.tiers.map((x) => TIER_NAMES[x - 1] || `${x}等奖`).join("或") : "",
-          b.min_score != null ? `成绩不低于 ${b.min_score} 分` : "",
-        ].filter(Boolean).join("、");
-        const to = b.levels_up != null ? `晋升 ${b.levels_up} 级${b.unlevelled_to ? `（无等级者晋升为${LEVELS[b.unlevelled_to]}）` : ""}` : `晋升为${LEVELS[b.to_level] || b.to_level}`;
-        return `${when}：${to}`;
-      });
-      items.push(["技能等级晋升", `${bands.join("；")}；最高不超过${LEVELS[p.highest] || p.highest}${p.basis ? `（依据：${p.basis}）` : ""}。`]);
-    }
-    return items.length ? `<dl class="facts rubric-facts">${items.map(([dt, dd]) => `<dt>${esc(dt)}</dt><dd>${esc(dd)}</dd>`).join("")}</dl>` : "";
-  }
-
-  return { editable, clean, problems, blocks, onInput, onClick, summary, LEVELS };
+  return { editable, clean, problems, blocks, onInput, onClick };
 })();

@@ -33,6 +33,40 @@ const RubricText = (() => {
     module: { name: "某模块成绩高者在前", hint: "如安全文明生产模块成绩高者在前。" },
   };
   const TIER_NAMES = ["一等奖", "二等奖", "三等奖"];
+  // Rounds, teams, the organisation award and promotion (scoring.rules.records: Round, TeamRules ...).
+  const LEVELS = { 1: "高级技师（一级）", 2: "技师（二级）", 3: "高级工（三级）", 4: "中级工（四级）", 5: "初级工（五级）" };
+  const CUTS = {
+    top: { name: "总排名前 N 名晋级", hint: "按本轮结束时的排名，前 N 名进入下一轮。" },
+    min_score: { name: "达到分数线晋级", hint: "成绩不低于分数线的选手全部进入下一轮。" },
+    top_per_union: { name: "各基层工会前 N 名晋级", hint: "每个基层工会各自排名，各取前 N 名（未填工会的选手合为一组）。" },
+    top_per_enterprise: { name: "各单位前 N 名晋级", hint: "每个工作单位各自排名，各取前 N 名（未填单位的选手合为一组）。" },
+  };
+  const TIES = {
+    all: { name: "并列者全部晋级", hint: "晋级线上成绩相同的选手全部晋级（前 10 名有 2 人并列第 10 时，11 人晋级）。" },
+    tie_break: { name: "先按决胜规则比较", hint: "晋级线上成绩相同时，先按上面的“总成绩相同时”规则比较，仍相同者全部晋级。" },
+  };
+  const ORDERS = {
+    reverse_rank: { name: "按本轮名次倒序出场", hint: "本轮成绩最好的选手最后出场（跳台滑雪等做法）。" },
+    draw: { name: "重新抽签", hint: "下一轮出场顺序由系统重新抽签决定。" },
+  };
+  const TOTALS = {
+    sum: { name: "各轮成绩相加（累计）", hint: "总成绩为选手参加的各轮成绩之和；每轮成绩按其环节的权重计算。" },
+    last: { name: "只计最后参加的一轮", hint: "每轮按本轮环节的权重折算为百分制，总成绩为选手最后参加的那一轮的成绩。" },
+  };
+  const GROUPINGS = {
+    union: { name: "按基层工会组队", hint: "同一基层工会的选手自动组成一队。" },
+    enterprise: { name: "按工作单位组队", hint: "同一工作单位的选手自动组成一队。" },
+    named: { name: "由组织者指定队伍", hint: "在本赛项的“团体”页面为每支队伍命名并选择队员，评分开始后不能再改。" },
+  };
+  const TEAM_METHODS = {
+    sum: { name: "成绩相加", hint: "团体成绩 = 计分队员公布成绩之和。" },
+    mean: { name: "成绩平均", hint: "团体成绩 = 计分队员公布成绩的平均值，可在下面设定保留几位小数。" },
+  };
+  const BASES = {
+    team: { name: "按团体名次", hint: "团体名次最好的若干个基层工会获奖（须按基层工会组队）。" },
+    prize_winners: { name: "按获奖人数", hint: "本工会获个人奖项的人数最多的若干个基层工会获奖。" },
+    entrants: { name: "按参赛人数", hint: "本工会进入排名的参赛人数最多的若干个基层工会获奖。" },
+  };
 
   const num = (value) => {
     const text = String(value ?? "");
@@ -119,5 +153,46 @@ const RubricText = (() => {
       </dl>`;
   }
 
-  return { KINDS, METHODS, POINTS, MODES, TIE_BREAKS, TIER_NAMES, combineText, stepText, roundingText, tieBreakText, tierText, summary, num };
+  // Rounds, public module columns, teams, the organisation award and promotion in words ("" when none).
+  function declaredSummary(rules) {
+    const esc = App.esc;
+    const stageName = (id) => { const s = rules.stages.find((x) => String(x.id) === id); return s ? s.name || s.id : id; };
+    const items = [];
+    if (rules.rounds) {
+      const rounds = rules.rounds.rounds.map((x, i) => {
+        const what = `${x.name || `第 ${i + 1} 轮`}（${x.stages.map(stageName).join("、")}）`;
+        if (!x.cut) return what;
+        const n = x.cut === "min_score" ? `成绩不低于 ${x.min_score} 分者晋级` : `${CUTS[x.cut].name.replace("N", x.count)}`;
+        return `${what}：${n}，${TIES[x.ties].name}，${ORDERS[x.next_order].name}`;
+      });
+      items.push(["轮次", `${rounds.join("；")}。总成绩：${TOTALS[rules.rounds.total].name}。`]);
+    }
+    const modules = new Map(rules.stages.flatMap((s) => (s.modules || []).map((m) => [m.id, m.name || m.id])));
+    if ((rules.public_modules || []).length) items.push(["公开模块分", rules.public_modules.map((id) => modules.get(id) || id).join("、")]);
+    const t = rules.teams;
+    if (t) {
+      items.push(["团体成绩", `${GROUPINGS[t.grouping].name}，取每队最好的 ${t.best} 名队员${t.method === "sum" ? "成绩相加" : "成绩平均"}${t.min_members ? `，不足 ${t.min_members} 人的队伍不排名` : ""}；团体奖项：${tierText(t.tiers)}`]);
+    }
+    const a = rules.organisation_award;
+    if (a) items.push(["优秀组织奖", `${BASES[a.basis].name}评选，至多 ${a.count} 个基层工会。`]);
+    const p = rules.promotion;
+    if (p) {
+      const bands = p.bands.map((b) => {
+        const when = [
+          b.first_rank != null || b.last_rank != null ? `第 ${b.first_rank ?? 1} 至 ${b.last_rank ?? "末"} 名` : "",
+          b.tiers.length ? b.tiers.map((x) => TIER_NAMES[x - 1] || `${x}等奖`).join("或") : "",
+          b.min_score != null ? `成绩不低于 ${b.min_score} 分` : "",
+        ].filter(Boolean).join("、");
+        const to = b.levels_up != null ? `晋升 ${b.levels_up} 级${b.unlevelled_to ? `（无等级者晋升为${LEVELS[b.unlevelled_to]}）` : ""}` : `晋升为${LEVELS[b.to_level] || b.to_level}`;
+        return `${when}：${to}`;
+      });
+      items.push(["技能等级晋升", `${bands.join("；")}；最高不超过${LEVELS[p.highest] || p.highest}${p.basis ? `（依据：${p.basis}）` : ""}。`]);
+    }
+    return items.length ? `<dl class="facts rubric-facts">${items.map(([dt, dd]) => `<dt>${esc(dt)}</dt><dd>${esc(dd)}</dd>`).join("")}</dl>` : "";
+  }
+
+  return {
+    KINDS, METHODS, POINTS, MODES, TIE_BREAKS, TIER_NAMES, LEVELS, CUTS, TIES, ORDERS, TOTALS, GROUPINGS, TEAM_METHODS, BASES,
+    combineText, stepText, roundingText, tieBreakText, tierText, summary, declaredSummary, num,
+  };
 })();

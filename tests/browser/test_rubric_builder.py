@@ -6,6 +6,8 @@ holds; every template is accepted; problems are shown at the field; JSON import 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +64,16 @@ async def apply_template(page: Any, key: str, expect: str) -> None:
     await page.wait_for_selector("#rb-results tbody tr")
 
 
+@asynccontextmanager
+async def vocational_builder(chromium: Any, live_server: str, size: str) -> AsyncIterator[tuple[Any, int]]:
+    """A new competition's rubric builder on a page of ``size``, the vocational template applied."""
+    competition_id = await make_competition(state="open")
+    async with sized_page(chromium, live_server, SIZES[size]) as page:
+        await open_builder(page, competition_id)
+        await apply_template(page, "vocational", expect="替换")
+        yield page, competition_id
+
+
 async def type_example(page: Any) -> None:
     await page.fill("[data-path='x.count']", "3")
     await page.locator("[data-path='x.count']").dispatch_event("change")
@@ -102,10 +114,7 @@ def expected_board(rules_json: dict[str, Any], theory_id: str) -> r.Leaderboard:
 async def test_the_organizer_builds_a_rubric_and_the_example_computes_as_the_server_does(
     chromium: Any, live_server: str, world: dict[str, Any], size: str
 ) -> None:
-    competition_id = await make_competition(state="open")
-    async with sized_page(chromium, live_server, SIZES[size]) as page:
-        await open_builder(page, competition_id)
-        await apply_template(page, "vocational", expect="替换")
+    async with vocational_builder(chromium, live_server, size) as (page, competition_id):
         assert await horizontal_overflow(page) <= 0
         # Chinese all the way: no engine codes on the page.
         text = await page.inner_text("main")

@@ -14,10 +14,9 @@ import msgspec
 import pytest
 
 from scoring import rules as r
-from tests.browser.test_rubric_builder import apply_template, example_inputs, open_builder, type_example
+from tests.browser.test_rubric_builder import example_inputs, type_example, vocational_builder
 from tests.browser.test_rubric_engine import play_rounds
-from tests.browser.ui import SIZES, horizontal_overflow, sized_page
-from tests.competitions.support import make_competition
+from tests.browser.ui import horizontal_overflow
 from tests.helpers import login, new_client
 
 pytestmark = pytest.mark.browser
@@ -50,10 +49,7 @@ async def save(page: Any) -> None:
 async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through_the_forms(
     chromium: Any, live_server: str, world: dict[str, Any], size: str
 ) -> None:
-    competition_id = await make_competition(state="open")
-    async with sized_page(chromium, live_server, SIZES[size]) as page:
-        await open_builder(page, competition_id)
-        await apply_template(page, "vocational", expect="替换")
+    async with vocational_builder(chromium, live_server, size) as (page, competition_id):
         theory, practical = await page.locator(".rb-stage").evaluate_all(
             "els => els.map(e => e.dataset.stage)"
         )
@@ -270,10 +266,7 @@ DECLARED = {
 async def test_stored_rounds_teams_and_promotion_load_into_the_forms_and_save_back_unchanged(
     chromium: Any, live_server: str, world: dict[str, Any]
 ) -> None:
-    competition_id = await make_competition(state="open")
-    async with sized_page(chromium, live_server, SIZES["tablet"]) as page:
-        await open_builder(page, competition_id)
-        await apply_template(page, "vocational", expect="替换")
+    async with vocational_builder(chromium, live_server, "tablet") as (page, competition_id):
         await save(page)
         # The rules as a script would declare them through the API.
         scheme = await saved_rules(live_server, competition_id)
@@ -325,3 +318,89 @@ async def test_stored_rounds_teams_and_promotion_load_into_the_forms_and_save_ba
         assert await error_at(page, "teams.best")
         assert await page.get_attribute("[data-path='teams.best']", "aria-invalid") == "true"
         assert (await saved_rules(live_server, competition_id))["rules"] == stored  # nothing changed
+
+
+# --- the builder's checks against the server's ----------------------------------------------------------
+
+BASE: dict[str, Any] = {
+    "stages": [
+        {"id": "s1", "kind": "imported", "full_marks": "100", "weight_percent": "30"},
+        {
+            "id": "s2",
+            "full_marks": "100",
+            "weight_percent": "70",
+            "modules": [{"id": "m1", "aspects": [{"id": "a1", "kind": "measurement", "max_mark": "100"}]}],
+        },
+    ],
+}
+ROUND = {"id": "r1", "stages": ["s1"], "cut": "top", "count": 5}
+LAST = {"id": "r2", "stages": ["s2"]}
+TEAMS = {"best": 3, "grouping": "union"}
+BAND = {"first_rank": 1, "last_rank": 3, "to_level": 2}
+
+# Each case: declared parts that the server refuses, one or more ways.
+INVALID: list[dict[str, Any]] = [
+    {"rounds": {"rounds": []}},
+    {"rounds": {"rounds": [ROUND, {**LAST, "cut": "top", "count": 2}]}},
+    {"rounds": {"rounds": [{**ROUND, "cut": None}, LAST]}},
+    {"rounds": {"rounds": [{**ROUND, "count": 0}, {**LAST, "id": "r1"}]}},
+    {
+        "rounds": {
+            "rounds": [{**ROUND, "cut": "min_score", "min_score": "-1"}, {**LAST, "stages": ["s1", "x"]}]
+        }
+    },
+    {"rounds": {"rounds": [{**ROUND, "cut": "top_per_union", "count": None}, {**LAST, "stages": []}]}},
+    {"rounds": {"rounds": [ROUND, LAST], "total": "last"}, "weights": ("0", "100")},
+    {"public_modules": ["m1", "m9"]},
+    {"teams": {**TEAMS, "best": 0, "min_members": 2}},
+    {"teams": {**TEAMS, "min_members": 4, "rounding": {"decimals": 7}, "no_ties_in_top": -1}},
+    {"teams": {**TEAMS, "tiers": {"percents": ["50", "60"], "counts": [-1], "min_score": "301"}}},
+    {"teams": {**TEAMS, "method": "mean", "tiers": {"min_score": "101"}}},
+    {"teams": {**TEAMS, "grouping": "named"}, "organisation_award": {"count": 0}},
+    {"organisation_award": {"count": 2, "basis": "team"}},
+    {"promotion": {"bands": [], "highest": 0}},
+    {"promotion": {"highest": 2, "bands": [{**BAND, "to_level": 1}, {**BAND, "levels_up": 1}]}},
+    {"promotion": {"bands": [{**BAND, "to_level": 6, "unlevelled_to": 3}, {"tiers": [0], "levels_up": 0}]}},
+    {
+        "promotion": {
+            "bands": [{**BAND, "first_rank": 4}, {"first_rank": 0, "to_level": 3, "min_score": "100.5"}]
+        }
+    },
+    {"promotion": {"bands": [{"to_level": 3}, {"last_rank": 2, "levels_up": 1, "unlevelled_to": 0}]}},
+]
+DECLARED_PARTS = ("rounds", "public_modules", "teams", "organisation_award", "promotion")
+
+CHECK_IN_BROWSER = """
+(cases) => cases.map((rules) => RubricBuilderRounds.problems(rules).map((p) => [p.code, p.path, p.message]))
+"""
+
+
+def invalid_rules(case: dict[str, Any]) -> dict[str, Any]:
+    rules = copy.deepcopy(BASE)
+    for stage, weight in zip(rules["stages"], case.get("weights", ("30", "70")), strict=True):
+        stage["weight_percent"] = weight
+    parts = {key: value for key, value in case.items() if key != "weights"}
+    # As the builder sends them: every field, defaults filled in (the server encodes them so).
+    full = msgspec.to_builtins(msgspec.convert({**rules, **parts}, type=r.CompetitionRules, strict=False))
+    return {key: full[key] for key in ("stages", "final", *DECLARED_PARTS)}
+
+
+async def test_the_builder_names_what_the_server_refuses_at_the_same_place(page: Any) -> None:
+    """The builder's own checks of the declared parts: the server's codes, paths and Chinese messages."""
+    cases = [invalid_rules(case) for case in INVALID]
+    expected = [
+        sorted(
+            (p.code, p.path, p.message)
+            for p in r.validate_rules(msgspec.convert(rules, type=r.CompetitionRules, strict=False))
+            if p.path.startswith(DECLARED_PARTS)
+        )
+        for rules in cases
+    ]
+    assert all(expected)  # every case is refused
+    await page.goto("/competitions")
+    for script in ("rubric-engine", "rubric-text", "rubric-builder-rounds"):
+        await page.add_script_tag(url=f"/static/js/{script}.js")
+    found = await page.evaluate(CHECK_IN_BROWSER, cases)
+    for case, want, got in zip(INVALID, expected, found, strict=True):
+        assert sorted(tuple(p) for p in got) == want, case
+    assert len({code for problems in expected for code, _, _ in problems}) >= 30  # every check, nearly
