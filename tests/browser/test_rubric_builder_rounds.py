@@ -16,7 +16,7 @@ import pytest
 from scoring import rules as r
 from tests.browser.test_rubric_builder import example_inputs, type_example, vocational_builder
 from tests.browser.test_rubric_engine import play_rounds
-from tests.browser.ui import horizontal_overflow
+from tests.browser.ui import horizontal_overflow, low_contrast
 from tests.helpers import login, new_client
 
 pytestmark = pytest.mark.browser
@@ -108,6 +108,8 @@ async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through
         await choose(page, "promotion.bands.1.unlevelled_to", "4")
         assert await page.is_hidden("#rb-problems")
         assert await horizontal_overflow(page) <= 0
+        sections = ".rb-rounds *, .rb-public *, .rb-teams *, .rb-promotion *, #rb-rounds-note, #rb-results *"
+        assert await low_contrast(page, sections) == []
         for code in ("top_per_union", "reverse_rank", "levels_up", "prize_winners"):
             assert code not in await page.inner_text("main")  # Chinese on the page, never the engine's codes
 
