@@ -484,8 +484,7 @@ const RubricBuilder = (() => {
       showProblems(list);
       renderResults(root, state, list);
       const cleaned = clean(state.rules, state.mode);
-      const declared = state.mode === "competition" ? T.declaredSummary(cleaned) : "";
-      root.querySelector("#rb-summary").innerHTML = T.summary(cleaned, { judges: state.example.judges, showTiers: state.mode === "competition", who: WORDS[state.mode].judge }) + declared;
+      root.querySelector("#rb-summary").innerHTML = T.summary(cleaned, { judges: state.example.judges, showTiers: state.mode === "competition", who: WORDS[state.mode].judge });
       state.onChange(cleaned, list);
     }
 

@@ -149,11 +149,11 @@ const RubricText = (() => {
         ${least.length ? `<dt>最少有效评分数</dt><dd>${esc(least.map((a) => `${a.name || a.id} ${a.min_marks} 个`).join("，"))}；裁判缺席后不足此数的选手显示为未完成，不计算该项。</dd>` : ""}
         <dt>取舍</dt><dd>${esc(roundingText(rules.rounding || {}))}</dd>
         ${showTiers ? `<dt>排名</dt><dd>${esc(tieBreakText(rules, stageName, moduleName))}</dd>
-        <dt>奖项</dt><dd>${esc(tierText(rules.tiers))}</dd>` : ""}
+        <dt>奖项</dt><dd>${esc(tierText(rules.tiers))}</dd>${declaredSummary(rules)}` : ""}
       </dl>`;
   }
 
-  // Rounds, public module columns, teams, the organisation award and promotion in words ("" when none).
+  // Rounds, public module columns, teams, the organisation award and promotion in words: <dt>/<dd> pairs.
   function declaredSummary(rules) {
     const esc = App.esc;
     const stageName = (id) => { const s = rules.stages.find((x) => String(x.id) === id); return s ? s.name || s.id : id; };
@@ -188,11 +188,11 @@ const RubricText = (() => {
       });
       items.push(["技能等级晋升", `${bands.join("；")}；最高不超过${LEVELS[p.highest] || p.highest}${p.basis ? `（依据：${p.basis}）` : ""}。`]);
     }
-    return items.length ? `<dl class="facts rubric-facts">${items.map(([dt, dd]) => `<dt>${esc(dt)}</dt><dd>${esc(dd)}</dd>`).join("")}</dl>` : "";
+    return items.map(([dt, dd]) => `<dt>${esc(dt)}</dt><dd>${esc(dd)}</dd>`).join("");
   }
 
   return {
     KINDS, METHODS, POINTS, MODES, TIE_BREAKS, TIER_NAMES, LEVELS, CUTS, TIES, ORDERS, TOTALS, GROUPINGS, TEAM_METHODS, BASES,
-    combineText, stepText, roundingText, tieBreakText, tierText, summary, declaredSummary, num,
+    combineText, stepText, roundingText, tieBreakText, tierText, summary, num,
   };
 })();
