@@ -100,7 +100,7 @@ const RubricBuilderRounds = (() => {
   function cleanBand(b) {
     const up = b.target === "levels_up";
     return {
-      first_rank: int(b.first_rank), last_rank: int(b.last_rank), tiers: [...b.tiers].sort(), min_score: dec(b.min_score),
+      first_rank: int(b.first_rank), last_rank: int(b.last_rank), tiers: [...b.tiers].sort((a, c) => a - c), min_score: dec(b.min_score),
       to_level: up ? null : int(b.to_level), levels_up: up ? int(b.levels_up) : null, unlevelled_to: up ? int(b.unlevelled_to) : null,
     };
   }
@@ -391,7 +391,7 @@ const RubricBuilderRounds = (() => {
     if (d.bandTier !== undefined) {
       const band = rules.promotion.bands[Number(d.bandTier)];
       const rest = band.tiers.filter((t) => t !== Number(el.value));
-      band.tiers = el.checked ? [...rest, Number(el.value)].sort() : rest;
+      band.tiers = el.checked ? [...rest, Number(el.value)].sort((a, c) => a - c) : rest;
       return "refresh";
     }
     if (el.matches("[data-toggle-team-top]")) { rules.teams.no_ties_in_top = el.checked ? 3 : 0; return "refresh"; }

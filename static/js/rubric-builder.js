@@ -428,6 +428,14 @@ const RubricBuilder = (() => {
       <div class="field-error" id="rb-json-error"></div></details>`;
   }
 
+  // A selector for the same control after a render (its data attributes, and a checkbox's value): a stage's box
+  // in a round keeps the focus when the round's form is drawn again.
+  function focusKey(el) {
+    const data = Object.entries(el.dataset).map(([key, value]) => `[data-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${CSS.escape(value)}"]`);
+    if (!data.length) return null;
+    return `${el.tagName.toLowerCase()}${data.join("")}${el.type === "checkbox" ? `[value="${CSS.escape(el.value)}"]` : ""}`;
+  }
+
   // --- mounting -----------------------------------------------------------------------------------------------
   function mount(target, { stages, rules = null, mode = "competition", readOnly = false, judges = 5, onChange = () => {} }) {
     const root = target.cloneNode(false); // mounting again (after a save) must not keep the old listeners
@@ -442,7 +450,7 @@ const RubricBuilder = (() => {
     root.classList.add("rubric-builder");
 
     function render() {
-      const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.dataset.path : null;
+      const focused = document.activeElement && root.contains(document.activeElement) ? focusKey(document.activeElement) : null;
       const summary = `<section class="card rb-summary"><h2>评分标准说明</h2>${hint("按当前设置自动生成，公开成绩文件和裁判看到的即是这些规则。")}<div id="rb-summary"></div></section>`;
       // Locked (scoring has started): the rules in words first, the example, the form folded away.
       root.innerHTML = readOnly
@@ -453,7 +461,7 @@ const RubricBuilder = (() => {
           <div class="rb-editor">${editor(state)}</div>
           ${example(state)}${summary}${jsonBlock()}`;
       if (readOnly) root.querySelectorAll(".rb-editor input, .rb-editor select, .rb-editor button").forEach((el) => { el.disabled = true; });
-      if (focused) { const el = root.querySelector(`[data-path="${CSS.escape(focused)}"]`); if (el) el.focus(); }
+      if (focused) { const el = root.querySelector(focused); if (el) el.focus(); }
       refresh();
     }
 

@@ -68,6 +68,8 @@ async def test_an_organizer_sets_up_two_rounds_a_team_rule_and_promotion_through
         await page.uncheck(f"[data-round-stage='1'][value='{practical}']")
         assert "不属于任何一轮" in await error_at(page, "rounds.rounds")
         await page.check(f"[data-round-stage='1'][value='{practical}']")
+        focused = "() => [document.activeElement.dataset.roundStage, document.activeElement.value]"
+        assert await page.evaluate(focused) == ["1", practical]  # the form is drawn again, the focus stays
         await type_example(page)  # three contestants: one is cut after 初赛
         assert "每轮结束时按晋级规则确定下一轮选手" in await page.inner_text("#rb-rounds-note")
 
