@@ -44,9 +44,22 @@ class PublicHonoursController(Controller):
         content, filename = await honours.honours_xlsx(programme_id)
         return Response(
             content,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"content-disposition": disposition(filename)},
         )
+
+
+def _certificate_response(content: bytes, filename: str) -> Response[bytes]:
+    """A certificate shown in the browser's PDF viewer; personal, so never cached on the way."""
+    return Response(
+        content,
+        media_type=PDF,
+        headers={
+            "content-disposition": disposition(filename, "inline"),
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, no-store",
+        },
+    )
 
 
 @get(
@@ -57,16 +70,7 @@ class PublicHonoursController(Controller):
     responses=download(PDF),
 )
 async def certificate(request: CurrentRequest, nomination_id: FromPath[int]) -> Response[bytes]:
-    content, filename = await certificates.certificate_pdf(request.user, nomination_id)
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": disposition(filename, "inline"),
-            "x-content-type-options": "nosniff",
-            "cache-control": "private, no-store",
-        },
-    )
+    return _certificate_response(*await certificates.certificate_pdf(request.user, nomination_id))
 
 
 class MyCertificatesController(Controller):
@@ -88,13 +92,6 @@ class MyCertificatesController(Controller):
     async def prize_certificate(
         self, request: CurrentRequest, competition_id: FromPath[int]
     ) -> Response[bytes]:
-        content, filename = await my_certificates.prize_certificate_pdf(request.user, competition_id)
-        return Response(
-            content,
-            media_type="application/pdf",
-            headers={
-                "content-disposition": disposition(filename, "inline"),
-                "x-content-type-options": "nosniff",
-                "cache-control": "private, no-store",
-            },
+        return _certificate_response(
+            *await my_certificates.prize_certificate_pdf(request.user, competition_id)
         )
