@@ -67,7 +67,7 @@ def _certificate_response(content: bytes, filename: str) -> Response[bytes]:
     opt=allow(Role.ORGANIZER, Role.CONTESTANT),
     tags=["awards"],
     summary="An awardee's certificate (PDF): organizers, and the awardee's own account",
-    responses=download(PDF),
+    responses=download(PDF, disposition="inline"),
 )
 async def certificate(request: CurrentRequest, nomination_id: FromPath[int]) -> Response[bytes]:
     return _certificate_response(*await certificates.certificate_pdf(request.user, nomination_id))
@@ -87,7 +87,7 @@ class MyCertificatesController(Controller):
     @get(
         "/prize-certificates/{competition_id:int}/certificate.pdf",
         summary="My prize certificate of a competition (PDF)",
-        responses=download(PDF),
+        responses=download(PDF, disposition="inline"),
     )
     async def prize_certificate(
         self, request: CurrentRequest, competition_id: FromPath[int]
