@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -149,3 +150,14 @@ async def world() -> dict[str, Any]:
         "people": people,
         "users": users,
     }
+
+
+async def use_judge_link(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    """What a judge's tablet does with a one-time link: open its page (which spends nothing) and press the
+    button, whose form posts the token and the page's CSRF field; the answer to that POST."""
+    page = await client.get("/judge/login", params={"token": token})
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    assert set(fields) == {"token", "_csrf_token"}, page.text
+    # The form's own CSRF field, not the header this client sends with every write.
+    return await client.post("/judge/login", data=fields, headers={"x-csrftoken": ""})
