@@ -116,41 +116,43 @@ def programme_out(row: dict[str, Any], nominations: int) -> ProgrammeOut:
     """A programme as organizers read it, with ``nominations`` active nominations."""
     v = programme_values(row)
     return ProgrammeOut(
-        id=row["id"],
-        name=row["name"],
-        year=row["year"],
-        kind=row["kind"],
-        kind_name=KIND_NAMES.get(row["kind"], row["kind"]),
-        state=row["state"],
-        state_name=STATE_NAMES.get(row["state"], row["state"]),
+        **_public_fields(row, v),
         allowed_transitions=_allowed(row["state"]),
-        nomination_opens_at=row["nomination_opens_at"],
-        nomination_closes_at=row["nomination_closes_at"],
         nomination_open_now=open_now(row),
-        total_awards=row["total_awards"],
         quota_scope=row["quota_scope"],
         default_quota=row["default_quota"],
         quotas=v["quotas"],
         eligibility=v["eligibility"],
-        eligibility_text=eligibility_text(v["eligibility"], v["qualifying_results"]),
         constraints=[_constraint_out(c) for c in v["constraints"]],
         review_rules=v["review_rules"],
         qualifying_results=v["qualifying_results"],
         deed_max_chars=row["deed_max_chars"],
-        notice_length=row["notice_length"],
-        notice_unit=row["notice_unit"],
-        notice_starts_on=row["notice_starts_on"],
-        notice_ends_on=row["notice_ends_on"],
         nominations=nominations,
         version=row["version"],
         replacement_notice=row["replacement_notice"],
-        **_issuer_and_office(row),
     )
 
 
-def _issuer_and_office(row: dict[str, Any]) -> dict[str, str]:
-    """Who publishes the lists and where objections go: on the notice and the honour roll."""
+def _public_fields(row: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
+    """What organizers and the public both read of a programme: its name, kind and state, the nomination
+    period, the award count, who may be nominated, the notice, and who publishes the lists and where
+    objections go (on the notice and the honour roll)."""
     return {
+        "id": row["id"],
+        "name": row["name"],
+        "year": row["year"],
+        "kind": row["kind"],
+        "kind_name": KIND_NAMES.get(row["kind"], row["kind"]),
+        "state": row["state"],
+        "state_name": STATE_NAMES.get(row["state"], row["state"]),
+        "nomination_opens_at": row["nomination_opens_at"],
+        "nomination_closes_at": row["nomination_closes_at"],
+        "total_awards": row["total_awards"],
+        "eligibility_text": eligibility_text(v["eligibility"], v["qualifying_results"]),
+        "notice_length": row["notice_length"],
+        "notice_unit": row["notice_unit"],
+        "notice_starts_on": row["notice_starts_on"],
+        "notice_ends_on": row["notice_ends_on"],
         "issuing_body": row["issuing_body"],
         "objection_office": row["objection_office"],
         "objection_phone": row["objection_phone"],
@@ -172,23 +174,7 @@ def programme_public(row: dict[str, Any]) -> ProgrammePublic:
     """What anyone may read of a programme: no quotas by union, no names."""
     v = programme_values(row)
     return ProgrammePublic(
-        id=row["id"],
-        name=row["name"],
-        year=row["year"],
-        kind=row["kind"],
-        kind_name=KIND_NAMES.get(row["kind"], row["kind"]),
-        state=row["state"],
-        state_name=STATE_NAMES.get(row["state"], row["state"]),
-        nomination_opens_at=row["nomination_opens_at"],
-        nomination_closes_at=row["nomination_closes_at"],
-        total_awards=row["total_awards"],
-        eligibility_text=eligibility_text(v["eligibility"], v["qualifying_results"]),
-        constraints=[constraint_of(c).describe() for c in v["constraints"]],
-        notice_length=row["notice_length"],
-        notice_unit=row["notice_unit"],
-        notice_starts_on=row["notice_starts_on"],
-        notice_ends_on=row["notice_ends_on"],
-        **_issuer_and_office(row),
+        **_public_fields(row, v), constraints=[constraint_of(c).describe() for c in v["constraints"]]
     )
 
 
