@@ -14,26 +14,11 @@ import pytest
 from accounts.tables import AuditLog
 from competitions.tables import Stage
 from core.db import utcnow
-from scoring import live, public_boards
 from scoring.tables import Appeal, ContestantFacts, Publication, ScoreSheet, SheetMark, StageSignoff
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring import factories
 
 # The world's contestant user is contestant 0 of the factory.
-
-
-@pytest.fixture
-async def built(world: dict[str, Any]) -> factories.Built:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
-    return await factories.build(world, ended_hours_ago=1)
-
-
-@pytest.fixture
-async def organizer(app: object, built: factories.Built) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 @pytest.fixture
