@@ -32,7 +32,8 @@ from awards.schemas import (
     QualifyingResult,
 )
 from awards.tables import Nomination, Programme
-from competitions.rules import EligibilityRules, skill_level_label
+from competitions.catalogue import describe_rules
+from competitions.rules import EligibilityRules
 from core.db import utcnow, write_transaction
 from core.errors import Conflict, NotFound
 from scoring.rules import TIER_NAMES
@@ -71,27 +72,7 @@ def constraint_of(constraint: ConstraintIn) -> StructuralConstraint:
 
 def eligibility_text(rules: EligibilityRules, qualifying: Sequence[QualifyingResult] = ()) -> list[str]:
     """The rules in words, for the programme pages and the public notice."""
-    lines: list[str] = []
-    if rules.min_age is not None and rules.max_age is not None:
-        lines.append(f"年龄 {rules.min_age}–{rules.max_age} 周岁")
-    elif rules.min_age is not None:
-        lines.append(f"年满 {rules.min_age} 周岁")
-    elif rules.max_age is not None:
-        lines.append(f"年龄不超过 {rules.max_age} 周岁")
-    if rules.least_senior_level is not None:
-        lines.append(f"职业技能等级{skill_level_label(rules.least_senior_level)}及以上")
-    if rules.most_senior_level is not None:
-        lines.append(f"职业技能等级{skill_level_label(rules.most_senior_level)}及以下")
-    if rules.min_years_employed is not None:
-        lines.append(f"在本区连续工作满 {rules.min_years_employed} 年")
-    if rules.union_member_required:
-        lines.append("须为工会会员")
-    if rules.zone_enterprise_required:
-        lines.append("须为本区登记注册企业职工")
-    if rules.front_line_only:
-        lines.append("限一线职工")
-    if rules.age_reference_date is not None:
-        lines.append(f"年龄与工作年限计算至 {rules.age_reference_date.isoformat()}")
+    lines = describe_rules(rules, "推荐截止日")
     for q in qualifying:
         prize = "、".join(TIER_NAMES[t] for t in range(1, q.max_tier + 1))
         effect = "视为符合资格" if q.effect == "eligible" else "直接推荐"
