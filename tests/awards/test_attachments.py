@@ -27,20 +27,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-async def organizer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
-@pytest.fixture
-async def officer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "officer")
-        yield client
-
-
-@pytest.fixture
 async def nomination(organizer: httpx.AsyncClient, officer: httpx.AsyncClient, world: dict[str, Any]) -> dict:
     programme = await create_programme(organizer)
     response = await officer.post(

@@ -21,13 +21,6 @@ from tests.helpers import login, new_client
 
 
 @pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
-@pytest.fixture
 async def awarded(
     organizer: httpx.AsyncClient, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, Any]:

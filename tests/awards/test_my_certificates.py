@@ -26,13 +26,6 @@ def text_of(pdf: bytes) -> str:
 
 
 @pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
-@pytest.fixture
 async def contestant(app: Any, world: dict[str, Any]) -> Any:
     async with new_client(app) as client:
         await login(client, "contestant")

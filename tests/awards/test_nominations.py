@@ -13,20 +13,6 @@ from tests.awards.nomination_helpers import add_member, create_programme, nomina
 from tests.helpers import login, new_client
 
 
-@pytest.fixture
-async def organizer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
-@pytest.fixture
-async def officer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "officer")
-        yield client
-
-
 async def _count(organizer: httpx.AsyncClient, pid: int) -> int:
     return (await organizer.get(f"/api/programmes/{pid}/nominations")).json()["total"]
 

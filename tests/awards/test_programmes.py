@@ -19,13 +19,6 @@ from tests.awards.nomination_helpers import (
 from tests.helpers import login, new_client
 
 
-@pytest.fixture
-async def organizer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
 async def test_organizer_creates_a_programme_with_rules_constraints_and_rubric(
     organizer: httpx.AsyncClient,
 ) -> None:

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
 from accounts.tables import AuditLog
 from awards.tables import Nomination, Programme
@@ -15,13 +14,6 @@ from tests.awards.pipeline_factories import office, person, programme_in_review,
 from tests.helpers import login, new_client
 
 FRONT_LINE_HALF = [{"attribute": "front_line", "bound": "at_least", "percent": "50"}]
-
-
-@pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 async def test_a_constraint_displaces_the_plain_top_n_and_the_report_says_whom(
