@@ -4,7 +4,8 @@ Its GET only shows a page with a button: a chat app's link preview, a mail scann
 fetches the URL too, and a GET that spent the link would leave the judge with a dead QR code. The button
 POSTs the token (a plain form, with the CSRF field: it works without the page's scripts), and only that
 POST uses the link, opens the session and sends the tablet to ``/judge``. Both are rate-limited per address
-against token guessing; an unusable link gets the same 400 page either way.
+against token guessing, each with its own count (a venue's tablets share one address); an unusable link gets
+the same 400 page either way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from accounts.ratelimit import JUDGE_LINK_LIMIT
+from accounts.ratelimit import JUDGE_LINK_LIMIT, JUDGE_LINK_USE_LIMIT
 from accounts.security import PUBLIC
 from accounts.sessions import session_cookie
 from core.db import utcnow
@@ -78,7 +79,7 @@ async def judge_link_page(request: Request[Any, Any, Any], token: FromQuery[str]
 @post(
     "/judge/login",
     opt=PUBLIC,
-    guards=[JUDGE_LINK_LIMIT],
+    guards=[JUDGE_LINK_USE_LIMIT],
     include_in_schema=False,
     summary="Use a judge's one-time log-in link (the page's button; rate-limited per address)",
 )
