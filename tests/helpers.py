@@ -1,8 +1,9 @@
-"""Helpers every domain's tests use: clients that speak CSRF, log-ins, and a small standard world."""
+"""Helpers every domain's tests use: clients that speak CSRF, log-ins, a small standard world, PDF text."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import re
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
 from stdnum.cn import ric, uscc
 
 PASSWORD = "secret123"
@@ -161,3 +163,10 @@ async def use_judge_link(client: httpx.AsyncClient, token: str) -> httpx.Respons
     assert set(fields) == {"token", "_csrf_token"}, page.text
     # The form's own CSRF field, not the header this client sends with every write.
     return await client.post("/judge/login", data=fields, headers={"x-csrftoken": ""})
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The first page's text, without the spaces and NULs pypdf puts between two-byte CJK glyph codes (the
+    ToUnicode map itself is right: poppler's pdftotext reads the same text without them)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    return "".join(page.extract_text().replace("\x00", "").split())
