@@ -141,7 +141,10 @@ SIGNUP_LIMIT = RateLimit("signup", PER_ADDRESS)
 OBJECTION_LIMIT = RateLimit("objection", Rule("address", by_address, OBJECTIONS_PER_MINUTE))
 """Objections lodged during a public notice (awards): 5 a minute per address, as awards allows today."""
 JUDGE_LINK_LIMIT = RateLimit("judge_link", PER_ADDRESS)
-"""A judge's one-time log-in link (``GET /judge/login?token=``): per address, against token guessing."""
+"""A judge's one-time log-in link read (``GET /judge/login?token=``): per address, against token guessing."""
+JUDGE_LINK_USE_LIMIT = RateLimit("judge_link_use", PER_ADDRESS)
+"""Using it (the page's POST): counted apart, so the tablets of a venue behind one address may each read
+and use a link within the same allowance as when one GET did both."""
 
 
 async def by_user(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

@@ -10,14 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from piccolo.query.functions.aggregate import Count
 
 from accounts.rules import INDUSTRIES
 from accounts.tables import GrassrootsUnion
-from awards.rows import chunks
-from awards.rules import WITHDRAWN
+from awards.rows import chunks, quota_used
 from awards.schemas import ATTRIBUTE_NAMES, ConstraintIn, QualifyingResult
-from awards.tables import Nomination
 from competitions.rules import EligibilityRules
 from competitions.rules import validate_rules as validate_eligibility_rules
 from competitions.tables import Competition
@@ -150,18 +147,8 @@ async def refuse_quota_below_use(programme_id: int, merged: dict[str, Any]) -> N
     """Inside the edit's transaction (the programme row held FOR UPDATE, so no nomination lands meanwhile):
     409 when a quota would fall below what a union (or industry) has already nominated, naming each group
     and its excess, so the organizer can raise the quota again or ask the union to withdraw that many."""
-    rows = (
-        await Nomination.select(Nomination.quota_group, Count())
-        .where(
-            (Nomination.programme == programme_id)
-            & (Nomination.source == "union")
-            & (Nomination.status != WITHDRAWN)
-        )
-        .group_by(Nomination.quota_group)
-    )
     over = []
-    for row in rows:
-        group, used = row["quota_group"], row["count"]
+    for group, used in (await quota_used(programme_id)).items():
         quota = merged["quotas"].get(group, merged["default_quota"])
         if quota is not None and used > quota:
             over.append({"group": group, "quota": quota, "used": used, "excess": used - quota})

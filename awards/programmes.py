@@ -32,7 +32,8 @@ from awards.schemas import (
     QualifyingResult,
 )
 from awards.tables import Nomination, Programme
-from competitions.rules import EligibilityRules, skill_level_label
+from competitions.catalogue import describe_rules
+from competitions.rules import EligibilityRules
 from core.db import utcnow, write_transaction
 from core.errors import Conflict, NotFound
 from scoring.rules import TIER_NAMES
@@ -71,27 +72,7 @@ def constraint_of(constraint: ConstraintIn) -> StructuralConstraint:
 
 def eligibility_text(rules: EligibilityRules, qualifying: Sequence[QualifyingResult] = ()) -> list[str]:
     """The rules in words, for the programme pages and the public notice."""
-    lines: list[str] = []
-    if rules.min_age is not None and rules.max_age is not None:
-        lines.append(f"年龄 {rules.min_age}–{rules.max_age} 周岁")
-    elif rules.min_age is not None:
-        lines.append(f"年满 {rules.min_age} 周岁")
-    elif rules.max_age is not None:
-        lines.append(f"年龄不超过 {rules.max_age} 周岁")
-    if rules.least_senior_level is not None:
-        lines.append(f"职业技能等级{skill_level_label(rules.least_senior_level)}及以上")
-    if rules.most_senior_level is not None:
-        lines.append(f"职业技能等级{skill_level_label(rules.most_senior_level)}及以下")
-    if rules.min_years_employed is not None:
-        lines.append(f"在本区连续工作满 {rules.min_years_employed} 年")
-    if rules.union_member_required:
-        lines.append("须为工会会员")
-    if rules.zone_enterprise_required:
-        lines.append("须为本区登记注册企业职工")
-    if rules.front_line_only:
-        lines.append("限一线职工")
-    if rules.age_reference_date is not None:
-        lines.append(f"年龄与工作年限计算至 {rules.age_reference_date.isoformat()}")
+    lines = describe_rules(rules, "推荐截止日")
     for q in qualifying:
         prize = "、".join(TIER_NAMES[t] for t in range(1, q.max_tier + 1))
         effect = "视为符合资格" if q.effect == "eligible" else "直接推荐"
@@ -116,41 +97,43 @@ def programme_out(row: dict[str, Any], nominations: int) -> ProgrammeOut:
     """A programme as organizers read it, with ``nominations`` active nominations."""
     v = programme_values(row)
     return ProgrammeOut(
-        id=row["id"],
-        name=row["name"],
-        year=row["year"],
-        kind=row["kind"],
-        kind_name=KIND_NAMES.get(row["kind"], row["kind"]),
-        state=row["state"],
-        state_name=STATE_NAMES.get(row["state"], row["state"]),
+        **_public_fields(row, v),
         allowed_transitions=_allowed(row["state"]),
-        nomination_opens_at=row["nomination_opens_at"],
-        nomination_closes_at=row["nomination_closes_at"],
         nomination_open_now=open_now(row),
-        total_awards=row["total_awards"],
         quota_scope=row["quota_scope"],
         default_quota=row["default_quota"],
         quotas=v["quotas"],
         eligibility=v["eligibility"],
-        eligibility_text=eligibility_text(v["eligibility"], v["qualifying_results"]),
         constraints=[_constraint_out(c) for c in v["constraints"]],
         review_rules=v["review_rules"],
         qualifying_results=v["qualifying_results"],
         deed_max_chars=row["deed_max_chars"],
-        notice_length=row["notice_length"],
-        notice_unit=row["notice_unit"],
-        notice_starts_on=row["notice_starts_on"],
-        notice_ends_on=row["notice_ends_on"],
         nominations=nominations,
         version=row["version"],
         replacement_notice=row["replacement_notice"],
-        **_issuer_and_office(row),
     )
 
 
-def _issuer_and_office(row: dict[str, Any]) -> dict[str, str]:
-    """Who publishes the lists and where objections go: on the notice and the honour roll."""
+def _public_fields(row: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
+    """What organizers and the public both read of a programme: its name, kind and state, the nomination
+    period, the award count, who may be nominated, the notice, and who publishes the lists and where
+    objections go (on the notice and the honour roll)."""
     return {
+        "id": row["id"],
+        "name": row["name"],
+        "year": row["year"],
+        "kind": row["kind"],
+        "kind_name": KIND_NAMES.get(row["kind"], row["kind"]),
+        "state": row["state"],
+        "state_name": STATE_NAMES.get(row["state"], row["state"]),
+        "nomination_opens_at": row["nomination_opens_at"],
+        "nomination_closes_at": row["nomination_closes_at"],
+        "total_awards": row["total_awards"],
+        "eligibility_text": eligibility_text(v["eligibility"], v["qualifying_results"]),
+        "notice_length": row["notice_length"],
+        "notice_unit": row["notice_unit"],
+        "notice_starts_on": row["notice_starts_on"],
+        "notice_ends_on": row["notice_ends_on"],
         "issuing_body": row["issuing_body"],
         "objection_office": row["objection_office"],
         "objection_phone": row["objection_phone"],
@@ -172,23 +155,7 @@ def programme_public(row: dict[str, Any]) -> ProgrammePublic:
     """What anyone may read of a programme: no quotas by union, no names."""
     v = programme_values(row)
     return ProgrammePublic(
-        id=row["id"],
-        name=row["name"],
-        year=row["year"],
-        kind=row["kind"],
-        kind_name=KIND_NAMES.get(row["kind"], row["kind"]),
-        state=row["state"],
-        state_name=STATE_NAMES.get(row["state"], row["state"]),
-        nomination_opens_at=row["nomination_opens_at"],
-        nomination_closes_at=row["nomination_closes_at"],
-        total_awards=row["total_awards"],
-        eligibility_text=eligibility_text(v["eligibility"], v["qualifying_results"]),
-        constraints=[constraint_of(c).describe() for c in v["constraints"]],
-        notice_length=row["notice_length"],
-        notice_unit=row["notice_unit"],
-        notice_starts_on=row["notice_starts_on"],
-        notice_ends_on=row["notice_ends_on"],
-        **_issuer_and_office(row),
+        **_public_fields(row, v), constraints=[constraint_of(c).describe() for c in v["constraints"]]
     )
 
 

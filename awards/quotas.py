@@ -21,7 +21,7 @@ from accounts.schemas import CurrentUser
 from accounts.tables import GrassrootsUnion
 from awards.access import officer_union
 from awards.programmes import open_now, programme_public
-from awards.rows import chunks, from_json, nomination_key, programme_row, programme_values
+from awards.rows import chunks, from_json, nomination_key, programme_row, programme_values, quota_used
 from awards.rules import WITHDRAWN, ProgrammeState
 from awards.schemas import QuotaOut, UnionProgrammeOut, UnionRequestOut
 from awards.tables import Nomination, Programme
@@ -111,16 +111,7 @@ async def existing_and_used(
 async def quota_usage(programme_id: int) -> list[QuotaOut]:
     """Every group with a quota or a nomination: its quota, used and left (organizers)."""
     programme = programme_values(await programme_row(programme_id))
-    rows = (
-        await Nomination.select(Nomination.quota_group, Count())
-        .where(
-            (Nomination.programme == programme_id)
-            & (Nomination.source == "union")
-            & (Nomination.status != WITHDRAWN)
-        )
-        .group_by(Nomination.quota_group)
-    )
-    used = {r["quota_group"]: r["count"] for r in rows}
+    used = await quota_used(programme_id)
     groups = sorted(
         set(used) | set(programme["quotas"]), key=lambda g: (not g.isdigit(), int(g) if g.isdigit() else 0, g)
     )

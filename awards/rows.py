@@ -1,6 +1,6 @@
 """How awards reads its own rows: the programme row (locked when asked) with its JSON columns decoded, the
-key that makes a person's nomination unique, JSON in and out of columns, and the chunks every ``IN (...)``
-is cut into."""
+union nominations counted against each quota, the key that makes a person's nomination unique, JSON in and
+out of columns, and the chunks every ``IN (...)`` is cut into."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
+from awards.rules import WITHDRAWN
 from awards.schemas import ConstraintIn, QualifyingResult
-from awards.tables import Programme
+from awards.tables import Nomination, Programme
 from competitions.rules import EligibilityRules
 from core.db import engine, engine_name
 from core.errors import NotFound
@@ -64,6 +66,20 @@ async def programme_row(
     if row is None:
         raise NotFound(f"评选不存在：{programme_id}", field="programme_id")
     return row
+
+
+async def quota_used(programme_id: int) -> dict[str, int]:
+    """Quota group -> the union nominations that count against its quota (withdrawn ones do not)."""
+    rows = (
+        await Nomination.select(Nomination.quota_group, Count())
+        .where(
+            (Nomination.programme == programme_id)
+            & (Nomination.source == "union")
+            & (Nomination.status != WITHDRAWN)
+        )
+        .group_by(Nomination.quota_group)
+    )
+    return {row["quota_group"]: row["count"] for row in rows}
 
 
 def programme_values(row: dict[str, Any]) -> dict[str, Any]:

@@ -108,14 +108,13 @@ def _stage_out(row: dict[str, Any]) -> StageOut:
     )
 
 
-def describe_rules(rules: EligibilityRules) -> list[str]:
-    """The rules as a reader sees them on the competition page."""
+def describe_rules(rules: EligibilityRules, deadline: str = "报名截止日") -> list[str]:
+    """The rules in words, as a reader sees them: on a competition's page, and on an honours programme's
+    pages and notice (its ``deadline`` is the nomination's); empty when they ask nothing. Ages and years
+    employed are measured on the rules' own day, else on the deadline."""
     lines: list[str] = []
-    on = (
-        f"（以 {rules.age_reference_date.isoformat()} 计）"
-        if rules.age_reference_date
-        else "（以报名截止日计）"
-    )
+    day = rules.age_reference_date
+    on = f"（以 {day.isoformat()} 计）" if day else f"（以{deadline}计）"
     if rules.min_age is not None and rules.max_age is not None:
         lines.append(f"年龄 {rules.min_age}–{rules.max_age} 周岁{on}")
     elif rules.min_age is not None:
@@ -135,8 +134,8 @@ def describe_rules(rules: EligibilityRules) -> list[str]:
     if rules.max_per_enterprise is not None:
         lines.append(f"每家企业限报 {rules.max_per_enterprise} 人")
     if rules.min_years_employed is not None:
-        lines.append(f"须在本区连续工作满 {rules.min_years_employed} 年")
-    return lines or ["不限"]
+        lines.append(f"须在本区连续工作满 {rules.min_years_employed} 年{on}")
+    return lines
 
 
 async def get_competition(competition_id: int, *, include_draft: bool = False) -> CompetitionOut:
@@ -154,7 +153,7 @@ async def get_competition(competition_id: int, *, include_draft: bool = False) -
         allowed_transitions=sorted(ALLOWED_TRANSITIONS.get(row["state"], ())),
         stages=[_stage_out(s) for s in stages],
         eligibility=rules,
-        eligibility_text=describe_rules(rules),
+        eligibility_text=describe_rules(rules) or ["不限"],
         drawn_at=row["drawn_at"],
         version=row["version"],
     )

@@ -6,9 +6,9 @@
   trusted proxy (each proxy appends the address it saw, so hops to the left of it are the client's word).
   Rate limits and logs read ``scope["client"]``, rewritten here.
 - **HEAD** is answered as the GET of the same path, with the headers and without the body (Litestar routes
-  HEAD only to handlers declared for it, and answers 405 otherwise). A GET that changes something (a
-  one-time log-in link) declares ``opt=NO_HEAD``: the input guard (core/bounds.py) answers its HEAD 405,
-  so a link checker's HEAD never runs it.
+  HEAD only to handlers declared for it, and answers 405 otherwise). A GET that changes something would
+  declare ``opt=NO_HEAD``: the input guard (core/bounds.py) answers its HEAD 405, so a link checker's HEAD
+  never runs it. None does today: a judge's one-time link, the one that did, is now spent by a POST.
 - **One charset.** Litestar appends ``; charset=utf-8`` to every ``text/*`` type, also to one that already
   names it (``text/csv; charset=utf-8``); the second is dropped here.
 - **OPTIONS** is Litestar's own answer (204), with an ``Allow`` header listing every method of the path:

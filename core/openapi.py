@@ -3,17 +3,27 @@
 Litestar documents a 400 with its own ``{status_code, detail, extra}`` body, which no route answers: every
 error is :class:`core.errors.ErrorBody`, validation errors are 422, and guards, ids and rate limits add
 401/403, 404 and 429. :func:`document_errors` writes what each handler can answer into its ``responses``
-(a handler's own entries win), before the document is first built.
+(a handler's own entries win), before the document is first built; a file download (:func:`download`) is
+documented with every media type it answers, each a binary body.
 """
 
 from __future__ import annotations
 
 import typing
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
 
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
 from litestar.routes import HTTPRoute
 
 from core.errors import ErrorBody
@@ -81,19 +91,56 @@ PDF = "application/pdf"
 _TYPE_NAMES = {XLSX: "XLSX", CSV: "CSV（UTF-8，带 BOM）", PDF: "PDF"}
 
 
-def download(media_type: str, *others: str, note: str = "") -> dict[int, ResponseSpec]:
-    """The 200 of a file download for a route's ``responses=``: its media type and a binary body (not the
-    JSON Litestar would document for ``Response[bytes]``); ``others`` are the types a query picks."""
+@dataclass
+class _Download(ResponseSpec):
+    """The 200 of a file download; ``media_types`` are every type it answers (the first is the default)."""
+
+    media_types: tuple[str, ...] = ()
+
+
+def download(
+    media_type: str, *others: str, note: str = "", disposition: str = "attachment"
+) -> dict[int, ResponseSpec]:
+    """The 200 of a file download for a route's ``responses=``: its media types (``others`` are the ones a
+    query picks), each a binary body, not the JSON Litestar would document for ``Response[bytes]``."""
     names = "、".join(_TYPE_NAMES.get(m, m) for m in (media_type, *others))
     return {
-        200: ResponseSpec(
+        200: _Download(
             data_container=bytes,
             media_type=media_type,
-            description=f"文件下载：{names}（Content-Disposition: attachment）"
+            description=f"文件下载：{names}（Content-Disposition: {disposition}）"
             + (f"；{note}" if note else ""),
             generate_examples=False,
+            media_types=(media_type, *others),
         )
     }
+
+
+class _DownloadOperation(Operation):
+    """An operation whose 200 lists every media type of its download, each ``format: binary``: Litestar's
+    ``ResponseSpec`` takes one media type and documents ``bytes`` as a plain string."""
+
+    media_types: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(**fields)
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            ok.content = {media_type: OpenAPIMediaType(schema=binary) for media_type in self.media_types}
+
+
+def _document_download(handler: HTTPRouteHandler) -> None:
+    """A download's 200 as binary bodies of its media types: declared by :func:`download`, or the file type
+    a handler names as its own ``media_type``."""
+    ok = (handler.responses or {}).get(200)
+    if isinstance(ok, _Download):
+        media_types = ok.media_types
+    elif handler.media_type in _TYPE_NAMES:
+        media_types = (str(handler.media_type),)
+    else:
+        return
+    handler.operation_class = type("DownloadOperation", (_DownloadOperation,), {"media_types": media_types})
 
 
 CONFLICT = "与当前状态冲突（版本已过期、状态不允许或重复）：code 说明原因，如 stale_version"
@@ -108,3 +155,4 @@ def document_errors(app: Litestar) -> None:
                 continue
             documented = errors({status: _DESCRIPTIONS[status] for status in error_statuses(route, handler)})
             handler.responses = {**documented, **(handler.responses or {})}
+            _document_download(handler)

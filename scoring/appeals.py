@@ -1,6 +1,9 @@
 """Appeals (申诉): a contestant appeals their own result in writing, within the declared window after the
 results are first published (2 hours by default: nobody appeals a result they have not seen, and a late
-publication still leaves the whole window), to the competition's arbitration group
+publication still leaves the whole window), or after a correction republished that result changed for
+them (their stage score, or anything on their row for the whole result: a rank moved by another
+contestant's correction counts; results a correction left as they were keep their first window, so a
+correction does not reopen every closed matter), to the competition's arbitration group
 (:mod:`scoring.arbitration`), whose answer is final: upheld with a correction (applied and republished as
 the next version when the published figures change, in the same transaction) or dismissed with a reason.
 Once answered, the same matter (the contestant's stage, or their result as a whole) cannot be appealed
@@ -10,7 +13,8 @@ again. Everything is audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -26,10 +30,10 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import live
 from scoring.arbitration import is_member
 from scoring.corrections import apply_appeal_correction
-from scoring.publication import Published, announce, publish_in_transaction
+from scoring.publication import Published, announce, board_changes, publish_in_transaction, published_versions
 from scoring.results import competition_head, latest_publication, scheme_row, stages_of
-from scoring.results_schemas import AnswerIn, AppealIn, AppealOut, MyAppeals, StageWindow
-from scoring.tables import Appeal, Publication
+from scoring.results_schemas import AnswerIn, AppealIn, AppealOut, MyAppeals, PublicBoard, StageWindow
+from scoring.tables import Appeal
 
 
 def _window(opens: dt.datetime | None, hours: int, now: dt.datetime) -> StageWindow:
@@ -38,30 +42,47 @@ def _window(opens: dt.datetime | None, hours: int, now: dt.datetime) -> StageWin
     return StageWindow(stage_id=0, name="", opens_at=opens, closes_at=closes, open=is_open)
 
 
-async def first_published_at(competition_id: int) -> dt.datetime | None:
-    """When the results were first made public (version 1); None while unpublished."""
-    row = (
-        await Publication.select(Publication.published_at)
-        .where((Publication.competition == competition_id) & (Publication.version == 1))
-        .first()
-    )
-    return None if row is None else row["published_at"]
+def reopened_at(
+    versions: Sequence[tuple[dt.datetime, PublicBoard]], blind_code: str
+) -> dict[int | None, dt.datetime]:
+    """When corrections reopened a contestant's appeal windows, by matter (a stage's id; None: the whole
+    result): the time of the latest version after the first that changed it for them. A stage reopens when
+    their score in it moved; the whole result when anything on their row did (score, rank, prize,
+    disqualification, a stage, their place on the board), a rank moved by someone else's correction too.
+    A matter no correction changed is absent: its window is the first publication's."""
+    reopened: dict[int | None, dt.datetime] = {}
+    for (_, old), (published_at, new) in itertools.pairwise(versions):
+        fields = {c.field for c in board_changes(old, new) if c.blind_code == blind_code}
+        if fields:
+            reopened[None] = published_at
+        for field in fields:
+            stage = field.removeprefix("stage:")
+            if field.startswith("stage:") and stage.isdigit():
+                reopened[int(stage)] = published_at
+    return reopened
 
 
 async def _windows(
-    competition_id: int, hours: int, answered: frozenset[int | None] = frozenset()
+    competition_id: int, hours: int, blind_code: str, answered: frozenset[int | None] = frozenset()
 ) -> tuple[list[StageWindow], StageWindow]:
-    """Each stage's appeal window and the whole result's: all open at the first publication, for ``hours``.
+    """A contestant's appeal window on each stage and on the whole result, for ``hours``: open at the first
+    publication, and again at a correction that changed that result for them (:func:`reopened_at`).
     ``answered``: the stages (None: the whole result) whose appeal the arbitration group has answered."""
     now = utcnow()
-    opens = await first_published_at(competition_id)
+    versions = [(row["published_at"], board) for row, board in await published_versions(competition_id)]
+    first = versions[0][0] if versions else None
+    again = reopened_at(versions, blind_code)
     windows = [
         msgspec.structs.replace(
-            _window(opens, hours, now), stage_id=row["id"], name=row["name"], final=row["id"] in answered
+            _window(again.get(row["id"], first), hours, now),
+            stage_id=row["id"],
+            name=row["name"],
+            final=row["id"] in answered,
         )
         for row in await stages_of(competition_id)
     ]
-    return windows, msgspec.structs.replace(_window(opens, hours, now), name="总成绩", final=None in answered)
+    overall = _window(again.get(None, first), hours, now)
+    return windows, msgspec.structs.replace(overall, name="总成绩", final=None in answered)
 
 
 def _appeal_out(
@@ -139,10 +160,10 @@ async def _own_registration(user: CurrentUser, registration_id: int) -> dict[str
     return registration
 
 
-async def _refuse_closed_window(competition_id: int, stage_id: int | None) -> None:
-    """409 unless the appeal window of the stage (None: the result as a whole) is open now."""
+async def _refuse_closed_window(competition_id: int, stage_id: int | None, blind_code: str) -> None:
+    """409 unless the contestant's appeal window of the stage (None: the result as a whole) is open now."""
     hours = (await scheme_row(competition_id))["appeal_window_hours"]
-    windows, overall = await _windows(competition_id, hours)
+    windows, overall = await _windows(competition_id, hours, blind_code)
     if stage_id is None:
         window = overall
     else:
@@ -154,7 +175,7 @@ async def _refuse_closed_window(competition_id: int, stage_id: int | None) -> No
     if window.opens_at is None or utcnow() < window.opens_at:
         message = f"成绩尚未发布，发布后 {hours} 小时内可以申诉"
     else:
-        message = f"申诉期已过：须在成绩发布后 {hours} 小时内提出"
+        message = f"申诉期已过：须在成绩发布（或更正后重新发布）后 {hours} 小时内提出"
     raise Conflict(
         message,
         code="appeal_window_closed",
@@ -169,7 +190,7 @@ async def lodge_appeal(actor: Actor, user: CurrentUser, data: AppealIn) -> Appea
     """A contestant appeals their own result, within the declared window after the stage ends."""
     registration = await _own_registration(user, data.registration_id)
     competition_id = registration["competition"]
-    await _refuse_closed_window(competition_id, data.stage_id)
+    await _refuse_closed_window(competition_id, data.stage_id, registration["blind_code"])
     async with write_transaction():
         same_stage = Appeal.stage.is_null() if data.stage_id is None else Appeal.stage == data.stage_id
         earlier = await Appeal.select(Appeal.id, Appeal.status).where(
@@ -215,7 +236,7 @@ async def my_appeals(user: CurrentUser, competition_id: int) -> MyAppeals:
     registration = None
     if user.person_id is not None:
         registration = (
-            await Registration.select(Registration.id)
+            await Registration.select(Registration.id, Registration.blind_code)
             .where(
                 (Registration.competition == competition_id)
                 & (Registration.person == user.person_id)
@@ -228,7 +249,9 @@ async def my_appeals(user: CurrentUser, competition_id: int) -> MyAppeals:
     scheme = await scheme_row(competition_id)
     rows = await _appeal_rows(Appeal.registration == registration["id"])
     answered = frozenset(r["stage"] for r in rows if r["status"] != "pending")
-    windows, overall = await _windows(competition_id, scheme["appeal_window_hours"], answered)
+    windows, overall = await _windows(
+        competition_id, scheme["appeal_window_hours"], registration["blind_code"], answered
+    )
     names = await _stage_names(competition_id)
     return MyAppeals(
         competition_id=competition_id,

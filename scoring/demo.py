@@ -79,15 +79,7 @@ def demo_rules(stages: list[Any]) -> rules.CompetitionRules:
     out = []
     for stage in stages:
         if stage.kind == "theory":
-            out.append(
-                rules.Stage(
-                    id=str(stage.id),
-                    name=stage.name,
-                    kind="imported",
-                    full_marks=D(100),
-                    weight_percent=stage.weight_percent,
-                )
-            )
+            out.append(scheme.theory_stage(stage))
         else:
             out.append(_practical(stage.id, stage.weight_percent, stage.name))
     practical = next((s.id for s in out if s.kind == "rubric"), None)

@@ -2,7 +2,8 @@
 
 Only a token's hash is stored, so a link can be shown once; a new one for the same judge revokes their
 earlier unused links. Using a link opens a session until the link's expiry (23:59:59 Beijing time of the
-day it was made); revoking a judge's links ends the sessions they opened, in every process.
+day it was made); revoking a judge's links ends the sessions they opened, in every process. Reading a link
+(:func:`live_link`) never uses it: only :func:`consume_link` does, behind the page's button.
 """
 
 from __future__ import annotations
@@ -161,20 +162,30 @@ class LinkLogin(msgspec.Struct, kw_only=True):
     expires_at: dt.datetime
 
 
-async def consume_link(token: str) -> LinkLogin | None:
-    """Use a one-time link: mark it used and open a session until its expiry; None if it cannot be used."""
+async def live_link(token: str) -> str | None:
+    """The title of the competition a link opens while it is unused, unrevoked and unexpired; None when it
+    is not. A plain read that writes nothing: what the link's page shows before the judge uses it."""
     if not token or len(token) > 200:
         return None
-    now = utcnow()
-    # A guessed or stale token is answered from a plain read: only a live one takes the write lock.
-    usable = await JudgeLink.exists().where(
-        (JudgeLink.token_hash == _token_hash(token))
-        & (JudgeLink.expires_at > now)
-        & JudgeLink.used_at.is_null()
-        & JudgeLink.revoked_at.is_null()
+    row = (
+        await JudgeLink.select(JudgeLink.competition.title.as_alias("title"))
+        .where(
+            (JudgeLink.token_hash == _token_hash(token))
+            & (JudgeLink.expires_at > utcnow())
+            & JudgeLink.used_at.is_null()
+            & JudgeLink.revoked_at.is_null()
+        )
+        .first()
     )
-    if not usable:
+    return None if row is None else row["title"]
+
+
+async def consume_link(token: str) -> LinkLogin | None:
+    """Use a one-time link: mark it used and open a session until its expiry; None if it cannot be used."""
+    # A guessed or stale token is answered from a plain read: only a live one takes the write lock.
+    if await live_link(token) is None:
         return None
+    now = utcnow()
     async with write_transaction():
         link = (
             await JudgeLink.select(

@@ -321,7 +321,9 @@ async def publish(actor: Actor, competition_id: int, data: PublishIn) -> Publica
     return next(p for p in history if p.version == published.version)
 
 
-def _changes(old: PublicBoard | None, new: PublicBoard) -> list[Change]:
+def board_changes(old: PublicBoard | None, new: PublicBoard) -> list[Change]:
+    """What changed on each contestant's row from one published version to the next (none for the first):
+    their place on the board, final score, rank, prize, disqualification, a stage's score."""
     if old is None:
         return []
     before = {row.blind_code: row for row in old.rows}
@@ -364,9 +366,9 @@ def _changes(old: PublicBoard | None, new: PublicBoard) -> list[Change]:
     return changes
 
 
-async def publications(competition_id: int) -> list[PublicationOut]:
-    """Every published version, newest first, with what changed from the version before and why."""
-    await competition_head(competition_id)
+async def published_versions(competition_id: int) -> list[tuple[dict[str, Any], PublicBoard]]:
+    """Every published version of a competition, oldest first: its row (version, when, by whom, why) and
+    its board as the public read it."""
     rows = (
         await Publication.select(
             Publication.version,
@@ -379,10 +381,15 @@ async def publications(competition_id: int) -> list[PublicationOut]:
         .where(Publication.competition == competition_id)
         .order_by(Publication.version)
     )
+    return [(row, msgspec.json.decode(as_bytes(row["results"]), type=PublicBoard)) for row in rows]
+
+
+async def publications(competition_id: int) -> list[PublicationOut]:
+    """Every published version, newest first, with what changed from the version before and why."""
+    await competition_head(competition_id)
     out: list[PublicationOut] = []
     previous: PublicBoard | None = None
-    for row in rows:
-        board = msgspec.json.decode(as_bytes(row["results"]), type=PublicBoard)
+    for row, board in await published_versions(competition_id):
         out.append(
             PublicationOut(
                 version=row["version"],
@@ -391,7 +398,7 @@ async def publications(competition_id: int) -> list[PublicationOut]:
                 published_by_name=row["by_name"] or "",
                 reason=row["reason"],
                 rows=len(board.rows),
-                changes=_changes(previous, board)
+                changes=board_changes(previous, board)
                 + standings.team_changes(None if previous is None else previous.teams, board.teams),
             )
         )

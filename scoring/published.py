@@ -1,11 +1,12 @@
 """Published competition results for the domains above scoring: typed functions, no tables, no JSON.
 
-- :func:`published_results` (awards: qualifying prizes, direct nominations, the achievements a nomination
-  is pre-filled with): the latest published version of each competition (``Publication.results``,
-  scoring's ``PublicBoard``), each public row tied back to its contestant: a public row carries no internal
-  id, only the competition's blind code, and the registration holding that blind code names the person.
 - :func:`published_boards` (reports: prize winners, the open data feed and its change feed): the boards as
-  the public saw them, the latest version of each competition or every version.
+  the public saw them, the latest version of each competition or every version. The one reader of
+  ``Publication``: what follows is built on it.
+- :func:`published_results` (awards: qualifying prizes, direct nominations, the achievements a nomination
+  is pre-filled with): the latest published version of each competition, each public row tied back to its
+  contestant: a public row carries no internal id, only the competition's blind code, and the registration
+  holding that blind code names the person.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import msgspec
 
 from competitions.tables import Competition, Registration
 from core.db import SHANGHAI, instant
-from scoring.results_schemas import PublicBoard
 from scoring.tables import Publication
 
 _CHUNK = 500  # values per IN (...): far under both engines' bound-parameter limits
@@ -49,35 +49,35 @@ async def published_results(
     person_of = await _blind_codes(competition_ids, person_ids)
     if not person_of:
         return []
-    latest = await _latest_publications(sorted({competition for competition, _ in person_of}))
-    heads = await _competition_heads(sorted(latest))
+    boards = await published_boards({competition for competition, _ in person_of})
+    heads = await _competition_heads([board.competition_id for board in boards])
     out: list[PublishedResult] = []
-    for competition_id, publication in sorted(latest.items()):
-        board = msgspec.json.decode(_as_bytes(publication["results"]), type=PublicBoard)
-        title, year = heads[competition_id]
+    for board in boards:
+        title, year = heads[board.competition_id]
         for row in board.rows:
-            person = person_of.get((competition_id, row.blind_code))
+            person = person_of.get((board.competition_id, row.blind_code))
             if person is None or row.disqualified:
                 continue
             out.append(
                 PublishedResult(
-                    competition_id=competition_id,
+                    competition_id=board.competition_id,
                     competition_title=title,
-                    year=year or publication["published_at"].astimezone(SHANGHAI).year,
+                    year=year or board.published_at.astimezone(SHANGHAI).year,
                     person_id=person,
                     rank=row.rank,
                     tier=row.tier,
                     prize=row.prize,
-                    final_score=row.final_score,
-                    published_version=publication["version"],
-                    published_at=publication["published_at"],
+                    final_score=Decimal(row.final_score),
+                    published_version=board.version,
+                    published_at=board.published_at,
                 )
             )
     return out
 
 
 class PublishedRow(msgspec.Struct, kw_only=True, frozen=True):
-    """A published result as the public saw it; unknown fields of the stored board are ignored."""
+    """A published result as the public saw it (the score as published, exact); unknown fields of the
+    stored board are ignored."""
 
     rank: int | None
     tier: int | None
@@ -158,26 +158,6 @@ async def _blind_codes(
         Registration.competition, Registration.blind_code, Registration.person
     ).where(condition)
     return {(r["competition"], r["blind_code"]): r["person"] for r in rows}
-
-
-async def _latest_publications(competition_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Competition -> its newest publication (version, time, results); competitions never published are
-    absent. Only the newest version's results are read: a correction keeps every earlier one."""
-    newest: dict[int, tuple[int, int]] = {}  # competition -> (version, publication id)
-    for chunk in _chunks(competition_ids):
-        for row in await Publication.select(
-            Publication.id, Publication.competition, Publication.version
-        ).where(Publication.competition.is_in(chunk)):
-            newest[row["competition"]] = max(
-                (row["version"], row["id"]), newest.get(row["competition"], (0, 0))
-            )
-    latest: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(publication_id for _, publication_id in newest.values())):
-        for row in await Publication.select(
-            Publication.competition, Publication.version, Publication.published_at, Publication.results
-        ).where(Publication.id.is_in(chunk)):
-            latest[row["competition"]] = row
-    return latest
 
 
 async def _competition_heads(competition_ids: Sequence[int]) -> dict[int, tuple[str, int | None]]:

@@ -285,7 +285,8 @@ class AppealOut(msgspec.Struct, kw_only=True):
 class StageWindow(msgspec.Struct, kw_only=True):
     stage_id: int
     name: str
-    opens_at: dt.datetime | None  # when the results were first published; None: not yet
+    # The first publication, or a later correction that changed this result; None: not published yet.
+    opens_at: dt.datetime | None
     closes_at: dt.datetime | None
     open: bool
     final: bool = False  # the arbitration group has answered an appeal on it: no second appeal

@@ -5,7 +5,8 @@
 - ``/api/judge/...``: a judge's tablet: their contestants (station and blind code only), sheets, sign.
 - ``/api/chief/...``: the chief judge: progress, tolerance flags, stage sign-off, disqualification.
 - ``/api/scoring/corrections``: corrections after submission or sign-off (chief judge or organizer).
-- pages: ``/judge`` (tablet), ``/judge/login`` (one-time link), ``/judge/chief``, ``/organizer/scoring``.
+- pages: ``/judge`` (tablet), ``/judge/login`` (one-time link: scoring.link_routes), ``/judge/chief``,
+  ``/organizer/scoring``.
 """
 
 from __future__ import annotations
@@ -13,20 +14,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
-from litestar.response import Redirect
 
-from accounts.ratelimit import JUDGE_LINK_LIMIT
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
-from accounts.security import PUBLIC, actor_of, allow
-from accounts.sessions import session_cookie
+from accounts.security import actor_of, allow
 from competitions.sheets import MAX_UPLOAD_BYTES
-from core.db import utcnow
-from core.edge import NO_HEAD
 from core.errors import none_if_absent
 from core.openapi import errors
 from core.pages import page
@@ -35,6 +31,7 @@ from scoring import (
     chief,
     corrections,
     entry,
+    link_routes,
     links,
     mark_import,
     panel,
@@ -399,35 +396,6 @@ class CorrectionController(Controller):
         return await corrections.correct_mark(request.user, actor_of(request.user), data)
 
 
-_INVALID_LINK = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>登录链接无效</title>
-<link rel="stylesheet" href="/static/css/app.css"></head><body>
-<header class="bar"><a class="title" href="/">亦城平台</a></header>
-<main style="max-width:520px"><h1>登录链接无效</h1>
-<div class="notice bad">该登录链接无效、已使用、已撤销或已过期。
-请联系组织者重新打印二维码，或使用账号密码登录。</div>
-<p><a class="button" href="/login?next=%2Fjudge">账号密码登录</a></p></main></body></html>"""
-
-
-@get(
-    "/judge/login",
-    opt={**PUBLIC, **NO_HEAD},  # its GET spends the link: a HEAD must not
-    guards=[JUDGE_LINK_LIMIT],
-    include_in_schema=False,
-    summary="Use a judge's one-time log-in link (rate-limited per address)",
-)
-async def judge_login(token: FromQuery[str] = "") -> Response[Any]:
-    login = await links.consume_link(token)
-    if login is None:
-        return Response(_INVALID_LINK, status_code=400, media_type=MediaType.HTML)
-    max_age = max(60, int((login.expires_at - utcnow()).total_seconds()))
-    return Redirect(
-        path=f"/judge?competition={login.competition_id}",
-        cookies=[session_cookie(login.session_token, max_age=max_age)],
-        headers={"cache-control": "no-store"},
-    )
-
-
 PAGES = [
     page("/judge", "judge.html", "Judge tablet page"),
     page("/judge/chief", "chief.html", "Chief judge page"),
@@ -444,7 +412,7 @@ ROUTES: list[Any] = [
     JudgeController,
     ChiefController,
     CorrectionController,
-    judge_login,
+    *link_routes.ROUTES,
     *PAGES,
     *results_routes.ROUTES,
     *standings_routes.ROUTES,

@@ -305,20 +305,23 @@ async def put_scheme(actor: Actor, competition_id: int, data: SchemeIn) -> Schem
 # ------------------------------------------------------------------------------------------ a template
 
 
+def theory_stage(stage: CompetitionStage) -> rules.Stage:
+    """A theory stage as every template declares it: marks imported from the exam, out of 100."""
+    return rules.Stage(
+        id=str(stage.id),
+        name=stage.name,
+        kind="imported",
+        full_marks=Decimal(100),
+        weight_percent=stage.weight_percent,
+    )
+
+
 def scheme_template(stages: Sequence[CompetitionStage]) -> rules.CompetitionRules:
     """A starting point for the organizer: theory imported out of 100; others a small sample rubric."""
     out = []
     for stage in stages:
         if stage.kind == "theory":
-            out.append(
-                rules.Stage(
-                    id=str(stage.id),
-                    name=stage.name,
-                    kind="imported",
-                    full_marks=Decimal(100),
-                    weight_percent=stage.weight_percent,
-                )
-            )
+            out.append(theory_stage(stage))
             continue
         prefix = f"s{stage.id}"
         module = rules.Module(

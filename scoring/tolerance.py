@@ -42,6 +42,11 @@ async def _counted_values(
     return values
 
 
+async def _stage_flags(stage_id: int, registration_id: int) -> list[dict[str, Any]]:
+    """Every flag of one contestant's stage, resolved ones too, in id order."""
+    return await ToleranceFlag.raw(_FLAGS_SQL, stage_id, registration_id)
+
+
 async def _open_flag(
     stage_id: int,
     registration_id: int,
@@ -100,7 +105,7 @@ async def recompute_flags(
     values = await _counted_values(stage_id, registration_id, aspect_ids)
     # Every flag of the contestant's stage, read once: the touched ones are recomputed, and all of them as
     # left are returned, so that the writer's answer does not read them again.
-    flags = {r["aspect_id"]: r for r in await ToleranceFlag.raw(_FLAGS_SQL, stage_id, registration_id)}
+    flags = {r["aspect_id"]: r for r in await _stage_flags(stage_id, registration_id)}
     now = utcnow()
     for aspect_id in sorted(aspect_ids):
         marks = values.get(aspect_id, [])
@@ -139,33 +144,7 @@ def _flag_outs(rows: Iterable[Mapping[str, Any]], wanted: set[str] | None = None
 
 async def sheet_flags(stage_id: int, registration_id: int, aspect_ids: Iterable[str]) -> list[FlagOut]:
     """The flags (open or accepted) of one contestant's stage on some aspects: what a sheet shows."""
-    wanted = set(aspect_ids)
-    rows = (
-        await ToleranceFlag.select(
-            ToleranceFlag.id,
-            ToleranceFlag.aspect_id,
-            ToleranceFlag.spread,
-            ToleranceFlag.status,
-            ToleranceFlag.reason,
-        )
-        .where(
-            (ToleranceFlag.stage == stage_id)
-            & (ToleranceFlag.registration == registration_id)
-            & (ToleranceFlag.status != "resolved")
-        )
-        .order_by(ToleranceFlag.id)
-    )
-    return [
-        FlagOut(
-            id=r["id"],
-            aspect_id=r["aspect_id"],
-            spread=plain(r["spread"]),
-            status=r["status"],
-            reason=r["reason"],
-        )
-        for r in rows
-        if r["aspect_id"] in wanted
-    ]
+    return _flag_outs(await _stage_flags(stage_id, registration_id), set(aspect_ids))
 
 
 async def open_flags_of_sheet(sheet: Mapping[str, Any]) -> list[str]:

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -136,6 +137,33 @@ async def db(migrated: None) -> AsyncIterator[None]:
     """A clean database: every table emptied (and ids restarted) before the test."""
     await empty_database()
     yield
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    """The URL of an empty database of its own, for a test that migrates it in subprocesses (Piccolo binds
+    one engine per process): a fresh PostgreSQL database dropped afterwards, or a temporary SQLite file."""
+    if ENGINE == "postgres":
+        name = f"yicheng_scratch_{secrets.token_hex(4)}"
+        asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+        try:
+            yield _with_database(_postgres_admin_url(), name)
+        finally:
+            asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'scratch.sqlite3'}"
+
+
+def run_over(url: str, *command: str) -> str:
+    """What a command run in the project folder over the database at ``url`` prints; the test fails with its
+    output when it fails."""
+    env = {**os.environ, "YICHENG_DATABASE_URL": url, "PICCOLO_CONF": "piccolo_conf"}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
 
 
 # --- the app, in process ----------------------------------------------------------------------------------

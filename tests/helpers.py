@@ -1,14 +1,17 @@
-"""Helpers every domain's tests use: clients that speak CSRF, log-ins, and a small standard world."""
+"""Helpers every domain's tests use: clients that speak CSRF, log-ins, a small standard world, PDF text."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
 from stdnum.cn import ric, uscc
 
 PASSWORD = "secret123"
@@ -149,3 +152,21 @@ async def world() -> dict[str, Any]:
         "people": people,
         "users": users,
     }
+
+
+async def use_judge_link(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    """What a judge's tablet does with a one-time link: open its page (which spends nothing) and press the
+    button, whose form posts the token and the page's CSRF field; the answer to that POST."""
+    page = await client.get("/judge/login", params={"token": token})
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    assert set(fields) == {"token", "_csrf_token"}, page.text
+    # The form's own CSRF field, not the header this client sends with every write.
+    return await client.post("/judge/login", data=fields, headers={"x-csrftoken": ""})
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The first page's text, without the spaces and NULs pypdf puts between two-byte CJK glyph codes (the
+    ToUnicode map itself is right: poppler's pdftotext reads the same text without them)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    return "".join(page.extract_text().replace("\x00", "").split())

@@ -1,5 +1,6 @@
 """Upgrade a database that holds data to this branch's migrations (run in a subprocess of its own by
-``tests/test_migrations_upgrade.py``: Piccolo binds its engine once per process).
+``tests/test_migrations_upgrade.py``: Piccolo binds its engine once per process). ``upgrade`` serves the
+other upgrade scripts too (``tests/migration_upgrade_rounds.py``).
 
 Migrates every app up to just before the named new migrations, writes data the way the older schema held
 it (raw SQL, the older columns only), applies the rest, and prints what the new code reads back, as JSON.
@@ -11,6 +12,7 @@ import asyncio
 import datetime as dt
 import json
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,12 +68,12 @@ def _ids(app: str) -> list[str]:
     return sorted(found)
 
 
-async def _migrate_to_before() -> None:
+async def _migrate_to_before(new: dict[str, str]) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     for app in APPS:
         ids = _ids(app)
-        target = "all" if app not in NEW else ids[ids.index(NEW[app]) - 1]
+        target = "all" if app not in new else ids[ids.index(new[app]) - 1]
         result = await run_forwards(app_name=app, migration_id=target)
         assert result.success, result.message
 
@@ -184,18 +186,24 @@ async def _table_names() -> set[str]:
     return {r["name"] for r in rows}
 
 
-async def main() -> None:
+async def upgrade(
+    new: dict[str, str],
+    old_data: Callable[[], Awaitable[None]],
+    read_back: Callable[[], Awaitable[dict[str, object]]],
+) -> None:
+    """Migrate every app to just before its ``new`` migration, write ``old_data``, apply the rest and print
+    what ``read_back`` reads, with the migrations pending before and after, as one JSON line."""
     from core.migrations import migrate, pending_migrations
 
-    await _migrate_to_before()
+    await _migrate_to_before(new)
     pending = await pending_migrations()
-    await _old_data()
+    await old_data()
     await migrate()
-    result = await _read_back()
+    result = await read_back()
     result["pending_before"] = pending
     result["pending_after"] = await pending_migrations()
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(upgrade(NEW, _old_data, _read_back))

@@ -1,5 +1,5 @@
 """Upgrade a database holding data to the rounds migration (scoring 2026-11-30T05:41:13:348101), in a
-subprocess of its own (``tests/test_migrations_upgrade_rounds.py``): contestants' facts written before it
+subprocess of its own (``tests/test_migrations_upgrade.py``): contestants' facts written before it
 keep their time and disqualification and read as not cut (未晋级 unknown then), and the new table works."""
 
 from __future__ import annotations
@@ -7,19 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.migration_upgrade import APPS, _ids
+from tests.migration_upgrade import upgrade
 
 ROUNDS_MIGRATION = "2026-11-30T05:41:13:348101"
-
-
-async def _migrate_to_before() -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    for app in APPS:
-        ids = _ids(app)
-        target = ids[ids.index(ROUNDS_MIGRATION) - 1] if app == "scoring" else "all"
-        result = await run_forwards(app_name=app, migration_id=target)
-        assert result.success, result.message
 
 
 async def _old_data() -> None:
@@ -76,18 +66,5 @@ async def _read_back() -> dict[str, object]:
     }
 
 
-async def main() -> None:
-    from core.migrations import migrate, pending_migrations
-
-    await _migrate_to_before()
-    pending = await pending_migrations()
-    await _old_data()
-    await migrate()
-    result = await _read_back()
-    result["pending_before"] = pending
-    result["pending_after"] = await pending_migrations()
-    print(json.dumps(result, ensure_ascii=False, default=str))
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(upgrade({"scoring": ROUNDS_MIGRATION}, _old_data, _read_back))

@@ -1,60 +1,25 @@
 """This branch's migrations upgrade a database that already holds data (SQLite, or PostgreSQL when the run
-uses it): the old rows survive, an old rubric and an old publication read as before, the new tables work."""
+uses it): the old rows survive, an old rubric and an old publication read as before, the new tables work.
+
+Each upgrade runs in a subprocess of its own (Piccolo binds its engine once per process) and prints what the
+new code reads back as a JSON line."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import secrets
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from tests.migration_upgrade import LATER, NEW, ROOT
-
-ENGINE = os.environ.get("YICHENG_TEST_ENGINE", "sqlite")
+from tests.conftest import run_over
+from tests.migration_upgrade import LATER, NEW
+from tests.migration_upgrade_rounds import ROUNDS_MIGRATION
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(os.environ["YICHENG_TEST_POSTGRES_URL"])
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+def _upgrade(url: str, script: str) -> dict[str, object]:
+    return json.loads(run_over(url, sys.executable, "-m", script).strip().splitlines()[-1])
 
 
-def _run(url: str) -> dict[str, object]:
-    env = {**os.environ, "YICHENG_DATABASE_URL": url, "PICCOLO_CONF": "piccolo_conf"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.migration_upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def test_the_new_migrations_upgrade_a_database_holding_data() -> None:
-    if ENGINE == "postgres":
-        name = f"yicheng_upgrade_{secrets.token_hex(4)}"
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-        url = urlunsplit(urlsplit(os.environ["YICHENG_TEST_POSTGRES_URL"])._replace(path=f"/{name}"))
-        try:
-            result = _run(url)
-        finally:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            result = _run(f"sqlite:///{Path(folder) / 'upgrade.sqlite3'}")
+def test_the_new_migrations_upgrade_a_database_holding_data(scratch_database: str) -> None:
+    result = _upgrade(scratch_database, "tests.migration_upgrade")
     new = {f"{app}:{migration}" for app, migration in [*NEW.items(), *LATER.items()]}
     assert new <= set(result["pending_before"])
     assert result["pending_after"] == []
@@ -66,3 +31,13 @@ def test_the_new_migrations_upgrade_a_database_holding_data() -> None:
     # A rubric stored before signed ranges reads as before; the absence table takes rows on old data.
     assert result["old_aspect"] == ["0", None, "weighted"] and result["absences"] == 1
     assert (result["teams"], result["members"], result["confirmations"], result["history"]) == (1, 0, 0, 1)
+
+
+def test_the_rounds_migration_upgrades_a_database_holding_facts(scratch_database: str) -> None:
+    """Contestants' facts keep what they held and read as not cut; closings can be stored and read."""
+    result = _upgrade(scratch_database, "tests.migration_upgrade_rounds")
+    assert f"scoring:{ROUNDS_MIGRATION}" in result["pending_before"]
+    assert result["pending_after"] == []
+    assert result["time_used"] == "1234.5" and result["disqualified"] is True
+    assert result["eliminated_after"] is None
+    assert result["closings"] == [["r1", [1]]]

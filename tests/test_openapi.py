@@ -97,29 +97,48 @@ async def test_pages_name_one_charset(client: httpx.AsyncClient) -> None:
         assert (await client.get(path)).headers["content-type"] == "text/html; charset=utf-8", path
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Every media type each download answers, the default first.
 DOWNLOADS = {
-    "/api/competitions/{competition_id}/registrations/export": "application/vnd.openxmlformats",
-    "/api/registrations/template": "application/vnd.openxmlformats",
-    "/api/competitions/{competition_id}/results/export.xlsx": "application/vnd.openxmlformats",
-    "/api/competitions/{competition_id}/results/export.csv": "text/csv",
-    "/api/competitions/{competition_id}/results/teams/export.csv": "text/csv",
-    "/api/competitions/{competition_id}/results/promotions/export.xlsx": "application/vnd.openxmlformats",
-    "/api/programmes/{programme_id}/nominations/template": "application/vnd.openxmlformats",
-    "/api/public/programmes/{programme_id}/honours.xlsx": "application/vnd.openxmlformats",
-    "/api/nominations/{nomination_id}/certificate.pdf": "application/pdf",
-    "/api/attachments/{attachment_id}": "application/pdf",
+    "/api/competitions/{competition_id}/registrations/export": [XLSX, "text/csv"],
+    "/api/registrations/template": [XLSX, "text/csv"],
+    "/api/competitions/{competition_id}/results/export.xlsx": [XLSX],
+    "/api/competitions/{competition_id}/results/export.csv": ["text/csv"],
+    "/api/competitions/{competition_id}/results/teams/export.csv": ["text/csv"],
+    "/api/competitions/{competition_id}/results/promotions/export.xlsx": [XLSX],
+    "/api/programmes/{programme_id}/nominations/template": [XLSX, "text/csv"],
+    "/api/public/programmes/{programme_id}/honours.xlsx": [XLSX],
+    "/api/nominations/{nomination_id}/certificate.pdf": ["application/pdf"],
+    "/api/attachments/{attachment_id}": ["application/pdf", "image/png", "image/jpeg"],
+    # A handler's own file media type (no ``download()``) is documented the same way.
+    "/api/reports/term-report.pdf": ["application/pdf"],
+    "/api/reports/figures/{name}/table.xlsx": [XLSX],
 }
 
 
-def test_file_downloads_declare_their_media_type_not_json(document: dict[str, Any]) -> None:
-    for path, media in DOWNLOADS.items():
+def test_file_downloads_declare_every_media_type_they_answer_as_binary(document: dict[str, Any]) -> None:
+    for path, media_types in DOWNLOADS.items():
         content = document["paths"][path]["get"]["responses"]["200"]["content"]
-        assert list(content) and all(name.startswith(media) for name in content), (path, content)
-        assert content[next(iter(content))]["schema"]["type"] == "string", path
+        assert list(content) == media_types, path
+        assert all(c["schema"] == {"type": "string", "format": "binary"} for c in content.values()), path
     # Every .xlsx / .csv / .pdf path declares a file, never JSON.
     for path in (p for p in document["paths"] if p.endswith((".xlsx", ".csv", ".pdf"))):
         content = document["paths"][path]["get"]["responses"]["200"]["content"]
         assert "application/json" not in content, path
+        assert all(c["schema"].get("format") == "binary" for c in content.values()), path
+
+
+async def test_a_download_answers_the_media_types_it_documents(
+    document: dict[str, Any], client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    documented = document["paths"]["/api/registrations/template"]["get"]["responses"]["200"]["content"]
+    await login(client, "officer")
+    answered = [
+        (await client.get("/api/registrations/template", params=params)).headers["content-type"]
+        for params in ({}, {"format": "xlsx"}, {"format": "csv"})
+    ]
+    assert [a.split(";")[0] for a in answered] == [XLSX, XLSX, "text/csv"]
+    assert {a.split(";")[0] for a in answered} == set(documented)
 
 
 def test_versioned_and_state_changing_writes_declare_409(document: dict[str, Any]) -> None:

@@ -15,7 +15,14 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from accounts.ratelimit import JUDGE_LINK_LIMIT, OBJECTION_LIMIT, SIGNUP_LIMIT, RateLimit, count_hits
+from accounts.ratelimit import (
+    JUDGE_LINK_LIMIT,
+    JUDGE_LINK_USE_LIMIT,
+    OBJECTION_LIMIT,
+    SIGNUP_LIMIT,
+    RateLimit,
+    count_hits,
+)
 from accounts.tables import RateCounter
 from core.errors import TooManyRequests
 from tests.conftest import ENGINE
@@ -122,7 +129,7 @@ def _from(address: str) -> Any:
 
 @pytest.mark.parametrize(
     ("limit", "allowance"),
-    [(OBJECTION_LIMIT, 5), (SIGNUP_LIMIT, 7), (JUDGE_LINK_LIMIT, 7)],
+    [(OBJECTION_LIMIT, 5), (SIGNUP_LIMIT, 7), (JUDGE_LINK_LIMIT, 7), (JUDGE_LINK_USE_LIMIT, 7)],
 )
 async def test_the_limits_ready_for_the_domain_routes(
     db: None, monkeypatch: pytest.MonkeyPatch, limit: RateLimit, allowance: int
@@ -148,6 +155,9 @@ async def test_the_judge_link_and_sign_up_routes_are_limited_per_address(
         assert guesses == [400, 400, 400]
         assert refused.status_code == 429 and refused.headers["retry-after"]
         assert "频繁" in refused.json()["message"]
+        # Using a link (the page's POST) has a count of its own, limited the same way.
+        uses = [await client.post("/judge/login", data={"token": f"guess{i}"}) for i in range(4)]
+        assert [use.status_code for use in uses] == [400, 400, 400, 429]
         signups = [
             (await client.post("/api/competitions/999999/signup", json={})).status_code for _ in range(3)
         ]

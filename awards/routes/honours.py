@@ -44,9 +44,22 @@ class PublicHonoursController(Controller):
         content, filename = await honours.honours_xlsx(programme_id)
         return Response(
             content,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"content-disposition": disposition(filename)},
         )
+
+
+def _certificate_response(content: bytes, filename: str) -> Response[bytes]:
+    """A certificate shown in the browser's PDF viewer; personal, so never cached on the way."""
+    return Response(
+        content,
+        media_type=PDF,
+        headers={
+            "content-disposition": disposition(filename, "inline"),
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, no-store",
+        },
+    )
 
 
 @get(
@@ -54,19 +67,10 @@ class PublicHonoursController(Controller):
     opt=allow(Role.ORGANIZER, Role.CONTESTANT),
     tags=["awards"],
     summary="An awardee's certificate (PDF): organizers, and the awardee's own account",
-    responses=download(PDF),
+    responses=download(PDF, disposition="inline"),
 )
 async def certificate(request: CurrentRequest, nomination_id: FromPath[int]) -> Response[bytes]:
-    content, filename = await certificates.certificate_pdf(request.user, nomination_id)
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": disposition(filename, "inline"),
-            "x-content-type-options": "nosniff",
-            "cache-control": "private, no-store",
-        },
-    )
+    return _certificate_response(*await certificates.certificate_pdf(request.user, nomination_id))
 
 
 class MyCertificatesController(Controller):
@@ -83,18 +87,11 @@ class MyCertificatesController(Controller):
     @get(
         "/prize-certificates/{competition_id:int}/certificate.pdf",
         summary="My prize certificate of a competition (PDF)",
-        responses=download(PDF),
+        responses=download(PDF, disposition="inline"),
     )
     async def prize_certificate(
         self, request: CurrentRequest, competition_id: FromPath[int]
     ) -> Response[bytes]:
-        content, filename = await my_certificates.prize_certificate_pdf(request.user, competition_id)
-        return Response(
-            content,
-            media_type="application/pdf",
-            headers={
-                "content-disposition": disposition(filename, "inline"),
-                "x-content-type-options": "nosniff",
-                "cache-control": "private, no-store",
-            },
+        return _certificate_response(
+            *await my_certificates.prize_certificate_pdf(request.user, competition_id)
         )

@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 from litestar import Litestar
 
-from tests.conftest import ENGINE, ROOT, _postgres, _postgres_admin_url, _with_database
+from tests.conftest import ENGINE, run_over
 from tests.helpers import PASSWORD, login, new_client
 
 
@@ -185,35 +182,19 @@ async def test_concurrent_resets_of_one_version_let_exactly_one_through(
 PREVIOUS = "2026-11-30T03:22:06:197949"  # accounts before must_change_password
 
 
-def _run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-async def test_users_stored_before_the_migration_keep_their_passwords() -> None:
-    if ENGINE == "postgres":
-        name = f"yicheng_upgrade_staff_{os.getpid()}"
-        await _postgres(f'CREATE DATABASE "{name}"')
-        url = _with_database(_postgres_admin_url(), name)
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'upgrade.sqlite3'}"
-    env = {**os.environ, "YICHENG_DATABASE_URL": url, "PICCOLO_CONF": "piccolo_conf"}
+def test_users_stored_before_the_migration_keep_their_passwords(scratch_database: str) -> None:
+    url = scratch_database
     piccolo = str(Path(sys.executable).with_name("piccolo"))
     insert = (
         "INSERT INTO app_user (username, password_hash, role, display_name, active, version, created_at) "
         "VALUES ('old_judge', 'h', 'judge', '老裁判', true, 3, CURRENT_TIMESTAMP)"
     )
     check = "import asyncio\nfrom accounts import staff\nprint(asyncio.run(staff.list_users('judge', True)))"
-    try:
-        _run(env, piccolo, "migrations", "forwards", "accounts", PREVIOUS)
-        _run(env, sys.executable, "-c", "import sqlite3, asyncio\n" + _insert_code(url, insert))
-        _run(env, piccolo, "migrations", "forwards", "all")
-        output = _run(env, sys.executable, "-c", check)
-        assert "old_judge" in output and "change_required=False" in output and "version=3" in output
-    finally:
-        if ENGINE == "postgres":
-            await _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run_over(url, piccolo, "migrations", "forwards", "accounts", PREVIOUS)
+    run_over(url, sys.executable, "-c", "import sqlite3, asyncio\n" + _insert_code(url, insert))
+    run_over(url, piccolo, "migrations", "forwards", "all")
+    output = run_over(url, sys.executable, "-c", check)
+    assert "old_judge" in output and "change_required=False" in output and "version=3" in output
 
 
 def _insert_code(url: str, sql: str) -> str:

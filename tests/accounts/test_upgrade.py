@@ -8,15 +8,12 @@ fresh PostgreSQL database), since Piccolo binds one engine per process.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ENGINE, ROOT, _postgres, _postgres_admin_url, _with_database
+from tests.conftest import ENGINE, run_over
 from tests.helpers import make_id_number
 
 PREVIOUS = "2026-11-25T15:19:31:133410"  # accounts before identity documents, consents and requests
@@ -39,12 +36,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def _run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 async def _old_row(url: str, number: str) -> None:
@@ -89,31 +80,23 @@ async def _old_row(url: str, number: str) -> None:
             connection.execute(f"INSERT INTO person ({columns}) VALUES ({marks})", row)
 
 
-async def test_people_stored_before_the_migration_read_as_resident_ids_afterwards() -> None:
-    if ENGINE == "postgres":
-        name = f"yicheng_upgrade_{os.getpid()}"
-        await _postgres(f'CREATE DATABASE "{name}"')
-        url = _with_database(_postgres_admin_url(), name)
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'upgrade.sqlite3'}"
-    env = {**os.environ, "YICHENG_DATABASE_URL": url, "PICCOLO_CONF": "piccolo_conf"}
+async def test_people_stored_before_the_migration_read_as_resident_ids_afterwards(
+    scratch_database: str,
+) -> None:
+    url = scratch_database
     piccolo = str(Path(sys.executable).with_name("piccolo"))
-    try:
-        _run(env, piccolo, "migrations", "forwards", "accounts", PREVIOUS)
-        number = make_id_number(dt.date(1980, 1, 2))
-        await _old_row(url, number)
-        _run(env, piccolo, "migrations", "forwards", "all")
-        output = _run(env, sys.executable, "-c", CHECK.format(number=number))
-        assert output.split() == [
-            "王老数据",
-            "resident_id",
-            "CHN",
-            "False",
-            number[:4] + "*" * 10 + number[-4:],
-            "[0,",
-            "0,",
-            "0]",
-        ]
-    finally:
-        if ENGINE == "postgres":
-            await _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run_over(url, piccolo, "migrations", "forwards", "accounts", PREVIOUS)
+    number = make_id_number(dt.date(1980, 1, 2))
+    await _old_row(url, number)
+    run_over(url, piccolo, "migrations", "forwards", "all")
+    output = run_over(url, sys.executable, "-c", CHECK.format(number=number))
+    assert output.split() == [
+        "王老数据",
+        "resident_id",
+        "CHN",
+        "False",
+        number[:4] + "*" * 10 + number[-4:],
+        "[0,",
+        "0,",
+        "0]",
+    ]

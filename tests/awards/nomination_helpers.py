@@ -7,11 +7,13 @@ start from a programme with nominations).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
-from tests.helpers import make_id_number, make_mobile, members_consent
+from tests.helpers import PASSWORD, login, make_id_number, make_mobile, members_consent, new_client
 
 REVIEW_RUBRIC: dict[str, Any] = {
     "stages": [
@@ -118,3 +120,24 @@ def nomination_body(person_id: int, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+@asynccontextmanager
+async def second_union_officer(
+    app: Any, organizer: httpx.AsyncClient, union_id: int
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The officer of another union (``officer_b``), created by the organizer and logged in."""
+    created = await organizer.post(
+        "/api/users/",
+        json={
+            "username": "officer_b",
+            "password": PASSWORD,
+            "role": "union_officer",
+            "display_name": "乙工会",
+            "union_id": union_id,
+        },
+    )
+    assert created.status_code == 201, created.text
+    async with new_client(app) as client:
+        await login(client, "officer_b")
+        yield client

@@ -304,3 +304,25 @@ async def shortlisted(
     assert response.status_code == 200 and response.json()["feasible"], response.text
     built["report"] = response.json()
     return built
+
+
+# The public notice of a shortlist opened on a Wednesday; the award falls after its working days.
+NOTICE_OPENED, AWARD_DAY = dt.date(2026, 9, 30), dt.date(2026, 10, 13)
+
+
+async def open_notice_on(organizer: httpx.AsyncClient, monkeypatch: Any, programme_id: int) -> None:
+    """The shortlist's public notice opened on ``NOTICE_OPENED`` (the notice's clock set to that day)."""
+    from awards import notice
+
+    monkeypatch.setattr(notice, "today", lambda: NOTICE_OPENED)
+    opened = await organizer.post(f"/api/programmes/{programme_id}/notice", json={})
+    assert opened.status_code == 200, opened.text
+
+
+async def award_on(organizer: httpx.AsyncClient, monkeypatch: Any, programme_id: int) -> None:
+    """The final list awarded on ``AWARD_DAY``, once the notice has run its course."""
+    from awards import notice
+
+    monkeypatch.setattr(notice, "today", lambda: AWARD_DAY)
+    awarded = await organizer.post(f"/api/programmes/{programme_id}/award", json={})
+    assert awarded.status_code == 200, awarded.text

@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 
 from awards import storage
-from tests.awards.nomination_helpers import create_programme, nomination_body
+from tests.awards.nomination_helpers import create_programme, nomination_body, second_union_officer
 from tests.helpers import login, new_client
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -24,20 +24,6 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40 + b"\xff\xd9"
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("YICHENG_DATA_DIR", str(tmp_path))
     return tmp_path
-
-
-@pytest.fixture
-async def organizer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
-@pytest.fixture
-async def officer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "officer")
-        yield client
 
 
 @pytest.fixture
@@ -129,18 +115,10 @@ async def test_only_the_nominating_union_organizers_and_assigned_experts_read_at
     from awards.tables import Reviewer
 
     attachment = (await attach(officer, nomination["id"], "a.pdf", PDF)).json()
-    await organizer.post(
-        "/api/users/",
-        json={
-            "username": "officer_b",
-            "password": "secret123",
-            "role": "union_officer",
-            "display_name": "乙",
-            "union_id": world["unions"][1],
-        },
-    )
-    async with new_client(app) as officer_b, new_client(app) as expert:
-        await login(officer_b, "officer_b")
+    async with (
+        second_union_officer(app, organizer, world["unions"][1]) as officer_b,
+        new_client(app) as expert,
+    ):
         await login(expert, "expert")
         assert (await officer_b.get(f"/api/attachments/{attachment['id']}")).status_code == 404
         assert (await officer_b.get(f"/api/nominations/{nomination['id']}/attachments")).status_code == 404

@@ -15,16 +15,9 @@ import pytest
 from pypdf import PdfReader
 
 from accounts.tables import User
-from awards import certificates, notice
-from tests.awards.pipeline_factories import person, shortlisted
-from tests.helpers import login, new_client
-
-
-@pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
+from awards import certificates
+from tests.awards.pipeline_factories import award_on, open_notice_on, person, shortlisted
+from tests.helpers import login, new_client, pdf_text
 
 
 @pytest.fixture
@@ -39,18 +32,9 @@ async def awarded(
         total_awards=1,
     )
     pid = built["programme_id"]
-    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 9, 30))
-    assert (await organizer.post(f"/api/programmes/{pid}/notice", json={})).status_code == 200
-    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 10, 13))
-    assert (await organizer.post(f"/api/programmes/{pid}/award", json={})).status_code == 200
+    await open_notice_on(organizer, monkeypatch, pid)
+    await award_on(organizer, monkeypatch, pid)
     return built
-
-
-def text_of(pdf: bytes) -> str:
-    """The page's text, without the spaces and NULs pypdf puts between two-byte CJK glyph codes (the
-    ToUnicode map itself is right: poppler's pdftotext reads the same text without them)."""
-    page = PdfReader(io.BytesIO(pdf)).pages[0]
-    return "".join(page.extract_text().replace("\x00", "").split())
 
 
 async def test_the_certificate_has_the_chinese_text_in_an_embedded_font(
@@ -62,7 +46,7 @@ async def test_the_certificate_has_the_chinese_text_in_an_embedded_font(
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.content.startswith(b"%PDF")
-    text = text_of(response.content)
+    text = pdf_text(response.content)
     for expected in (
         "荣誉证书",
         "欧阳振华同志",
@@ -106,7 +90,7 @@ async def test_only_the_awardee_and_organizers_get_the_certificate(
             User.id == world["users"]["contestant"]
         )
         own = await contestant.get(path)
-        assert own.status_code == 200 and "欧阳振华" in text_of(own.content)
+        assert own.status_code == 200 and "欧阳振华" in pdf_text(own.content)
     not_awarded = await organizer.get(f"/api/nominations/{awarded['nominations']['李二']}/certificate.pdf")
     assert not_awarded.status_code == 404
     async with new_client(app) as anonymous:
@@ -133,13 +117,11 @@ async def test_names_outside_the_basic_plane_and_with_a_middle_dot_are_printed(
         total_awards=2,
     )
     pid = built["programme_id"]
-    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 9, 30))
-    assert (await organizer.post(f"/api/programmes/{pid}/notice", json={})).status_code == 200
-    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 10, 13))
-    assert (await organizer.post(f"/api/programmes/{pid}/award", json={})).status_code == 200
+    await open_notice_on(organizer, monkeypatch, pid)
+    await award_on(organizer, monkeypatch, pid)
     printed = await organizer.get(f"/api/nominations/{built['nominations']['𠮷田·买买提']}/certificate.pdf")
     assert printed.status_code == 200, printed.text
-    assert "𠮷田·买买提同志" in text_of(printed.content)
+    assert "𠮷田·买买提同志" in pdf_text(printed.content)
     # 𪛖 (U+2A6D6) is a valid name character the certificate font has no glyph for: said plainly, not a
     # certificate with an empty box in the name.
     assert certificates.missing_glyphs("王𪛖") == ["𪛖"]
@@ -179,6 +161,6 @@ def test_a_programme_named_with_its_activity_word_and_quotes_prints_once() -> No
         award="爱企业的好职工",
         awarded_on=dt.date(2026, 10, 13),
     )
-    text = text_of(certificates.render_certificate(data))
+    text = pdf_text(certificates.render_certificate(data))
     assert "在“2026年度亦城‘爱企业的好职工’评选”活动中" in text, text
     assert "评选”评选" not in text and "““" not in text

@@ -9,25 +9,10 @@ from typing import Any
 
 import httpx
 import msgspec
-import pytest
 from litestar import Litestar
 
 from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
-from tests.helpers import han_digits, login, new_client
-
-
-@pytest.fixture
-async def organizer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
-@pytest.fixture
-async def officer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "officer")
-        yield client
+from tests.helpers import han_digits
 
 
 async def _nominate(officer: httpx.AsyncClient, pid: int, person: int) -> dict[str, Any]:

@@ -14,16 +14,9 @@ from accounts.tables import AuditLog
 from awards import notice
 from awards.tables import Nomination, Programme
 from tests.awards.pipeline_factories import person, shortlisted
-from tests.helpers import login, new_client
+from tests.helpers import new_client
 
 D = dt.date
-
-
-@pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 async def awarded_programme(

@@ -3,33 +3,17 @@ downloadable; nobody else's, and nothing before publication."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from typing import Any
 
 import httpx
 import pytest
-from pypdf import PdfReader
 
 from accounts.tables import User
-from awards import notice
 from competitions.tables import Registration
 from scoring import live, public_boards
-from tests.awards.pipeline_factories import person, shortlisted
-from tests.helpers import login, new_client
+from tests.awards.pipeline_factories import award_on, open_notice_on, person, shortlisted
+from tests.helpers import login, new_client, pdf_text
 from tests.scoring import factories
-
-
-def text_of(pdf: bytes) -> str:
-    page = PdfReader(io.BytesIO(pdf)).pages[0]
-    return "".join(page.extract_text().replace("\x00", "").split())
-
-
-@pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 @pytest.fixture
@@ -56,18 +40,16 @@ async def test_my_honours_list_their_certificates(
     await User.update({User.person: built["people"]["欧阳振华"]}).where(
         User.id == world["users"]["contestant"]
     )
-    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 9, 30))
-    assert (await organizer.post(f"/api/programmes/{pid}/notice", json={})).status_code == 200
+    await open_notice_on(organizer, monkeypatch, pid)
     before = (await contestant.get("/api/my/certificates")).json()
     assert before == {"honours": [], "prizes": []}  # on the notice is not yet awarded
-    monkeypatch.setattr(notice, "today", lambda: dt.date(2026, 10, 13))
-    assert (await organizer.post(f"/api/programmes/{pid}/award", json={})).status_code == 200
+    await award_on(organizer, monkeypatch, pid)
     mine = (await contestant.get("/api/my/certificates")).json()
     assert [(h["award"], h["certificate_no"], h["awarded_on"]) for h in mine["honours"]] == [
         ("亦城工匠", "YC2026-GJ-0001", "2026-10-13")
     ]
     pdf = await contestant.get(mine["honours"][0]["download_url"])
-    assert pdf.status_code == 200 and "欧阳振华" in text_of(pdf.content)
+    assert pdf.status_code == 200 and "欧阳振华" in pdf_text(pdf.content)
 
 
 async def test_my_prizes_after_publication_with_a_certificate_of_their_own(
@@ -97,7 +79,7 @@ async def test_my_prizes_after_publication_with_a_certificate_of_their_own(
     ]
     pdf = await contestant.get(mine["prizes"][0]["download_url"])
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    text = text_of(pdf.content)
+    text = pdf_text(pdf.content)
     assert first["name"] in text and "荣获一等奖" in text and "2026年亦城职工职业技能竞赛（电工）" in text
     # Someone without a prize there gets 404, and other roles are refused.
     no_prize = next(r for r in board["rows"] if r["prize"] is None)

@@ -9,22 +9,13 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.awards.nomination_helpers import add_member, create_programme, nomination_body
+from tests.awards.nomination_helpers import (
+    add_member,
+    create_programme,
+    nomination_body,
+    second_union_officer,
+)
 from tests.helpers import login, new_client
-
-
-@pytest.fixture
-async def organizer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
-
-
-@pytest.fixture
-async def officer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "officer")
-        yield client
 
 
 async def _count(organizer: httpx.AsyncClient, pid: int) -> int:
@@ -254,18 +245,7 @@ async def test_officers_see_only_their_own_unions_nominations(
     programme = await create_programme(organizer)
     pid = programme["id"]
     await officer.post(f"/api/programmes/{pid}/nominations", json=nomination_body(world["people"][0]))
-    await organizer.post(
-        "/api/users/",
-        json={
-            "username": "officer_b",
-            "password": "secret123",
-            "role": "union_officer",
-            "display_name": "乙工会",
-            "union_id": union_b,
-        },
-    )
-    async with new_client(app) as officer_b:
-        await login(officer_b, "officer_b")
+    async with second_union_officer(app, organizer, union_b) as officer_b:
         created = await officer_b.post(
             f"/api/programmes/{pid}/nominations", json=nomination_body(world["people"][1])
         )
@@ -318,18 +298,7 @@ async def test_industry_quota_counts_across_unions(
     assert ok.status_code == 201 and ok.json()["nomination"]["quota_group"] == "biomedicine"
     # A member of union B employed by the biomedicine company counts against the same industry quota.
     crossover = await add_member(organizer, union_b, enterprise_a, name="跨单位")
-    await organizer.post(
-        "/api/users/",
-        json={
-            "username": "officer_b",
-            "password": "secret123",
-            "role": "union_officer",
-            "display_name": "乙工会",
-            "union_id": union_b,
-        },
-    )
-    async with new_client(app) as officer_b:
-        await login(officer_b, "officer_b")
+    async with second_union_officer(app, organizer, union_b) as officer_b:
         refused = await officer_b.post(f"/api/programmes/{pid}/nominations", json=nomination_body(crossover))
         assert refused.status_code == 409 and refused.json()["code"] == "nomination_quota_exceeded"
         # Industry "other" has no quota here.

@@ -13,16 +13,9 @@ from accounts.tables import AuditLog
 from awards import notice
 from awards.tables import Programme
 from tests.awards.pipeline_factories import office, person, shortlisted
-from tests.helpers import login, new_client
+from tests.helpers import new_client
 
 D = dt.date
-
-
-@pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 @pytest.fixture

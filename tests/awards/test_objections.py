@@ -14,17 +14,10 @@ from accounts.tables import AuditLog, RateCounter
 from awards import notice
 from awards.tables import Nomination, Objection, Programme
 from tests.awards.pipeline_factories import office, person, set_notice_dates, shortlisted
-from tests.helpers import login, new_client
+from tests.helpers import new_client
 
 D = dt.date
 GROUNDS = "该同志申报的专利并非本人完成，事迹材料与实际不符。"
-
-
-@pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 @pytest.fixture

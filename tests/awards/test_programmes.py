@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -16,13 +17,6 @@ from tests.awards.nomination_helpers import (
     programme_payload,
 )
 from tests.helpers import login, new_client
-
-
-@pytest.fixture
-async def organizer(app: Litestar, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 async def test_organizer_creates_a_programme_with_rules_constraints_and_rubric(
@@ -305,7 +299,7 @@ async def test_changing_the_rules_while_open_rechecks_undecided_nominations(
         },
     )
     assert response.status_code == 200, response.text
-    assert response.json()["eligibility_text"] == ["须为工会会员", "限一线职工"]
+    assert response.json()["eligibility_text"] == ["须为工会会员", "仅限一线职工"]
     nomination = (await organizer.get(f"/api/nominations/{created.json()['nomination']['id']}")).json()
     assert nomination["eligibility_status"] == "ineligible"
     assert [r["code"] for r in nomination["eligibility_reasons"]] == ["not_front_line"]
@@ -349,3 +343,19 @@ async def test_union_officer_sees_the_programme_and_their_quota(
             "left": 1,
         }
         assert (await officer.post("/api/programmes/", json=programme_payload())).status_code == 403
+
+
+def test_a_programmes_rules_in_words_measure_at_the_nomination_deadline() -> None:
+    """The same words as a competition's page, measured at the programme's own deadline or declared day."""
+    from awards.programmes import eligibility_text
+    from competitions.rules import EligibilityRules
+
+    rules = EligibilityRules(min_age=18, max_age=55, min_years_employed=2, front_line_only=True)
+    assert eligibility_text(rules) == [
+        "年龄 18–55 周岁（以推荐截止日计）",
+        "仅限一线职工",
+        "须在本区连续工作满 2 年（以推荐截止日计）",
+    ]
+    dated = EligibilityRules(min_age=18, age_reference_date=dt.date(2026, 6, 30))
+    assert eligibility_text(dated) == ["年龄满 18 周岁（以 2026-06-30 计）"]
+    assert eligibility_text(EligibilityRules()) == []

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
 from accounts.tables import AuditLog
 from awards.tables import Nomination, Programme
@@ -15,13 +14,6 @@ from tests.awards.pipeline_factories import office, person, programme_in_review,
 from tests.helpers import login, new_client
 
 FRONT_LINE_HALF = [{"attribute": "front_line", "bound": "at_least", "percent": "50"}]
-
-
-@pytest.fixture
-async def organizer(app: Any, world: dict[str, Any]) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 async def test_a_constraint_displaces_the_plain_top_n_and_the_report_says_whom(
@@ -87,10 +79,11 @@ async def test_quotas_cap_each_union_and_are_reported(
     assert {e["group_name"] for e in report["selected"]} == {"甲公司工会", "乙公司工会"}
 
 
-async def test_when_no_list_can_meet_a_constraint_it_says_which_and_by_how_many(
+async def _one_woman_for_half_the_awards(
     organizer: httpx.AsyncClient, world: dict[str, Any]
-) -> None:
-    built = await reviewed(
+) -> dict[str, Any]:
+    """Three awards, at least half to women, and one woman nominated (the lowest marked): no list fits."""
+    return await reviewed(
         organizer,
         world,
         [person("甲一", female=True), person("甲二"), person("甲三"), person("乙一", 1)],
@@ -98,6 +91,12 @@ async def test_when_no_list_can_meet_a_constraint_it_says_which_and_by_how_many(
         total_awards=3,
         constraints=[{"attribute": "female", "bound": "at_least", "percent": "50"}],
     )
+
+
+async def test_when_no_list_can_meet_a_constraint_it_says_which_and_by_how_many(
+    organizer: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    built = await _one_woman_for_half_the_awards(organizer, world)
     pid = built["programme_id"]
     response = await organizer.post(f"/api/programmes/{pid}/shortlist", json={})
     assert response.status_code == 200, response.text
@@ -229,14 +228,7 @@ async def test_no_shortlist_yet_is_null_and_the_wrong_state_409(
 async def test_an_impossible_shortlist_offers_ways_out_and_a_relaxed_rule_is_audited(
     app: Any, organizer: httpx.AsyncClient, world: dict[str, Any]
 ) -> None:
-    built = await reviewed(
-        organizer,
-        world,
-        [person("甲一", female=True), person("甲二"), person("甲三"), person("乙一", 1)],
-        {"甲一": 70, "甲二": 90, "甲三": 85, "乙一": 80},
-        total_awards=3,
-        constraints=[{"attribute": "female", "bound": "at_least", "percent": "50"}],
-    )
+    built = await _one_woman_for_half_the_awards(organizer, world)
     pid = built["programme_id"]
     report = (await organizer.post(f"/api/programmes/{pid}/shortlist", json={})).json()
     assert report["feasible"] is False

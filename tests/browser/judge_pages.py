@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +19,14 @@ async def link_token(client: httpx.AsyncClient, w: dict[str, Any], judge: str) -
     response = await client.post(f"/api/competitions/{w['competition_id']}/judges/{w['judges'][judge]}/link")
     assert response.status_code == 201, response.text
     return token_of(response.json()["url"])
+
+
+async def scan_link(page: Any, link: str) -> None:
+    """A judge scans a one-time link (its token or its whole URL): its page opens with a button (opening it
+    spends nothing), the judge taps the button, and the tablet page opens signed in."""
+    await page.goto(link if "/judge/login" in link else f"/judge/login?token={link}")
+    await page.click("#use-link")
+    await page.wait_for_url(re.compile(r"/judge\?competition=\d+"))
 
 
 def token_of(url: str) -> str:

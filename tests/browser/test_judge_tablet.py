@@ -12,7 +12,7 @@ import pytest
 
 from accounts.tables import AuditLog
 from scoring.tables import ScoreSheet, SheetMark, StageSignoff, Submission
-from tests.browser.judge_pages import link_token, mark_sheet, open_station, sheet_of
+from tests.browser.judge_pages import link_token, mark_sheet, open_station, scan_link, sheet_of
 from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import FULL, build, set_up_scoring, sheet_body
@@ -32,8 +32,7 @@ async def test_marking_submitting_and_the_offline_outbox(
     page: Any, client: httpx.AsyncClient, w: dict[str, Any]
 ) -> None:
     token = await link_token(client, w, "judge3")
-    await page.goto(f"/judge/login?token={token}")
-    await page.wait_for_url(re.compile(r"/judge\?competition=\d+"))
+    await scan_link(page, token)
     await page.wait_for_selector(".judge-card")
     cards = await page.inner_text("#contestants")
     assert w["contestants"][0]["blind_code"] in cards and "测试" not in cards and "公司" not in cards
@@ -106,7 +105,7 @@ async def test_the_tablet_shows_a_stale_sheet_and_lets_the_judge_redo(
     page: Any, app: Any, client: httpx.AsyncClient, w: dict[str, Any]
 ) -> None:
     token = await link_token(client, w, "judge4")
-    await page.goto(f"/judge/login?token={token}")
+    await scan_link(page, token)
     await page.wait_for_selector(".judge-card")
     await open_station(page, 1)
     # Meanwhile the same judge's other tablet saves this sheet.
@@ -161,7 +160,7 @@ async def test_the_chief_judge_accepts_a_flag_and_signs_the_stage_off(
     )
     try:
         tablet = await tablet_context.new_page()
-        await tablet.goto(f"/judge/login?token={await link_token(client, w, 'judge4')}")
+        await scan_link(tablet, await link_token(client, w, "judge4"))
         await tablet.wait_for_selector(".judge-card")
         await open_station(tablet, 2)
         await tablet.wait_for_selector("#sign:not([hidden])")

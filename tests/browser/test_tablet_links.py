@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from tests.browser.judge_pages import NO_SIDEWAYS_SCROLL, click_logout, link_token
+from tests.browser.judge_pages import NO_SIDEWAYS_SCROLL, click_logout, link_token, scan_link
 from tests.browser.ui import confirm
 from tests.helpers import PASSWORD, login, new_client
 from tests.scoring.entry_world import build, set_up_scoring
@@ -64,7 +64,7 @@ async def test_an_organizer_reissues_a_judges_link_from_a_phone(
     )
     try:
         tablet = await tablet_context.new_page()
-        await tablet.goto(url)
+        await scan_link(tablet, url)
         await tablet.wait_for_url(re.compile(rf"/judge\?competition={w['competition_id']}$"))
         await tablet.wait_for_selector(".judge-card")
         assert "3 号裁判" in await tablet.inner_text("#comp-meta")
@@ -74,6 +74,34 @@ async def test_an_organizer_reissues_a_judges_link_from_a_phone(
     assert await page.is_hidden("#issued")
 
 
+async def test_a_link_opened_by_a_preview_is_still_there_for_the_tablet(
+    page: Any, chromium: Any, live_server: str, client: httpx.AsyncClient, w: dict[str, Any]
+) -> None:
+    """The organizer sends the link through a chat app: its preview fetches the URL (and a browser opens it
+    without tapping anything); the judge's tablet then opens the same link and is signed in."""
+    token = await link_token(client, w, "judge3")
+    async with new_client(base_url=live_server) as prefetch:
+        assert (await prefetch.get(f"/judge/login?token={token}")).status_code == 200
+    preview = await chromium.new_context(base_url=live_server, locale="zh-CN")
+    try:
+        viewer = await preview.new_page()
+        await viewer.goto(f"/judge/login?token={token}")
+        assert await viewer.inner_text("h1") == "裁判登录" and await viewer.is_visible("#use-link")
+        assert await viewer.evaluate("fetch('/api/auth/me').then((r) => r.json())") is None
+    finally:
+        await preview.close()
+
+    await page.goto(f"/judge/login?token={token}")  # the judge's phone
+    assert "电工技能竞赛" in await page.inner_text("#link-competition")
+    assert await page.evaluate(NO_SIDEWAYS_SCROLL)
+    await page.click("#use-link")
+    await page.wait_for_url(re.compile(rf"/judge\?competition={w['competition_id']}$"))
+    await page.wait_for_selector(".judge-card")
+    assert "3 号裁判" in await page.inner_text("#comp-meta")
+    again = await page.goto(f"/judge/login?token={token}")  # now it is spent
+    assert again is not None and again.status == 400
+
+
 @pytest.mark.parametrize("size", [(390, 844), (1024, 768)], ids=["phone", "tablet"])
 async def test_no_page_scrolls_sideways(
     page: Any, client: httpx.AsyncClient, w: dict[str, Any], size: tuple[int, int]
@@ -81,7 +109,7 @@ async def test_no_page_scrolls_sideways(
     await page.set_viewport_size({"width": size[0], "height": size[1]})
     competition = w["competition_id"]
     token = await link_token(client, w, "judge")  # the chief judge, on their own tablet
-    await page.goto(f"/judge/login?token={token}")
+    await scan_link(page, token)
     await page.wait_for_selector(".judge-card")
     assert await page.evaluate(NO_SIDEWAYS_SCROLL), "judge: contestants"
     await page.click(".judge-card:has(.judge-station b:text-is('1'))")
@@ -116,7 +144,7 @@ async def test_the_chief_judge_reissues_a_judges_link_from_a_phone(
 ) -> None:
     printed = await link_token(client, w, "judge3")  # lost before it was scanned
     chief = await link_token(client, w, "judge")
-    await page.goto(f"/judge/login?token={chief}")  # the page fixture is a phone
+    await scan_link(page, chief)  # the page fixture is a phone
     await page.wait_for_selector(".judge-card")
     await page.goto(f"/judge/chief?competition={w['competition_id']}")
     button = page.locator(f"#reissue [data-reissue='{w['judges']['judge3']}']")

@@ -19,6 +19,7 @@ from tests.browser.judge_pages import (
     network_down,
     network_up,
     open_station,
+    scan_link,
     sheet_of,
     wait_text,
 )
@@ -42,8 +43,7 @@ async def w(client: httpx.AsyncClient, world: dict[str, Any]) -> dict[str, Any]:
 async def open_tablet(page: Any, client: httpx.AsyncClient, w: dict[str, Any], judge: str) -> str:
     """The judge scans a link; returns its (now spent) token once the page would open offline."""
     token = await link_token(client, w, judge)
-    await page.goto(f"/judge/login?token={token}")
-    await page.wait_for_url(re.compile(r"/judge\?competition=\d+"))
+    await scan_link(page, token)
     await page.wait_for_selector(".judge-card")
     await page.wait_for_selector("html[data-offline=ready]")
     return token

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from scoring.tables import SheetMark
-from tests.browser.judge_pages import link_token, sheet_of, wait_text
+from tests.browser.judge_pages import link_token, scan_link, sheet_of, wait_text
 from tests.helpers import login
 from tests.scoring.entry_world import build
 
@@ -91,8 +91,7 @@ async def w(client: httpx.AsyncClient, world: dict[str, Any]) -> dict[str, Any]:
 
 async def open_first_sheet(page: Any, client: httpx.AsyncClient, w: dict[str, Any]) -> None:
     token = await link_token(client, w, "judge3")
-    await page.goto(f"/judge/login?token={token}")
-    await page.wait_for_url(re.compile(r"/judge\?competition=\d+"))
+    await scan_link(page, token)
     await page.click(".judge-card:has(.judge-station b:text-is('1'))")
     await page.wait_for_selector("#aspect-a3 button")
 

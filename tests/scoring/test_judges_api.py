@@ -11,7 +11,7 @@ import pytest
 
 from accounts.tables import AuditLog, LoginSession
 from scoring.tables import JudgeLink, Recusal
-from tests.helpers import PASSWORD, login, new_client
+from tests.helpers import PASSWORD, login, new_client, use_judge_link
 from tests.scoring.entry_world import FULL, build, of_employer, practical_rules, set_up_scoring, sheet_body
 
 
@@ -231,8 +231,8 @@ async def test_a_one_time_link_signs_the_judge_in_once(
     token = parse_qs(urlsplit(link["url"]).query)["token"][0]
     assert await JudgeLink.count().where(JudgeLink.token_hash == token) == 0  # only the hash is stored
     async with new_client(app) as tablet:
-        opened = await tablet.get(f"/judge/login?token={token}")
-        assert opened.status_code in (302, 303), opened.text
+        opened = await use_judge_link(tablet, token)
+        assert opened.status_code == 303, opened.text
         assert opened.headers["location"] == f"/judge?competition={w['competition_id']}"
         me = await tablet.get("/api/auth/me")
         assert me.status_code == 200 and me.json()["username"] == "judge3"
@@ -241,6 +241,8 @@ async def test_a_one_time_link_signs_the_judge_in_once(
         async with new_client(app) as second:
             reused = await second.get(f"/judge/login?token={token}")
             assert reused.status_code == 400 and "无效" in reused.text
+            posted = await second.post("/judge/login", data={"token": token})
+            assert posted.status_code == 400 and "无效" in posted.text
             assert (await second.get("/api/auth/me")).json() is None
         session = (
             await LoginSession.select(LoginSession.origin, LoginSession.expires_at)
@@ -253,6 +255,37 @@ async def test_a_one_time_link_signs_the_judge_in_once(
         assert revoked.status_code == 200 and revoked.json()["revoked"] == 1
         assert (await tablet.get("/api/auth/me")).json() is None
     assert await AuditLog.count().where(AuditLog.action.like("judge_link.%")) == 3
+
+
+async def test_reading_a_link_does_not_spend_it(
+    app: Any, client: httpx.AsyncClient, w: dict[str, Any]
+) -> None:
+    """A chat app's preview, a mail scanner or a prefetch GETs (or HEADs) the URL before the judge does:
+    they see the page with its button, and the link is still there for the tablet."""
+    await set_up_scoring(client, w)
+    created = await client.post(f"{judges_url(w)}/{w['judges']['judge3']}/link")
+    token = parse_qs(urlsplit(created.json()["url"]).query)["token"][0]
+    async with new_client(app) as previewer:
+        for _ in range(3):
+            seen = await previewer.get("/judge/login", params={"token": token})
+            assert seen.status_code == 200 and 'id="use-link"' in seen.text
+            assert seen.headers["cache-control"] == "no-store"
+            assert seen.headers["referrer-policy"] == "no-referrer"
+        assert (await previewer.head(f"/judge/login?token={token}")).status_code == 200
+        assert "电工技能竞赛" in seen.text  # the competition the link opens, before it is used
+        assert (await previewer.get("/api/auth/me")).json() is None
+        # A POST without the page's CSRF field (a cross-site form) is refused and spends nothing either.
+        forged = await previewer.post("/judge/login", data={"token": token}, headers={"x-csrftoken": ""})
+        assert forged.status_code == 403
+    link = await JudgeLink.select(JudgeLink.used_at).where(JudgeLink.id == created.json()["link_id"]).first()
+    assert link is not None and link["used_at"] is None
+    assert await AuditLog.count().where(AuditLog.action == "judge_link.use") == 0
+    assert await LoginSession.count().where(LoginSession.origin.like("judge_link:%")) == 0
+    async with new_client(app) as tablet:
+        opened = await use_judge_link(tablet, token)
+        assert opened.status_code == 303 and opened.headers["location"].startswith("/judge?competition=")
+        assert (await tablet.get("/api/auth/me")).json()["username"] == "judge3"
+    assert await AuditLog.count().where(AuditLog.action == "judge_link.use") == 1
 
 
 async def test_expired_revoked_and_unknown_links_are_refused(
@@ -272,8 +305,10 @@ async def test_expired_revoked_and_unknown_links_are_refused(
         for token in [tokens[0], tokens[1], tokens[2], "not-a-token", ""]:
             response = await tablet.get(f"/judge/login?token={token}")
             assert response.status_code == 400, token
-        opened = await tablet.get(f"/judge/login?token={tokens[3]}")
-        assert opened.status_code in (302, 303)
+            posted = await tablet.post("/judge/login", data={"token": token})
+            assert posted.status_code == 400, token
+        opened = await use_judge_link(tablet, tokens[3])
+        assert opened.status_code == 303
     not_on_panel = await client.post(
         f"{judges_url(w)}/{w['judges']['judge']}/link".replace(str(w["judges"]["judge"]), "999999")
     )

@@ -11,27 +11,12 @@ import pytest
 from accounts import audit
 from accounts.audit import SYSTEM
 from core.db import engine_name, write_transaction
-from scoring import live, public_boards, publication
-from tests.helpers import login, new_client
+from scoring import publication
 from tests.scoring import factories
 
 pytestmark = pytest.mark.skipif(
     engine_name() != "sqlite", reason="on PostgreSQL the computation stays inside the transaction"
 )
-
-
-@pytest.fixture
-async def built(world: dict[str, Any]) -> factories.Built:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
-    return await factories.build(world)
-
-
-@pytest.fixture
-async def organizer(app: object, built: factories.Built) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 def _counting_compute(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -12,27 +12,12 @@ from typing import Any
 import httpx
 import msgspec
 import openpyxl
-import pytest
 
 from accounts.tables import AuditLog
-from scoring import live, public_boards
+from scoring import live
 from scoring.tables import Publication
 from tests.helpers import login, new_client
 from tests.scoring import factories
-
-
-@pytest.fixture
-async def built(world: dict[str, Any]) -> factories.Built:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
-    return await factories.build(world)
-
-
-@pytest.fixture
-async def organizer(app: object, built: factories.Built) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 def base(built: factories.Built) -> str:

@@ -14,26 +14,11 @@ import pytest
 from accounts.tables import AuditLog
 from competitions.tables import Stage
 from core.db import utcnow
-from scoring import live, public_boards
-from scoring.tables import Appeal, ContestantFacts, Publication, SheetMark, StageSignoff
-from tests.helpers import login, new_client
+from scoring.tables import Appeal, ContestantFacts, Publication, ScoreSheet, SheetMark, StageSignoff
+from tests.helpers import PASSWORD, login, new_client
 from tests.scoring import factories
 
 # The world's contestant user is contestant 0 of the factory.
-
-
-@pytest.fixture
-async def built(world: dict[str, Any]) -> factories.Built:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
-    return await factories.build(world, ended_hours_ago=1)
-
-
-@pytest.fixture
-async def organizer(app: object, built: factories.Built) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 @pytest.fixture
@@ -325,3 +310,110 @@ async def test_upheld_disqualification_and_time_correction(
         ContestantFacts.time_used_seconds, ContestantFacts.version
     ).where(ContestantFacts.registration == built.registrations[0])
     assert board_time[0]["time_used_seconds"] == Decimal("2400.5") and board_time[0]["version"] == 2
+
+
+async def _windows_of(client: httpx.AsyncClient, built: factories.Built) -> dict[int, bool]:
+    """Which of a contestant's appeal windows are open, by stage id (0: the whole result)."""
+    mine = (await client.get(f"/api/competitions/{built.competition_id}/appeals/mine")).json()
+    return {w["stage_id"]: w["open"] for w in mine["stages"]}
+
+
+async def test_a_correction_reopens_the_window_for_the_results_it_changed(
+    app: object,
+    contestant: httpx.AsyncClient,
+    organizer: httpx.AsyncClient,
+    built: factories.Built,
+    published: dt.datetime,
+) -> None:
+    """Published long ago (every window closed), then an organizer corrects contestant 0's practical mark
+    and republishes: contestant 0 may appeal the corrected practical stage and the whole result, not the
+    theory stage the correction left as it was; a contestant whose result did not change may not."""
+    cid = built.competition_id
+    await Publication.update({Publication.published_at: published - dt.timedelta(hours=3)}).where(
+        Publication.competition == cid
+    )
+    assert set((await _windows_of(contestant, built)).values()) == {False}
+    sheet = await ScoreSheet.select(ScoreSheet.id).where(
+        (ScoreSheet.registration == built.registrations[0])
+        & (ScoreSheet.judge == built.judges[1])
+        & (ScoreSheet.stage == built.practical_id)
+    )
+    correction = {"sheet_id": sheet[0]["id"], "aspect_id": "a2", "value": "9", "reason": "2号裁判误记"}
+    assert (await organizer.post("/api/scoring/corrections", json=correction)).status_code == 200
+    republished = await organizer.post(
+        f"/api/competitions/{cid}/results/publish", json={"previous_version": 1, "reason": "更正误记分数"}
+    )
+    assert republished.status_code == 201, republished.text
+    corrected_at = dt.datetime.fromisoformat(republished.json()["published_at"])
+
+    mine = (await contestant.get(f"/api/competitions/{cid}/appeals/mine")).json()
+    windows = {w["stage_id"]: w for w in mine["stages"]}
+    assert windows[built.practical_id]["open"] and windows[0]["open"]
+    assert dt.datetime.fromisoformat(windows[0]["opens_at"]) == corrected_at
+    assert not windows[built.theory_id]["open"]
+    theory = await lodge(contestant, built, stage_id=built.theory_id)
+    assert theory.status_code == 409 and theory.json()["code"] == "appeal_window_closed"
+    assert "更正后重新发布" in theory.json()["message"]
+    assert (await lodge(contestant, built)).status_code == 201
+
+    # A contestant the correction left as they were (the version's change list does not name them).
+    changes = (await organizer.get(f"/api/competitions/{cid}/results/publications")).json()[0]["changes"]
+    changed = {c["blind_code"] for c in changes}
+    assert built.blind_codes[0] in changed
+    other = next(i for i, code in enumerate(built.blind_codes) if code not in changed)
+    async with new_client(app) as unchanged:
+        await login(unchanged, await _contestant_account(built, other))
+        assert set((await _windows_of(unchanged, built)).values()) == {False}
+        refused = await lodge(unchanged, built, registration_id=built.registrations[other], stage_id=None)
+        assert refused.status_code == 409 and refused.json()["code"] == "appeal_window_closed"
+
+
+async def _contestant_account(built: factories.Built, index: int) -> str:
+    """A log-in of their own for contestant ``index``; the username."""
+    from accounts import service
+    from accounts.audit import SYSTEM
+    from accounts.rules import Role
+    from accounts.schemas import UserIn
+    from competitions.tables import Registration
+
+    row = await Registration.select(Registration.person).where(Registration.id == built.registrations[index])
+    username = f"contestant{index}"
+    user = UserIn(
+        username=username,
+        password=PASSWORD,
+        role=Role.CONTESTANT,
+        display_name=built.names[index],
+        person_id=row[0]["person"],
+    )
+    await service.create_user(SYSTEM, user)
+    return username
+
+
+def test_a_rank_moved_by_anothers_correction_reopens_the_whole_result_only() -> None:
+    """A pure rule over the published versions: who a correction reopened what for, and when."""
+    from scoring.appeals import reopened_at
+    from scoring.results_schemas import CompetitionHead, PublicBoard, PublicRow
+
+    def row(code: str, rank: int, practical: str) -> PublicRow:
+        final = Decimal(practical) + 50
+        return PublicRow(
+            rank=rank, tier=None, prize=None, name=code, employer="", blind_code=code, station_no=None,
+            final_score=final, stage_scores={"1": Decimal(50), "2": Decimal(practical)}, disqualified=False,
+        )  # fmt: skip
+
+    def board(version: int, rows: list[PublicRow]) -> PublicBoard:
+        head = CompetitionHead(id=1, title="", occupation="", venue="")
+        return PublicBoard(
+            competition=head, version=version, published_at=utcnow(), stages=[], rows=rows, tier_counts=[]
+        )
+
+    first, second, third = (utcnow() + dt.timedelta(hours=h) for h in (0, 5, 9))
+    versions = [
+        (first, board(1, [row("A", 1, "40"), row("B", 2, "35"), row("C", 3, "30")])),
+        (second, board(2, [row("B", 1, "45"), row("A", 2, "40"), row("C", 3, "30")])),  # B's practical
+        (third, board(3, [row("B", 1, "45"), row("A", 2, "40"), row("C", 3, "30.5")])),  # C's, same rank
+    ]
+    assert reopened_at(versions, "B") == {None: second, 2: second}
+    assert reopened_at(versions, "A") == {None: second}  # moved to second place: the result, not a stage
+    assert reopened_at(versions, "C") == {None: third, 2: third}
+    assert reopened_at(versions[:1], "A") == {}

@@ -17,14 +17,13 @@ from typing import Any
 import httpx
 import msgspec
 import openpyxl
-import pytest
 
 from accounts import skill_levels
 from accounts.tables import AuditLog, Person
 from competitions.rules import EligibilityRules, PersonFacts, check_eligibility
 from competitions.tables import Registration
 from core.db import utcnow
-from scoring import live, promotion, public_boards
+from scoring import promotion
 from scoring import rules as r
 from scoring.tables import ScoringScheme
 from tests.helpers import login, new_client
@@ -40,20 +39,6 @@ PROMOTION = r.PromotionRule(
     highest=2,
     basis="亦人社发〔2026〕8号",
 )
-
-
-@pytest.fixture
-async def built(world: dict[str, Any]) -> factories.Built:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
-    return await factories.build(world)
-
-
-@pytest.fixture
-async def organizer(app: object, built: factories.Built) -> Any:
-    async with new_client(app) as client:
-        await login(client, "organizer")
-        yield client
 
 
 async def declare(organizer: httpx.AsyncClient, built: factories.Built, **declared: Any) -> httpx.Response:
