@@ -24,10 +24,10 @@ from typing import Any
 import msgspec
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from core.cache import LoadingCache
+from core.pg_channels import KeptAsyncPgChannelsBackend
 from settings import Settings
 
 CACHE_CHANNEL = "cache"
@@ -59,7 +59,7 @@ class _Live:
 
 def channels_plugin(settings: Settings) -> ChannelsPlugin:
     backend = (
-        AsyncPgChannelsBackend(dsn=settings.database_url)
+        KeptAsyncPgChannelsBackend(dsn=settings.database_url)
         if settings.engine == "postgres"
         else MemoryChannelsBackend(history=0)
     )

@@ -1,0 +1,98 @@
+"""Litestar's PostgreSQL LISTEN/NOTIFY channels backend, made fit for a server that runs for months.
+
+The stock ``AsyncPgChannelsBackend`` opens a new connection for every event it publishes (one per judge's
+sheet, on a busy day thousands a minute), lets a failed publish raise out of the plugin's one publishing
+task (that task then ends: every later event of the process is silently lost, and shutdown waits forever
+for its queue to drain), and never re-opens its listening connection once the database restarted. This
+subclass:
+
+- publishes over one kept connection, made again on the next event after it failed;
+- logs a publish that failed twice and drops that event, never raising: a page that missed it catches up
+  on the next event, a cache that missed an eviction on its TTL;
+- re-opens the listening connection when it is lost, and listens again on every channel it had.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Iterable
+
+import asyncpg
+from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+
+log = logging.getLogger(__name__)
+
+# What a lost or refused connection raises: the database restarted or is unreachable, the socket died.
+CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class KeptAsyncPgChannelsBackend(AsyncPgChannelsBackend):
+    def __init__(self, dsn: str) -> None:
+        super().__init__(dsn=dsn)
+        self._publisher: asyncpg.Connection | None = None
+        self._closing = False
+        self._reconnecting: asyncio.Task[None] | None = None
+
+    async def on_startup(self) -> None:
+        self._closing = False
+        await super().on_startup()
+        self._listener_conn.add_termination_listener(self._listener_lost)
+
+    async def on_shutdown(self) -> None:
+        self._closing = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+        if self._publisher is not None:
+            await self._close_quietly(self._publisher)
+            self._publisher = None
+        await super().on_shutdown()
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        text = data.decode("utf-8")
+        for attempt in (1, 2):
+            try:
+                if self._publisher is None or self._publisher.is_closed():
+                    self._publisher = await self._connect()
+                for channel in channels:
+                    await self._publisher.execute("SELECT pg_notify($1, $2)", channel, text)
+                return
+            except CONNECTION_ERRORS as error:
+                if self._publisher is not None:
+                    await self._close_quietly(self._publisher)
+                self._publisher = None
+                if attempt == 2:
+                    log.warning("live event dropped, the database did not take it: %r", error)
+
+    def _listener_lost(self, connection: asyncpg.Connection) -> None:
+        if self._closing or connection is not self._listener_conn:
+            return
+        log.warning("the live events' listening connection was lost; listening again")
+        self._reconnecting = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        for delay in itertools.chain(RECONNECT_DELAYS_S, itertools.repeat(RECONNECT_DELAYS_S[-1])):
+            await asyncio.sleep(delay)
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await self._connect()
+                async with self._listener_lock:
+                    for channel in self._subscribed_channels:
+                        await connection.add_listener(channel, self._listener)  # type: ignore[arg-type]
+                    self._listener_conn = connection
+                connection.add_termination_listener(self._listener_lost)
+                log.info("listening to live events again")
+                return
+            except CONNECTION_ERRORS as error:
+                if connection is not None:
+                    await self._close_quietly(connection)
+                log.warning("listening again failed, retrying: %r", error)
+
+    @staticmethod
+    async def _close_quietly(connection: asyncpg.Connection) -> None:
+        try:
+            await asyncio.wait_for(connection.close(), timeout=2)
+        except (*CONNECTION_ERRORS, RuntimeError):
+            connection.terminate()
