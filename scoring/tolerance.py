@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.db import engine_name, utcnow
+from scoring import rules
 from scoring.marks import COUNTED, plain
 from scoring.schemas import FlagOut
 from scoring.tables import ScoreSheet, SheetMark, ToleranceFlag
@@ -135,6 +136,13 @@ def _flag_outs(rows: Iterable[Mapping[str, Any]], wanted: set[str] | None = None
         for r in rows
         if r["status"] != "resolved" and (wanted is None or r["aspect_id"] in wanted)
     ]
+
+
+def flaggable(aspects: Mapping[str, rules.Aspect], aspect_ids: Iterable[str]) -> bool:
+    """Whether a flag can stand on any of these aspects: only judgement marks are compared, and the rubric
+    is frozen before the first mark, so a sheet of measurement marks has none to read (an aspect no longer
+    in the rubric is assumed to have one)."""
+    return any(a not in aspects or aspects[a].kind == "judgement" for a in aspect_ids)
 
 
 async def sheet_flags(stage_id: int, registration_id: int, aspect_ids: Iterable[str]) -> list[FlagOut]:
