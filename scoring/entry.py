@@ -20,6 +20,7 @@ from typing import Any
 
 from accounts.audit import Actor
 from accounts.schemas import CurrentUser
+from core.db import run_sql
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import rules, sheet_writer, tolerance
 from scoring.competition_facts import CompetitionInfo, Contestant, normalized_blind_code, notify
@@ -146,7 +147,7 @@ async def _context_row(
         .replace("__REGISTRATION__", registration_sql)
         .replace("__REPLAY_JOIN__", replay_join)
     )
-    rows = await ScoreSheet.raw(sql, *args)
+    rows = await run_sql(sql, *args)
     if not rows:
         raise NotFound(f"竞赛不存在：{competition_id}", field="competition_id")
     return rows[0], field

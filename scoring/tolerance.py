@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from core.db import engine_name, utcnow
+from core.db import engine_name, run_sql, utcnow
 from scoring import rules
 from scoring.marks import COUNTED, plain
 from scoring.schemas import FlagOut
@@ -37,7 +37,7 @@ async def _counted_values(
 ) -> dict[str, list[Decimal]]:
     """The counted marks of one contestant on some aspects, by aspect, recused judges left out."""
     values: dict[str, list[Decimal]] = defaultdict(list)
-    for row in await SheetMark.raw(_COUNTED_SQL, stage_id, registration_id, registration_id):
+    for row in await run_sql(_COUNTED_SQL, stage_id, registration_id, registration_id):
         if row["aspect_id"] in aspect_ids:
             values[row["aspect_id"]].append(row["value"])
     return values
@@ -101,7 +101,7 @@ async def recompute_flags(
     values = await _counted_values(stage_id, registration_id, aspect_ids)
     # Every flag of the contestant's stage, read once: the touched ones are recomputed, and all of them as
     # left are returned, so that the writer's answer does not read them again.
-    flags = {r["aspect_id"]: r for r in await ToleranceFlag.raw(_FLAGS_SQL, stage_id, registration_id)}
+    flags = {r["aspect_id"]: r for r in await run_sql(_FLAGS_SQL, stage_id, registration_id)}
     now = utcnow()
     for aspect_id in sorted(aspect_ids):
         marks = values.get(aspect_id, [])
