@@ -16,7 +16,7 @@ from typing import Any
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
-from litestar.middleware.logging import LoggingMiddlewareConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
@@ -34,6 +34,7 @@ from awards.routes import ROUTES as AWARD_ROUTES
 from competitions.privacy import SOURCE as COMPETITION_DATA
 from competitions.routes import ROUTES as COMPETITION_ROUTES
 from core import offload
+from core.access_log import AccessLog
 from core.bounds import input_guard
 from core.db import engine, engine_name
 from core.edge import Edge
@@ -122,13 +123,12 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         exception_handlers=exception_handlers(),
         middleware=[
             session_auth_middleware(),
-            LoggingMiddlewareConfig(
-                request_log_fields=("path", "method", "query"),
-                response_log_fields=("status_code",),
+            DefineMiddleware(
+                AccessLog,
                 # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
                 # would cost more than serving it from the cache.
                 exclude=["^/health$", "^/static", "^/api/public/"],
-            ).middleware,
+            ),
         ],
         logging_config=logging_config(debug=settings.debug),
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
