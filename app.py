@@ -40,6 +40,7 @@ from core.db import engine, engine_name
 from core.edge import Edge
 from core.errors import exception_handlers
 from core.fastlane import CacheLane
+from core.heap import freeze_startup_heap
 from core.logs import logging_config
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.openapi import document_errors
@@ -114,7 +115,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ],
         plugins=[live.channels_plugin(settings)],
         dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
-        on_startup=[partial(prepare_database, settings), live.attach],
+        on_startup=[partial(prepare_database, settings), live.attach, freeze_startup_heap],
         on_shutdown=[live.detach, _on_shutdown],
         # The role guard first: a caller without the role gets 401/403 before any parameter is looked at.
         guards=[role_guard, input_guard],
