@@ -16,7 +16,6 @@ from typing import Any
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
@@ -124,12 +123,9 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         exception_handlers=exception_handlers(),
         middleware=[
             session_auth_middleware(),
-            DefineMiddleware(
-                AccessLog,
-                # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
-                # would cost more than serving it from the cache.
-                exclude=["^/health$", "^/static", "^/api/public/"],
-            ),
+            # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
+            # would cost more than serving it from the cache.
+            AccessLog(exclude=["^/health$", "^/static", "^/api/public/"]),
         ],
         logging_config=logging_config(debug=settings.debug),
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),

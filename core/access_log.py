@@ -9,22 +9,26 @@ One record carries the same fields. The redaction is the handler's filter (core.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from litestar.enums import ScopeType
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("yicheng.http")
 
 
-class AccessLog(AbstractMiddleware):
+class AccessLog(ASGIMiddleware):
     """``HTTP: path=..., method=..., query=..., status_code=...`` per request (``exclude``: path patterns
     not logged). A request that fails before answering is logged with status 500."""
 
-    scopes = {ScopeType.HTTP}
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, exclude: Sequence[str]) -> None:
+        self.exclude_path_pattern = tuple(exclude)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         status: list[Any] = [500]
 
         async def send_noting_status(message: Message) -> None:
@@ -34,7 +38,7 @@ class AccessLog(AbstractMiddleware):
             await send(message)
 
         try:
-            await self.app(scope, receive, send_noting_status)
+            await next_app(scope, receive, send_noting_status)
         except BaseException:
             if status[0] == 500:
                 _log(scope, 500)
