@@ -1,6 +1,6 @@
 """The judges' tablets through the whole ASGI app in process (middleware, guards, handler), no server.
 
-    .venv/bin/python bench/probes/tablets_in_process.py [CONCURRENCY]   (PROFILE=1: cProfile's top 60)
+    .venv/bin/python bench/probes/tablets_in_process.py [CONCURRENCY]  (PROFILE=1: profile the load)
 
 Runs on a fresh SQLite file with the set-up of ``bench.tablets`` (50 judges, 10 contestants, ten
 measurement aspects): every judge submits a new sheet for every contestant, ``CONCURRENCY`` at once
@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILE = None  # the submissions alone are profiled, not the setting up
 PAUSES: dict[int, list[float]] = {0: [], 1: [], 2: []}  # the collector's pauses by generation, in seconds
 
 
@@ -39,7 +34,8 @@ async def tablets(concurrency: int) -> float:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the client's own log line per request
 
     from app import create_app
-    from bench.tablets import ASPECTS, _marks_stored, _prepare, ten_marks
+    from bench import probes
+    from bench.tablets import ASPECTS, _marks_stored, _prepare, new_sheet
     from settings import load_settings
 
     app = create_app(load_settings())
@@ -56,15 +52,7 @@ async def tablets(concurrency: int) -> float:
         async def tablet(token: str) -> None:  # one tablet: its judge's sheets one after another
             headers = {"x-csrftoken": csrf, "cookie": f"csrftoken={csrf}; yc_session={token}"}
             for registration_id in registration_ids:
-                body = {
-                    "competition_id": competition_id,
-                    "stage_id": stage_id,
-                    "registration_id": registration_id,
-                    "client_id": str(uuid.uuid4()),
-                    "base_version": 0,
-                    "marks": ten_marks(),
-                    "submit": True,
-                }
+                body = new_sheet(competition_id, stage_id, registration_id)
                 async with in_flight:
                     sent = time.perf_counter()
                     response = await client.put("/api/judge/sheets", json=body, headers=headers)
@@ -75,11 +63,8 @@ async def tablets(concurrency: int) -> float:
 
         start, cpu = time.perf_counter(), time.process_time()
         gc.callbacks.append(_time_collections)
-        if PROFILE is not None:
-            PROFILE.enable()
-        await asyncio.gather(*(tablet(t) for t in tokens))
-        if PROFILE is not None:
-            PROFILE.disable()
+        with probes.measured():
+            await asyncio.gather(*(tablet(t) for t in tokens))
         elapsed = time.perf_counter() - start
         gc.callbacks.remove(_time_collections)
         sheets = len(tokens) * len(registration_ids)
@@ -97,24 +82,10 @@ async def tablets(concurrency: int) -> float:
 
 
 def main() -> None:
-    if "YICHENG_DATABASE_URL" not in os.environ:
-        folder = tempfile.mkdtemp(prefix="yicheng-probe-")
-        os.environ["YICHENG_DATABASE_URL"] = f"sqlite:///{folder}/probe.sqlite3"
-        os.environ["PICCOLO_CONF"] = "piccolo_conf"
-        subprocess.run([sys.executable, "cli.py", "migrate"], cwd=ROOT, check=True, capture_output=True)
     sys.path.insert(0, str(ROOT))
-    concurrency = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    if os.environ.get("PROFILE"):
-        import cProfile
-        import pstats
+    from bench import probes
 
-        global PROFILE
-        PROFILE = cProfile.Profile()
-        rate = asyncio.run(tablets(concurrency))
-        pstats.Stats(PROFILE).sort_stats(os.environ.get("SORT", "cumtime")).print_stats(70)
-    else:
-        rate = asyncio.run(tablets(concurrency))
-    print(f"{rate:.0f} sheets/s in process, through the ASGI app")
+    probes.run(tablets, "sheets/s in process, through the ASGI app", concurrency=50, lines=70)
 
 
 if __name__ == "__main__":
