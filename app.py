@@ -16,7 +16,6 @@ from typing import Any
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
-from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
@@ -34,11 +33,13 @@ from awards.routes import ROUTES as AWARD_ROUTES
 from competitions.privacy import SOURCE as COMPETITION_DATA
 from competitions.routes import ROUTES as COMPETITION_ROUTES
 from core import offload
+from core.access_log import AccessLog
 from core.bounds import input_guard
 from core.db import engine, engine_name
 from core.edge import Edge
 from core.errors import exception_handlers
 from core.fastlane import CacheLane
+from core.heap import freeze_startup_heap
 from core.logs import logging_config
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.openapi import document_errors
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         ],
         plugins=[live.channels_plugin(settings)],
         dependencies={"personal_data": Provide(personal_data, use_cache=True, sync_to_thread=False)},
-        on_startup=[partial(prepare_database, settings), live.attach],
+        on_startup=[partial(prepare_database, settings), live.attach, freeze_startup_heap],
         on_shutdown=[live.detach, _on_shutdown],
         # The role guard first: a caller without the role gets 401/403 before any parameter is looked at.
         guards=[role_guard, input_guard],
@@ -122,13 +123,9 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         exception_handlers=exception_handlers(),
         middleware=[
             session_auth_middleware(),
-            LoggingMiddlewareConfig(
-                request_log_fields=("path", "method", "query"),
-                response_log_fields=("status_code",),
-                # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
-                # would cost more than serving it from the cache.
-                exclude=["^/health$", "^/static", "^/api/public/"],
-            ).middleware,
+            # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
+            # would cost more than serving it from the cache.
+            AccessLog(exclude=["^/health$", "^/static", "^/api/public/"]),
         ],
         logging_config=logging_config(debug=settings.debug),
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from accounts.tables import AuditLog
-from core.db import engine, utcnow
+from core.db import engine, run_sql, utcnow
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -51,7 +51,7 @@ async def record(
 ) -> None:
     if not engine().transaction_exists():
         raise RuntimeError(f"audit row for {action} written outside a transaction")
-    await AuditLog.raw(
+    await run_sql(
         _INSERT_SQL,
         utcnow(),
         actor.id,

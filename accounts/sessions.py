@@ -21,7 +21,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from accounts.schemas import CurrentUser
 from accounts.tables import LoginSession
-from core.db import utcnow
+from core.db import run_sql, utcnow
 
 SESSION_COOKIE = "yc_session"
 SESSION_LIFETIME = dt.timedelta(hours=12)  # one working day on the floor
@@ -78,7 +78,7 @@ WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}
 
 
 async def user_of_token(token: str) -> CurrentUser | None:
-    rows = await LoginSession.raw(_USER_OF_TOKEN_SQL, _hash(token), utcnow(), True)
+    rows = await run_sql(_USER_OF_TOKEN_SQL, _hash(token), utcnow(), True)
     if not rows:
         return None
     row = rows[0]

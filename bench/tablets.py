@@ -23,6 +23,19 @@ def ten_marks() -> list[dict[str, str]]:
     return [{"aspect_id": f"a{i}", "value": str(Decimal(i % 20) / 2)} for i in range(ASPECTS)]
 
 
+def new_sheet(competition_id: int, stage_id: int, registration_id: int) -> dict:
+    """A judge's new sheet (base version 0), ten marks, submitted, with a client id of its own."""
+    return {
+        "competition_id": competition_id,
+        "stage_id": stage_id,
+        "registration_id": registration_id,
+        "client_id": str(uuid.uuid4()),
+        "base_version": 0,
+        "marks": ten_marks(),
+        "submit": True,
+    }
+
+
 def ten_aspects() -> tuple:
     """Ten measurement aspects of 10 marks in steps of 0.5: the rubric that ``ten_marks`` fills."""
     from scoring import rules
@@ -128,15 +141,7 @@ def run_tablets(ceiling_rps: float, base_url: str) -> dict[str, float | int]:
         {
             "path": "/api/judge/sheets",
             "token": token,
-            "json": {
-                "competition_id": competition_id,
-                "stage_id": stage_id,
-                "registration_id": registration_id,
-                "client_id": str(uuid.uuid4()),
-                "base_version": 0,
-                "marks": ten_marks(),
-                "submit": True,
-            },
+            "json": new_sheet(competition_id, stage_id, registration_id),
         }
         for token in tokens
         for registration_id in registration_ids

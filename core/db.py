@@ -10,11 +10,13 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
+from string import Formatter
 from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 
 @cache
@@ -63,6 +65,32 @@ async def read_snapshot() -> AsyncIterator[None]:
     """
     async with engine().transaction():
         yield
+
+
+class _Compiled(QueryString):
+    """A statement already compiled for the engine, with its arguments as they go to the driver."""
+
+    def __init__(self, compiled: str, args: tuple[Any, ...]) -> None:
+        self.template, self.args, self.columns = compiled, args, []
+        self.query_type, self.table, self._alias = "generic", None, None
+        self._frozen_compiled_strings = (compiled, list(args))
+
+
+@cache
+def _compiled(template: str, engine_type: str) -> str:
+    """``template`` with its ``{}`` placeholders in the engine's own form (``?`` or ``$n``), as Piccolo
+    compiles them."""
+    count = sum(1 for _, name, _, _ in Formatter().parse(template) if name is not None)
+    return QueryString(template, *([None] * count)).compile_string(engine_type)[0]
+
+
+async def run_sql(template: str, *args: Any) -> list[dict[str, Any]]:
+    """Run SQL text built once, like ``Table.raw(template, *args)`` but without building the query again:
+    Piccolo's ``QueryString`` inspects every argument (for nested columns and queries) and parses the
+    template on every call, 100 µs for a statement of 50 values, most of a hot write's Python time."""
+    db = engine()
+    rows = await db.run_querystring(_Compiled(_compiled(template, db.engine_type), args), in_pool=True)
+    return db.transform_response_to_dicts(rows) if rows else []
 
 
 def utcnow() -> dt.datetime:

@@ -20,6 +20,7 @@ from typing import Any
 
 from accounts.audit import Actor
 from accounts.schemas import CurrentUser
+from core.db import run_sql
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import rules, sheet_writer, tolerance
 from scoring.competition_facts import CompetitionInfo, Contestant, normalized_blind_code, notify
@@ -79,6 +80,9 @@ class EntryContext:
     contestant: Contestant
     aspects: dict[str, rules.Aspect]  # the aspects of the stage I mark, in rubric order
     signed_off: bool = False
+    # A judge's sheet existed when the context was read: scoring has started (sheets are never deleted),
+    # so a new sheet needs no check of the panel at the start of scoring.
+    judges_marked: bool = False
 
 
 _ENTRY_SQL = """
@@ -97,7 +101,9 @@ SELECT c.id AS competition_id, c.title AS title, c.occupation AS occupation, c.s
   (SELECT cf.eliminated_after FROM contestant_facts cf WHERE cf.registration = r.id) AS eliminated_after,
   (SELECT COUNT(*) FROM round_close rcl WHERE rcl.competition = c.id) AS rounds_closed,
   (SELECT COUNT(*) FROM judge_absence ja WHERE ja.competition = c.id AND ja.judge = a.judge
-    AND (ja.registration IS NULL OR ja.registration = r.id) AND (ja.stage IS NULL OR ja.stage = {})) AS absent
+    AND (ja.registration IS NULL OR ja.registration = r.id) AND (ja.stage IS NULL OR ja.stage = {}))
+    AS absent,
+  EXISTS (SELECT 1 FROM score_sheet js WHERE js.competition = c.id) AS judges_marked
   __REPLAY_COLUMNS__
 FROM competition c
 LEFT JOIN judge_assignment a ON a.judge_key = {}
@@ -141,7 +147,7 @@ async def _context_row(
         .replace("__REGISTRATION__", registration_sql)
         .replace("__REPLAY_JOIN__", replay_join)
     )
-    rows = await ScoreSheet.raw(sql, *args)
+    rows = await run_sql(sql, *args)
     if not rows:
         raise NotFound(f"竞赛不存在：{competition_id}", field="competition_id")
     return rows[0], field
@@ -229,6 +235,7 @@ async def _entry_context(
         contestant=contestant,
         aspects=aspects,
         signed_off=bool(row["signed_off"]),
+        judges_marked=bool(row["judges_marked"]),
     )
 
 
@@ -278,7 +285,9 @@ async def get_sheet(user: CurrentUser, competition_id: int, stage_id: int, blind
         status=sheet["status"],
         version=sheet["version"],
         marks=mark_outs(marks, ctx.aspects),
-        flags=await tolerance.sheet_flags(stage_id, ctx.contestant.registration_id, marks) if counted else [],
+        flags=await tolerance.sheet_flags(stage_id, ctx.contestant.registration_id, marks)
+        if counted and tolerance.flaggable(ctx.scheme.rubric.aspects, marks)
+        else [],
         submitted_at=sheet["submitted_at"],
         signed_at=sheet["signed_at"],
         stage_signed_off=ctx.signed_off,
@@ -307,7 +316,8 @@ async def _after_write(ctx: EntryContext, written: WrittenSheet) -> list[FlagOut
     if written.changed and ctx.scheme.frozen_at is None:
         await refuse_incomplete_panel(ctx.scheme.competition_id)  # the start of scoring: a complete panel
         await freeze_scheme(ctx.scheme, written.at)
-    elif written.changed and written.version == 1:  # frozen by imported marks: the first judge sheet
+    elif written.changed and written.version == 1 and not ctx.judges_marked:
+        # frozen by imported marks, and no judge's sheet was there: this may be the first one
         await refuse_incomplete_panel_at_start(ctx.scheme.competition_id, written.sheet_id)
     if written.status in COUNTED and (written.changed or written.status_changed):
         touched = ctx.aspects if written.status_changed else written.changed
@@ -324,7 +334,7 @@ async def _answer(ctx: EntryContext, written: WrittenSheet, flags: list[FlagOut]
     counted = written.status in COUNTED
     if counted and flags is not None:  # as the recompute just left them: not read again
         flags = [f for f in flags if f.aspect_id in written.marks]
-    elif counted:
+    elif counted and tolerance.flaggable(ctx.scheme.rubric.aspects, written.marks):
         flags = await tolerance.sheet_flags(stage_id, ctx.contestant.registration_id, written.marks)
     return SheetOut(
         sheet_id=written.sheet_id,

@@ -18,7 +18,7 @@ from accounts.audit import SYSTEM
 from accounts.rules import Role
 from accounts.schemas import CurrentUser
 from competitions.tables import Registration
-from core.db import utcnow
+from core.db import run_sql, utcnow
 from core.errors import Conflict, Forbidden
 from scoring import rules
 from scoring.competition_facts import Contestant, drawn_or_registered
@@ -269,12 +269,14 @@ async def refuse_incomplete_panel(competition_id: int) -> None:
         )
 
 
+_MARKED_SQL = "SELECT EXISTS (SELECT 1 FROM score_sheet WHERE competition = {} AND id <> {}) AS marked"
+
+
 async def judges_have_marked(competition_id: int, other_than_sheet: int | None = None) -> bool:
-    """Whether any judge's sheet exists (another than ``other_than_sheet``): scoring has started."""
-    query = ScoreSheet.exists().where(ScoreSheet.competition == competition_id)
-    if other_than_sheet is not None:
-        query = query.where(ScoreSheet.id != other_than_sheet)
-    return await query
+    """Whether any judge's sheet exists (another than ``other_than_sheet``): scoring has started. Run by
+    every first sheet of the first batch, inside the write unit: SQL built once (ids start at 1)."""
+    rows = await run_sql(_MARKED_SQL, competition_id, other_than_sheet or 0)
+    return bool(rows[0]["marked"])
 
 
 async def refuse_incomplete_panel_at_start(competition_id: int, sheet_id: int) -> None:

@@ -73,7 +73,7 @@ from piccolo.table import Table
 
 from accounts import audit
 from accounts.audit import Actor
-from core.db import is_unique_violation, utcnow, write_transaction
+from core.db import is_unique_violation, run_sql, utcnow, write_transaction
 from core.errors import Conflict, DomainError, Invalid
 from scoring.marks import MarkLike, check_marks, plain
 
@@ -171,7 +171,7 @@ def _stored_answer_sql(kind: SheetKind[Any]) -> str:
 
 async def stored_answer(kind: SheetKind[Answer], client_id: uuid.UUID, owner_id: int) -> Answer | None:
     """The first answer given to this client id, or None; another marker's client id is a 409."""
-    rows = await kind.submission.raw(_stored_answer_sql(kind), client_id)
+    rows = await run_sql(_stored_answer_sql(kind), client_id)
     if not rows:
         return None
     row = rows[0]
@@ -251,7 +251,7 @@ async def _upsert_marks(
     args: list[Any] = []
     for aspect_id, value in changed.items():
         args += [sheet_id, aspect_id, f"{sheet_id}:{aspect_id}", value, now]
-    await kind.mark.raw(_upsert_marks_sql(kind, len(changed)), *args)
+    await run_sql(_upsert_marks_sql(kind, len(changed)), *args)
 
 
 def stale_version(
@@ -288,7 +288,7 @@ async def _sheet_and_marks(
     kind: SheetKind[Any], key: str
 ) -> tuple[dict[str, Any] | None, dict[str, Decimal]]:
     """The sheet's row (None before its first write) and its marks, aspect id -> plain value."""
-    rows = await kind.sheet.raw(_sheet_and_marks_sql(kind), key)
+    rows = await run_sql(_sheet_and_marks_sql(kind), key)
     if not rows:
         return None, {}
     marks = {r["aspect_id"]: plain(r["value"]) for r in rows if r["aspect_id"] is not None}
@@ -324,7 +324,7 @@ async def _insert_sheet(kind: SheetKind[Any], write: SheetWrite, status: str, no
     """A sheet's first write: the row inserted with its final values (version 1), its id returned."""
     _FIRST_WRITE.set((write.key, write.aspects))
     columns = tuple(write.new_sheet)
-    rows = await kind.sheet.raw(
+    rows = await run_sql(
         _insert_sheet_sql(kind, columns),
         *write.new_sheet.values(),
         write.key,
@@ -347,18 +347,23 @@ async def _lost_first_write(kind: SheetKind[Any]) -> None:
     raise stale_version(kind, row["version"], row["status"], marks, first[1])
 
 
+@functools.cache
+def _bump_version_sql(kind: SheetKind[Any], stamp_submitted: bool) -> str:
+    stamp = ", submitted_at = {}" if stamp_submitted else ""
+    return (
+        f"UPDATE {kind.sheet._meta.tablename} SET version = version + 1, status = {{}}, updated_at = {{}}"
+        f"{stamp} WHERE id = {{}} AND version = {{}} RETURNING version"
+    )
+
+
 async def _bump_version(
     kind: SheetKind[Any], row: Mapping[str, Any], status: str, base_version: int, now: dt.datetime
 ) -> int | None:
     """Move the sheet to ``status`` and its next version if it is still at ``base_version``."""
-    sheet: Any = kind.sheet
-    values: dict[Any, Any] = {sheet.version: sheet.version + 1, sheet.status: status, sheet.updated_at: now}
-    if status == SUBMITTED and row["status"] != SUBMITTED:
-        values[sheet.submitted_at] = now
-    updated = await (
-        sheet.update(values)
-        .where((sheet.id == row["id"]) & (sheet.version == base_version))
-        .returning(sheet.version)
+    stamp_submitted = status == SUBMITTED and row["status"] != SUBMITTED
+    stamp = (now,) if stamp_submitted else ()
+    updated = await run_sql(
+        _bump_version_sql(kind, stamp_submitted), status, now, *stamp, row["id"], base_version
     )
     return updated[0]["version"] if updated else None
 
@@ -452,7 +457,7 @@ async def write_sheet(
     if after_write is not None:
         await after_write(written)
     answer = await respond(written)
-    await kind.submission.raw(
+    await run_sql(
         _insert_submission_sql(kind), write.client_id, row["id"], msgspec.json.encode(answer).decode(), now
     )
     return answer

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from core.db import engine_name, utcnow
+from core.db import engine_name, run_sql, utcnow
+from scoring import rules
 from scoring.marks import COUNTED, plain
 from scoring.schemas import FlagOut
 from scoring.tables import ScoreSheet, SheetMark, ToleranceFlag
@@ -36,7 +37,7 @@ async def _counted_values(
 ) -> dict[str, list[Decimal]]:
     """The counted marks of one contestant on some aspects, by aspect, recused judges left out."""
     values: dict[str, list[Decimal]] = defaultdict(list)
-    for row in await SheetMark.raw(_COUNTED_SQL, stage_id, registration_id, registration_id):
+    for row in await run_sql(_COUNTED_SQL, stage_id, registration_id, registration_id):
         if row["aspect_id"] in aspect_ids:
             values[row["aspect_id"]].append(row["value"])
     return values
@@ -44,7 +45,7 @@ async def _counted_values(
 
 async def _stage_flags(stage_id: int, registration_id: int) -> list[dict[str, Any]]:
     """Every flag of one contestant's stage, resolved ones too, in id order."""
-    return await ToleranceFlag.raw(_FLAGS_SQL, stage_id, registration_id)
+    return await run_sql(_FLAGS_SQL, stage_id, registration_id)
 
 
 async def _open_flag(
@@ -140,6 +141,13 @@ def _flag_outs(rows: Iterable[Mapping[str, Any]], wanted: set[str] | None = None
         for r in rows
         if r["status"] != "resolved" and (wanted is None or r["aspect_id"] in wanted)
     ]
+
+
+def flaggable(aspects: Mapping[str, rules.Aspect], aspect_ids: Iterable[str]) -> bool:
+    """Whether a flag can stand on any of these aspects: only judgement marks are compared, and the rubric
+    is frozen before the first mark, so a sheet of measurement marks has none to read (an aspect no longer
+    in the rubric is assumed to have one)."""
+    return any(a not in aspects or aspects[a].kind == "judgement" for a in aspect_ids)
 
 
 async def sheet_flags(stage_id: int, registration_id: int, aspect_ids: Iterable[str]) -> list[FlagOut]:

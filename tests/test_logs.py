@@ -79,3 +79,22 @@ async def test_a_server_run_logs_no_personal_data(world: dict[str, Any], tmp_pat
     assert "query=" in text  # with their query strings, redacted
     for secret in (id_number, mobile, token):
         assert secret not in text, secret
+
+
+async def test_one_access_line_per_request_with_its_status(
+    world: dict[str, Any], client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each request is logged once, as its answer starts (path, method, query, status), a refused one too;
+    the crowd's public reads and the health check are not logged."""
+    await login(client, "organizer")
+    caplog.set_level(logging.INFO, logger="yicheng.http")
+    caplog.clear()
+    await client.get("/login", params={"next": "/judge"})
+    await client.get("/api/people/999999")  # refused by the handler: logged with its status
+    await client.get("/health")
+    await client.get("/api/public/competitions")
+    lines = [r.getMessage() for r in caplog.records if r.name == "yicheng.http"]
+    assert lines == [
+        "HTTP: path=/login, method=GET, query=next=%2Fjudge, status_code=200",
+        "HTTP: path=/api/people/999999, method=GET, query=, status_code=404",
+    ]

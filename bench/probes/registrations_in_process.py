@@ -38,9 +38,10 @@ async def register_everyone(concurrency: int) -> float:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from bench.probes import set_up
+    from bench.probes import fresh_sqlite
 
-    concurrency = set_up()
+    fresh_sqlite()
+    concurrency = int(sys.argv[1]) if len(sys.argv) > 1 else 256
     if os.environ.get("PROFILE"):
         import cProfile
         import pstats

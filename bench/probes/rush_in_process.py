@@ -1,6 +1,6 @@
 """The rush through the whole ASGI app in process (middleware, guards, handler), without a server.
 
-    .venv/bin/python bench/probes/rush_in_process.py [CONCURRENCY]   (PROFILE=1: cProfile's top 60)
+    .venv/bin/python bench/probes/rush_in_process.py [CONCURRENCY]   (PROFILE=1: cProfile of the load alone)
 
 Runs on a fresh SQLite file; 2,000 contestants with a session each POST a registration for 300 places.
 """
@@ -8,14 +8,12 @@ Runs on a fresh SQLite file; 2,000 contestants with a session each POST a regist
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 2_000
-PROFILE = None  # the rush alone is profiled, not the setting up of its people and sessions
 
 
 async def rush(concurrency: int) -> float:
@@ -27,6 +25,7 @@ async def rush(concurrency: int) -> float:
 
     from accounts.rules import Role
     from app import create_app
+    from bench import probes
     from bench.competitions import _open_competition
     from bench.crowd import make_people, make_sessions
     from settings import load_settings
@@ -50,11 +49,8 @@ async def rush(concurrency: int) -> float:
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         start, cpu = time.perf_counter(), time.process_time()
-        if PROFILE is not None:
-            PROFILE.enable()
-        await asyncio.gather(*(one(t) for t in tokens))
-        if PROFILE is not None:
-            PROFILE.disable()
+        with probes.measured():
+            await asyncio.gather(*(one(t) for t in tokens))
         elapsed = time.perf_counter() - start
         print(f"wall {elapsed:.2f} s, this process's CPU {time.process_time() - cpu:.2f} s")
     print("statuses", statuses)
@@ -63,20 +59,9 @@ async def rush(concurrency: int) -> float:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from bench.probes import set_up
+    from bench import probes
 
-    concurrency = set_up()
-    if os.environ.get("PROFILE"):
-        import cProfile
-        import pstats
-
-        global PROFILE
-        PROFILE = cProfile.Profile()
-        rate = asyncio.run(rush(concurrency))
-        pstats.Stats(PROFILE).sort_stats(os.environ.get("SORT", "cumtime")).print_stats(60)
-    else:
-        rate = asyncio.run(rush(concurrency))
-    print(f"{rate:.0f} registrations/s in process, through the ASGI app")
+    probes.run(rush, "registrations/s in process, through the ASGI app", concurrency=256, lines=60)
 
 
 if __name__ == "__main__":

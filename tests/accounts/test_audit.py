@@ -31,7 +31,7 @@ async def test_failed_audit_write_undoes_the_change(db: None, monkeypatch: pytes
     async def broken_insert(*args: Any, **kwargs: Any) -> None:
         raise Boom
 
-    monkeypatch.setattr(AuditLog, "raw", broken_insert)  # how accounts.audit.record writes its row
+    monkeypatch.setattr(audit, "run_sql", broken_insert)  # how accounts.audit.record writes its row
     with pytest.raises(Boom):
         async with write_transaction():
             await GrassrootsUnion(name="无审计工会", kind="enterprise").save()
