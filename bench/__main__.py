@@ -30,13 +30,15 @@ def emit(name: str, value: float | int) -> None:
 
 
 def main() -> None:
+    """Every section, or only those named on the command line (``python -m bench competitions review``)."""
+    chosen = [f"bench.{name}" for name in sys.argv[1:]] or SECTIONS
     with serve("bench.bare_app:create_app") as bare:
         ceiling = wrk_rps(f"{bare}/health")
     emit("ceiling_rps", round(ceiling, 1))
     with platform_database() as env, serve("app:create_server_app", env) as base_url:
         # Sections prepare their data through the platform's own services, on the server's database.
         os.environ.update(env)
-        for name in SECTIONS:
+        for name in chosen:
             try:
                 section = importlib.import_module(name)
             except ModuleNotFoundError as exc:
