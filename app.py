@@ -16,7 +16,6 @@ from typing import Any
 from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
-from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
@@ -35,11 +34,12 @@ from competitions.privacy import SOURCE as COMPETITION_DATA
 from competitions.routes import ROUTES as COMPETITION_ROUTES
 from core import offload
 from core.bounds import input_guard
+from core.compression import SmallResponsesAsIs
 from core.db import engine, engine_name
 from core.edge import Edge
 from core.errors import exception_handlers
 from core.fastlane import CacheLane
-from core.logs import logging_config
+from core.logs import access_log, logging_config
 from core.migrations import UnmigratedDatabase, pending_migrations
 from core.openapi import document_errors
 from core.pages import STATIC_DIR, page
@@ -122,16 +122,14 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         exception_handlers=exception_handlers(),
         middleware=[
             session_auth_middleware(),
-            LoggingMiddlewareConfig(
-                request_log_fields=("path", "method", "query"),
-                response_log_fields=("status_code",),
-                # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
-                # would cost more than serving it from the cache.
-                exclude=["^/health$", "^/static", "^/api/public/"],
-            ).middleware,
+            # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
+            # would cost more than serving it from the cache.
+            access_log(exclude="^/health$|^/static|^/api/public/"),
         ],
         logging_config=logging_config(debug=settings.debug),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=2048, middleware_class=SmallResponsesAsIs
+        ),
         openapi_config=OpenAPIConfig(
             title="亦城职工技能竞赛与工匠评选平台 API",
             version="1.0.0",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from litestar.logging.config import LoggingConfig, default_handlers
@@ -52,3 +53,46 @@ def logging_config(*, debug: bool) -> LoggingConfig:
         handlers={"queue_listener": handler},
         log_exceptions="debug" if debug else "never",
     )
+
+
+ACCESS_LOG = logging.getLogger("yicheng.access")
+
+
+class AccessLog:
+    """One line per answered request, written when its status is known::
+
+        HTTP Request: path=/api/people/, method=GET, query=q=***, status_code=200
+
+    Litestar's logging middleware writes two records per request (the request, then the response), each
+    built by its data extractors; in a registration rush that was a sixth of a request's CPU. This writes
+    one, from the scope as it is. The query string goes through the same redacting filter as every record.
+    Paths matching ``exclude`` (what the public hammers) are not logged.
+    """
+
+    def __init__(self, app: Any, exclude: str) -> None:
+        self.app = app
+        self.exclude = re.compile(exclude)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.exclude.search(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def logging_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                query = scope["query_string"].decode("latin-1")
+                ACCESS_LOG.info(
+                    "HTTP Request: path=%s, method=%s, query=%s, status_code=%d",
+                    scope["path"],
+                    scope["method"],
+                    query,
+                    message["status"],
+                )
+            await send(message)
+
+        await self.app(scope, receive, logging_send)
+
+
+def access_log(exclude: str) -> Callable[[Any], AccessLog]:
+    """The :class:`AccessLog` middleware for Litestar's ``middleware`` list."""
+    return lambda app: AccessLog(app, exclude)
