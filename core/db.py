@@ -54,6 +54,37 @@ async def write_transaction() -> AsyncIterator[Any]:
             yield txn
 
 
+class Sql:
+    """A statement a hot path runs on every request: SQL text with ``{}`` placeholders (as for
+    ``Table.raw``), compiled once for the engine and handed to it as it is. ``Table.raw`` builds a Piccolo
+    QueryString from the text and compiles it again on every call, which cost about as much CPU as the point
+    query itself; ``rows`` answers the same dicts. Inside a transaction it runs in that transaction.
+
+    ``key_read=True`` marks a read by a unique key (a row or a few, through an index): outside a transaction
+    SQLite then runs it on the event loop's thread, microseconds, instead of a hop to a reader connection's
+    thread and back (``core.sqlite_engine``). Never mark a read that scans: it would hold the loop.
+    """
+
+    __slots__ = ("_compiled", "key_read", "text")
+
+    def __init__(self, text: str, *, key_read: bool = False) -> None:
+        self.text = text
+        self.key_read = key_read
+        self._compiled: str | None = None  # the engine is fixed per process: compiled on first use
+
+    def compiled(self) -> str:
+        if self._compiled is None:
+            parts = self.text.split("{}")
+            if engine_name() == "sqlite":
+                self._compiled = "?".join(parts)
+            else:
+                self._compiled = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        return self._compiled
+
+    async def rows(self, *args: Any) -> list[dict[str, Any]]:
+        return await engine().run_sql(self.compiled(), args, key_read=self.key_read)  # type: ignore[attr-defined]
+
+
 @asynccontextmanager
 async def read_snapshot() -> AsyncIterator[None]:
     """Several reads from one consistent snapshot on one connection (joins a transaction already open).
