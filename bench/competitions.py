@@ -72,6 +72,7 @@ def rush(ceiling_rps: float, base_url: str) -> dict[str, float | int]:
         "csrf": csrf_token(base_url),
         "method": "POST",
         "connections": 256,
+        "client": "lean",  # httpx's pool would cost four times the server's CPU (bench/fire.py)
         "requests": [{"path": path, "token": token, "json": {}} for token in tokens],
     }
     outcome = fire(plan)
