@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/probes/rush_in_process.py [CONCURRENCY]   (PROFILE=1: cProfile's top 60)
 
-Runs on a fresh SQLite file; 2,000 contestants with a session each POST a registration for 300 places.
+Runs on a fresh SQLite file (or on ``YICHENG_DATABASE_URL``, an empty migrated database); 2,000
+contestants with a session each POST a registration for 300 places.
 ``CLIENT=bare`` sends the requests as bare ASGI messages instead of through httpx, so that the process's CPU
 is the server's alone (httpx's client side is about 40 % of it otherwise).
 """
@@ -33,9 +34,12 @@ async def rush(concurrency: int) -> float:
     from app import create_app
     from bench.competitions import _open_competition
     from bench.crowd import make_people, make_sessions
+    from core.db import engine, engine_name
     from settings import load_settings
 
     app = create_app(load_settings())
+    if engine_name() == "postgres":  # what the app's start-up does (no lifespan here)
+        await engine().start_connection_pool()
     competition_id = await _open_competition()
     people = await make_people(PEOPLE, employer_id=None, union_id=None, seed=1)
     tokens = await make_sessions(people, role=Role.CONTESTANT, prefix="probe")
