@@ -21,6 +21,14 @@ import time
 import httpx
 
 
+def outcome(elapsed: float, results: list[tuple[int, float]], first_error: list[str]) -> dict:
+    statuses: dict[str, int] = {}
+    for status, _ in results:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    latencies = sorted(ms for _, ms in results)
+    return {"elapsed_s": elapsed, "statuses": statuses, "latencies_ms": latencies, "first_error": first_error}
+
+
 async def fire(plan: dict) -> dict:
     if plan.get("client") == "lean":
         return await fire_lean(plan)
@@ -61,11 +69,7 @@ async def fire(plan: dict) -> dict:
         start = time.perf_counter()
         results = await asyncio.gather(*(one(r) for r in plan["requests"]))
         elapsed = time.perf_counter() - start
-    statuses: dict[str, int] = {}
-    for status, _ in results:
-        statuses[str(status)] = statuses.get(str(status), 0) + 1
-    latencies = sorted(ms for _, ms in results)
-    return {"elapsed_s": elapsed, "statuses": statuses, "latencies_ms": latencies, "first_error": first_error}
+    return outcome(elapsed, results, first_error)
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
@@ -128,11 +132,7 @@ async def fire_lean(plan: dict) -> dict:
     start = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(plan.get("connections", 64))))
     elapsed = time.perf_counter() - start
-    statuses: dict[str, int] = {}
-    for status, _ in results:
-        statuses[str(status)] = statuses.get(str(status), 0) + 1
-    latencies = sorted(ms for _, ms in results)
-    return {"elapsed_s": elapsed, "statuses": statuses, "latencies_ms": latencies, "first_error": first_error}
+    return outcome(elapsed, results, first_error)
 
 
 if __name__ == "__main__":
