@@ -35,6 +35,7 @@ from competitions.routes import ROUTES as COMPETITION_ROUTES
 from core import offload
 from core.access_log import AccessLog
 from core.bounds import input_guard
+from core.compression import SmallResponsesAsIs
 from core.db import engine, engine_name
 from core.edge import Edge
 from core.errors import exception_handlers
@@ -128,7 +129,9 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
             AccessLog(exclude=["^/health$", "^/static", "^/api/public/"]),
         ],
         logging_config=logging_config(debug=settings.debug),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=2048, middleware_class=SmallResponsesAsIs
+        ),
         openapi_config=OpenAPIConfig(
             title="亦城职工技能竞赛与工匠评选平台 API",
             version="1.0.0",

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from accounts.tables import AuditLog
-from core.db import engine, run_sql, utcnow
+from core.db import Sql, engine, utcnow
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -29,10 +29,10 @@ SYSTEM = Actor(None, "系统", "system")
 
 # Every write of every domain runs it: SQL text built once (Piccolo's INSERT building cost more than the
 # statement inside a write unit).
-_INSERT_SQL = """
+_INSERT = Sql("""
 INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before, after, reason)
 VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})
-"""
+""")
 
 
 def _as_json(value: Any) -> str | None:
@@ -51,8 +51,7 @@ async def record(
 ) -> None:
     if not engine().transaction_exists():
         raise RuntimeError(f"audit row for {action} written outside a transaction")
-    await run_sql(
-        _INSERT_SQL,
+    await _INSERT.rows(
         utcnow(),
         actor.id,
         actor.name,

@@ -21,7 +21,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from accounts.schemas import CurrentUser
 from accounts.tables import LoginSession
-from core.db import run_sql, utcnow
+from core.db import Sql, utcnow
 
 SESSION_COOKIE = "yc_session"
 SESSION_LIFETIME = dt.timedelta(hours=12)  # one working day on the floor
@@ -66,19 +66,22 @@ async def end_sessions_of(user_id: int) -> None:
     await LoginSession.delete().where(LoginSession.user == user_id)
 
 
-# Every authenticated request runs this: SQL text built once (Piccolo would build the joined SELECT again
-# on every call, about as costly as the query itself).
-_USER_OF_TOKEN_SQL = """
+# Every authenticated request runs this: SQL text compiled once, a read by the unique token hash (Piccolo
+# would build the joined SELECT again on every call, about as costly as the query itself).
+_USER_OF_TOKEN = Sql(
+    """
 SELECT u.id AS id, u.username AS username, u.role AS role, u.display_name AS display_name,
   u."union" AS union_id, u.person AS person_id,
   u.must_change_password AND s.origin = 'password' AS password_change_due
 FROM login_session s JOIN app_user u ON u.id = s."user"
 WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}
-"""
+""",
+    key_read=True,
+)
 
 
 async def user_of_token(token: str) -> CurrentUser | None:
-    rows = await run_sql(_USER_OF_TOKEN_SQL, _hash(token), utcnow(), True)
+    rows = await _USER_OF_TOKEN.rows(_hash(token), utcnow(), True)
     if not rows:
         return None
     row = rows[0]

@@ -58,7 +58,7 @@ from competitions.shared import (
     take_number_and_place,
 )
 from competitions.tables import Registration
-from core.db import is_unique_violation, write_transaction
+from core.db import Sql, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 
 
@@ -154,11 +154,22 @@ def unsaved_person(
     return row, facts
 
 
+_REGISTRATION_ID = Sql("SELECT id FROM registration WHERE entry_key = {}", key_read=True)
+
+
 async def registration_id_of(competition_id: int, person_id: int) -> int | None:
-    rows = await Registration.raw(
-        "SELECT id FROM registration WHERE entry_key = {}", f"{competition_id}:{person_id}"
-    )
+    rows = await _REGISTRATION_ID.rows(f"{competition_id}:{person_id}")
     return rows[0]["id"] if rows else None
+
+
+# Every registration writes one: the INSERT as SQL compiled once (Piccolo's ``save`` builds it anew from the
+# table's 15 columns each time), with the defaults the table declares.
+_INSERT_REGISTRATION = Sql("""
+INSERT INTO registration (competition, person, entry_key, registration_no, employer, status, arrival,
+  review, review_reason, attendance, station_no, blind_code, registered_by, version, created_at)
+VALUES ({}, {}, {}, {}, {}, {}, {}, 'pending', '', NULL, NULL, NULL, {}, 1, {})
+RETURNING id
+""")
 
 
 async def enter(
@@ -201,20 +212,24 @@ async def enter(
         person_id = new_person.id
         await audit.record(actor, "person.create", "person", person_id, after={"name": new_person.name})
     seq, accepted = await take_number_and_place(competition_id)
-    row = Registration(
-        competition=competition_id,
-        person=person_id,
-        entry_key=f"{competition_id}:{person_id}",
-        registration_no=format_registration_no(competition_id, seq),
-        employer=facts.employer_id,
-        status=str(RegistrationOutcome.ACCEPTED if accepted else RegistrationOutcome.WAITLISTED),
-        arrival=seq,
-        registered_by=registered_by,
+    number = format_registration_no(competition_id, seq)
+    status = str(RegistrationOutcome.ACCEPTED if accepted else RegistrationOutcome.WAITLISTED)
+    created_at = utcnow()
+    rows = await _INSERT_REGISTRATION.rows(
+        competition_id,
+        person_id,
+        f"{competition_id}:{person_id}",
+        number,
+        facts.employer_id,
+        status,
+        seq,
+        registered_by,
+        created_at,
     )
-    await row.save()
-    after = {"registration_no": row.registration_no, "person_id": person_id, "status": row.status}
-    await audit.record(actor, "registration.create", "registration", row.id, after=after)
-    return Entry(row.id, True, [], row.registration_no, row.status, seq, row.created_at)
+    registration_id = rows[0]["id"]
+    after = {"registration_no": number, "person_id": person_id, "status": status}
+    await audit.record(actor, "registration.create", "registration", registration_id, after=after)
+    return Entry(registration_id, True, [], number, status, seq, created_at)
 
 
 async def enter_alone(
@@ -262,9 +277,9 @@ def _result(out: RegistrationOut, *, created: bool) -> RegistrationResult:
     return RegistrationResult(outcome=out.status, created=created, message=message, registration=out)
 
 
-_WAITING_BEFORE_SQL = """
+_WAITING_BEFORE = Sql("""
 SELECT COUNT(*) AS n FROM registration WHERE competition = {} AND status = 'waitlisted' AND arrival <= {}
-"""
+""")
 
 
 async def new_registration_result(
@@ -275,7 +290,7 @@ async def new_registration_result(
     assert entry.registration_id is not None and entry.created_at is not None
     position = None
     if entry.status == WAITLISTED:
-        rows = await Registration.raw(_WAITING_BEFORE_SQL, competition["id"], entry.arrival)
+        rows = await _WAITING_BEFORE.rows(competition["id"], entry.arrival)
         position = rows[0]["n"]
     out = RegistrationOut(
         id=entry.registration_id,

@@ -23,7 +23,7 @@ from competitions.rules import STATE_NAMES, CompetitionState, EligibilityRules, 
 from competitions.schemas import CompetitionSummary, RegistrationOut
 from competitions.tables import Competition, Registration, Stage
 from core.cache import LoadingCache
-from core.db import SHANGHAI, engine_name, utcnow
+from core.db import SHANGHAI, Sql, engine_name, utcnow
 from core.errors import Conflict, NotFound
 
 S = CompetitionState
@@ -119,9 +119,10 @@ def summary(row: dict[str, Any], now: dt.datetime) -> CompetitionSummary:
     )
 
 
-# Every registration reads it: SQL text built once (the same columns as DETAIL_COLUMNS); Piccolo would build
-# the joined SELECT again on every call, which cost more than the query (PERF_PLAN.md, section 0).
-_COMPETITION_SQL = """
+# Every registration reads it: SQL text compiled once (the same columns as DETAIL_COLUMNS); Piccolo would
+# build the joined SELECT again on every call, which cost more than the query (PERF_PLAN.md, section 0).
+_COMPETITION = Sql(
+    """
 SELECT c.id AS id, c.series AS series, s.name AS series_name, c.title AS title, c.occupation AS occupation,
   c.industry AS industry, c.venue AS venue, c.registration_opens_at AS registration_opens_at,
   c.registration_closes_at AS registration_closes_at, c.capacity AS capacity,
@@ -129,11 +130,13 @@ SELECT c.id AS id, c.series AS series, s.name AS series_name, c.title AS title, 
   c.eligibility AS eligibility, c.drawn_at AS drawn_at, c.version AS version
 FROM competition c LEFT JOIN series s ON s.id = c.series
 WHERE c.id = {}
-"""
+""",
+    key_read=True,
+)
 
 
 async def competition_row(competition_id: int, *, include_draft: bool = True) -> dict[str, Any]:
-    rows = await Competition.raw(_COMPETITION_SQL, competition_id)
+    rows = await _COMPETITION.rows(competition_id)
     if not rows or (rows[0]["state"] == S.DRAFT and not include_draft):
         raise NotFound(f"竞赛不存在：{competition_id}", field="competition_id")
     return rows[0]
@@ -188,7 +191,7 @@ async def lock_competition(competition_id: int) -> dict[str, Any]:
 # PostgreSQL: the number and the place in ONE statement, the row locked by it and held only to COMMIT. Under
 # READ COMMITTED the CTE's FOR UPDATE waits for a concurrent registration and re-reads the row it committed,
 # so ``free`` is always computed from the latest count: the capacity stays exact.
-_TAKE_PG = """
+_TAKE_PG = Sql("""
 WITH before AS (
   SELECT id, (capacity IS NULL OR accepted_count < capacity) AS free
   FROM competition WHERE id = {} AND state = 'open' FOR UPDATE)
@@ -197,14 +200,14 @@ SET next_seq = c.next_seq + 1,
     accepted_count = c.accepted_count + CASE WHEN before.free THEN 1 ELSE 0 END
 FROM before WHERE c.id = before.id
 RETURNING c.next_seq - 1 AS seq, before.free AS accepted
-"""
+""")
 # SQLite: the write unit already holds the database's one write lock, so a read then an update costs no
 # lock time (the one-statement form is wrong there: its RETURNING re-evaluates the CTE after the update).
-_TAKE_SQLITE_READ = """
+_TAKE_SQLITE_READ = Sql("""
 SELECT next_seq AS seq, (capacity IS NULL OR accepted_count < capacity) AS accepted
 FROM competition WHERE id = {} AND state = 'open'
-"""
-_TAKE_SQLITE_WRITE = (
+""")
+_TAKE_SQLITE_WRITE = Sql(
     "UPDATE competition SET next_seq = next_seq + 1, accepted_count = accepted_count + {} WHERE id = {}"
 )
 
@@ -213,11 +216,11 @@ async def take_number_and_place(competition_id: int) -> tuple[int, bool]:
     """Inside a write transaction, as its LAST statement on the competition row: the arrival number and
     whether a place was free (then it is taken). 409 once registration has closed."""
     if engine_name() == "postgres":
-        rows = await Competition.raw(_TAKE_PG, competition_id)
+        rows = await _TAKE_PG.rows(competition_id)
     else:
-        rows = await Competition.raw(_TAKE_SQLITE_READ, competition_id)
+        rows = await _TAKE_SQLITE_READ.rows(competition_id)
         if rows:
-            await Competition.raw(_TAKE_SQLITE_WRITE, int(bool(rows[0]["accepted"])), competition_id)
+            await _TAKE_SQLITE_WRITE.rows(int(bool(rows[0]["accepted"])), competition_id)
     if not rows:
         raise Conflict("本竞赛已停止报名", code="registration_closed", field="competition_id")
     return rows[0]["seq"], bool(rows[0]["accepted"])
@@ -243,19 +246,22 @@ FACT_COLUMNS = (
 )
 
 
-# What registration reads of a person (FACT_COLUMNS, plus what its answer shows), as SQL built once.
-_PERSON_SQL = """
+# What registration reads of a person (FACT_COLUMNS, plus what its answer shows), as SQL compiled once.
+_PERSON = Sql(
+    """
 SELECT p.id AS id, p.name AS name, p."union" AS "union", p.birth_date AS birth_date,
   p.skill_level AS skill_level, p.union_member AS union_member, p.employer AS employer,
   e.in_zone AS employer_in_zone, p.front_line AS front_line, p.employed_since AS employed_since,
   p.id_masked AS id_masked, p.mobile_masked AS mobile_masked, e.name AS employer_name
 FROM person p LEFT JOIN enterprise e ON e.id = p.employer
 WHERE p.id = {}
-"""
+""",
+    key_read=True,
+)
 
 
 async def person_fact_row(person_id: int) -> dict[str, Any] | None:
-    rows = await Person.raw(_PERSON_SQL, person_id)
+    rows = await _PERSON.rows(person_id)
     return rows[0] if rows else None
 
 

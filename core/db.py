@@ -9,14 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
-from string import Formatter
+from functools import cache, lru_cache
 from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-from piccolo.querystring import QueryString
 
 
 @cache
@@ -56,6 +54,37 @@ async def write_transaction() -> AsyncIterator[Any]:
             yield txn
 
 
+class Sql:
+    """A statement a hot path runs on every request: SQL text with ``{}`` placeholders (as for
+    ``Table.raw``), compiled once for the engine and handed to it as it is. ``Table.raw`` builds a Piccolo
+    QueryString from the text and compiles it again on every call, which cost about as much CPU as the point
+    query itself; ``rows`` answers the same dicts. Inside a transaction it runs in that transaction.
+
+    ``key_read=True`` marks a read by a unique key (a row or a few, through an index): outside a transaction
+    SQLite then runs it on the event loop's thread, microseconds, instead of a hop to a reader connection's
+    thread and back (``core.sqlite_engine``). Never mark a read that scans: it would hold the loop.
+    """
+
+    __slots__ = ("_compiled", "key_read", "text")
+
+    def __init__(self, text: str, *, key_read: bool = False) -> None:
+        self.text = text
+        self.key_read = key_read
+        self._compiled: str | None = None  # the engine is fixed per process: compiled on first use
+
+    def compiled(self) -> str:
+        if self._compiled is None:
+            parts = self.text.split("{}")
+            if engine_name() == "sqlite":
+                self._compiled = "?".join(parts)
+            else:
+                self._compiled = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        return self._compiled
+
+    async def rows(self, *args: Any) -> list[dict[str, Any]]:
+        return await engine().run_sql(self.compiled(), args, key_read=self.key_read)  # type: ignore[attr-defined]
+
+
 @asynccontextmanager
 async def read_snapshot() -> AsyncIterator[None]:
     """Several reads from one consistent snapshot on one connection (joins a transaction already open).
@@ -67,30 +96,15 @@ async def read_snapshot() -> AsyncIterator[None]:
         yield
 
 
-class _Compiled(QueryString):
-    """A statement already compiled for the engine, with its arguments as they go to the driver."""
-
-    def __init__(self, compiled: str, args: tuple[Any, ...]) -> None:
-        self.template, self.args, self.columns = compiled, args, []
-        self.query_type, self.table, self._alias = "generic", None, None
-        self._frozen_compiled_strings = (compiled, list(args))
-
-
-@cache
-def _compiled(template: str, engine_type: str) -> str:
-    """``template`` with its ``{}`` placeholders in the engine's own form (``?`` or ``$n``), as Piccolo
-    compiles them."""
-    count = sum(1 for _, name, _, _ in Formatter().parse(template) if name is not None)
-    return QueryString(template, *([None] * count)).compile_string(engine_type)[0]
+@lru_cache(maxsize=1024)
+def _statement(template: str) -> Sql:
+    return Sql(template)
 
 
 async def run_sql(template: str, *args: Any) -> list[dict[str, Any]]:
-    """Run SQL text built once, like ``Table.raw(template, *args)`` but without building the query again:
-    Piccolo's ``QueryString`` inspects every argument (for nested columns and queries) and parses the
-    template on every call, 100 µs for a statement of 50 values, most of a hot write's Python time."""
-    db = engine()
-    rows = await db.run_querystring(_Compiled(_compiled(template, db.engine_type), args), in_pool=True)
-    return db.transform_response_to_dicts(rows) if rows else []
+    """:class:`Sql` for text chosen at run time (a statement per kind of sheet, per count of values): each
+    distinct text is compiled once. Texts come from the code, never from input, so there are few."""
+    return await _statement(template).rows(*args)
 
 
 def utcnow() -> dt.datetime:

@@ -10,6 +10,7 @@ The pool keeps ``min(2, size)`` connections open when idle, so a small pool size
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -27,3 +28,16 @@ class PooledPostgresEngine(PostgresEngine):
         kwargs.setdefault("max_size", self.pool_size)
         kwargs.setdefault("min_size", min(IDLE_CONNECTIONS, kwargs["max_size"]))
         await super().start_connection_pool(**kwargs)
+
+    async def run_sql(
+        self, query: str, args: Sequence[Any], *, key_read: bool = False
+    ) -> list[dict[str, Any]]:
+        """Compiled SQL (``core.db.Sql``) as ``run_querystring`` runs it, answered as dicts."""
+        current = self.current_transaction.get()
+        if current is not None:
+            records = await current.connection.fetch(query, *args)
+        elif self.pool:
+            records = await self._run_in_pool(query, args)
+        else:
+            records = await self._run_in_new_connection(query, args)
+        return [dict(record) for record in records]

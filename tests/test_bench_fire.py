@@ -7,10 +7,15 @@ import asyncio
 import email.parser
 import email.policy
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.fire import fire
+from bench.remote import csrf_token
+from tests.helpers import PASSWORD
+from tests.servers import running_server
 
 ANSWERS = [
     b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
@@ -94,3 +99,26 @@ async def test_an_upload_is_a_multipart_form_with_its_fields(
     assert parts["consent"].get_content() == "true"
     assert parts["file"].get_filename() == "upload.csv"
     assert parts["file"].get_payload(decode=True).decode("utf-8") == csv
+
+
+@pytest.mark.slow
+async def test_against_the_real_server_it_counts_what_the_server_answered(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    with running_server(tmp_path / "server.log") as base_url:
+        logins = [
+            {"username": "organizer", "password": PASSWORD},
+            {"username": "organizer", "password": "wrong-password"},
+            {"username": "nobody", "password": PASSWORD},
+        ]
+        plan = {
+            "base_url": base_url,
+            "csrf": csrf_token(base_url),
+            "method": "POST",
+            "connections": 2,  # a connection is kept alive for a second request
+            "requests": [{"path": "/api/auth/login", "token": "none", "json": data} for data in logins],
+        }
+        outcome = await fire(plan)
+    assert outcome["statuses"] == {"200": 1, "401": 2}
+    assert outcome["first_error"] and outcome["first_error"][0].startswith("{")  # the JSON error body, whole
+    assert len(outcome["latencies_ms"]) == 3 and outcome["elapsed_s"] > 0

@@ -28,10 +28,11 @@ async def test_failed_change_leaves_no_audit_row(db: None) -> None:
 
 
 async def test_failed_audit_write_undoes_the_change(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken_insert(*args: Any, **kwargs: Any) -> None:
-        raise Boom
+    class BrokenInsert:
+        async def rows(self, *args: Any) -> None:
+            raise Boom
 
-    monkeypatch.setattr(audit, "run_sql", broken_insert)  # how accounts.audit.record writes its row
+    monkeypatch.setattr(audit, "_INSERT", BrokenInsert())  # the statement accounts.audit.record runs
     with pytest.raises(Boom):
         async with write_transaction():
             await GrassrootsUnion(name="无审计工会", kind="enterprise").save()

@@ -266,6 +266,53 @@ async def insert_elsewhere(path: Path, label: str) -> None:
     await asyncio.to_thread(run)
 
 
+BY_LABEL = "SELECT label, n FROM item WHERE label = ?"
+
+
+async def test_a_read_by_key_runs_on_the_loop_and_sees_only_what_is_committed(
+    f: Fixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await insert(f, "kept")
+    state = f.engine.loop_state()
+
+    async def no_reader() -> None:
+        raise AssertionError("a read by key borrowed a pooled reader")
+
+    monkeypatch.setattr(state, "borrow_reader", no_reader)
+    assert await f.engine.run_sql(BY_LABEL, ["kept"], key_read=True) == [{"label": "kept", "n": 0}]
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def open_unit() -> None:
+        async with f.unit():
+            await insert(f, "pending")
+            assert await f.engine.run_sql(BY_LABEL, ["pending"], key_read=True) != []  # its own write
+            inside.set()
+            await release.wait()
+
+    task = asyncio.create_task(open_unit())
+    await inside.wait()
+    assert await f.engine.run_sql(BY_LABEL, ["pending"], key_read=True) == []  # not committed yet
+    release.set()
+    await task
+    assert await f.engine.run_sql(BY_LABEL, ["pending"], key_read=True) == [{"label": "pending", "n": 0}]
+
+
+async def test_a_read_by_key_on_a_busy_database_goes_through_the_pool(f: Fixture) -> None:
+    await insert(f, "kept")
+    state = f.engine.loop_state()
+
+    class Busy:
+        def execute(self, *args: object) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+        def close(self) -> None:
+            pass
+
+    state.inline_reader = Busy()  # type: ignore[assignment]
+    assert await f.engine.run_sql(BY_LABEL, ["kept"], key_read=True) == [{"label": "kept", "n": 0}]
+    assert state.readers  # answered by a pooled reader
+
+
 async def test_two_engines_on_one_file_take_turns_like_two_processes(f: Fixture, tmp_path: Path) -> None:
     other = Fixture(f.path)
     try:
