@@ -12,7 +12,7 @@ Published results are not read here: scoring offers them as typed Structs (:mod:
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,7 +23,7 @@ from accounts.tables import AuditLog, Enterprise, GrassrootsUnion, SkillLevelCha
 from awards.tables import Nomination, Programme
 from competitions.rules import EligibilityRules
 from competitions.tables import Competition, Registration
-from core.db import SHANGHAI, instant
+from core.db import SHANGHAI, engine_name, instant
 from reports.rules import (
     AGE_BANDS,
     CompetitionFacts,
@@ -35,7 +35,6 @@ from reports.rules import (
     band_cutoffs,
 )
 
-BLIND_CODE = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}$")
 REGISTERED = "r.status <> 'withdrawn'"
 PRESENT = "r.attendance = 'present'"
 BIRTH = "CAST(p.birth_date AS TEXT)"
@@ -53,8 +52,13 @@ def _cutoffs(day: dt.date) -> str:
     return ", ".join(f"'{c}'" for c in band_cutoffs(day))
 
 
-def _cutoff_columns() -> str:
-    return ", ".join(f"c{i}" for i in range(BANDS))
+def _cutoff_columns(alias: str = "") -> str:
+    return ", ".join(f"{alias}c{i}" for i in range(BANDS))
+
+
+def id_list(held: Mapping[int, dt.date]) -> str:
+    """The period's competition ids for an ``IN (...)``: our own ints (see module doc)."""
+    return ", ".join(str(int(cid)) for cid in sorted(held))
 
 
 def held_cte(held: Mapping[int, dt.date]) -> str:
@@ -132,11 +136,12 @@ async def competition_counts(held: Mapping[int, dt.date]) -> dict[int, tuple[int
     """competition id -> (registrations, participants)."""
     if not held:
         return {}
+    # No ``held`` rows here: joined with them, SQLite builds an index over every registration first.
     rows = await Registration.raw(
-        f"WITH {held_cte(held)} SELECT r.competition AS competition, "
+        "SELECT r.competition AS competition, "
         f"SUM(CASE WHEN {REGISTERED} THEN 1 ELSE 0 END) AS registrations, "
         f"SUM(CASE WHEN {PRESENT} THEN 1 ELSE 0 END) AS participants "
-        "FROM held h CROSS JOIN registration r WHERE r.competition = h.competition GROUP BY r.competition"
+        f"FROM registration r WHERE r.competition IN ({id_list(held)}) GROUP BY r.competition"
     )
     return {r["competition"]: (int(r["registrations"]), int(r["participants"])) for r in rows}
 
@@ -146,22 +151,42 @@ async def people_count(held: Mapping[int, dt.date]) -> int:
     if not held:
         return 0
     rows = await Registration.raw(
-        f"WITH {held_cte(held)} SELECT COUNT(DISTINCT r.person) AS people "
-        f"FROM held h CROSS JOIN registration r WHERE r.competition = h.competition AND {PRESENT}"
+        "SELECT COUNT(DISTINCT r.person) AS people "
+        f"FROM registration r WHERE r.competition IN ({id_list(held)}) AND {PRESENT}"
     )
     return int(rows[0]["people"])
 
 
-def won_cte(held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]) -> str | None:
+# Each engine's way to read the rows of a JSON array: SQLite's ``json_each``, PostgreSQL's functions; both
+# name the element ``value``. The outer one reads the bound parameter, the inner one a group's codes.
+JSON_ROWS = {
+    "sqlite": ("json_each({})", "json_each(g.codes)"),
+    "postgres": ("jsonb_array_elements(CAST({} AS jsonb))", "jsonb_array_elements_text(g.codes)"),
+}
+
+
+def won_cte(held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]) -> tuple[str, str] | None:
     """``won(competition, code, tier, c0, ...)``: published prize winners with their competition's age-band
-    cutoffs (so no join with ``held`` is needed). Codes are checked against the blind-code form before they
-    are written into the SQL text. None when there is no winner."""
-    rows = ", ".join(
-        f"({int(c)}, '{code}', {int(t)}, {_cutoffs(held[c])})"
-        for c, code, t in winners
-        if c in held and BLIND_CODE.match(code)
+    cutoffs (so no join with ``held`` is needed), and the JSON parameter the rows are read from. A term has
+    tens of thousands of winners: written into the SQL text as ``VALUES`` they took SQLite longer to parse
+    than the query took to run. They travel as one bound JSON array of (competition, tier, cutoffs, codes)
+    groups, so each winner costs the database only its code. None when there is no winner."""
+    codes: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+    for competition, code, tier in winners:
+        if competition in held:
+            codes[(int(competition), int(tier))].append(code)
+    if not codes:
+        return None
+    groups = [(c, tier, *band_cutoffs(held[c]), names) for (c, tier), names in codes.items()]
+    outer, inner = JSON_ROWS[engine_name()]
+    cutoffs = ", ".join(f"value ->> {2 + i} AS c{i}" for i in range(BANDS))
+    sql = (
+        "groups AS MATERIALIZED (SELECT CAST(value ->> 0 AS INTEGER) AS competition, "
+        f"CAST(value ->> 1 AS INTEGER) AS tier, {cutoffs}, value -> {2 + BANDS} AS codes FROM {outer}), "
+        f"won AS (SELECT g.competition, c.value AS code, g.tier, {_cutoff_columns('g.')} "
+        f"FROM groups g, {inner} c)"
     )
-    return f"won(competition, code, tier, {_cutoff_columns()}) AS (VALUES {rows})" if rows else None
+    return sql, msgspec.json.encode(groups).decode()
 
 
 async def winner_groups(
@@ -171,15 +196,17 @@ async def winner_groups(
     won = won_cte(held, winners)
     if won is None:
         return []
+    cte, elements = won
     band = band_sql("w")
     # Each winner finds its registration through the blind-code index: ``+ 0`` keeps SQLite's planner off the
     # competition index (a few hundred rows per competition), and the cross join keeps ``won`` outermost.
     rows = await Registration.raw(
-        f"WITH {won} "
+        f"WITH {cte} "
         f"SELECT r.employer AS employer, p.gender AS gender, {band} AS band, w.tier AS tier, COUNT(*) AS n "
         "FROM won w CROSS JOIN registration r CROSS JOIN person p "
         "WHERE r.blind_code = w.code AND r.competition + 0 = w.competition AND p.id = r.person "
-        f"GROUP BY r.employer, p.gender, {band}, w.tier"
+        f"GROUP BY r.employer, p.gender, {band}, w.tier",
+        elements,
     )
     return [
         WinnerGroup(r["employer"], r["gender"], int(r["band"]), int(r["tier"]), int(r["n"])) for r in rows

@@ -43,7 +43,8 @@ async def test_every_figure_equals_a_count_over_the_rows(organizer: httpx.AsyncC
     assert headline["honours"] == expected["honours"] > 0
     assert headline["unions"] == expected["unions"]
     assert headline["registrations"] == sum(expected["counts"]["gender:registrations"].values())
-    assert headline["winners"] == sum(sum(expected["counts"][f"gender:tier{t}"].values()) for t in (1, 2, 3))
+    winners = sum(sum(expected["counts"][f"gender:tier{t}"].values()) for t in (1, 2, 3))
+    assert headline["winners"] == winners > 0
     honours = {r["key"]: r["values"][0] for r in figures["honours_by_union"]["rows"]}
     assert honours == dict(expected["honours_by_union"])
     trend = figures["trend_by_year"]["rows"]
