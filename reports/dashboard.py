@@ -73,11 +73,11 @@ def _winners(published: list[PublishedBoard]) -> list[tuple[int, str, int]]:
     ]
 
 
-async def _published_and_winners(
+async def _published_and_entries(
     held: dict[int, dt.date],
-) -> tuple[list[PublishedBoard], list[rules.WinnerGroup]]:
+) -> tuple[list[PublishedBoard], list[rules.EntryGroup]]:
     published = await published_boards(held)
-    return published, await sources.winner_groups(held, _winners(published))
+    return published, await sources.entry_groups(held, _winners(published))
 
 
 async def _compute(period: Period, version: str) -> Computed:
@@ -88,8 +88,7 @@ async def _compute(period: Period, version: str) -> Computed:
     reads = await asyncio.gather(
         sources.unions(),
         sources.enterprises(),
-        _published_and_winners(held),
-        sources.entry_groups(held),
+        _published_and_entries(held),
         sources.nomination_groups([p.id for p in programmes]),
         sources.people_count(held),
         sources.competition_counts(held),
@@ -98,14 +97,13 @@ async def _compute(period: Period, version: str) -> Computed:
     (
         union_names,
         enterprises,
-        (published, winner_groups),
-        entry_groups,
+        (published, entry_groups),
         nominations,
         people,
         per_competition,
         promotions,
     ) = reads
-    entries = rules.entry_tallies(entry_groups, winner_groups, enterprises)
+    entries = rules.entry_tallies(entry_groups, enterprises)
     took_part = {int(k) for k, t in entries.get("union", {}).items() if k and t.registrations}
     took_part |= {n.union for n in nominations if n.union is not None and n.status != "withdrawn"}
     participation, silent = rules.participation_figure(union_names, took_part)

@@ -138,22 +138,14 @@ class Tally:
 
 @dataclass(frozen=True)
 class EntryGroup:
-    """A count from the database: entries of one employer, gender and age band."""
+    """A count from the database: entries of one employer, gender and age band, and their prizes."""
 
     employer: int | None
     gender: str
     band: int
     registrations: int
     participants: int
-
-
-@dataclass(frozen=True)
-class WinnerGroup:
-    employer: int | None
-    gender: str
-    band: int
-    tier: int
-    count: int
+    tiers: tuple[int, ...]  # winners of each of :data:`TIERS`
 
 
 @dataclass(frozen=True)
@@ -165,23 +157,19 @@ class EnterpriseFacts:
 
 
 def entry_tallies(
-    entries: Iterable[EntryGroup],
-    winners: Iterable[WinnerGroup],
-    enterprises: Mapping[int, EnterpriseFacts],
+    entries: Iterable[EntryGroup], enterprises: Mapping[int, EnterpriseFacts]
 ) -> dict[str, dict[str, Tally]]:
     """The grouped counts into every dimension: union, enterprise, industry, gender, age. One pass tallies
-    employers, genders and age bands (a term brings some 30,000 groups); each employer's tally is then
+    employers, genders and age bands (a term brings some 10,000 groups); each employer's tally is then
     rolled up into its union, enterprise and industry (a few thousand employers)."""
     employers: defaultdict[int | None, Tally] = defaultdict(Tally)
     genders: defaultdict[str, Tally] = defaultdict(Tally)
     bands: defaultdict[str, Tally] = defaultdict(Tally)
     for group in entries:
+        tiers = Counter(dict(zip(TIERS, group.tiers, strict=True)))
+        counted = Tally(group.registrations, group.participants, tiers)
         for tally in (employers[group.employer], genders[group.gender], bands[str(group.band)]):
-            tally.registrations += group.registrations
-            tally.participants += group.participants
-    for won in winners:
-        for tally in (employers[won.employer], genders[won.gender], bands[str(won.band)]):
-            tally.tiers[won.tier] += won.count
+            tally.add(counted)
     tallies: dict[str, dict[str, Tally]] = {"gender": dict(genders), "age_band": dict(bands)}
     for dimension in ("union", "enterprise", "industry"):
         tallies[dimension] = defaultdict(Tally)

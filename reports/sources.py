@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -26,12 +26,12 @@ from competitions.tables import Competition, Registration
 from core.db import SHANGHAI, engine_name, instant
 from reports.rules import (
     AGE_BANDS,
+    TIERS,
     CompetitionFacts,
     EnterpriseFacts,
     EntryGroup,
     NominationGroup,
     ProgrammeFacts,
-    WinnerGroup,
     band_cutoffs,
 )
 
@@ -52,8 +52,8 @@ def _cutoffs(day: dt.date) -> str:
     return ", ".join(f"'{c}'" for c in band_cutoffs(day))
 
 
-def _cutoff_columns(alias: str = "") -> str:
-    return ", ".join(f"{alias}c{i}" for i in range(BANDS))
+def _cutoff_columns() -> str:
+    return ", ".join(f"c{i}" for i in range(BANDS))
 
 
 def id_list(held: Mapping[int, dt.date]) -> str:
@@ -110,26 +110,34 @@ async def competitions() -> list[CompetitionFacts]:
     return out
 
 
-async def entry_groups(held: Mapping[int, dt.date]) -> list[EntryGroup]:
-    """Registrations and participants grouped by employer, gender and age band."""
+async def entry_groups(
+    held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]
+) -> list[EntryGroup]:
+    """Registrations, participants and published prize winners by tier, grouped by employer, gender and age
+    band: one pass over the period's registrations, each finding its prize (if any) by its blind code."""
     if not held:
         return []
     band = band_sql()
+    won, codes = won_cte(held, winners)
+    tiers = ", ".join(f"SUM(CASE WHEN w.tier = {t} THEN 1 ELSE 0 END) AS tier{t}" for t in TIERS)
     rows = await Registration.raw(
-        f"WITH {held_cte(held)} "
+        f"WITH {held_cte(held)}, {won} "
         f"SELECT r.employer AS employer, p.gender AS gender, {band} AS band, "
         f"SUM(CASE WHEN {REGISTERED} THEN 1 ELSE 0 END) AS registrations, "
-        f"SUM(CASE WHEN {PRESENT} THEN 1 ELSE 0 END) AS participants "
+        f"SUM(CASE WHEN {PRESENT} THEN 1 ELSE 0 END) AS participants, {tiers} "
         "FROM held h CROSS JOIN registration r JOIN person p ON p.id = r.person "
+        "LEFT JOIN won w ON w.competition = r.competition AND w.code = r.blind_code "
         "WHERE r.competition = h.competition "
-        f"GROUP BY r.employer, p.gender, {band}"
+        f"GROUP BY r.employer, p.gender, {band}",
+        codes,
     )
     return [
         EntryGroup(
-            r["employer"], r["gender"], int(r["band"]), int(r["registrations"]), int(r["participants"])
+            r["employer"], r["gender"], int(r["band"]), int(r["registrations"]), int(r["participants"]),
+            tuple(int(r[f"tier{t}"]) for t in TIERS),
         )
         for r in rows
-    ]
+    ]  # fmt: skip
 
 
 async def competition_counts(held: Mapping[int, dt.date]) -> dict[int, tuple[int, int]]:
@@ -165,52 +173,28 @@ JSON_ROWS = {
 }
 
 
-def won_cte(held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]) -> tuple[str, str] | None:
-    """``won(competition, code, tier, c0, ...)``: published prize winners with their competition's age-band
-    cutoffs (so no join with ``held`` is needed), and the JSON parameter the rows are read from. A term has
-    tens of thousands of winners: written into the SQL text as ``VALUES`` they took SQLite longer to parse
-    than the query took to run. They travel as one bound JSON array of (competition, tier, cutoffs, codes)
-    groups, so each winner costs the database only its code. None when there is no winner."""
-    codes: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+def won_cte(held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]) -> tuple[str, str]:
+    """``won(competition, code, tier)``: the period's published prize winners, and the JSON parameter they
+    are read from. A term has tens of thousands of winners: written into the SQL text as ``VALUES`` they took
+    SQLite longer to parse than the query took to run. They travel as one bound JSON array of (competition,
+    tier, codes) groups, so each winner costs the database only its code. Materialized, so that SQLite
+    indexes them for the registrations' look-ups. A blind code names one contestant of a competition: a
+    code listed twice (no board does) counts once, and never doubles its registration."""
+    tier_of: dict[tuple[int, str], int] = {}
     for competition, code, tier in winners:
         if competition in held:
-            codes[(int(competition), int(tier))].append(code)
-    if not codes:
-        return None
-    groups = [(c, tier, *band_cutoffs(held[c]), names) for (c, tier), names in codes.items()]
+            tier_of.setdefault((int(competition), code), int(tier))
+    codes: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+    for (competition, code), tier in tier_of.items():
+        codes[(competition, tier)].append(code)
     outer, inner = JSON_ROWS[engine_name()]
-    cutoffs = ", ".join(f"value ->> {2 + i} AS c{i}" for i in range(BANDS))
     sql = (
         "groups AS MATERIALIZED (SELECT CAST(value ->> 0 AS INTEGER) AS competition, "
-        f"CAST(value ->> 1 AS INTEGER) AS tier, {cutoffs}, value -> {2 + BANDS} AS codes FROM {outer}), "
-        f"won AS (SELECT g.competition, c.value AS code, g.tier, {_cutoff_columns('g.')} "
+        f"CAST(value ->> 1 AS INTEGER) AS tier, value -> 2 AS codes FROM {outer}), "
+        "won AS MATERIALIZED (SELECT g.competition AS competition, c.value AS code, g.tier AS tier "
         f"FROM groups g, {inner} c)"
     )
-    return sql, msgspec.json.encode(groups).decode()
-
-
-async def winner_groups(
-    held: Mapping[int, dt.date], winners: Sequence[tuple[int, str, int]]
-) -> list[WinnerGroup]:
-    """Published prize winners grouped by employer, gender, age band and tier (found by blind code)."""
-    won = won_cte(held, winners)
-    if won is None:
-        return []
-    cte, elements = won
-    band = band_sql("w")
-    # Each winner finds its registration through the blind-code index: ``+ 0`` keeps SQLite's planner off the
-    # competition index (a few hundred rows per competition), and the cross join keeps ``won`` outermost.
-    rows = await Registration.raw(
-        f"WITH {cte} "
-        f"SELECT r.employer AS employer, p.gender AS gender, {band} AS band, w.tier AS tier, COUNT(*) AS n "
-        "FROM won w CROSS JOIN registration r CROSS JOIN person p "
-        "WHERE r.blind_code = w.code AND r.competition + 0 = w.competition AND p.id = r.person "
-        f"GROUP BY r.employer, p.gender, {band}, w.tier",
-        elements,
-    )
-    return [
-        WinnerGroup(r["employer"], r["gender"], int(r["band"]), int(r["tier"]), int(r["n"])) for r in rows
-    ]
+    return sql, msgspec.json.encode([(c, t, names) for (c, t), names in codes.items()]).decode()
 
 
 # ---------------------------------------------------------------------------------------------- honours
