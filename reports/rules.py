@@ -121,19 +121,19 @@ class Tally:
 
     registrations: int = 0
     participants: int = 0
-    tiers: Counter[int] = field(default_factory=Counter)
+    tiers: list[int] = field(default_factory=lambda: [0] * len(TIERS))  # winners of each of TIERS
 
     @property
     def winners(self) -> int:
-        return sum(self.tiers[t] for t in TIERS)
+        return sum(self.tiers)
 
     def values(self) -> list[int]:
-        return [self.registrations, self.participants, self.winners, *(self.tiers[t] for t in TIERS)]
+        return [self.registrations, self.participants, self.winners, *self.tiers]
 
-    def add(self, other: Tally) -> None:
-        self.registrations += other.registrations
-        self.participants += other.participants
-        self.tiers.update(other.tiers)
+    def add(self, counts: Tally | EntryGroup) -> None:
+        self.registrations += counts.registrations
+        self.participants += counts.participants
+        self.tiers = [mine + theirs for mine, theirs in zip(self.tiers, counts.tiers, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,8 @@ def entry_tallies(
     genders: defaultdict[str, Tally] = defaultdict(Tally)
     bands: defaultdict[str, Tally] = defaultdict(Tally)
     for group in entries:
-        tiers = Counter(dict(zip(TIERS, group.tiers, strict=True)))
-        counted = Tally(group.registrations, group.participants, tiers)
         for tally in (employers[group.employer], genders[group.gender], bands[str(group.band)]):
-            tally.add(counted)
+            tally.add(group)
     tallies: dict[str, dict[str, Tally]] = {"gender": dict(genders), "age_band": dict(bands)}
     for dimension in ("union", "enterprise", "industry"):
         tallies[dimension] = defaultdict(Tally)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import msgspec
@@ -111,7 +111,7 @@ async def competitions() -> list[CompetitionFacts]:
 
 
 async def entry_groups(
-    held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]
+    held: Mapping[int, dt.date], winners: Mapping[int, Mapping[str, int]]
 ) -> list[EntryGroup]:
     """Registrations, participants and published prize winners by tier, grouped by employer, gender and age
     band: one pass over the period's registrations, each finding its prize (if any) by its blind code."""
@@ -134,7 +134,7 @@ async def entry_groups(
     return [
         EntryGroup(
             r["employer"], r["gender"], int(r["band"]), int(r["registrations"]), int(r["participants"]),
-            tuple(int(r[f"tier{t}"]) for t in TIERS),
+            tuple([int(r[f"tier{t}"]) for t in TIERS]),
         )
         for r in rows
     ]  # fmt: skip
@@ -173,20 +173,17 @@ JSON_ROWS = {
 }
 
 
-def won_cte(held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]) -> tuple[str, str]:
-    """``won(competition, code, tier)``: the period's published prize winners, and the JSON parameter they
-    are read from. A term has tens of thousands of winners: written into the SQL text as ``VALUES`` they took
-    SQLite longer to parse than the query took to run. They travel as one bound JSON array of (competition,
-    tier, codes) groups, so each winner costs the database only its code. Materialized, so that SQLite
-    indexes them for the registrations' look-ups. A blind code names one contestant of a competition: a
-    code listed twice (no board does) counts once, and never doubles its registration."""
-    tier_of: dict[tuple[int, str], int] = {}
-    for competition, code, tier in winners:
-        if competition in held:
-            tier_of.setdefault((int(competition), code), int(tier))
+def won_cte(held: Mapping[int, dt.date], winners: Mapping[int, Mapping[str, int]]) -> tuple[str, str]:
+    """``won(competition, code, tier)``: the period's published prize winners (competition -> blind code ->
+    tier), and the JSON parameter they are read from. A term has tens of thousands of winners: written into
+    the SQL text as ``VALUES`` they took SQLite longer to parse than the query took to run. They travel as
+    one bound JSON array of (competition, tier, codes) groups, so each winner costs the database only its
+    code. Materialized, so that SQLite indexes them for the registrations' look-ups."""
     codes: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
-    for (competition, code), tier in tier_of.items():
-        codes[(competition, tier)].append(code)
+    for competition, tiers in winners.items():
+        if competition in held:
+            for code, tier in tiers.items():
+                codes[(competition, tier)].append(code)
     outer, inner = JSON_ROWS[engine_name()]
     sql = (
         "groups AS MATERIALIZED (SELECT CAST(value ->> 0 AS INTEGER) AS competition, "
