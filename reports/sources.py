@@ -6,7 +6,9 @@ table of literal rows (``VALUES``): each competition's id with the year and mont
 database computes every entrant's age (周岁) on that day. Only integers and dates we formatted ourselves are
 written into the SQL text; anything that came from a user is a bound parameter.
 
-Published results are not read here: scoring offers them as typed Structs (:mod:`scoring.published`).
+Published results are not read here: scoring offers them as typed Structs (:mod:`scoring.published`). Their
+prize winners (tens of thousands in a term) come back into SQL as one bound JSON parameter (:func:`won_cte`),
+so that one pass over the registrations counts entries and prizes together (:func:`entry_groups`).
 """
 
 from __future__ import annotations
