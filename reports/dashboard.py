@@ -64,20 +64,22 @@ async def computed(period: Period) -> Computed:
     return await computed_cache.get((period.start, period.end), version, lambda: _compute(period, version))
 
 
-def _winners(published: list[PublishedBoard]) -> list[tuple[int, str, int]]:
-    return [
-        (p.competition_id, row.blind_code, row.tier)
+def _winners(published: list[PublishedBoard]) -> dict[int, dict[str, int]]:
+    """Each competition's published prize winners: blind code -> tier (a code names one contestant)."""
+    return {
+        p.competition_id: {
+            row.blind_code: row.tier for row in p.rows if row.tier is not None and not row.disqualified
+        }
         for p in published
-        for row in p.rows
-        if row.tier is not None and not row.disqualified
-    ]
+    }
 
 
-async def _published_and_winners(
+async def _published_and_entries(
     held: dict[int, dt.date],
-) -> tuple[list[PublishedBoard], list[rules.WinnerGroup]]:
+) -> tuple[list[PublishedBoard], dict[int, dict[str, int]], list[rules.EntryGroup]]:
     published = await published_boards(held)
-    return published, await sources.winner_groups(held, _winners(published))
+    winners = _winners(published)
+    return published, winners, await sources.entry_groups(held, winners)
 
 
 async def _compute(period: Period, version: str) -> Computed:
@@ -88,8 +90,7 @@ async def _compute(period: Period, version: str) -> Computed:
     reads = await asyncio.gather(
         sources.unions(),
         sources.enterprises(),
-        _published_and_winners(held),
-        sources.entry_groups(held),
+        _published_and_entries(held),
         sources.nomination_groups([p.id for p in programmes]),
         sources.people_count(held),
         sources.competition_counts(held),
@@ -98,19 +99,18 @@ async def _compute(period: Period, version: str) -> Computed:
     (
         union_names,
         enterprises,
-        (published, winner_groups),
-        entry_groups,
+        (published, winners, entry_groups),
         nominations,
         people,
         per_competition,
         promotions,
     ) = reads
-    entries = rules.entry_tallies(entry_groups, winner_groups, enterprises)
+    entries = rules.entry_tallies(entry_groups, enterprises)
     took_part = {int(k) for k, t in entries.get("union", {}).items() if k and t.registrations}
     took_part |= {n.union for n in nominations if n.union is not None and n.status != "withdrawn"}
     participation, silent = rules.participation_figure(union_names, took_part)
     honours = rules.honour_figures(programmes, nominations, union_names, KIND_NAMES)
-    years = _year_counts(competitions, per_competition, published, programmes, nominations)
+    years = _year_counts(competitions, per_competition, winners, programmes, nominations)
     headline = rules.headline(
         len(competitions),
         entries,
@@ -142,7 +142,7 @@ async def _compute(period: Period, version: str) -> Computed:
 def _year_counts(
     competitions: list[CompetitionFacts],
     per_competition: dict[int, tuple[int, int]],
-    published: list[PublishedBoard],
+    winners: dict[int, dict[str, int]],
     programmes: list[ProgrammeFacts],
     nominations: list[rules.NominationGroup],
 ) -> rules.YearCounts:
@@ -154,10 +154,8 @@ def _year_counts(
         counts.competitions[year] += 1
         counts.registrations[year] += registrations
         counts.participants[year] += participants
-    for board in published:
-        counts.winners[held[board.competition_id].year] += sum(
-            1 for row in board.rows if row.tier is not None and not row.disqualified
-        )
+    for competition_id, codes in winners.items():
+        counts.winners[held[competition_id].year] += len(codes)
     awarded_year = {p.id: p.awarded_on.year for p in programmes if p.awarded_on is not None}
     for group in nominations:
         if group.status == "awarded" and group.programme in awarded_year:

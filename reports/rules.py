@@ -121,34 +121,31 @@ class Tally:
 
     registrations: int = 0
     participants: int = 0
-    tiers: Counter[int] = field(default_factory=Counter)
+    tiers: list[int] = field(default_factory=lambda: [0] * len(TIERS))  # winners of each of TIERS
 
     @property
     def winners(self) -> int:
-        return sum(self.tiers[t] for t in TIERS)
+        return sum(self.tiers)
 
     def values(self) -> list[int]:
-        return [self.registrations, self.participants, self.winners, *(self.tiers[t] for t in TIERS)]
+        return [self.registrations, self.participants, self.winners, *self.tiers]
+
+    def add(self, counts: Tally | EntryGroup) -> None:
+        self.registrations += counts.registrations
+        self.participants += counts.participants
+        self.tiers = [mine + theirs for mine, theirs in zip(self.tiers, counts.tiers, strict=True)]
 
 
 @dataclass(frozen=True)
 class EntryGroup:
-    """A count from the database: entries of one employer, gender and age band."""
+    """A count from the database: entries of one employer, gender and age band, and their prizes."""
 
     employer: int | None
     gender: str
     band: int
     registrations: int
     participants: int
-
-
-@dataclass(frozen=True)
-class WinnerGroup:
-    employer: int | None
-    gender: str
-    band: int
-    tier: int
-    count: int
+    tiers: tuple[int, ...]  # winners of each of :data:`TIERS`
 
 
 @dataclass(frozen=True)
@@ -160,29 +157,25 @@ class EnterpriseFacts:
 
 
 def entry_tallies(
-    entries: Iterable[EntryGroup],
-    winners: Iterable[WinnerGroup],
-    enterprises: Mapping[int, EnterpriseFacts],
+    entries: Iterable[EntryGroup], enterprises: Mapping[int, EnterpriseFacts]
 ) -> dict[str, dict[str, Tally]]:
-    """One pass over the grouped counts into every dimension: union, enterprise, industry, gender, age."""
-    tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
-
-    def keys(employer: int | None, gender: str, band: int) -> Iterable[tuple[str, str]]:
-        facts = enterprises.get(employer) if employer is not None else None
-        yield "union", str(facts.union) if facts and facts.union is not None else ""
-        yield "enterprise", str(employer) if employer is not None else ""
-        yield "industry", facts.industry if facts else ""
-        yield "gender", gender
-        yield "age_band", str(band)
-
+    """The grouped counts into every dimension: union, enterprise, industry, gender, age. One pass tallies
+    employers, genders and age bands (a term brings some 10,000 groups); each employer's tally is then
+    rolled up into its union, enterprise and industry (a few thousand employers)."""
+    employers: defaultdict[int | None, Tally] = defaultdict(Tally)
+    genders: defaultdict[str, Tally] = defaultdict(Tally)
+    bands: defaultdict[str, Tally] = defaultdict(Tally)
     for group in entries:
-        for dimension, key in keys(group.employer, group.gender, group.band):
-            tally = tallies[dimension][key]
-            tally.registrations += group.registrations
-            tally.participants += group.participants
-    for won in winners:
-        for dimension, key in keys(won.employer, won.gender, won.band):
-            tallies[dimension][key].tiers[won.tier] += won.count
+        for tally in (employers[group.employer], genders[group.gender], bands[str(group.band)]):
+            tally.add(group)
+    tallies: dict[str, dict[str, Tally]] = {"gender": dict(genders), "age_band": dict(bands)}
+    for dimension in ("union", "enterprise", "industry"):
+        tallies[dimension] = defaultdict(Tally)
+    for employer, tally in employers.items():
+        facts = enterprises.get(employer) if employer is not None else None
+        tallies["union"][str(facts.union) if facts and facts.union is not None else ""].add(tally)
+        tallies["enterprise"][str(employer) if employer is not None else ""].add(tally)
+        tallies["industry"][facts.industry if facts else ""].add(tally)
     return tallies
 
 
@@ -440,9 +433,7 @@ def headline(
 ) -> Headline:
     totals = Tally()
     for tally in entries.get("gender", {}).values():
-        totals.registrations += tally.registrations
-        totals.participants += tally.participants
-        totals.tiers.update(tally.tiers)
+        totals.add(tally)
     enterprises = sum(1 for k, t in entries.get("enterprise", {}).items() if k and t.registrations)
     return Headline(
         competitions=competitions,

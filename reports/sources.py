@@ -6,14 +6,16 @@ table of literal rows (``VALUES``): each competition's id with the year and mont
 database computes every entrant's age (周岁) on that day. Only integers and dates we formatted ourselves are
 written into the SQL text; anything that came from a user is a bound parameter.
 
-Published results are not read here: scoring offers them as typed Structs (:mod:`scoring.published`).
+Published results are not read here: scoring offers them as typed Structs (:mod:`scoring.published`). Their
+prize winners (tens of thousands in a term) come back into SQL as one bound JSON parameter (:func:`won_cte`),
+so that one pass over the registrations counts entries and prizes together (:func:`entry_groups`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import msgspec
@@ -23,19 +25,18 @@ from accounts.tables import AuditLog, Enterprise, GrassrootsUnion, SkillLevelCha
 from awards.tables import Nomination, Programme
 from competitions.rules import EligibilityRules
 from competitions.tables import Competition, Registration
-from core.db import SHANGHAI, instant
+from core.db import SHANGHAI, engine_name, instant
 from reports.rules import (
     AGE_BANDS,
+    TIERS,
     CompetitionFacts,
     EnterpriseFacts,
     EntryGroup,
     NominationGroup,
     ProgrammeFacts,
-    WinnerGroup,
     band_cutoffs,
 )
 
-BLIND_CODE = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}$")
 REGISTERED = "r.status <> 'withdrawn'"
 PRESENT = "r.attendance = 'present'"
 BIRTH = "CAST(p.birth_date AS TEXT)"
@@ -55,6 +56,11 @@ def _cutoffs(day: dt.date) -> str:
 
 def _cutoff_columns() -> str:
     return ", ".join(f"c{i}" for i in range(BANDS))
+
+
+def id_list(held: Mapping[int, dt.date]) -> str:
+    """The period's competition ids for an ``IN (...)``: our own ints (see module doc)."""
+    return ", ".join(str(int(cid)) for cid in sorted(held))
 
 
 def held_cte(held: Mapping[int, dt.date]) -> str:
@@ -106,37 +112,46 @@ async def competitions() -> list[CompetitionFacts]:
     return out
 
 
-async def entry_groups(held: Mapping[int, dt.date]) -> list[EntryGroup]:
-    """Registrations and participants grouped by employer, gender and age band."""
+async def entry_groups(
+    held: Mapping[int, dt.date], winners: Mapping[int, Mapping[str, int]]
+) -> list[EntryGroup]:
+    """Registrations, participants and published prize winners by tier, grouped by employer, gender and age
+    band: one pass over the period's registrations, each finding its prize (if any) by its blind code."""
     if not held:
         return []
     band = band_sql()
+    won, codes = won_cte(held, winners)
+    tiers = ", ".join(f"SUM(CASE WHEN w.tier = {t} THEN 1 ELSE 0 END) AS tier{t}" for t in TIERS)
     rows = await Registration.raw(
-        f"WITH {held_cte(held)} "
+        f"WITH {held_cte(held)}, {won} "
         f"SELECT r.employer AS employer, p.gender AS gender, {band} AS band, "
         f"SUM(CASE WHEN {REGISTERED} THEN 1 ELSE 0 END) AS registrations, "
-        f"SUM(CASE WHEN {PRESENT} THEN 1 ELSE 0 END) AS participants "
+        f"SUM(CASE WHEN {PRESENT} THEN 1 ELSE 0 END) AS participants, {tiers} "
         "FROM held h CROSS JOIN registration r JOIN person p ON p.id = r.person "
+        "LEFT JOIN won w ON w.competition = r.competition AND w.code = r.blind_code "
         "WHERE r.competition = h.competition "
-        f"GROUP BY r.employer, p.gender, {band}"
+        f"GROUP BY r.employer, p.gender, {band}",
+        codes,
     )
     return [
         EntryGroup(
-            r["employer"], r["gender"], int(r["band"]), int(r["registrations"]), int(r["participants"])
+            r["employer"], r["gender"], int(r["band"]), int(r["registrations"]), int(r["participants"]),
+            tuple([int(r[f"tier{t}"]) for t in TIERS]),
         )
         for r in rows
-    ]
+    ]  # fmt: skip
 
 
 async def competition_counts(held: Mapping[int, dt.date]) -> dict[int, tuple[int, int]]:
     """competition id -> (registrations, participants)."""
     if not held:
         return {}
+    # No ``held`` rows here: joined with them, SQLite builds an index over every registration first.
     rows = await Registration.raw(
-        f"WITH {held_cte(held)} SELECT r.competition AS competition, "
+        "SELECT r.competition AS competition, "
         f"SUM(CASE WHEN {REGISTERED} THEN 1 ELSE 0 END) AS registrations, "
         f"SUM(CASE WHEN {PRESENT} THEN 1 ELSE 0 END) AS participants "
-        "FROM held h CROSS JOIN registration r WHERE r.competition = h.competition GROUP BY r.competition"
+        f"FROM registration r WHERE r.competition IN ({id_list(held)}) GROUP BY r.competition"
     )
     return {r["competition"]: (int(r["registrations"]), int(r["participants"])) for r in rows}
 
@@ -146,44 +161,39 @@ async def people_count(held: Mapping[int, dt.date]) -> int:
     if not held:
         return 0
     rows = await Registration.raw(
-        f"WITH {held_cte(held)} SELECT COUNT(DISTINCT r.person) AS people "
-        f"FROM held h CROSS JOIN registration r WHERE r.competition = h.competition AND {PRESENT}"
+        "SELECT COUNT(DISTINCT r.person) AS people "
+        f"FROM registration r WHERE r.competition IN ({id_list(held)}) AND {PRESENT}"
     )
     return int(rows[0]["people"])
 
 
-def won_cte(held: Mapping[int, dt.date], winners: Iterable[tuple[int, str, int]]) -> str | None:
-    """``won(competition, code, tier, c0, ...)``: published prize winners with their competition's age-band
-    cutoffs (so no join with ``held`` is needed). Codes are checked against the blind-code form before they
-    are written into the SQL text. None when there is no winner."""
-    rows = ", ".join(
-        f"({int(c)}, '{code}', {int(t)}, {_cutoffs(held[c])})"
-        for c, code, t in winners
-        if c in held and BLIND_CODE.match(code)
-    )
-    return f"won(competition, code, tier, {_cutoff_columns()}) AS (VALUES {rows})" if rows else None
+# Each engine's way to read the rows of a JSON array: SQLite's ``json_each``, PostgreSQL's functions; both
+# name the element ``value``. The outer one reads the bound parameter, the inner one a group's codes.
+JSON_ROWS = {
+    "sqlite": ("json_each({})", "json_each(g.codes)"),
+    "postgres": ("jsonb_array_elements(CAST({} AS jsonb))", "jsonb_array_elements_text(g.codes)"),
+}
 
 
-async def winner_groups(
-    held: Mapping[int, dt.date], winners: Sequence[tuple[int, str, int]]
-) -> list[WinnerGroup]:
-    """Published prize winners grouped by employer, gender, age band and tier (found by blind code)."""
-    won = won_cte(held, winners)
-    if won is None:
-        return []
-    band = band_sql("w")
-    # Each winner finds its registration through the blind-code index: ``+ 0`` keeps SQLite's planner off the
-    # competition index (a few hundred rows per competition), and the cross join keeps ``won`` outermost.
-    rows = await Registration.raw(
-        f"WITH {won} "
-        f"SELECT r.employer AS employer, p.gender AS gender, {band} AS band, w.tier AS tier, COUNT(*) AS n "
-        "FROM won w CROSS JOIN registration r CROSS JOIN person p "
-        "WHERE r.blind_code = w.code AND r.competition + 0 = w.competition AND p.id = r.person "
-        f"GROUP BY r.employer, p.gender, {band}, w.tier"
+def won_cte(held: Mapping[int, dt.date], winners: Mapping[int, Mapping[str, int]]) -> tuple[str, str]:
+    """``won(competition, code, tier)``: the period's published prize winners (competition -> blind code ->
+    tier), and the JSON parameter they are read from. A term has tens of thousands of winners: written into
+    the SQL text as ``VALUES`` they took SQLite longer to parse than the query took to run. They travel as
+    one bound JSON array of (competition, tier, codes) groups, so each winner costs the database only its
+    code. Materialized, so that SQLite indexes them for the registrations' look-ups."""
+    codes: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+    for competition, tiers in winners.items():
+        if competition in held:
+            for code, tier in tiers.items():
+                codes[(competition, tier)].append(code)
+    outer, inner = JSON_ROWS[engine_name()]
+    sql = (
+        "groups AS MATERIALIZED (SELECT CAST(value ->> 0 AS INTEGER) AS competition, "
+        f"CAST(value ->> 1 AS INTEGER) AS tier, value -> 2 AS codes FROM {outer}), "
+        "won AS MATERIALIZED (SELECT g.competition AS competition, c.value AS code, g.tier AS tier "
+        f"FROM groups g, {inner} c)"
     )
-    return [
-        WinnerGroup(r["employer"], r["gender"], int(r["band"]), int(r["tier"]), int(r["n"])) for r in rows
-    ]
+    return sql, msgspec.json.encode([(c, t, names) for (c, t), names in codes.items()]).decode()
 
 
 # ---------------------------------------------------------------------------------------------- honours
