@@ -30,12 +30,14 @@ async def review(concurrency: int) -> float:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("litestar").setLevel(logging.WARNING)  # a log line per response
 
-    from app import create_app
+    from app import _on_shutdown, create_app, prepare_database
     from bench.review import _marks_stored, _programme_in_review
     from bench.tablets import ASPECTS, ten_marks
     from settings import load_settings
 
-    app = create_app(load_settings())
+    settings = load_settings()
+    app = create_app(settings)
+    await prepare_database(settings)  # the ASGI transport runs no lifespan: PostgreSQL's pool opened here
     programme_id, nomination_ids, tokens = await _programme_in_review()
     in_flight = asyncio.Semaphore(concurrency)
     statuses: dict[int, int] = {}
@@ -74,6 +76,7 @@ async def review(concurrency: int) -> float:
         print(f"wall {elapsed:.2f} s, CPU {time.process_time() - cpu:.2f} s, p99 {p99:.0f} ms")
     sheets = len(tokens) * len(nomination_ids)
     stored = await _marks_stored(programme_id)
+    await _on_shutdown()
     print("statuses", statuses, f"marks stored {stored} of {sheets * ASPECTS}")
     return sheets / elapsed
 
