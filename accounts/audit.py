@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from accounts.tables import AuditLog
-from core.db import engine, utcnow
+from core.db import engine, insert_rows, utcnow
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -91,8 +91,7 @@ async def record_many(
         )
         for entity_id, after in entries
     ]
-    for start in range(0, len(rows), 500):
-        await AuditLog.insert(*rows[start : start + 500])
+    await insert_rows(AuditLog, rows)
     return len(rows)
 
 

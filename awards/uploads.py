@@ -34,7 +34,7 @@ from awards.rules import ACTIVE, WITHDRAWN, NominationQuotaError, check_nominati
 from awards.schemas import RowError, UploadedRow, UploadResult
 from awards.tables import Nomination
 from core import crypto
-from core.db import is_unique_violation, utcnow, write_transaction
+from core.db import insert_rows, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Invalid
 
 
@@ -359,11 +359,8 @@ async def _save_nominations(
     now = utcnow()
     ids: dict[int, int] = {}
     fresh = [p for p in kept if p.person_id not in existing]
-    for chunk in chunks(fresh):
-        inserted = await Nomination.insert(
-            *(_nomination_row(programme_id, p, union_id, user_id, now) for p in chunk)
-        ).returning(Nomination.id, Nomination.person)
-        ids |= {r["person"]: r["id"] for r in inserted}
+    rows = [_nomination_row(programme_id, p, union_id, user_id, now) for p in fresh]
+    ids |= {r["person"]: r["id"] for r in await insert_rows(Nomination, rows, returning=("id", "person"))}
     for plan in (p for p in kept if p.person_id in existing):
         row = _nomination_row(programme_id, plan, union_id, user_id, now)
         revived = existing[plan.person_id]["id"]  # type: ignore[index]
@@ -434,10 +431,8 @@ async def _create_people(plans: list[_Planned], union_id: int | None) -> None:
     now = utcnow()
     for row in rows:
         row.created_at = now
-    ids: dict[str, int] = {}
-    for chunk in chunks(rows):
-        inserted = await Person.insert(*chunk).returning(Person.id, Person.id_fingerprint)
-        ids |= {r["id_fingerprint"]: r["id"] for r in inserted}
+    inserted = await insert_rows(Person, rows, returning=("id", "id_fingerprint"))
+    ids = {r["id_fingerprint"]: r["id"] for r in inserted}
     for plan, row in zip(plans, rows, strict=True):
         plan.person_id = ids[row.id_fingerprint]
         plan.facts["id"] = plan.person_id
