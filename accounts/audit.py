@@ -78,17 +78,17 @@ async def record_many(
         raise RuntimeError(f"audit rows for {action} written outside a transaction")
     at = utcnow()
     rows = [
-        AuditLog(
-            at=at,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=None,
-            after=_as_json(after),
-            reason=reason,
-        )
+        {
+            "at": at,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": None,
+            "after": _as_json(after),
+            "reason": reason,
+        }
         for entity_id, after in entries
     ]
     await insert_rows(AuditLog, rows)

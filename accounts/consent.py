@@ -112,10 +112,11 @@ async def record_attestation(actor: Actor, person_ids: Sequence[int], notice: No
         return
     notice_id = await _notice_id(notice)
     now = utcnow()
+    people = list(dict.fromkeys(person_ids))
     rows = [
-        Consent(person=pid, notice=notice_id, purpose=ATTESTED, given_by=actor.id, given_at=now)
-        for pid in dict.fromkeys(person_ids)
+        {"person": pid, "notice": notice_id, "purpose": ATTESTED, "given_by": actor.id, "given_at": now}
+        for pid in people
     ]
     await insert_rows(Consent, rows)
     after = {"notice": notice.key, "purposes": [ATTESTED]}
-    await audit.record_many(actor, "person.consent", "person", ((row.person, after) for row in rows))
+    await audit.record_many(actor, "person.consent", "person", ((pid, after) for pid in people))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable
 from functools import partial
@@ -34,7 +35,7 @@ from awards.rules import ACTIVE, WITHDRAWN, NominationQuotaError, check_nominati
 from awards.schemas import RowError, UploadedRow, UploadResult
 from awards.tables import Nomination
 from core import crypto
-from core.db import insert_rows, is_unique_violation, utcnow, write_transaction
+from core.db import engine_name, insert_rows, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Invalid
 
 
@@ -357,19 +358,36 @@ async def _save_nominations(
 ) -> dict[int, int]:
     """Insert the new nominations in bulk and revive the withdrawn ones; person id -> nomination id."""
     now = utcnow()
-    ids: dict[int, int] = {}
-    fresh = [p for p in kept if p.person_id not in existing]
-    rows = [_nomination_row(programme_id, p, union_id, user_id, now) for p in fresh]
-    ids |= {r["person"]: r["id"] for r in await insert_rows(Nomination, rows, returning=("id", "person"))}
-    for plan in (p for p in kept if p.person_id in existing):
-        row = _nomination_row(programme_id, plan, union_id, user_id, now)
-        revived = existing[plan.person_id]["id"]  # type: ignore[index]
-        await Nomination.update(
-            {column: getattr(row, column._meta.name) for column in _REVIVED_COLUMNS}
-            | {Nomination.version: Nomination.version + 1}
-        ).where(Nomination.id == revived)
-        ids[plan.person_id] = revived  # type: ignore[index]
-    return ids
+    rows = {p.person_id: _nomination_row(programme_id, p, union_id, user_id, now) for p in kept}
+    fresh = [row for person_id, row in rows.items() if person_id not in existing]
+    inserted = await insert_rows(Nomination, fresh, returning=("id", "person"))
+    ids = {r["person"]: r["id"] for r in inserted}
+    revived = {existing[p]["id"]: row for p, row in rows.items() if p in existing}
+    await _revive(revived)
+    return ids | {p: existing[p]["id"] for p in rows if p in existing}
+
+
+async def _revive(rows: dict[int, dict[str, Any]]) -> None:
+    """Withdrawn nominations nominated again (nomination id -> its new row): one UPDATE per chunk."""
+    names = [c._meta.name for c in _REVIVED_COLUMNS]
+    for chunk in chunks(list(rows.items())):
+        args = [value for nomination_id, row in chunk for value in (nomination_id, *(row[n] for n in names))]
+        await Nomination.raw(_revive_sql(len(chunk), engine_name()), *args)
+
+
+@functools.lru_cache(maxsize=32)
+def _revive_sql(count: int, engine: str) -> str:
+    """``UPDATE ... FROM (VALUES ...)`` for ``count`` rows; PostgreSQL needs the VALUES' types spelled out
+    (both engines name the VALUES' columns column1, column2 ...)."""
+    columns = (Nomination.id, *_REVIVED_COLUMNS)
+    types = ["integer", *(c.column_type for c in _REVIVED_COLUMNS)]  # the key's own type is "SERIAL"
+    cast = [f"::{t}" if engine == "postgres" else "" for t in types]
+    row = "(" + ", ".join("{}" + t for t in cast) + ")"
+    sets = ", ".join(f'"{c._meta.db_column_name}" = v.column{i}' for i, c in enumerate(columns[1:], 2))
+    return (
+        f"UPDATE nomination SET {sets}, version = nomination.version + 1 "
+        f"FROM (VALUES {', '.join([row] * count)}) AS v WHERE nomination.id = v.column1"
+    )
 
 
 def _imported_rows(
@@ -440,25 +458,29 @@ async def _create_people(plans: list[_Planned], union_id: int | None) -> None:
 
 def _nomination_row(
     programme_id: int, plan: _Planned, union_id: int | None, user_id: int, now: dt.datetime
-) -> Nomination:
+) -> dict[str, Any]:
+    """Every column of the nomination row (a mapping: no Piccolo object per row of a big file)."""
     assert plan.person_id is not None
-    return Nomination(
-        programme=programme_id,
-        person=plan.person_id,
-        union=union_id,
-        quota_group=plan.group,
-        nomination_key=nomination_key(programme_id, plan.person_id),
-        nominated_by=user_id,
-        source="union",
-        source_competition=None,
-        achievements=to_json(plan.parsed.achievements),
-        deed=plan.parsed.deed,
-        eligibility_status=plan.status,
-        eligibility_reasons=to_json(plan.reasons),
-        eligibility_overridden=False,
-        eligibility_note="",
-        eligibility_reviewed_by=None,
-        eligibility_reviewed_at=None,
-        status=ACTIVE,
-        created_at=now,
-    )
+    return {
+        "programme": programme_id,
+        "person": plan.person_id,
+        "union": union_id,
+        "quota_group": plan.group,
+        "nomination_key": nomination_key(programme_id, plan.person_id),
+        "nominated_by": user_id,
+        "source": "union",
+        "source_competition": None,
+        "achievements": to_json(plan.parsed.achievements),
+        "deed": plan.parsed.deed,
+        "eligibility_status": plan.status,
+        "eligibility_reasons": to_json(plan.reasons),
+        "eligibility_overridden": False,
+        "eligibility_note": "",
+        "eligibility_reviewed_by": None,
+        "eligibility_reviewed_at": None,
+        "status": ACTIVE,
+        "review_score": None,
+        "certificate_no": None,
+        "version": 1,
+        "created_at": now,
+    }
