@@ -27,7 +27,7 @@ from accounts.service import new_person_row
 from accounts.tables import Enterprise, Person
 from awards import sheets
 from awards.access import check_window, officer_union
-from awards.eligibility import FACT_COLUMNS, evaluate, reference_date
+from awards.eligibility import evaluate, facts_by, reference_date
 from awards.prizes import qualifying_hits
 from awards.quotas import existing_and_used, lock_for_nominating, quota_group, quota_of
 from awards.rows import chunks, nomination_key, programme_row, programme_values, read_snapshot, to_json
@@ -150,13 +150,7 @@ async def _plan_rows(
 ) -> list[_Planned]:
     """Match every valid row to a person on record (by ID fingerprint) or plan a new one."""
     fingerprints = {p.row: crypto.fingerprint(p.identity.key) for p in parsed}
-    known: dict[str, dict[str, Any]] = {}
-    values = sorted(set(fingerprints.values()))
-    for chunk in chunks(values):
-        rows = await Person.select(*FACT_COLUMNS, Person.id_fingerprint).where(
-            Person.id_fingerprint.is_in(list(chunk))
-        )
-        known |= {r["id_fingerprint"]: r for r in rows}
+    known = await facts_by("id_fingerprint", fingerprints.values())
     planned: list[_Planned] = []
     for p in parsed:
         person = known.get(fingerprints[p.row])
