@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.probes import fresh_database
+
 PEOPLE = 2_000
 PROFILE = None  # the rush alone is profiled, not the setting up of its people and sessions
 
@@ -64,13 +65,7 @@ async def rush(concurrency: int) -> float:
 
 
 def main() -> None:
-    if "YICHENG_DATABASE_URL" not in os.environ:
-        folder = tempfile.mkdtemp(prefix="yicheng-probe-")
-        os.environ["YICHENG_DATABASE_URL"] = f"sqlite:///{folder}/probe.sqlite3"
-        os.environ["PICCOLO_CONF"] = "piccolo_conf"
-        subprocess.run([sys.executable, "cli.py", "migrate"], cwd=ROOT, check=True, capture_output=True)
-    sys.path.insert(0, str(ROOT))
-    concurrency = int(sys.argv[1]) if len(sys.argv) > 1 else 256
+    concurrency = fresh_database(256)
     if os.environ.get("PROFILE"):
         import cProfile
         import pstats
