@@ -378,10 +378,11 @@ REVIEW_SHEETS = SheetKind(
 async def put_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> tuple[ReviewSheetOut, bool]:
     """Save (draft) or submit an expert's marks for one nomination; returns (sheet, replayed).
 
-    The replay check and the expert's checks (reviewer, rubric, nominee, recusal, marks) are reads before the
-    transaction; inside it, one statement re-checks what a concurrent change could have moved (the
-    programme still in expert review, the expert still on the panel) under the programme's share lock, then
-    the versioned update, every mark, the audit row and the stored answer commit together or not at all.
+    The replay check and the expert's checks (reviewer, rubric, nominee, recusal) are one read before the
+    transaction (:data:`_ENTRY_SQL`), the marks are checked against the cached rubric; inside it, one
+    statement re-checks what a concurrent change could have moved (the programme still in expert review,
+    the expert still on the panel) under the programme's share lock, then the versioned update, every
+    mark, the audit row and the stored answer commit together or not at all.
     """
     row = await _entry_row(user, data.programme_id, data.nomination_id, data.client_id)
     replay = _replay(row, user)
