@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from litestar import Litestar
 from accounts.tables import Person
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
 from awards.tables import Nomination
+from awards.uploads import _parsing
 from tests.awards.nomination_helpers import create_programme
 from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client, upload_consent
 
@@ -414,3 +416,18 @@ async def test_withdrawn_nominations_come_back_with_the_new_file(
     ]
     # Withdrawing bumped the version once, nominating again once more; the untouched one is still at 1.
     assert [rows[i]["version"] for i in ids] == [3, 1, 3]
+
+
+@pytest.mark.parametrize(
+    ("content", "on_loop"),
+    [
+        (b"name,id\r\n" + b"x" * 4_000, True),  # a handful of rows: parsed where it stands
+        (b"name,id\r\n" + b"x" * 5_000, False),  # past the bound: a worker thread, the loop stays free
+        (b"PK\x03\x04" + b"x" * 100, False),  # any XLSX: openpyxl is slow to open even a small one
+    ],
+)
+async def test_only_a_small_csv_is_parsed_on_the_event_loop(content: bytes, on_loop: bool) -> None:
+    def where() -> bool:
+        return threading.current_thread() is threading.main_thread()
+
+    assert await _parsing(content, where) is on_loop
