@@ -10,9 +10,10 @@ one SQLite file).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import msgspec
@@ -98,12 +99,17 @@ def _env_value(field: str, raw: str, kind: type) -> object:
     return raw
 
 
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    """Each setting's type, read once: msgspec resolves the class's annotations anew on every call."""
+    return {f.name: f.type for f in msgspec.structs.fields(Settings)}
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from the environment, naming the variable at fault on any bad value."""
     environ = dict(os.environ if environ is None else environ)
     values: dict[str, object] = {}
-    hints = {f.name: f.type for f in msgspec.structs.fields(Settings)}
-    for field, hint in hints.items():
+    for field, hint in _field_types().items():
         raw = environ.get(f"{ENV_PREFIX}{field.upper()}")
         if raw is None:
             continue

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from accounts.tables import AuditLog
-from core.db import Sql, engine, utcnow
+from core.db import Sql, engine, insert_rows, utcnow
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -77,21 +77,20 @@ async def record_many(
         raise RuntimeError(f"audit rows for {action} written outside a transaction")
     at = utcnow()
     rows = [
-        AuditLog(
-            at=at,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=None,
-            after=_as_json(after),
-            reason=reason,
-        )
+        {
+            "at": at,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": None,
+            "after": _as_json(after),
+            "reason": reason,
+        }
         for entity_id, after in entries
     ]
-    for start in range(0, len(rows), 500):
-        await AuditLog.insert(*rows[start : start + 500])
+    await insert_rows(AuditLog, rows)
     return len(rows)
 
 

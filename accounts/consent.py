@@ -15,7 +15,7 @@ from accounts.audit import Actor
 from accounts.notices import Notice, NoticeKind, notice_of
 from accounts.schemas import AttestationIn, ConsentIn
 from accounts.tables import Consent, PrivacyNotice
-from core.db import utcnow
+from core.db import insert_rows, utcnow
 from core.errors import Conflict, Invalid
 from settings import load_settings
 
@@ -72,7 +72,11 @@ def attestation_of(form: Mapping[str, Any]) -> AttestationIn | None:
 
 
 async def _notice_id(notice: Notice) -> int:
-    """The stored notice row (written the first time anyone consents to this exact text)."""
+    """The stored notice row (written the first time anyone consents to this exact text). Looked up first:
+    after the first consent it is always there, and a read costs less than an insert that does nothing."""
+    found = await PrivacyNotice.raw("SELECT id FROM privacy_notice WHERE notice_key = {}", notice.key)
+    if found:
+        return found[0]["id"]
     await PrivacyNotice.insert(
         PrivacyNotice(
             notice_key=notice.key,
@@ -108,11 +112,11 @@ async def record_attestation(actor: Actor, person_ids: Sequence[int], notice: No
         return
     notice_id = await _notice_id(notice)
     now = utcnow()
+    people = list(dict.fromkeys(person_ids))
     rows = [
-        Consent(person=pid, notice=notice_id, purpose=ATTESTED, given_by=actor.id, given_at=now)
-        for pid in dict.fromkeys(person_ids)
+        {"person": pid, "notice": notice_id, "purpose": ATTESTED, "given_by": actor.id, "given_at": now}
+        for pid in people
     ]
-    for start in range(0, len(rows), 500):
-        await Consent.insert(*rows[start : start + 500])
+    await insert_rows(Consent, rows)
     after = {"notice": notice.key, "purposes": [ATTESTED]}
-    await audit.record_many(actor, "person.consent", "person", ((row.person, after) for row in rows))
+    await audit.record_many(actor, "person.consent", "person", ((pid, after) for pid in people))

@@ -8,6 +8,7 @@ wording or period is a new version, and a consent records exactly the text it wa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from enum import StrEnum
 
@@ -129,6 +130,7 @@ def _versioned(kind: NoticeKind, title: str, sections: list[Section], attestatio
     return msgspec.structs.replace(draft, version=f"2026.1-{digest}")
 
 
+@functools.cache  # a pure function of its arguments, asked on every consent and upload: hashed once
 def notice_of(kind: NoticeKind | str, retention_days: int) -> Notice:
     if kind == NoticeKind.REGISTRATION:
         return registration_notice(retention_days)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from accounts import audit
 from accounts.audit import Actor
@@ -29,32 +29,33 @@ from competitions.rules import EligibilityRules, PersonFacts, check_eligibility
 from core.db import SHANGHAI, utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 
-FACT_COLUMNS = (
-    Person.id,
-    Person.name,
-    Person.union,
-    Person.birth_date,
-    Person.gender,
-    Person.id_masked,
-    Person.skill_level,
-    Person.union_member,
-    Person.front_line,
-    Person.enterprise_leader,
-    Person.employed_since,
-    Person.employer,
-    Person.employer.name.as_alias("employer_name"),
-    Person.employer.industry.as_alias("industry"),
-    Person.employer.in_zone.as_alias("in_zone"),
-)
+# What the rules and the constraints look at of a person, with the ID fingerprint uploads match by: SQL text
+# (every nomination and upload reads it; Piccolo's select of the same costs more to build than to run).
+_FACTS_SQL = """
+SELECT p.id AS id, p.name AS name, p."union" AS "union", p.birth_date AS birth_date, p.gender AS gender,
+  p.id_masked AS id_masked, p.skill_level AS skill_level, p.union_member AS union_member,
+  p.front_line AS front_line, p.enterprise_leader AS enterprise_leader, p.employed_since AS employed_since,
+  p.employer AS employer, e.name AS employer_name, e.industry AS industry, e.in_zone AS in_zone,
+  p.id_fingerprint AS id_fingerprint
+FROM person p LEFT JOIN enterprise e ON e.id = p.employer
+WHERE p.{column} IN ({marks})
+"""
+
+
+async def facts_by(
+    column: Literal["id", "id_fingerprint"], values: Iterable[Any]
+) -> dict[Any, dict[str, Any]]:
+    """``column``'s value -> the person's facts (:data:`_FACTS_SQL`), for every person having one of them."""
+    facts: dict[Any, dict[str, Any]] = {}
+    for chunk in chunks(sorted(set(values))):
+        sql = _FACTS_SQL.format(column=column, marks=", ".join(["{}"] * len(chunk)))
+        facts |= {row[column]: row for row in await Person.raw(sql, *chunk)}
+    return facts
 
 
 async def facts_of(person_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Person id -> what the rules and the constraints look at (:data:`FACT_COLUMNS`)."""
-    facts: dict[int, dict[str, Any]] = {}
-    for chunk in chunks(sorted(set(person_ids))):
-        for row in await Person.select(*FACT_COLUMNS).where(Person.id.is_in(list(chunk))):
-            facts[row["id"]] = row
-    return facts
+    """Person id -> what the rules and the constraints look at."""
+    return await facts_by("id", person_ids)
 
 
 def reference_date(programme: dict[str, Any]) -> dt.date:

@@ -20,6 +20,7 @@ The panel and recusal are :mod:`awards.review_panel`; the review score of each n
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -39,7 +40,7 @@ from awards.review_panel import (
     sheet_counts,
 )
 from awards.rows import from_json, programme_row
-from awards.rules import STATE_NAMES, ProgrammeState
+from awards.rules import LIVE_STATUSES, STATE_NAMES, ProgrammeState
 from awards.schemas import (
     KIND_NAMES,
     Achievements,
@@ -267,31 +268,69 @@ def _sheet_out(
 
 
 class _Entry(msgspec.Struct, kw_only=True):
-    programme: dict[str, Any]
+    state: str
     member: PanelMember
     rubric: Any  # Rubric
     nomination_id: int
 
 
-async def _entry(user: CurrentUser, programme_id: int, nomination_id: int, *, lock: bool) -> _Entry:
+# Everything a sheet's read or write checks, as one statement built once (every sheet runs it): the
+# programme's state and rubric, the expert's panel seat, the nominee if in the review pool (with their
+# employer, for recusal) and the answer already stored for the client id (a replay). The base row makes the
+# answer one row even for an unknown programme, so a replay is answered whatever else has changed since.
+_ENTRY_SQL = f"""
+SELECT p.id AS programme_id, p.state AS state, p.review_rules AS review_rules,
+  r.expert AS user_id, u.username AS username, u.display_name AS display_name,
+  r.reviewer_no AS reviewer_no, ep.employer AS employer_id, e.name AS employer_name,
+  n.id AS nomination_id, np.employer AS nominee_employer_id,
+  sub.response AS replay, s.expert AS replay_owner
+FROM (SELECT 1 AS one) base
+LEFT JOIN programme p ON p.id = {{}}
+LEFT JOIN reviewer r ON r.programme = p.id AND r.expert = {{}}
+LEFT JOIN app_user u ON u.id = r.expert
+LEFT JOIN person ep ON ep.id = u.person
+LEFT JOIN enterprise e ON e.id = ep.employer
+LEFT JOIN nomination n ON n.id = {{}} AND n.programme = p.id
+  AND n.status IN ({", ".join(f"'{s}'" for s in LIVE_STATUSES)})
+  AND n.eligibility_status = 'eligible' AND n.source = 'union'
+LEFT JOIN person np ON np.id = n.person
+LEFT JOIN review_submission sub ON sub.client_id = {{}}
+LEFT JOIN review_sheet s ON s.id = sub.sheet
+"""
+
+
+async def _entry_row(
+    user: CurrentUser, programme_id: int, nomination_id: int, client_id: uuid.UUID | None
+) -> dict[str, Any]:
+    return (await Programme.raw(_ENTRY_SQL, programme_id, user.id, nomination_id, client_id))[0]
+
+
+def _replay(row: Mapping[str, Any], user: CurrentUser) -> ReviewSheetOut | None:
+    """The answer stored for the write's client id, or None; another expert's client id is a 409."""
+    if row["replay"] is None:
+        return None
+    if row["replay_owner"] != user.id:
+        raise Conflict("提交编号已被使用", code="client_id_reused", field="client_id")
+    return sheet_writer.decode_answer(REVIEW_SHEETS, row["replay"])
+
+
+def _entry(row: Mapping[str, Any], programme_id: int, nomination_id: int) -> _Entry:
     """Who may read or write this sheet: a reviewer of the programme, not recused from the nominee."""
-    row = await programme_row(programme_id, lock="SHARE" if lock else None)
-    member = await _my_member(programme_id, user)
+    if row["programme_id"] is None:
+        raise NotFound(f"评选不存在：{programme_id}", field="programme_id")
+    if row["user_id"] is None:
+        raise Forbidden("您不是本评选的评审专家", code="not_a_reviewer", field="programme_id")
+    member = PanelMember(**{f: row[f] for f in PanelMember.__struct_fields__})
     rubric = rubric_of(row["review_rules"])
     if rubric is None:
         raise Conflict("尚未设置专家评审标准", code="review_rules_missing", field="programme_id")
-    nominee = (
-        await Nomination.select(Nomination.id, Nomination.person.employer.as_alias("employer_id"))
-        .where(review_pool_condition(programme_id) & (Nomination.id == nomination_id))
-        .first()
-    )
-    if nominee is None:
+    if row["nomination_id"] is None:
         raise NotFound("本评选没有该推荐人选，或其不需评审", code="unknown_nomination", field="nomination_id")
-    if is_recused(member, nominee["employer_id"]):
+    if is_recused(member, row["nominee_employer_id"]):
         raise Forbidden(
             "该人选与您为同一工作单位，您需回避，不能查看或评分", code="recused", field="nomination_id"
         )
-    return _Entry(programme=row, member=member, rubric=rubric, nomination_id=nomination_id)
+    return _Entry(state=row["state"], member=member, rubric=rubric, nomination_id=nomination_id)
 
 
 def _sheet_key(nomination_id: int, user_id: int) -> str:
@@ -299,7 +338,8 @@ def _sheet_key(nomination_id: int, user_id: int) -> str:
 
 
 async def get_sheet(user: CurrentUser, programme_id: int, nomination_id: int) -> ReviewSheetOut:
-    entry = await _entry(user, programme_id, nomination_id, lock=False)
+    row = await _entry_row(user, programme_id, nomination_id, None)
+    entry = _entry(row, programme_id, nomination_id)
     sheet = (
         await ReviewSheet.select(*_SHEET_COLUMNS)
         .where(ReviewSheet.sheet_key == _sheet_key(nomination_id, user.id))
@@ -338,16 +378,18 @@ REVIEW_SHEETS = SheetKind(
 async def put_sheet(user: CurrentUser, actor: Actor, data: ReviewSheetIn) -> tuple[ReviewSheetOut, bool]:
     """Save (draft) or submit an expert's marks for one nomination; returns (sheet, replayed).
 
-    The replay check and the expert's checks (reviewer, rubric, nominee, recusal, marks) are reads before the
-    transaction; inside it, one statement re-checks what a concurrent change could have moved (the
-    programme still in expert review, the expert still on the panel) under the programme's share lock, then
-    the versioned update, every mark, the audit row and the stored answer commit together or not at all.
+    The replay check and the expert's checks (reviewer, rubric, nominee, recusal) are one read before the
+    transaction (:data:`_ENTRY_SQL`), the marks are checked against the cached rubric; inside it, one
+    statement re-checks what a concurrent change could have moved (the programme still in expert review,
+    the expert still on the panel) under the programme's share lock, then the versioned update, every
+    mark, the audit row and the stored answer commit together or not at all.
     """
-    replay = await sheet_writer.stored_answer(REVIEW_SHEETS, data.client_id, user.id)
+    row = await _entry_row(user, data.programme_id, data.nomination_id, data.client_id)
+    replay = _replay(row, user)
     if replay is not None:
         return replay, True
-    entry = await _entry(user, data.programme_id, data.nomination_id, lock=False)
-    _refuse_unless_open(entry.programme)
+    entry = _entry(row, data.programme_id, data.nomination_id)
+    _refuse_unless_open(entry.state)
     _check_marks(data, entry.rubric.aspects)
     return await sheet_writer.submit_once(
         REVIEW_SHEETS,
@@ -375,7 +417,7 @@ async def _write_sheet(
     rows = await Programme.raw(_STILL_OPEN_SQL + lock, user.id, data.programme_id)
     if not rows:
         raise NotFound(f"评选不存在：{data.programme_id}", field="programme_id")
-    _refuse_unless_open(rows[0])
+    _refuse_unless_open(rows[0]["state"])
     if not rows[0]["member"]:
         raise Forbidden("您不是本评选的评审专家", code="not_a_reviewer", field="programme_id")
     aspects: dict[str, scoring_rules.Aspect] = entry.rubric.aspects
@@ -406,12 +448,11 @@ async def _write_sheet(
     return await sheet_writer.write_sheet(REVIEW_SHEETS, write, respond=respond)
 
 
-def _refuse_unless_open(programme: Mapping[str, Any]) -> None:
-    if programme["state"] != ProgrammeState.EXPERT_REVIEW:
-        state = STATE_NAMES.get(programme["state"], programme["state"])
+def _refuse_unless_open(state: str) -> None:
+    if state != ProgrammeState.EXPERT_REVIEW:
         raise Conflict(
-            f"评选处于「{state}」阶段，不接受评审打分",
+            f"评选处于「{STATE_NAMES.get(state, state)}」阶段，不接受评审打分",
             code="review_closed",
             field="programme_id",
-            detail={"state": programme["state"]},
+            detail={"state": state},
         )

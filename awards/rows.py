@@ -59,13 +59,16 @@ async def programme_row(
     programme_id: int, *, lock: Literal["UPDATE", "SHARE"] | None = None
 ) -> dict[str, Any]:
     """The programme row; inside a write transaction ``lock`` takes it FOR UPDATE/SHARE on PostgreSQL."""
-    query = Programme.select().where(Programme.id == programme_id)
-    if lock and engine_name() == "postgres":
-        query = query.lock_rows(lock)
-    row = await query.first()
-    if row is None:
+    # SQL text: every nomination, upload and review read runs this, and Piccolo's select of the whole row
+    # costs more to build than the database takes to answer it (the rows are the same, on both engines).
+    suffix = f" FOR {lock}" if lock and engine_name() == "postgres" else ""
+    rows = await Programme.raw(_PROGRAMME_SQL + suffix, programme_id)
+    if not rows:
         raise NotFound(f"评选不存在：{programme_id}", field="programme_id")
-    return row
+    return rows[0]
+
+
+_PROGRAMME_SQL = "SELECT * FROM programme WHERE id = {}"
 
 
 async def quota_used(programme_id: int) -> dict[str, int]:

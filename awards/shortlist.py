@@ -60,7 +60,7 @@ INDUSTRIAL = frozenset(
 
 
 def candidate_attributes(person: dict[str, Any]) -> frozenset[str]:
-    """The facts a structural constraint counts, from a person row (``FACT_COLUMNS``).
+    """The facts a structural constraint counts, from a person row (:func:`awards.eligibility.facts_of`).
 
     ``industrial_worker`` (产业工人): not an enterprise leader, on the front line or holding a skill level,
     employed in one of the zone's industrial sectors (every industry but "other", which is services).

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -26,7 +27,7 @@ from accounts.service import new_person_row
 from accounts.tables import Enterprise, Person
 from awards import sheets
 from awards.access import check_window, officer_union
-from awards.eligibility import FACT_COLUMNS, evaluate, reference_date
+from awards.eligibility import evaluate, facts_by, reference_date
 from awards.prizes import qualifying_hits
 from awards.quotas import existing_and_used, lock_for_nominating, quota_group, quota_of
 from awards.rows import chunks, nomination_key, programme_row, programme_values, read_snapshot, to_json
@@ -34,8 +35,10 @@ from awards.rules import ACTIVE, WITHDRAWN, NominationQuotaError, check_nominati
 from awards.schemas import RowError, UploadedRow, UploadResult
 from awards.tables import Nomination
 from core import crypto
-from core.db import is_unique_violation, utcnow, write_transaction
+from core.db import engine_name, insert_rows, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Invalid
+
+T = TypeVar("T")
 
 
 def _sheet_problem(exc: sheets.SheetError) -> Invalid:
@@ -86,24 +89,23 @@ async def upload_nominations(
         programme = programme_values(await programme_row(programme_id))
         check_window(programme)
         try:
-            # Reading and parsing are CPU work: off the event loop, so no upload delays anyone else.
-            header, rows = await asyncio.to_thread(
+            read = partial(
                 sheets.read_table,
                 content,
                 max_rows=sheets.MAX_UPLOAD_ROWS,
                 max_unpacked=sheets.MAX_UNPACKED_BYTES,
             )
+            header, rows = await _parsing(content, read)
             names = sheets.referenced_employers(header, rows)
             enterprises = await _enterprises_named(names)
-            parsed, errors = await asyncio.to_thread(
-                partial(
-                    sheets.parse_rows,
-                    header,
-                    rows,
-                    enterprises={name: e["id"] for name, e in enterprises.items()},
-                    deed_max_chars=programme["deed_max_chars"],
-                )
+            parse = partial(
+                sheets.parse_rows,
+                header,
+                rows,
+                enterprises={name: e["id"] for name, e in enterprises.items()},
+                deed_max_chars=programme["deed_max_chars"],
             )
+            parsed, errors = await _parsing(content, parse)
         except sheets.SheetError as exc:
             raise _sheet_problem(exc) from None
         total_rows = len(parsed) + len({e.row for e in errors})
@@ -130,6 +132,19 @@ async def upload_nominations(
         ) from None
 
 
+# A CSV this small (up to some 40 rows; the officers' usual file is a handful) is read and parsed in under a
+# millisecond (about 20 µs a row), less than the hop to a worker thread and back costs under load; anything
+# larger, and every XLSX (a zip openpyxl opens), is CPU work that would delay every other request.
+SMALL_CSV_BYTES = 4 * 1024
+_ZIP_MAGIC = b"PK"
+
+
+async def _parsing(content: bytes, work: Callable[[], T]) -> T:
+    if len(content) <= SMALL_CSV_BYTES and not content.startswith(_ZIP_MAGIC):
+        return work()
+    return await asyncio.to_thread(work)
+
+
 async def _enterprises_named(names: Iterable[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for chunk in chunks(sorted(names)):
@@ -149,13 +164,7 @@ async def _plan_rows(
 ) -> list[_Planned]:
     """Match every valid row to a person on record (by ID fingerprint) or plan a new one."""
     fingerprints = {p.row: crypto.fingerprint(p.identity.key) for p in parsed}
-    known: dict[str, dict[str, Any]] = {}
-    values = sorted(set(fingerprints.values()))
-    for chunk in chunks(values):
-        rows = await Person.select(*FACT_COLUMNS, Person.id_fingerprint).where(
-            Person.id_fingerprint.is_in(list(chunk))
-        )
-        known |= {r["id_fingerprint"]: r for r in rows}
+    known = await facts_by("id_fingerprint", fingerprints.values())
     planned: list[_Planned] = []
     for p in parsed:
         person = known.get(fingerprints[p.row])
@@ -357,22 +366,36 @@ async def _save_nominations(
 ) -> dict[int, int]:
     """Insert the new nominations in bulk and revive the withdrawn ones; person id -> nomination id."""
     now = utcnow()
-    ids: dict[int, int] = {}
-    fresh = [p for p in kept if p.person_id not in existing]
-    for chunk in chunks(fresh):
-        inserted = await Nomination.insert(
-            *(_nomination_row(programme_id, p, union_id, user_id, now) for p in chunk)
-        ).returning(Nomination.id, Nomination.person)
-        ids |= {r["person"]: r["id"] for r in inserted}
-    for plan in (p for p in kept if p.person_id in existing):
-        row = _nomination_row(programme_id, plan, union_id, user_id, now)
-        revived = existing[plan.person_id]["id"]  # type: ignore[index]
-        await Nomination.update(
-            {column: getattr(row, column._meta.name) for column in _REVIVED_COLUMNS}
-            | {Nomination.version: Nomination.version + 1}
-        ).where(Nomination.id == revived)
-        ids[plan.person_id] = revived  # type: ignore[index]
-    return ids
+    rows = {p.person_id: _nomination_row(programme_id, p, union_id, user_id, now) for p in kept}
+    fresh = [row for person_id, row in rows.items() if person_id not in existing]
+    inserted = await insert_rows(Nomination, fresh, returning=("id", "person"))
+    ids = {r["person"]: r["id"] for r in inserted}
+    revived = {existing[p]["id"]: row for p, row in rows.items() if p in existing}
+    await _revive(revived)
+    return ids | {p: existing[p]["id"] for p in rows if p in existing}
+
+
+async def _revive(rows: dict[int, dict[str, Any]]) -> None:
+    """Withdrawn nominations nominated again (nomination id -> its new row): one UPDATE per chunk."""
+    names = [c._meta.name for c in _REVIVED_COLUMNS]
+    for chunk in chunks(list(rows.items())):
+        args = [value for nomination_id, row in chunk for value in (nomination_id, *(row[n] for n in names))]
+        await Nomination.raw(_revive_sql(len(chunk), engine_name()), *args)
+
+
+@functools.lru_cache(maxsize=32)
+def _revive_sql(count: int, engine: str) -> str:
+    """``UPDATE ... FROM (VALUES ...)`` for ``count`` rows; PostgreSQL needs the VALUES' types spelled out
+    (both engines name the VALUES' columns column1, column2 ...)."""
+    columns = (Nomination.id, *_REVIVED_COLUMNS)
+    types = ["integer", *(c.column_type for c in _REVIVED_COLUMNS)]  # the key's own type is "SERIAL"
+    cast = [f"::{t}" if engine == "postgres" else "" for t in types]
+    row = "(" + ", ".join("{}" + t for t in cast) + ")"
+    sets = ", ".join(f'"{c._meta.db_column_name}" = v.column{i}' for i, c in enumerate(columns[1:], 2))
+    return (
+        f"UPDATE nomination SET {sets}, version = nomination.version + 1 "
+        f"FROM (VALUES {', '.join([row] * count)}) AS v WHERE nomination.id = v.column1"
+    )
 
 
 def _imported_rows(
@@ -434,10 +457,8 @@ async def _create_people(plans: list[_Planned], union_id: int | None) -> None:
     now = utcnow()
     for row in rows:
         row.created_at = now
-    ids: dict[str, int] = {}
-    for chunk in chunks(rows):
-        inserted = await Person.insert(*chunk).returning(Person.id, Person.id_fingerprint)
-        ids |= {r["id_fingerprint"]: r["id"] for r in inserted}
+    inserted = await insert_rows(Person, rows, returning=("id", "id_fingerprint"))
+    ids = {r["id_fingerprint"]: r["id"] for r in inserted}
     for plan, row in zip(plans, rows, strict=True):
         plan.person_id = ids[row.id_fingerprint]
         plan.facts["id"] = plan.person_id
@@ -445,25 +466,29 @@ async def _create_people(plans: list[_Planned], union_id: int | None) -> None:
 
 def _nomination_row(
     programme_id: int, plan: _Planned, union_id: int | None, user_id: int, now: dt.datetime
-) -> Nomination:
+) -> dict[str, Any]:
+    """Every column of the nomination row (a mapping: no Piccolo object per row of a big file)."""
     assert plan.person_id is not None
-    return Nomination(
-        programme=programme_id,
-        person=plan.person_id,
-        union=union_id,
-        quota_group=plan.group,
-        nomination_key=nomination_key(programme_id, plan.person_id),
-        nominated_by=user_id,
-        source="union",
-        source_competition=None,
-        achievements=to_json(plan.parsed.achievements),
-        deed=plan.parsed.deed,
-        eligibility_status=plan.status,
-        eligibility_reasons=to_json(plan.reasons),
-        eligibility_overridden=False,
-        eligibility_note="",
-        eligibility_reviewed_by=None,
-        eligibility_reviewed_at=None,
-        status=ACTIVE,
-        created_at=now,
-    )
+    return {
+        "programme": programme_id,
+        "person": plan.person_id,
+        "union": union_id,
+        "quota_group": plan.group,
+        "nomination_key": nomination_key(programme_id, plan.person_id),
+        "nominated_by": user_id,
+        "source": "union",
+        "source_competition": None,
+        "achievements": to_json(plan.parsed.achievements),
+        "deed": plan.parsed.deed,
+        "eligibility_status": plan.status,
+        "eligibility_reasons": to_json(plan.reasons),
+        "eligibility_overridden": False,
+        "eligibility_note": "",
+        "eligibility_reviewed_by": None,
+        "eligibility_reviewed_at": None,
+        "status": ACTIVE,
+        "review_score": None,
+        "certificate_no": None,
+        "version": 1,
+        "created_at": now,
+    }

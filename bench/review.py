@@ -94,21 +94,22 @@ async def _marks_stored(programme_id: int) -> int:
     return await ReviewMark.count().where(ReviewMark.sheet.programme == programme_id)
 
 
+def sheet_body(programme_id: int, nomination_id: int) -> dict[str, object]:
+    """A tablet's first write of one sheet: new (base version 0), every mark, submitted."""
+    return {
+        "programme_id": programme_id,
+        "nomination_id": nomination_id,
+        "client_id": str(uuid.uuid4()),
+        "base_version": 0,
+        "marks": ten_marks(),
+        "submit": True,
+    }
+
+
 def run_review(ceiling_rps: float, base_url: str, prefix: str = "review") -> dict[str, float | int]:
     programme_id, nomination_ids, tokens = asyncio.run(_programme_in_review())
     requests = [
-        {
-            "path": "/api/review/sheets",
-            "token": token,
-            "json": {
-                "programme_id": programme_id,
-                "nomination_id": nomination_id,
-                "client_id": str(uuid.uuid4()),
-                "base_version": 0,
-                "marks": ten_marks(),
-                "submit": True,
-            },
-        }
+        {"path": "/api/review/sheets", "token": token, "json": sheet_body(programme_id, nomination_id)}
         for token in tokens
         for nomination_id in nomination_ids
     ]

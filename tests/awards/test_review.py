@@ -298,6 +298,8 @@ async def test_marks_are_refused_outside_expert_review(
 ) -> None:
     # Every review done: the shortlist is computed and the review closes.
     pid = w["programme_id"]
+    kept = body(w, "王三", marks(30, 20, 20), submit=True)  # expert1's write of 王三, replayed once closed
+    answers = {}
     async with new_client(app) as e2, new_client(app) as e3:
         await login(e2, "expert2")
         await login(e3, "expert3")
@@ -305,13 +307,24 @@ async def test_marks_are_refused_outside_expert_review(
             for client in (expert1, e2, e3):
                 if client is expert1 and name == "张一":
                     continue
-                response = await submit(client, pid, w["nominations"][name], marks(30, 20, 20))
+                if client is expert1 and name == "王三":
+                    response = await expert1.put("/api/review/sheets", json=kept)
+                    answers["kept"] = response.json()
+                else:
+                    response = await submit(client, pid, w["nominations"][name], marks(30, 20, 20))
                 assert response.status_code == 200, response.text
     computed = await organizer.post(f"/api/programmes/{pid}/shortlist", json={})
     assert computed.status_code == 200, computed.text
     before = await counts()
     late = await expert1.put("/api/review/sheets", json=body(w, "李二", marks(1, 1, 1), base_version=1))
     assert late.status_code == 409 and late.json()["code"] == "review_closed"
+    # A tablet retrying a write that was answered before the close still gets that answer, not a 409.
+    replay = await expert1.put("/api/review/sheets", json=kept)
+    assert replay.status_code == 200 and replay.headers["x-replayed"] == "1"
+    assert replay.json() == answers["kept"]
+    elsewhere = body(w, "李二", marks(1, 1, 1), programme_id=pid + 99)
+    unknown = await expert1.put("/api/review/sheets", json=elsewhere)
+    assert unknown.status_code == 404 and unknown.json()["field"] == "programme_id"
     assert await counts() == before
     listing = (await expert1.get(f"/api/review/programmes/{pid}")).json()
     assert listing["open_for_review"] is False and listing["submitted"] == 2

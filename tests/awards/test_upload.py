@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from litestar import Litestar
 
 from accounts.tables import Person
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
+from awards.tables import Nomination
+from awards.uploads import _parsing
 from tests.awards.nomination_helpers import create_programme
 from tests.helpers import han_digits, login, make_id_number, make_mobile, new_client, upload_consent
 
@@ -373,3 +376,58 @@ async def test_upload_outside_the_window_is_409(
     )
     response = await upload(officer, programme["id"], content, name="x.csv")
     assert response.status_code == 409 and response.json()["code"] == "nomination_closed"
+
+
+async def test_withdrawn_nominations_come_back_with_the_new_file(
+    officer: httpx.AsyncClient, organizer: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    """Withdrawn people in a new file get their old nomination back (same id, next version, the new deed),
+    alongside a fresh one, in the one upload; one still nominated is reported as such and left untouched."""
+    programme = await create_programme(organizer, default_quota=10)
+    pid = programme["id"]
+    members = [await _member_id_number(organizer, p) for p in world["people"][0:4:2]]  # the officer's union
+    newcomer = (make_id_number(), make_mobile())
+
+    def lines(deed: str) -> list[list[Any]]:
+        on_record = [row(name=n, id_number=i, deed=f"{deed}{k}") for k, (n, i) in enumerate(members)]
+        return [*on_record, row(name="新人甲", id_number=newcomer[0], mobile=newcomer[1], deed=f"{deed}2")]
+
+    first = await upload(officer, pid, xlsx(lines("初次")))
+    assert first.status_code == 200, first.text
+    ids = [r["nomination_id"] for r in first.json()["imported"]]
+    for nomination_id in (ids[0], ids[2]):
+        withdrawn = await officer.post(f"/api/nominations/{nomination_id}/withdraw", json={"reason": "重报"})
+        assert withdrawn.status_code == 200, withdrawn.text
+    fresh = row(name="新人乙", id_number=make_id_number(), mobile=make_mobile(), deed="新人事迹")
+    again = await upload(officer, pid, xlsx([*lines("重报"), fresh]))
+    assert again.status_code == 200, again.text
+    body = again.json()
+    assert (body["created"], body["existing"], body["people_created"]) == (3, 1, 1)
+    outcomes = [(r["nomination_id"], r["outcome"]) for r in body["imported"]]
+    assert outcomes[:3] == [(ids[0], "created"), (ids[1], "existing"), (ids[2], "created")]
+    assert outcomes[3][0] not in ids
+    columns = (Nomination.id, Nomination.status, Nomination.deed, Nomination.version)
+    rows = {r["id"]: r for r in await Nomination.select(*columns).where(Nomination.programme == pid)}
+    assert len(rows) == 4
+    assert [(rows[i]["status"], rows[i]["deed"]) for i in ids] == [
+        ("nominated", "重报0"),
+        ("nominated", "初次1"),
+        ("nominated", "重报2"),
+    ]
+    # Withdrawing bumped the version once, nominating again once more; the untouched one is still at 1.
+    assert [rows[i]["version"] for i in ids] == [3, 1, 3]
+
+
+@pytest.mark.parametrize(
+    ("content", "on_loop"),
+    [
+        (b"name,id\r\n" + b"x" * 4_000, True),  # a handful of rows: parsed where it stands
+        (b"name,id\r\n" + b"x" * 5_000, False),  # past the bound: a worker thread, the loop stays free
+        (b"PK\x03\x04" + b"x" * 100, False),  # any XLSX: openpyxl is slow to open even a small one
+    ],
+)
+async def test_only_a_small_csv_is_parsed_on_the_event_loop(content: bytes, on_loop: bool) -> None:
+    def where() -> bool:
+        return threading.current_thread() is threading.main_thread()
+
+    assert await _parsing(content, where) is on_loop
