@@ -123,10 +123,11 @@ def create_app(settings: Settings | None = None, *, extra_routes: Sequence[Any] 
         csrf_config=csrf_config(settings),
         exception_handlers=exception_handlers(),
         middleware=[
-            session_auth_middleware(),
-            # Public reads are what the crowd hammers (and the load balancer logs them): logging each one
-            # would cost more than serving it from the cache.
+            # Outermost, so that a request the session check refuses is logged too. Public reads are what
+            # the crowd hammers (and the load balancer logs them): logging each would cost more than
+            # serving it from the cache.
             AccessLog(exclude=["^/health$", "^/static", "^/api/public/"]),
+            session_auth_middleware(),
         ],
         logging_config=logging_config(debug=settings.debug),
         compression_config=CompressionConfig(

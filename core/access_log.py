@@ -22,7 +22,8 @@ logger = logging.getLogger("yicheng.http")
 
 class AccessLog(ASGIMiddleware):
     """``HTTP: path=..., method=..., query=..., status_code=...`` per request (``exclude``: path patterns
-    not logged). A request that fails before answering is logged with status 500."""
+    not logged). A request refused by an exception before it answered (the session check's 401, CSRF's
+    403) is logged with that exception's status; any other failure with 500."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -43,9 +44,9 @@ class AccessLog(ASGIMiddleware):
 
         try:
             await next_app(scope, receive, send_noting_status)
-        except BaseException:
-            if status[0] == 500:
-                _log(scope, 500)
+        except BaseException as error:
+            if status[0] == 500:  # nothing was answered yet: the exception handler outside will answer
+                _log(scope, getattr(error, "status_code", 500))
             raise
 
 

@@ -18,6 +18,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Iterable
+from functools import partial
 
 import asyncpg
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
@@ -27,11 +28,14 @@ log = logging.getLogger(__name__)
 # What a lost or refused connection raises: the database restarted or is unreachable, the socket died.
 CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# A connect or a NOTIFY that takes longer is given up: the plugin publishes through one task, and an event
+# stuck on a half-open socket would hold every later one (and shutdown, which waits for them).
+TIMEOUT_S = 5.0
 
 
 class KeptAsyncPgChannelsBackend(AsyncPgChannelsBackend):
     def __init__(self, dsn: str) -> None:
-        super().__init__(dsn=dsn)
+        super().__init__(make_connection=partial(asyncpg.connect, dsn=dsn, timeout=TIMEOUT_S))
         self._publisher: asyncpg.Connection | None = None
         self._closing = False
         self._reconnecting: asyncio.Task[None] | None = None
@@ -57,7 +61,9 @@ class KeptAsyncPgChannelsBackend(AsyncPgChannelsBackend):
                 if self._publisher is None or self._publisher.is_closed():
                     self._publisher = await self._connect()
                 for channel in channels:
-                    await self._publisher.execute("SELECT pg_notify($1, $2)", channel, text)
+                    await self._publisher.execute(
+                        "SELECT pg_notify($1, $2)", channel, text, timeout=TIMEOUT_S
+                    )
                 return
             except CONNECTION_ERRORS as error:
                 if self._publisher is not None:
@@ -65,6 +71,22 @@ class KeptAsyncPgChannelsBackend(AsyncPgChannelsBackend):
                 self._publisher = None
                 if attempt == 2:
                     log.warning("live event dropped, the database did not take it: %r", error)
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        """While the listening connection is being made again, a channel is only noted: the new connection
+        listens to every noted channel."""
+        async with self._listener_lock:
+            if self._listener_conn.is_closed():
+                self._subscribed_channels.update(channels)
+                return
+        await super().subscribe(channels)
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        async with self._listener_lock:
+            if self._listener_conn.is_closed():
+                self._subscribed_channels.difference_update(channels)
+                return
+        await super().unsubscribe(channels)
 
     def _listener_lost(self, connection: asyncpg.Connection) -> None:
         if self._closing or connection is not self._listener_conn:

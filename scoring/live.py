@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -38,6 +39,14 @@ PUBLISHED_LIST = 0
 # Names this process on the cache channel: it drops its own copy before broadcasting, so its own message
 # coming back (after a reader may already have loaded the new state) is skipped, not a second eviction.
 PROCESS_ID = uuid.uuid4().hex
+
+
+def _process_id() -> str:
+    """This process's name on the cache channel; the pid in it keeps forked workers apart even if this module
+    was imported before the fork."""
+    return f"{os.getpid()}-{PROCESS_ID}"
+
+
 # A safety net under the broadcast eviction: a process that missed a message serves a stale copy at most
 # this long.
 CACHE_TTL_S = 30.0
@@ -95,7 +104,7 @@ async def marks_changed(competition_id: int) -> None:
 async def results_changed(competition_id: int, kind: str, version: int | None = None) -> None:
     """Published, corrected or unblinded results: evict every process's cache, then tell the pages."""
     results_cache.evict_local(competition_id)
-    _publish({"competition_id": competition_id, "origin": PROCESS_ID}, CACHE_CHANNEL)
+    _publish({"competition_id": competition_id, "origin": _process_id()}, CACHE_CHANNEL)
     _publish(
         Event(kind=kind, competition_id=competition_id, version=version), competition_channel(competition_id)
     )
@@ -167,7 +176,7 @@ class ResultsCache:
         async with plugin.start_subscription(CACHE_CHANNEL) as subscriber:
             async for payload in subscriber.iter_events():
                 message = msgspec.json.decode(payload)
-                if message.get("origin") != PROCESS_ID:
+                if message.get("origin") != _process_id():
                     self.evict_local(int(message["competition_id"]))
 
 

@@ -93,8 +93,13 @@ async def test_one_access_line_per_request_with_its_status(
     await client.get("/api/people/999999")  # refused by the handler: logged with its status
     await client.get("/health")
     await client.get("/api/public/competitions")
+    await client.post("/api/auth/logout", headers={"x-csrftoken": "forged"})  # CSRF refuses it: 403
+    client.cookies.set("yc_session", "no-such-session")
+    await client.get("/api/people/1")  # the session check refuses it: 401
     lines = [r.getMessage() for r in caplog.records if r.name == "yicheng.http"]
     assert lines == [
         "HTTP: path=/login, method=GET, query=next=%2Fjudge, status_code=200",
         "HTTP: path=/api/people/999999, method=GET, query=, status_code=404",
+        "HTTP: path=/api/auth/logout, method=POST, query=, status_code=403",
+        "HTTP: path=/api/people/1, method=GET, query=, status_code=401",
     ]

@@ -61,6 +61,7 @@
   async function load() {
     const known = await isPublished();
     const data = known ? await Results.maybe(`/api/public/competitions/${id}/leaderboard`) : null;
+    if (data && data.version < Number(board.dataset.version || 0)) return Number(board.dataset.version);
     if (data) {
       showPublished(data);
     } else {

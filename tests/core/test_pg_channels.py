@@ -113,3 +113,26 @@ async def test_a_lost_listening_connection_listens_again(migrated: None, plugin:
         assert backend._listener_conn is not lost
         plugin.publish(b"again", "c:4")
         assert await _next(events) == b"again"
+
+
+async def test_a_channel_subscribed_while_the_listener_is_down_is_listened_to_after(
+    migrated: None, plugin: ChannelsPlugin
+) -> None:
+    backend = plugin._backend
+    assert isinstance(backend, CountingBackend)
+    lost = backend._listener_conn
+    backend.refuse = True  # the database stays unreachable for a while
+    await _terminate(lost)
+    for _ in range(100):
+        if lost.is_closed():
+            break
+        await asyncio.sleep(0.05)
+    async with plugin.start_subscription("c:5") as subscriber:  # a page opens its stream meanwhile
+        backend.refuse = False
+        for _ in range(200):
+            if backend._listener_conn is not lost:
+                break
+            await asyncio.sleep(0.1)
+        assert backend._listener_conn is not lost
+        plugin.publish(b"seen", "c:5")
+        assert await _next(subscriber.iter_events()) == b"seen"
