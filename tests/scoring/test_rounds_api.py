@@ -9,6 +9,9 @@ round 1 and qualifies the best two for the practical round 2; the total is the s
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -216,3 +219,23 @@ async def test_the_best_of_each_enterprise_go_through(
             best[employer] = (contestant["blind_code"], float(mark))
     assert {s["blind_code"] for s in standings if s["qualified"]} == {code for code, _ in best.values()}
     assert all(s["rank"] == 1 for s in standings if s["qualified"])
+
+
+async def test_the_export_has_a_column_per_round_and_the_cumulative_total(
+    client: httpx.AsyncClient, w: dict[str, Any], judge3: httpx.AsyncClient
+) -> None:
+    assert (await client.post(close_url(w), json={})).status_code == 200
+    for contestant in (w["contestants"][0], w["contestants"][2]):
+        assert (
+            await judge3.put("/api/judge/sheets", json=sheet_body(w, contestant, FULL, submit=True))
+        ).status_code == 200
+    response = await client.get(f"/api/competitions/{w['competition_id']}/results/export.csv")
+    assert response.status_code == 200, response.text
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header = table[0]
+    assert header[-4:] == ["初赛", "决赛", "累计", "备注"]
+    rows = {row[2]: dict(zip(header, row, strict=True)) for row in table[1:]}
+    cut = rows[w["contestants"][1]["blind_code"]]
+    assert (cut["初赛"], cut["决赛"]) == ("22.50", "未晋级")  # never a 0 for a round not reached
+    finalist = rows[w["contestants"][0]["blind_code"]]
+    assert Decimal(finalist["初赛"]) + Decimal(finalist["决赛"]) == Decimal(finalist["累计"])
