@@ -28,15 +28,22 @@ SYSTEM = Actor(None, "系统", "system")
 
 
 # Every write of every domain runs it: SQL text built once (Piccolo's INSERT building cost more than the
-# statement inside a write unit).
-_INSERT = Sql("""
-INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before, after, reason)
-VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})
-""")
+# statement inside a write unit). ``after`` and ``entity_id`` come last: a statement that makes the entity
+# (a data-modifying CTE) computes them itself after the values of :func:`row_values`.
+COLUMNS = "at, actor_id, actor_name, action, entity, before, reason, after, entity_id"
+_INSERT = Sql(
+    f"INSERT INTO audit_log ({COLUMNS}) VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}})"
+)
 
 
 def _as_json(value: Any) -> str | None:
     return None if value is None else msgspec.json.encode(value).decode()
+
+
+def row_values(actor: Actor, action: str, entity: str, *, before: Any = None, reason: str = "") -> list[Any]:
+    """An audit row's values in :data:`COLUMNS` order but ``after`` and ``entity_id``, for :func:`record` or
+    for the one statement that writes the change and its row together (a statement is atomic)."""
+    return [utcnow(), actor.id, actor.name, action, entity, _as_json(before), reason]
 
 
 async def record(
@@ -51,17 +58,8 @@ async def record(
 ) -> None:
     if not engine().transaction_exists():
         raise RuntimeError(f"audit row for {action} written outside a transaction")
-    await _INSERT.rows(
-        utcnow(),
-        actor.id,
-        actor.name,
-        action,
-        entity,
-        str(entity_id),
-        _as_json(before),
-        _as_json(after),
-        reason,
-    )
+    values = row_values(actor, action, entity, before=before, reason=reason)
+    await _INSERT.rows(*values, _as_json(after), str(entity_id))
 
 
 async def record_many(

@@ -58,7 +58,7 @@ from competitions.shared import (
     take_number_and_place,
 )
 from competitions.tables import Registration
-from core.db import Sql, is_unique_violation, utcnow, write_transaction
+from core.db import Sql, engine_name, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 
 
@@ -172,6 +172,99 @@ RETURNING id
 """)
 
 
+def _padded(value: str, width: int) -> str:
+    """``f"{value:0{width}d}"`` in PostgreSQL: zero-padded, a wider number grows (``lpad`` alone cuts)."""
+    return f"lpad({value}::text, greatest({width}, length({value}::text)), '0')"
+
+
+# :func:`competitions.rules.format_registration_no` in SQL (a test holds the two equal).
+REGISTRATION_NO_PG = f"'C' || {_padded('competition', 4)} || '-' || {_padded('seq', 5)}"
+# PostgreSQL: the number, the place, the registration and its audit row in ONE statement, so the competition
+# row is locked from this statement to its COMMIT with no client turn in between (milliseconds under a rush,
+# and every other registration of the competition waits for the lock). Under READ COMMITTED the ``before``
+# CTE's FOR UPDATE waits for a concurrent registration and re-reads the row it committed, so ``free`` is
+# computed from the latest count: the capacity stays exact. ``held`` holds the person against the retention
+# purge (as :func:`accounts.retention.hold_people` does; the locked row read as the purge left it) and
+# takes nothing from an erased one. SQLite has no
+# data-modifying CTE; its write unit holds no row lock across round trips anyway.
+_CLAIM_PG = Sql(f"""
+WITH held AS (SELECT id, erased_at FROM person WHERE id = {{}} FOR KEY SHARE),
+before AS (
+  SELECT c.id, (c.capacity IS NULL OR c.accepted_count < c.capacity) AS free
+  FROM competition c WHERE c.id = {{}} AND c.state = 'open'
+    AND EXISTS (SELECT 1 FROM held WHERE erased_at IS NULL)
+  FOR UPDATE OF c),
+taken AS (
+  UPDATE competition AS c
+  SET next_seq = c.next_seq + 1,
+      accepted_count = c.accepted_count + CASE WHEN before.free THEN 1 ELSE 0 END
+  FROM before WHERE c.id = before.id
+  RETURNING c.id AS competition, c.next_seq - 1 AS seq, before.free AS accepted),
+numbered AS (
+  SELECT competition, seq, CASE WHEN accepted THEN {{}}::text ELSE {{}}::text END AS status,
+    {REGISTRATION_NO_PG} AS registration_no
+  FROM taken),
+reg AS (
+  INSERT INTO registration (competition, person, entry_key, registration_no, employer, status, arrival,
+    review, review_reason, attendance, station_no, blind_code, registered_by, version, created_at)
+  SELECT competition, (SELECT id FROM held), {{}}::text, registration_no, {{}}::int, status, seq,
+    'pending', '', NULL, NULL, NULL, {{}}::int, 1, {{}}::timestamptz
+  FROM numbered
+  RETURNING id, person, registration_no, status, arrival),
+logged AS (
+  INSERT INTO audit_log ({audit.COLUMNS})
+  SELECT {{}}::timestamptz, {{}}::int, {{}}::text, {{}}::text, {{}}::text, {{}}::json, {{}}::text,
+    json_build_object('registration_no', registration_no, 'person_id', person, 'status', status), id::text
+  FROM reg)
+SELECT id, registration_no, status, arrival FROM reg
+""")
+
+
+async def _claim_and_insert(
+    actor: Actor, competition_id: int, person_id: int, employer_id: int | None, registered_by: int | None
+) -> Entry:
+    """The arrival number, the place, the registration and its audit row; 409 once registration closed, or
+    (PostgreSQL) when the person's numbers have been erased. On PostgreSQL one statement: atomic on its
+    own, so it may run outside a transaction (:func:`enter_alone`)."""
+    created_at = utcnow()
+    if engine_name() == "postgres":
+        audit_values = audit.row_values(actor, "registration.create", "registration")
+        rows = await _CLAIM_PG.rows(
+            person_id,
+            competition_id,
+            str(RegistrationOutcome.ACCEPTED),
+            str(RegistrationOutcome.WAITLISTED),
+            f"{competition_id}:{person_id}",
+            employer_id,
+            registered_by,
+            created_at,
+            *audit_values,
+        )
+        if not rows:
+            await hold_people([person_id])  # 409 if erased; else registration has closed
+            raise Conflict("本竞赛已停止报名", code="registration_closed", field="competition_id")
+        row = rows[0]
+        return Entry(row["id"], True, [], row["registration_no"], row["status"], row["arrival"], created_at)
+    seq, accepted = await take_number_and_place(competition_id)
+    number = format_registration_no(competition_id, seq)
+    status = str(RegistrationOutcome.ACCEPTED if accepted else RegistrationOutcome.WAITLISTED)
+    rows = await _INSERT_REGISTRATION.rows(
+        competition_id,
+        person_id,
+        f"{competition_id}:{person_id}",
+        number,
+        employer_id,
+        status,
+        seq,
+        registered_by,
+        created_at,
+    )
+    registration_id = rows[0]["id"]
+    after = {"registration_no": number, "person_id": person_id, "status": status}
+    await audit.record(actor, "registration.create", "registration", registration_id, after=after)
+    return Entry(registration_id, True, [], number, status, seq, created_at)
+
+
 async def enter(
     actor: Actor,
     competition_id: int,
@@ -182,9 +275,9 @@ async def enter(
     competition: dict[str, Any] | None = None,
     check_duplicate: bool = True,
 ) -> Entry:
-    """One registration inside the caller's write transaction: check, insert, and LAST the arrival number and
-    the place, in one statement on the competition row (:func:`competitions.shared.take_number_and_place`):
-    on PostgreSQL the hot row is locked for the two INSERTs that follow, not for the whole unit.
+    """One registration inside the caller's write transaction: check, and LAST the arrival number, the place
+    and the inserts (:func:`_claim_and_insert`): on PostgreSQL one statement that locks the hot row until
+    the COMMIT right after it, not for the whole unit.
 
     ``competition`` is the row the caller read before the transaction; without it, or when the rules limit
     entries per enterprise (that count must be exact), the row is locked first, as withdrawals and reviews
@@ -201,7 +294,8 @@ async def enter(
         existing = await registration_id_of(competition_id, facts.person_id)
     if existing is not None:
         return Entry(existing, False, [])
-    if new_person is None:  # looked up before this transaction: the retention purge may have run since
+    if new_person is None and engine_name() == "sqlite":  # on PostgreSQL the claim statement holds them
+        # looked up before this transaction: the retention purge may have run since
         await hold_people([facts.person_id])
     reasons = await why_not_eligible(competition, facts)
     if reasons:
@@ -211,25 +305,7 @@ async def enter(
         await new_person.save()
         person_id = new_person.id
         await audit.record(actor, "person.create", "person", person_id, after={"name": new_person.name})
-    seq, accepted = await take_number_and_place(competition_id)
-    number = format_registration_no(competition_id, seq)
-    status = str(RegistrationOutcome.ACCEPTED if accepted else RegistrationOutcome.WAITLISTED)
-    created_at = utcnow()
-    rows = await _INSERT_REGISTRATION.rows(
-        competition_id,
-        person_id,
-        f"{competition_id}:{person_id}",
-        number,
-        facts.employer_id,
-        status,
-        seq,
-        registered_by,
-        created_at,
-    )
-    registration_id = rows[0]["id"]
-    after = {"registration_no": number, "person_id": person_id, "status": status}
-    await audit.record(actor, "registration.create", "registration", registration_id, after=after)
-    return Entry(registration_id, True, [], number, status, seq, created_at)
+    return await _claim_and_insert(actor, competition_id, person_id, facts.employer_id, registered_by)
 
 
 async def enter_alone(
@@ -238,15 +314,22 @@ async def enter_alone(
     """:func:`enter` in a transaction of its own; a concurrent duplicate returns the first registration."""
     competition_id = competition["id"]
     try:
-        async with write_transaction():
-            entry = await enter(
-                actor,
-                competition_id,
-                facts,
-                registered_by=registered_by,
-                competition=competition,
-                check_duplicate=False,  # the caller looked just before; entry_key catches a race
+        if engine_name() == "postgres" and not rules_of(competition).max_per_enterprise:
+            # Nothing else to read or write: the caller has checked eligibility (no count to redo under the
+            # lock), and the claim is one statement, atomic on its own: no BEGIN and COMMIT round trips.
+            entry = await _claim_and_insert(
+                actor, competition_id, facts.person_id, facts.employer_id, registered_by
             )
+        else:
+            async with write_transaction():
+                entry = await enter(
+                    actor,
+                    competition_id,
+                    facts,
+                    registered_by=registered_by,
+                    competition=competition,
+                    check_duplicate=False,  # the caller looked just before; entry_key catches a race
+                )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise

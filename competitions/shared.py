@@ -23,7 +23,7 @@ from competitions.rules import STATE_NAMES, CompetitionState, EligibilityRules, 
 from competitions.schemas import CompetitionSummary, RegistrationOut
 from competitions.tables import Competition, Registration, Stage
 from core.cache import LoadingCache
-from core.db import SHANGHAI, Sql, engine_name, utcnow
+from core.db import SHANGHAI, Sql, utcnow
 from core.errors import Conflict, NotFound
 
 S = CompetitionState
@@ -188,19 +188,6 @@ async def lock_competition(competition_id: int) -> dict[str, Any]:
     return rows[0]
 
 
-# PostgreSQL: the number and the place in ONE statement, the row locked by it and held only to COMMIT. Under
-# READ COMMITTED the CTE's FOR UPDATE waits for a concurrent registration and re-reads the row it committed,
-# so ``free`` is always computed from the latest count: the capacity stays exact.
-_TAKE_PG = Sql("""
-WITH before AS (
-  SELECT id, (capacity IS NULL OR accepted_count < capacity) AS free
-  FROM competition WHERE id = {} AND state = 'open' FOR UPDATE)
-UPDATE competition AS c
-SET next_seq = c.next_seq + 1,
-    accepted_count = c.accepted_count + CASE WHEN before.free THEN 1 ELSE 0 END
-FROM before WHERE c.id = before.id
-RETURNING c.next_seq - 1 AS seq, before.free AS accepted
-""")
 # SQLite: the write unit already holds the database's one write lock, so a read then an update costs no
 # lock time (the one-statement form is wrong there: its RETURNING re-evaluates the CTE after the update).
 _TAKE_SQLITE_READ = Sql("""
@@ -213,16 +200,12 @@ _TAKE_SQLITE_WRITE = Sql(
 
 
 async def take_number_and_place(competition_id: int) -> tuple[int, bool]:
-    """Inside a write transaction, as its LAST statement on the competition row: the arrival number and
+    """SQLite, inside a write unit, as its LAST statement on the competition row: the arrival number and
     whether a place was free (then it is taken). 409 once registration has closed."""
-    if engine_name() == "postgres":
-        rows = await _TAKE_PG.rows(competition_id)
-    else:
-        rows = await _TAKE_SQLITE_READ.rows(competition_id)
-        if rows:
-            await _TAKE_SQLITE_WRITE.rows(int(bool(rows[0]["accepted"])), competition_id)
+    rows = await _TAKE_SQLITE_READ.rows(competition_id)
     if not rows:
         raise Conflict("本竞赛已停止报名", code="registration_closed", field="competition_id")
+    await _TAKE_SQLITE_WRITE.rows(int(bool(rows[0]["accepted"])), competition_id)
     return rows[0]["seq"], bool(rows[0]["accepted"])
 
 

@@ -6,6 +6,12 @@ for superusers). More connections than about twice the database's cores buy noth
 (a competition's counters) are taken one transaction at a time, and extra connections only wait on the lock.
 The pool keeps ``min(2, size)`` connections open when idle, so a small pool size never trips asyncpg's
 ``min_size <= max_size`` check (its default minimum is 10).
+
+A connection going back to the pool is not sent asyncpg's default reset query (advisory unlock, ``CLOSE
+ALL``, ``UNLISTEN *``, ``RESET ALL``): that is one more round trip per query run outside a transaction, and
+the platform never sets session state, takes advisory locks, keeps cursors or listens on a pooled connection
+(the live channels listen on a connection of their own). An open transaction is still rolled back: asyncpg
+does that before calling :func:`keep_session` (a local check, no round trip when there is none).
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from piccolo.engine.postgres import PostgresEngine
 IDLE_CONNECTIONS = 2
 
 
+async def keep_session(connection: Any) -> None:
+    """The pool's reset: nothing beyond asyncpg's own rollback of a transaction left open (see above)."""
+
+
 class PooledPostgresEngine(PostgresEngine):
     def __init__(self, config: dict[str, Any], *, pool_size: int, **kwargs: Any) -> None:
         self.pool_size = pool_size
@@ -27,6 +37,7 @@ class PooledPostgresEngine(PostgresEngine):
         """Start the pool: ``max_size`` from the settings unless given, and a small idle minimum."""
         kwargs.setdefault("max_size", self.pool_size)
         kwargs.setdefault("min_size", min(IDLE_CONNECTIONS, kwargs["max_size"]))
+        kwargs.setdefault("reset", keep_session)
         await super().start_connection_pool(**kwargs)
 
     async def run_sql(

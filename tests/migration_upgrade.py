@@ -21,6 +21,7 @@ NEW = {
     "accounts": "2026-11-30T03:22:06:197949",
     "scoring": "2026-11-30T03:22:07:362861",
     "awards": "2026-11-30T06:00:00:000000",
+    "competitions": "2026-11-30T10:40:00:000000",  # the waitlist index
 }
 # Later new migrations of an app (pending too, applied over the same data): judges absent (缺席), the
 # store_entry table dropped, attachments in the database.
@@ -86,6 +87,8 @@ async def _old_data() -> None:
         "INSERT INTO person (name, id_fingerprint, skill_level, \"union\") VALUES ('张三', 'fp-1', 3, 1)",
         "INSERT INTO app_user (username, role, display_name) VALUES ('organizer', 'organizer', '组织者')",
         "INSERT INTO competition (title, occupation, state) VALUES ('旧竞赛', '电工', 'published')",
+        "INSERT INTO registration (competition, person, entry_key, registration_no, status, arrival)"
+        " VALUES (1, 1, '1:1', 'C0001-00001', 'waitlisted', 1)",
     ):
         await Person.raw(sql)
     # Litestar's store as the older schema kept it: the table is dropped with what is left in it.
@@ -158,7 +161,13 @@ async def _read_back() -> dict[str, object]:
     from awards.programmes import get_public_programme
 
     old_programme = await get_public_programme(1)
+    from competitions.shared import waitlist_position_of
+
     return {
+        "waitlist_index": await _index_columns("registration_competition_status_arrival"),
+        "waitlist_position": await waitlist_position_of(
+            {"competition": 1, "status": "waitlisted", "arrival": 1}
+        ),
         "old_aspect": [str(aspect.min_mark), aspect.min_marks, rules.final],
         "absences": await JudgeAbsence.count(),
         "store_entry": "store_entry" in tables,
@@ -184,6 +193,16 @@ async def _table_names() -> set[str]:
         return {r["name"] for r in rows}
     rows = await Person.raw("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
     return {r["name"] for r in rows}
+
+
+async def _index_columns(name: str) -> list[str]:
+    from accounts.tables import Person
+
+    if Person._meta.db.engine_type == "sqlite":
+        rows = await Person.raw("SELECT name FROM pragma_index_info({}) ORDER BY seqno", name)
+        return [r["name"] for r in rows]
+    rows = await Person.raw("SELECT indexdef FROM pg_indexes WHERE indexname = {}", name)
+    return [c.strip() for c in rows[0]["indexdef"].split("(", 1)[1].rstrip(")").split(",")] if rows else []
 
 
 async def upgrade(

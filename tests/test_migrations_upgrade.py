@@ -31,6 +31,9 @@ def test_the_new_migrations_upgrade_a_database_holding_data(scratch_database: st
     # A rubric stored before signed ranges reads as before; the absence table takes rows on old data.
     assert result["old_aspect"] == ["0", None, "weighted"] and result["absences"] == 1
     assert (result["teams"], result["members"], result["confirmations"], result["history"]) == (1, 0, 0, 1)
+    # The waitlist index is built over the registrations already there, which count as before.
+    assert result["waitlist_index"] == ["competition", "status", "arrival"]
+    assert result["waitlist_position"] == 1
 
 
 def test_the_rounds_migration_upgrades_a_database_holding_facts(scratch_database: str) -> None:

@@ -8,6 +8,7 @@ process's event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections import Counter, defaultdict
 from typing import Any
@@ -16,8 +17,8 @@ import httpx
 import pytest
 
 from accounts.sessions import SESSION_COOKIE
-from accounts.tables import Enterprise
-from competitions.rules import EligibilityRules
+from accounts.tables import AuditLog, Enterprise
+from competitions.rules import EligibilityRules, format_registration_no
 from competitions.tables import Competition, Registration
 from tests.competitions.support import make_competition, make_contestants, make_people
 from tests.helpers import make_credit_code
@@ -85,6 +86,24 @@ async def test_500_at_once_for_100_places(live_server: str, db: None) -> None:
         .first()
     )
     assert competition == {"accepted_count": 100, "next_seq": 501}
+    # One audit row per registration, written with it, saying what was written.
+    written = await Registration.select(
+        Registration.id, Registration.person, Registration.registration_no, Registration.status
+    ).where(Registration.competition == competition_id)
+    logged = await AuditLog.select(AuditLog.entity_id, AuditLog.after).where(
+        AuditLog.action == "registration.create"
+    )
+    assert sorted((int(r["entity_id"]), _json(r["after"])) for r in logged) == sorted(
+        (r["id"], {"registration_no": r["registration_no"], "person_id": r["person"], "status": r["status"]})
+        for r in written
+    )
+    assert {r["registration_no"] for r in written} == {
+        format_registration_no(competition_id, seq) for seq in range(1, 501)
+    }
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def test_per_enterprise_limit_holds_under_concurrency(live_server: str, db: None) -> None:

@@ -31,3 +31,19 @@ async def test_an_explicit_size_wins(migrated: None) -> None:
         assert engine.pool is not None and engine.pool.get_max_size() == 4
     finally:
         await engine.close_connection_pool()
+
+
+async def test_a_connection_comes_back_from_the_pool_without_a_transaction_left_open(migrated: None) -> None:
+    """The pool sends no reset query on release, but asyncpg still rolls back what a holder left open."""
+    engine = PooledPostgresEngine(config={"dsn": os.environ["YICHENG_DATABASE_URL"]}, pool_size=1)
+    await engine.start_connection_pool()
+    try:
+        assert engine.pool is not None
+        async with engine.pool.acquire() as connection:
+            await connection.execute("BEGIN")
+            await connection.execute("CREATE TEMP TABLE left_open (n int)")
+        async with engine.pool.acquire() as connection:
+            assert not connection.is_in_transaction()
+            assert await connection.fetchval("SELECT to_regclass('left_open')") is None  # rolled back
+    finally:
+        await engine.close_connection_pool()
