@@ -17,7 +17,7 @@ from accounts.schemas import AttestationIn, ConsentIn
 from accounts.tables import Consent, PrivacyNotice
 from core.db import insert_rows, utcnow
 from core.errors import Conflict, Invalid
-from settings import load_settings
+from settings import retention_days
 
 PERSONAL_INFORMATION = "personal_information"
 SENSITIVE_ID = "sensitive_id"
@@ -25,7 +25,7 @@ ATTESTED = "attested_by_officer"
 
 
 def current_notice(kind: NoticeKind | str) -> Notice:
-    return notice_of(kind, load_settings().retention_days)
+    return notice_of(kind, retention_days())
 
 
 def _current_version(kind: NoticeKind, version: str, field: str) -> Notice:

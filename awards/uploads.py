@@ -23,7 +23,7 @@ from accounts.notices import Notice
 from accounts.retention import hold_people
 from accounts.rules import INDUSTRIES
 from accounts.schemas import AttestationIn, CurrentUser, PersonIn
-from accounts.service import new_person_row
+from accounts.service import person_values
 from accounts.tables import Enterprise, Person
 from awards import sheets
 from awards.access import check_window, officer_union
@@ -433,35 +433,36 @@ def _imported_rows(
 
 async def _create_people(plans: list[_Planned], union_id: int | None) -> None:
     """Register the new people of an upload in bulk; fills in each plan's person id."""
-    rows = []
-    for plan in plans:
-        p = plan.parsed
-        rows.append(
-            new_person_row(
-                PersonIn(
-                    name=p.name,
-                    id_number=p.identity.number,
-                    mobile=p.mobile or "",
-                    employer_id=p.employer_id,
-                    union_id=union_id,
-                    union_member=p.union_member,
-                    skill_level=p.skill_level,
-                    front_line=p.front_line,
-                    enterprise_leader=p.enterprise_leader,
-                    employed_since=p.employed_since,
-                ),
-                union_id,
-                p.identity,
-            )
-        )
     now = utcnow()
-    for row in rows:
-        row.created_at = now
+    rows = [
+        {**person_values(_person_in(plan.parsed, union_id), union_id, plan.parsed.identity), **_new(now)}
+        for plan in plans
+    ]
     inserted = await insert_rows(Person, rows, returning=("id", "id_fingerprint"))
     ids = {r["id_fingerprint"]: r["id"] for r in inserted}
     for plan, row in zip(plans, rows, strict=True):
-        plan.person_id = ids[row.id_fingerprint]
+        plan.person_id = ids[row["id_fingerprint"]]
         plan.facts["id"] = plan.person_id
+
+
+def _person_in(p: sheets.ParsedNomination, union_id: int | None) -> PersonIn:
+    return PersonIn(
+        name=p.name,
+        id_number=p.identity.number,
+        mobile=p.mobile or "",
+        employer_id=p.employer_id,
+        union_id=union_id,
+        union_member=p.union_member,
+        skill_level=p.skill_level,
+        front_line=p.front_line,
+        enterprise_leader=p.enterprise_leader,
+        employed_since=p.employed_since,
+    )
+
+
+def _new(now: dt.datetime) -> dict[str, Any]:
+    """The columns a new person row starts with that its input does not give."""
+    return {"version": 1, "created_at": now, "erased_at": None}
 
 
 def _nomination_row(
