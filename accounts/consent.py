@@ -106,8 +106,11 @@ async def record_consent(actor: Actor, person_id: int, notice: Notice) -> None:
     await audit.record(actor, "person.consent", "person", person_id, after=after)
 
 
-async def record_attestation(actor: Actor, person_ids: Sequence[int], notice: Notice) -> None:
-    """An officer's attestation for each person whose data they entered, in the caller's transaction."""
+async def record_attestation(
+    actor: Actor, person_ids: Sequence[int], notice: Notice, *, audit_also: Sequence[dict[str, Any]] = ()
+) -> None:
+    """An officer's attestation for each person whose data they entered, in the caller's transaction;
+    ``audit_also``: the caller's own audit rows (``audit.rows_of``), inserted with these in one statement."""
     if not person_ids:
         return
     notice_id = await _notice_id(notice)
@@ -119,4 +122,5 @@ async def record_attestation(actor: Actor, person_ids: Sequence[int], notice: No
     ]
     await insert_rows(Consent, rows)
     after = {"notice": notice.key, "purposes": [ATTESTED]}
-    await audit.record_many(actor, "person.consent", "person", ((pid, after) for pid in people))
+    rows = audit.rows_of(actor, "person.consent", "person", ((pid, after) for pid in people))
+    await audit.insert([*rows, *audit_also], "person.consent")

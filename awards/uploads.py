@@ -263,25 +263,22 @@ async def _write_upload(
         if new_people:
             await _create_people(new_people, union_id)
         ids = await _save_nominations(programme_id, kept, existing, union_id, viewer.id)
-        await consent.record_attestation(
-            actor, [p.person_id for p in kept if p.person_id is not None], notice
-        )
-        if kept:
-            await audit.record(
+        if kept:  # the officer's attestation for every nominee, audited with the upload: one statement
+            after = {
+                "union_id": union_id,
+                "file_sha256": file_sha256,
+                "rows": total_rows,
+                "created": len(kept),
+                "existing": len(already),
+                "skipped_rows": sorted({e.row for e in errors}),
+                "people_created": [p.person_id for p in new_people],
+                "nomination_ids": sorted(ids[p.person_id] for p in kept),  # type: ignore[index]
+            }
+            await consent.record_attestation(
                 actor,
-                "nomination.upload",
-                "programme",
-                programme_id,
-                after={
-                    "union_id": union_id,
-                    "file_sha256": file_sha256,
-                    "rows": total_rows,
-                    "created": len(kept),
-                    "existing": len(already),
-                    "skipped_rows": sorted({e.row for e in errors}),
-                    "people_created": [p.person_id for p in new_people],
-                    "nomination_ids": sorted(ids[p.person_id] for p in kept),  # type: ignore[index]
-                },
+                [p.person_id for p in kept if p.person_id is not None],
+                notice,
+                audit_also=audit.rows_of(actor, "nomination.upload", "programme", [(programme_id, after)]),
             )
     return UploadResult(
         total_rows=total_rows,
