@@ -84,6 +84,7 @@ async def upload_nominations(
     """
     union_id = officer_union(viewer)
     notice = consent.check_attestation(attestation)
+    notice_id = await consent.stored_notice_id(notice)  # by its key, before the write unit: cheaper
     file_sha256 = hashlib.sha256(content).hexdigest()
     # No snapshot around these reads: the write unit re-reads under its locks all that the write relies on
     # (the programme and its window, the people held, the quota's nominations), and one transaction per
@@ -105,7 +106,16 @@ async def upload_nominations(
         )
     try:
         return await _write_upload(
-            actor, viewer, programme_id, planned, errors, total_rows, file_sha256, import_valid_only, notice
+            actor,
+            viewer,
+            programme_id,
+            planned,
+            errors,
+            total_rows,
+            file_sha256,
+            import_valid_only,
+            notice,
+            notice_id=notice_id,
         )
     except Exception as exc:
         if not is_unique_violation(exc):
@@ -244,6 +254,8 @@ async def _write_upload(
     file_sha256: str,
     import_valid_only: bool,
     notice: Notice,
+    *,
+    notice_id: int | None,
 ) -> UploadResult:
     """Inside one transaction, under the quota locks: count the quota over the file, refuse the file on any
     error (unless ``import_valid_only``), register the new people, write the nominations, audit once."""
@@ -278,6 +290,7 @@ async def _write_upload(
                 actor,
                 [p.person_id for p in kept if p.person_id is not None],
                 notice,
+                notice_id=notice_id,
                 audit_also=audit.rows_of(actor, "nomination.upload", "programme", [(programme_id, after)]),
             )
     return UploadResult(
