@@ -125,6 +125,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return settings
 
 
+def retention_days() -> int:
+    """The retention period, which every consent and upload names in its notice: read from its one variable
+    (``load_settings`` reads and checks them all, which cost as much as a small upload's own work)."""
+    return _retention_days(os.environ.get(f"{ENV_PREFIX}RETENTION_DAYS"))
+
+
+@functools.lru_cache(maxsize=8)
+def _retention_days(raw: str | None) -> int:
+    return load_settings().retention_days  # the environment holds ``raw`` now; checked like every setting
+
+
 def _check_values(settings: Settings) -> None:
     url = settings.database_url
     if not url.startswith(("sqlite:///", "postgres://", "postgresql://")):

@@ -71,10 +71,23 @@ async def record_many(
     reason: str = "",
 ) -> int:
     """One row per ``(entity_id, after)`` of one action, inserted in batches (an export of thousands)."""
-    if not engine().transaction_exists():
-        raise RuntimeError(f"audit rows for {action} written outside a transaction")
+    rows = rows_of(actor, action, entity, entries, reason=reason)
+    await insert(rows, action)
+    return len(rows)
+
+
+def rows_of(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entries: Iterable[tuple[object, Any]],
+    *,
+    reason: str = "",
+) -> list[dict[str, Any]]:
+    """:func:`record_many`'s rows, not yet written: a write that audits several actions inserts them all
+    with :func:`insert`, one statement instead of one per action."""
     at = utcnow()
-    rows = [
+    return [
         {
             "at": at,
             "actor_id": actor.id,
@@ -88,8 +101,13 @@ async def record_many(
         }
         for entity_id, after in entries
     ]
+
+
+async def insert(rows: Sequence[dict[str, Any]], what: str = "audit") -> None:
+    """Audit rows (:func:`rows_of`), in the caller's transaction: never outside one."""
+    if not engine().transaction_exists():
+        raise RuntimeError(f"audit rows for {what} written outside a transaction")
     await insert_rows(AuditLog, rows)
-    return len(rows)
 
 
 async def entered_state(

@@ -15,9 +15,9 @@ from accounts.audit import Actor
 from accounts.notices import Notice, NoticeKind, notice_of
 from accounts.schemas import AttestationIn, ConsentIn
 from accounts.tables import Consent, PrivacyNotice
-from core.db import insert_rows, utcnow
+from core.db import Sql, insert_rows, utcnow
 from core.errors import Conflict, Invalid
-from settings import load_settings
+from settings import retention_days
 
 PERSONAL_INFORMATION = "personal_information"
 SENSITIVE_ID = "sensitive_id"
@@ -25,7 +25,7 @@ ATTESTED = "attested_by_officer"
 
 
 def current_notice(kind: NoticeKind | str) -> Notice:
-    return notice_of(kind, load_settings().retention_days)
+    return notice_of(kind, retention_days())
 
 
 def _current_version(kind: NoticeKind, version: str, field: str) -> Notice:
@@ -71,12 +71,23 @@ def attestation_of(form: Mapping[str, Any]) -> AttestationIn | None:
     return AttestationIn(notice_version=version or "-", confirmed=confirmed) if confirmed or version else None
 
 
+# Read by its key: outside a transaction SQLite answers on the loop's thread (core.db.Sql).
+_NOTICE_ID = Sql("SELECT id FROM privacy_notice WHERE notice_key = {}", key_read=True)
+
+
+async def stored_notice_id(notice: Notice) -> int | None:
+    """The notice's stored row, if anyone has consented to this exact text yet. Rows are never deleted, so
+    an id read before a write transaction (cheaper than inside it) holds for :func:`record_attestation`."""
+    found = await _NOTICE_ID.rows(notice.key)
+    return found[0]["id"] if found else None
+
+
 async def _notice_id(notice: Notice) -> int:
     """The stored notice row (written the first time anyone consents to this exact text). Looked up first:
     after the first consent it is always there, and a read costs less than an insert that does nothing."""
-    found = await PrivacyNotice.raw("SELECT id FROM privacy_notice WHERE notice_key = {}", notice.key)
-    if found:
-        return found[0]["id"]
+    found = await stored_notice_id(notice)
+    if found is not None:
+        return found
     await PrivacyNotice.insert(
         PrivacyNotice(
             notice_key=notice.key,
@@ -106,11 +117,20 @@ async def record_consent(actor: Actor, person_id: int, notice: Notice) -> None:
     await audit.record(actor, "person.consent", "person", person_id, after=after)
 
 
-async def record_attestation(actor: Actor, person_ids: Sequence[int], notice: Notice) -> None:
-    """An officer's attestation for each person whose data they entered, in the caller's transaction."""
+async def record_attestation(
+    actor: Actor,
+    person_ids: Sequence[int],
+    notice: Notice,
+    *,
+    notice_id: int | None = None,
+    audit_also: Sequence[dict[str, Any]] = (),
+) -> None:
+    """An officer's attestation for each person whose data they entered, in the caller's transaction;
+    ``notice_id``: the notice's row when read already (:func:`stored_notice_id`); ``audit_also``: the
+    caller's own audit rows (``audit.rows_of``), inserted with these in one statement."""
     if not person_ids:
         return
-    notice_id = await _notice_id(notice)
+    notice_id = notice_id or await _notice_id(notice)
     now = utcnow()
     people = list(dict.fromkeys(person_ids))
     rows = [
@@ -119,4 +139,5 @@ async def record_attestation(actor: Actor, person_ids: Sequence[int], notice: No
     ]
     await insert_rows(Consent, rows)
     after = {"notice": notice.key, "purposes": [ATTESTED]}
-    await audit.record_many(actor, "person.consent", "person", ((pid, after) for pid in people))
+    rows = audit.rows_of(actor, "person.consent", "person", ((pid, after) for pid in people))
+    await audit.insert([*rows, *audit_also], "person.consent")

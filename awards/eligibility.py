@@ -5,6 +5,7 @@ rules), re-run when the rules change; an organizer confirms the verdict or overr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -12,7 +13,6 @@ from accounts import audit
 from accounts.audit import Actor
 from accounts.schemas import CurrentUser
 from accounts.service import stale
-from accounts.tables import Person
 from awards.nomination_views import eligibility_counts, get_nomination
 from awards.prizes import qualifying_hits
 from awards.rows import chunks, from_json, programme_row, to_json
@@ -26,7 +26,7 @@ from awards.schemas import (
 )
 from awards.tables import Nomination
 from competitions.rules import EligibilityRules, PersonFacts, check_eligibility
-from core.db import SHANGHAI, utcnow, write_transaction
+from core.db import SHANGHAI, Sql, utcnow, write_transaction
 from core.errors import Conflict, Invalid, NotFound
 
 # What the rules and the constraints look at of a person, with the ID fingerprint uploads match by: SQL text
@@ -48,9 +48,19 @@ async def facts_by(
     """``column``'s value -> the person's facts (:data:`_FACTS_SQL`), for every person having one of them."""
     facts: dict[Any, dict[str, Any]] = {}
     for chunk in chunks(sorted(set(values))):
-        sql = _FACTS_SQL.format(column=column, marks=", ".join(["{}"] * len(chunk)))
-        facts |= {row[column]: row for row in await Person.raw(sql, *chunk)}
+        facts |= {row[column]: row for row in await _facts_sql(column, len(chunk)).rows(*chunk)}
     return facts
+
+
+# Up to this many keys the read is answered on the loop's thread (core.db.Sql's key_read: a few index
+# lookups cost less than the hop to a reader's thread, which an officer's usual file of a handful paid).
+INLINE_KEYS = 40
+
+
+@functools.lru_cache(maxsize=1024)
+def _facts_sql(column: str, count: int) -> Sql:
+    marks = ", ".join(["{}"] * count)
+    return Sql(_FACTS_SQL.format(column=column, marks=marks), key_read=count <= INLINE_KEYS)
 
 
 async def facts_of(person_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -13,9 +13,9 @@ from piccolo.query.functions.aggregate import Count
 
 from awards.rules import WITHDRAWN
 from awards.schemas import ConstraintIn, QualifyingResult
-from awards.tables import Nomination, Programme
+from awards.tables import Nomination
 from competitions.rules import EligibilityRules
-from core.db import engine, engine_name
+from core.db import Sql, engine, engine_name
 from core.errors import NotFound
 from scoring.rules import CompetitionRules
 
@@ -61,14 +61,17 @@ async def programme_row(
     """The programme row; inside a write transaction ``lock`` takes it FOR UPDATE/SHARE on PostgreSQL."""
     # SQL text: every nomination, upload and review read runs this, and Piccolo's select of the whole row
     # costs more to build than the database takes to answer it (the rows are the same, on both engines).
-    suffix = f" FOR {lock}" if lock and engine_name() == "postgres" else ""
-    rows = await Programme.raw(_PROGRAMME_SQL + suffix, programme_id)
+    # Read by its key, outside a transaction SQLite answers it on the loop's thread (core.db.Sql).
+    statement = _PROGRAMME_LOCKED[lock] if lock and engine_name() == "postgres" else _PROGRAMME
+    rows = await statement.rows(programme_id)
     if not rows:
         raise NotFound(f"评选不存在：{programme_id}", field="programme_id")
     return rows[0]
 
 
 _PROGRAMME_SQL = "SELECT * FROM programme WHERE id = {}"
+_PROGRAMME = Sql(_PROGRAMME_SQL, key_read=True)
+_PROGRAMME_LOCKED = {lock: Sql(f"{_PROGRAMME_SQL} FOR {lock}") for lock in ("UPDATE", "SHARE")}
 
 
 async def quota_used(programme_id: int) -> dict[str, int]:

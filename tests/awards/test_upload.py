@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from litestar import Litestar
 
-from accounts.tables import Person
+from accounts.tables import Consent, Person
 from awards.sheets import COLUMNS, EXAMPLE_ID_NUMBER, nomination_csv
 from awards.tables import Nomination
 from awards.uploads import _parsing
@@ -59,6 +59,10 @@ async def upload(
         files={"file": (name, content, "application/octet-stream")},
         data={"import_valid_only": "true" if valid_only else "false"} | upload_consent(),
     )
+
+
+async def _consent_audit(organizer: httpx.AsyncClient) -> int:
+    return (await organizer.get("/api/audit/", params={"action": "person.consent"})).json()["total"]
 
 
 async def _people(organizer: httpx.AsyncClient) -> int:
@@ -122,6 +126,8 @@ async def test_upload_matches_members_registers_new_people_and_audits_once(
         ]
     )
     people_before = await _people(organizer)
+    last_consent = await Consent.select(Consent.id).order_by(Consent.id, ascending=False).first()
+    consent_audit_before = await _consent_audit(organizer)
     response = await upload(officer, programme["id"], content)
     assert response.status_code == 200, response.text
     result = response.json()
@@ -160,6 +166,15 @@ async def test_upload_matches_members_registers_new_people_and_audits_once(
     assert after["created"] == 2 and after["file_sha256"] == result["file_sha256"]
     assert sorted(after["nomination_ids"]) == sorted(n["id"] for n in listed)
     assert (await organizer.get("/api/audit/", params={"action": "nomination.create"})).json()["total"] == 0
+    # The officer's attestation is recorded for every nominee, to the member-entry notice, and audited.
+    nominees = [n["person_id"] for n in listed]
+    consents = await Consent.select(
+        Consent.person, Consent.purpose, Consent.notice.kind.as_alias("kind")
+    ).where(Consent.id > (last_consent["id"] if last_consent else 0))
+    assert sorted((c["person"], c["purpose"], c["kind"]) for c in consents) == sorted(
+        (p, "attested_by_officer", "member_entry") for p in nominees
+    )
+    assert await _consent_audit(organizer) == consent_audit_before + len(nominees)
     again = (await upload(officer, programme["id"], content)).json()
     assert again["created"] == 0 and again["existing"] == 2
 
