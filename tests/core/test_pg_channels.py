@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import pytest
@@ -46,6 +46,12 @@ async def plugin() -> AsyncIterator[ChannelsPlugin]:
     await asyncio.wait_for(channels._on_shutdown(), timeout=10)  # never hangs
 
 
+def counting(plugin: ChannelsPlugin) -> CountingBackend:
+    backend = plugin._backend
+    assert isinstance(backend, CountingBackend)
+    return backend
+
+
 async def _terminate(connection: asyncpg.Connection) -> None:
     admin = await asyncpg.connect(DSN)
     try:
@@ -54,13 +60,21 @@ async def _terminate(connection: asyncpg.Connection) -> None:
         await admin.close()
 
 
+async def _until(condition: Callable[[], bool]) -> None:
+    """Waits (at most 20 s) for what the backend does in a task of its own."""
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the backend did not get there")
+
+
 async def _next(subscriber: AsyncIterator[bytes]) -> bytes:
     return await asyncio.wait_for(anext(subscriber), timeout=10)
 
 
 async def test_events_go_over_one_kept_connection(migrated: None, plugin: ChannelsPlugin) -> None:
-    backend = plugin._backend
-    assert isinstance(backend, CountingBackend)
+    backend = counting(plugin)
     async with plugin.start_subscription("c:1") as subscriber:
         events = subscriber.iter_events()
         for n in range(20):
@@ -70,8 +84,7 @@ async def test_events_go_over_one_kept_connection(migrated: None, plugin: Channe
 
 
 async def test_a_lost_publishing_connection_is_made_again(migrated: None, plugin: ChannelsPlugin) -> None:
-    backend = plugin._backend
-    assert isinstance(backend, CountingBackend)
+    backend = counting(plugin)
     async with plugin.start_subscription("c:2") as subscriber:
         events = subscriber.iter_events()
         plugin.publish(b"before", "c:2")
@@ -85,8 +98,7 @@ async def test_a_lost_publishing_connection_is_made_again(migrated: None, plugin
 async def test_a_failed_publish_is_dropped_and_publishing_goes_on(
     migrated: None, plugin: ChannelsPlugin
 ) -> None:
-    backend = plugin._backend
-    assert isinstance(backend, CountingBackend)
+    backend = counting(plugin)
     async with plugin.start_subscription("c:3") as subscriber:
         events = subscriber.iter_events()
         assert backend._publisher is None
@@ -100,17 +112,12 @@ async def test_a_failed_publish_is_dropped_and_publishing_goes_on(
 
 
 async def test_a_lost_listening_connection_listens_again(migrated: None, plugin: ChannelsPlugin) -> None:
-    backend = plugin._backend
-    assert isinstance(backend, CountingBackend)
+    backend = counting(plugin)
     async with plugin.start_subscription("c:4") as subscriber:
         events = subscriber.iter_events()
         lost = backend._listener_conn
         await _terminate(lost)
-        for _ in range(100):  # the termination is noticed, then the listener is made again
-            if backend._listener_conn is not lost:
-                break
-            await asyncio.sleep(0.1)
-        assert backend._listener_conn is not lost
+        await _until(lambda: backend._listener_conn is not lost)  # noticed, then made again
         plugin.publish(b"again", "c:4")
         assert await _next(events) == b"again"
 
@@ -118,21 +125,13 @@ async def test_a_lost_listening_connection_listens_again(migrated: None, plugin:
 async def test_a_channel_subscribed_while_the_listener_is_down_is_listened_to_after(
     migrated: None, plugin: ChannelsPlugin
 ) -> None:
-    backend = plugin._backend
-    assert isinstance(backend, CountingBackend)
+    backend = counting(plugin)
     lost = backend._listener_conn
     backend.refuse = True  # the database stays unreachable for a while
     await _terminate(lost)
-    for _ in range(100):
-        if lost.is_closed():
-            break
-        await asyncio.sleep(0.05)
+    await _until(lost.is_closed)
     async with plugin.start_subscription("c:5") as subscriber:  # a page opens its stream meanwhile
         backend.refuse = False
-        for _ in range(200):
-            if backend._listener_conn is not lost:
-                break
-            await asyncio.sleep(0.1)
-        assert backend._listener_conn is not lost
+        await _until(lambda: backend._listener_conn is not lost)
         plugin.publish(b"seen", "c:5")
         assert await _next(subscriber.iter_events()) == b"seen"

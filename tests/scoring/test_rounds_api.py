@@ -65,6 +65,17 @@ def close_url(w: dict[str, Any], round_id: str = "r1") -> str:
     return f"/api/competitions/{w['competition_id']}/rounds/{round_id}/close"
 
 
+async def close_and_mark_the_finalists(
+    client: httpx.AsyncClient, w: dict[str, Any], judge3: httpx.AsyncClient
+) -> None:
+    """Round 1 closed (stations 1 and 3 go through), then judge3 marks both finalists' final round."""
+    assert (await client.post(close_url(w), json={})).status_code == 200
+    for contestant in (w["contestants"][0], w["contestants"][2]):
+        assert (
+            await judge3.put("/api/judge/sheets", json=sheet_body(w, contestant, FULL, submit=True))
+        ).status_code == 200
+
+
 async def test_a_later_round_is_closed_to_sheets_until_the_cut_is_known(
     client: httpx.AsyncClient, w: dict[str, Any], judge3: httpx.AsyncClient
 ) -> None:
@@ -170,11 +181,7 @@ async def test_judges_read_the_rounds_by_blind_code_and_may_not_close(
 async def test_the_live_board_shows_each_round_and_the_total_and_cut_contestants_as_such(
     client: httpx.AsyncClient, w: dict[str, Any], judge3: httpx.AsyncClient
 ) -> None:
-    assert (await client.post(close_url(w), json={})).status_code == 200
-    for contestant in (w["contestants"][0], w["contestants"][2]):
-        assert (
-            await judge3.put("/api/judge/sheets", json=sheet_body(w, contestant, FULL, submit=True))
-        ).status_code == 200
+    await close_and_mark_the_finalists(client, w, judge3)
     board = (await client.get(f"/api/competitions/{w['competition_id']}/results/live")).json()
     assert [r["name"] for r in board["rounds"]] == ["初赛", "决赛"] and board["round_total"] == "sum"
     rows = {row["blind_code"]: row for row in board["rows"]}
@@ -224,11 +231,7 @@ async def test_the_best_of_each_enterprise_go_through(
 async def test_the_export_has_a_column_per_round_and_the_cumulative_total(
     client: httpx.AsyncClient, w: dict[str, Any], judge3: httpx.AsyncClient
 ) -> None:
-    assert (await client.post(close_url(w), json={})).status_code == 200
-    for contestant in (w["contestants"][0], w["contestants"][2]):
-        assert (
-            await judge3.put("/api/judge/sheets", json=sheet_body(w, contestant, FULL, submit=True))
-        ).status_code == 200
+    await close_and_mark_the_finalists(client, w, judge3)
     response = await client.get(f"/api/competitions/{w['competition_id']}/results/export.csv")
     assert response.status_code == 200, response.text
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
