@@ -26,7 +26,6 @@ On SQLite write transactions run one at a time, so the same read is exact withou
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 
 import msgspec
@@ -36,7 +35,7 @@ from accounts import audit
 from accounts.audit import SYSTEM, Actor
 from accounts.privacy import PersonalData
 from accounts.tables import Person, User
-from core.db import Sql, engine, utcnow, write_transaction
+from core.db import engine, run_sql, utcnow, write_transaction
 from core.errors import Conflict
 
 BATCH = 500
@@ -112,11 +111,10 @@ async def _erase_numbers(actor: Actor, person_ids: list[int], retention_days: in
     )
 
 
-@functools.cache
-def _held(count: int, lock: str) -> Sql:
-    """The hold's SELECT for ``count`` ids, compiled once per size (a registration holds one person)."""
+def _held_sql(count: int, lock: str) -> str:
+    """The hold's SELECT for ``count`` ids (``run_sql`` compiles each size once; a registration holds one)."""
     marks = ", ".join(["{}"] * count)
-    return Sql(f"SELECT id, erased_at FROM person WHERE id IN ({marks}){lock}")
+    return f"SELECT id, erased_at FROM person WHERE id IN ({marks}){lock}"
 
 
 async def hold_people(person_ids: Iterable[int], *, field: str = "person_id") -> None:
@@ -130,7 +128,7 @@ async def hold_people(person_ids: Iterable[int], *, field: str = "person_id") ->
         # purge left it (a WHERE on erased_at would skip rows that did not match before the wait). SQL
         # text, not a Piccolo query: every registration runs this inside its write unit.
         batch = ids[start : start + BATCH]
-        rows = await _held(len(batch), lock).rows(*batch)
+        rows = await run_sql(_held_sql(len(batch), lock), *batch)
         erased += [r["id"] for r in rows if r["erased_at"] is not None]
     if erased:
         raise Conflict(

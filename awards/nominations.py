@@ -19,11 +19,11 @@ from awards.eligibility import evaluate, facts_of, reference_date
 from awards.nomination_views import get_nomination
 from awards.prizes import qualifying_hits
 from awards.quotas import existing_and_used, lock_for_nominating, quota_group, quota_of
-from awards.rows import from_json, nomination_key, programme_row, programme_values, read_snapshot, to_json
+from awards.rows import from_json, nomination_key, programme_row, programme_values, to_json
 from awards.rules import ACTIVE, WITHDRAWN, NominationQuotaError, check_nomination_quota
 from awards.schemas import NominationIn, NominationOut, NominationPatch, PublishedResult, WithdrawIn
 from awards.tables import Nomination
-from core.db import is_unique_violation, utcnow, write_transaction
+from core.db import is_unique_violation, read_snapshot, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 
 

@@ -4,8 +4,7 @@ out of columns, and the chunks every ``IN (...)`` is cut into."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import msgspec
@@ -15,7 +14,7 @@ from awards.rules import WITHDRAWN
 from awards.schemas import ConstraintIn, QualifyingResult
 from awards.tables import Nomination
 from competitions.rules import EligibilityRules
-from core.db import Sql, engine, engine_name
+from core.db import Sql, engine_name
 from core.errors import NotFound
 from scoring.rules import CompetitionRules
 
@@ -45,14 +44,6 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 def nomination_key(programme_id: int, person_id: int) -> str:
     """The unique key of a person's nomination to a programme: one per person, even under concurrency."""
     return f"{programme_id}:{person_id}"
-
-
-@asynccontextmanager
-async def read_snapshot() -> AsyncIterator[None]:
-    """Several reads on one connection: on SQLite one aiosqlite connection (a thread) instead of one per
-    query, in a deferred transaction that takes no write lock; on PostgreSQL one pooled connection."""
-    async with engine().transaction():
-        yield
 
 
 async def programme_row(
