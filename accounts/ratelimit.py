@@ -24,7 +24,7 @@ from litestar.connection import ASGIConnection, Request
 from litestar.handlers.base import BaseRouteHandler
 
 from accounts.tables import RateCounter
-from core.db import write_transaction
+from core.db import run_sql, write_transaction
 from core.errors import TooManyRequests
 from settings import Settings, load_settings
 
@@ -85,7 +85,7 @@ async def count_hits(keys: list[str], window_ms: int) -> dict[str, tuple[int, in
     )
     args: list[Any] = [value for key in keys for value in (key, now + window_ms)]
     async with write_transaction():
-        returned = await RateCounter.raw(sql, *args, now, now)
+        returned = await run_sql(sql, *args, now, now)
         if random.random() < 0.01:  # now and then, forget windows long gone
             await RateCounter.delete().where(RateCounter.window_ends < now - 3_600_000)
     return {row["key"]: (row["hits"], row["window_ends"]) for row in returned}

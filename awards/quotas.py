@@ -25,7 +25,7 @@ from awards.rows import chunks, from_json, nomination_key, programme_row, progra
 from awards.rules import WITHDRAWN, ProgrammeState
 from awards.schemas import QuotaOut, UnionProgrammeOut, UnionRequestOut
 from awards.tables import Nomination, Programme
-from core.db import engine_name
+from core.db import engine_name, run_sql
 
 
 def quota_group(programme: dict[str, Any], union_id: int | None, industry: str | None) -> str:
@@ -61,7 +61,7 @@ async def lock_for_nominating(
     row = await programme_row(programme_id, lock="UPDATE" if exclusive else "SHARE")
     if engine_name() == "postgres":
         for group in sorted(set(groups)):
-            await Programme.raw("SELECT pg_advisory_xact_lock({})", _advisory_key(programme_id, group))
+            await run_sql("SELECT pg_advisory_xact_lock({})", _advisory_key(programme_id, group))
     return programme_values(row)
 
 
@@ -85,7 +85,7 @@ async def existing_and_used(
         if not chunk and not groups_here:
             continue
         sql, args = _nominations_sql(programme_id, list(chunk), groups_here)
-        for row in await Nomination.raw(sql, *args):
+        for row in await run_sql(sql, *args):
             found[row["id"]] = row
     wanted = set(person_ids)
     existing = {r["person"]: r for r in found.values() if r["person"] in wanted}

@@ -54,13 +54,12 @@ from awards.schemas import (
 from awards.tables import (
     Attachment,
     Nomination,
-    Programme,
     Reviewer,
     ReviewMark,
     ReviewSheet,
     ReviewSubmission,
 )
-from core.db import engine_name
+from core.db import engine_name, run_sql
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from scoring import rules as scoring_rules
 from scoring import sheet_writer
@@ -88,7 +87,7 @@ WHERE r.programme = {} AND r.expert = {}
 
 
 async def _member(programme_id: int, user_id: int) -> PanelMember | None:
-    rows = await Reviewer.raw(_MEMBER_SQL, programme_id, user_id)
+    rows = await run_sql(_MEMBER_SQL, programme_id, user_id)
     return PanelMember(**rows[0]) if rows else None
 
 
@@ -302,7 +301,7 @@ LEFT JOIN review_sheet s ON s.id = sub.sheet
 async def _entry_row(
     user: CurrentUser, programme_id: int, nomination_id: int, client_id: uuid.UUID | None
 ) -> dict[str, Any]:
-    return (await Programme.raw(_ENTRY_SQL, programme_id, user.id, nomination_id, client_id))[0]
+    return (await run_sql(_ENTRY_SQL, programme_id, user.id, nomination_id, client_id))[0]
 
 
 def _replay(row: Mapping[str, Any], user: CurrentUser) -> ReviewSheetOut | None:
@@ -414,7 +413,7 @@ async def _write_sheet(
     replay of this very write committed first (the writer then answers with the stored one)."""
     # FOR SHARE on PostgreSQL: the move out of expert review (FOR UPDATE) waits for sheets in flight.
     lock = " FOR SHARE OF p" if engine_name() == "postgres" else ""
-    rows = await Programme.raw(_STILL_OPEN_SQL + lock, user.id, data.programme_id)
+    rows = await run_sql(_STILL_OPEN_SQL + lock, user.id, data.programme_id)
     if not rows:
         raise NotFound(f"评选不存在：{data.programme_id}", field="programme_id")
     _refuse_unless_open(rows[0]["state"])

@@ -35,7 +35,7 @@ from awards.rules import ACTIVE, WITHDRAWN, NominationQuotaError, check_nominati
 from awards.schemas import RowError, UploadedRow, UploadResult
 from awards.tables import Nomination
 from core import crypto
-from core.db import engine_name, insert_rows, is_unique_violation, utcnow, write_transaction
+from core.db import engine_name, insert_rows, is_unique_violation, run_sql, utcnow, write_transaction
 from core.errors import Conflict, Invalid
 
 T = TypeVar("T")
@@ -399,7 +399,7 @@ async def _revive(rows: dict[int, dict[str, Any]]) -> None:
     names = [c._meta.name for c in _REVIVED_COLUMNS]
     for chunk in chunks(list(rows.items())):
         args = [value for nomination_id, row in chunk for value in (nomination_id, *(row[n] for n in names))]
-        await Nomination.raw(_revive_sql(len(chunk), engine_name()), *args)
+        await run_sql(_revive_sql(len(chunk), engine_name()), *args)
 
 
 @functools.lru_cache(maxsize=32)

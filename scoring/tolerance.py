@@ -17,7 +17,7 @@ from core.db import engine_name, run_sql, utcnow
 from scoring import rules
 from scoring.marks import COUNTED, plain
 from scoring.schemas import FlagOut
-from scoring.tables import ScoreSheet, SheetMark, ToleranceFlag
+from scoring.tables import SheetMark, ToleranceFlag
 
 # The counted marks of one contestant's stage, recused judges left out, in one statement built once.
 _COUNTED_SQL = f"""
@@ -102,7 +102,7 @@ async def recompute_flags(
     each other's marks and no spread slips through unflagged.
     """
     if engine_name() == "postgres":
-        await ScoreSheet.raw("SELECT pg_advisory_xact_lock({}, {})", stage_id, registration_id)
+        await run_sql("SELECT pg_advisory_xact_lock({}, {})", stage_id, registration_id)
     values = await _counted_values(stage_id, registration_id, aspect_ids)
     # Every flag of the contestant's stage, read once: the touched ones are recomputed, and all of them as
     # left are returned, so that the writer's answer does not read them again.
