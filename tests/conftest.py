@@ -134,8 +134,14 @@ async def empty_database() -> None:
 
 @pytest.fixture
 async def db(migrated: None) -> AsyncIterator[None]:
-    """A clean database: every table emptied (and ids restarted) before the test."""
+    """A clean database: every table emptied (and ids restarted) before the test, and the process's caches
+    of what the tables held emptied with it (ids restart; a cached board of the last test's competition 1
+    would answer for this one's)."""
+    from scoring import live, public_boards
+
     await empty_database()
+    live.results_cache.clear()
+    public_boards.provisional_cache.clear()
     yield
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 
-from scoring import live, public_boards
 from tests.helpers import login, new_client
 from tests.scoring import factories
 
@@ -16,9 +15,7 @@ from tests.scoring import factories
 @pytest.fixture
 async def built(world: dict[str, Any]) -> factories.Built:
     """The factory's competition: drawn, every sheet submitted, nothing signed off, stages ended an hour
-    ago. Scoring's in-process caches are emptied first: ids restart in every test, a cached board doesn't."""
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
+    ago."""
     return await factories.build(world)
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from scoring import live, public_boards
 from tests.helpers import login, new_client
 from tests.scoring import factories, recompute_reference
 
@@ -21,8 +20,6 @@ SCRIPT = Path(recompute_reference.__file__)
 
 @pytest.fixture
 async def published(app: object, world: dict[str, Any]) -> tuple[factories.Built, dict[str, Any]]:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
     built = await factories.build(world)
     await factories.sign_off(built)
     async with new_client(app) as organizer:
@@ -38,7 +35,6 @@ async def published(app: object, world: dict[str, Any]) -> tuple[factories.Built
 
 
 async def test_open_document_only_after_publication(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
-    live.results_cache.clear()
     built = await factories.build(world)
     response = await client.get(f"/api/public/competitions/{built.competition_id}/open-document.json")
     assert response.status_code == 404 and response.json()["code"] == "not_published"

@@ -214,11 +214,8 @@ async def test_an_aspect_short_of_its_least_marks_is_incomplete_and_blocks_the_s
 async def test_an_absence_is_in_the_open_document_and_the_script_checks_it(
     client: httpx.AsyncClient, app: Any, w: dict[str, Any]
 ) -> None:
-    from scoring import live, public_boards
     from tests.scoring import recompute_reference
 
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
     await _all_four(client, w, practical_rules(w["theory_id"], w["practical_id"], trim=1))
     absent_for = not_of_a(w)[0]
     recorded = await client.post(

@@ -43,7 +43,6 @@ from typing import Any
 
 import httpx
 
-from scoring import live, public_boards
 from tests.helpers import login, new_client
 from tests.scoring import recompute_reference
 from tests.scoring import rounds_world as rw
@@ -96,8 +95,6 @@ def halfpipe_rules(semifinal: int, final: int) -> dict[str, Any]:
 async def test_a_two_round_halfpipe_with_a_cut_reproduces_the_published_order(
     app: object, world: dict[str, Any]
 ) -> None:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
     w = await rw.build(
         world, contestants=len(SEMIFINAL), stages=[("半决赛", "theory", "50"), ("决赛", "theory", "50")]
     )
@@ -190,8 +187,6 @@ def pommel_rules(stage: int) -> dict[str, Any]:
 async def test_a_tie_on_the_total_is_broken_by_the_execution_module(
     app: object, world: dict[str, Any]
 ) -> None:
-    live.results_cache.clear()
-    public_boards.provisional_cache.clear()
     w = await rw.build(world, contestants=len(POMMEL), stages=[("鞍马决赛", "practical", "100")])
     async with new_client(app) as organizer, new_client(app) as judge, new_client(app) as public:
         await login(organizer, "organizer")
@@ -226,7 +221,6 @@ async def test_a_tie_on_the_total_is_broken_by_the_execution_module(
 async def test_module_scores_stay_off_the_public_board_unless_chosen(
     client: httpx.AsyncClient, app: object, world: dict[str, Any]
 ) -> None:
-    live.results_cache.clear()
     w = await rw.build(world, contestants=len(POMMEL), stages=[("鞍马决赛", "practical", "100")])
     rules = {**pommel_rules(w["stage_ids"][0]), "public_modules": []}
     async with new_client(app) as organizer, new_client(app) as judge, new_client(app) as public:
