@@ -78,6 +78,7 @@ _RULES: list[Rule] = [
     (re.compile(r"Expected `\w+` <= (\S+)"), lambda m, f: f"{f}不能大于 {m[1]}，请改正"),
     (re.compile(r"Expected `\w+` < (\S+)"), lambda m, f: f"{f}须小于 {m[1]}，请改正"),
     (re.compile(r"Expected `\w+` that is a multiple of (\S+)"), lambda m, f: f"{f}须是 {m[1]} 的整数倍"),
+    (re.compile(r"Expected `str` matching regex '\\\\S'"), lambda m, f: f"{f}不能只有空格，请填写内容"),
     (re.compile(r"Expected `str` matching regex"), lambda m, f: f"{f}格式不正确，请按提示的格式填写"),
     (
         re.compile(r"Expected `datetime` with a timezone component"),

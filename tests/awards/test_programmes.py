@@ -78,6 +78,7 @@ async def test_organizer_creates_a_programme_with_rules_constraints_and_rubric(
             "constraints[1].percent",
             "constraint_range_inverted",
         ),
+        ({"name": "   "}, "name", "validation_error"),  # a certificate would read 在“”评选活动中
         ({"nomination_closes_at": "2020-01-01T00:00:00+08:00"}, "nomination_closes_at", "window_inverted"),
         ({"eligibility": {"min_age": 50, "max_age": 30}}, "eligibility.max_age", "age_range_inverted"),
         ({"eligibility": {"max_per_enterprise": 2}}, "eligibility.max_per_enterprise", "not_for_programmes"),

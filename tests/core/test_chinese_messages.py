@@ -40,6 +40,7 @@ def is_english(message: str) -> bool:
         ("Object contains unknown field `zzz`", "data", "zzz", "不认识的字段"),
         ("Missing required query parameter 'year' for path /api/x", None, "year", "缺少必填的查询参数"),
         ("Expected `str` matching regex '^[a-z]+$' - at `$.username`", "data", "username", "格式不正确"),
+        ("Expected `str` matching regex '\\\\S' - at `$.name`", "data", "name", "名称（name）不能只有空格"),
         ("Invalid RFC3339 encoded datetime", "since", None, "不是有效的日期时间"),
         ("Something nobody foresaw", "some_field", None, "字段 some_field 的值无效"),
     ],
