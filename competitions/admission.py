@@ -49,10 +49,12 @@ from competitions.shared import (
     S,
     competition_row,
     count_registrations,
+    entry_key,
     local_time,
     lock_competition,
     person_fact_row,
     reference_day,
+    registrant_rows,
     registration_out_by_id,
     rules_of,
     take_number_and_place,
@@ -81,6 +83,26 @@ def not_eligible(reasons: Sequence[Ineligibility]) -> Invalid:
 
 async def open_for_registration(competition_id: int, now: dt.datetime) -> dict[str, Any]:
     row = await competition_row(competition_id, include_draft=False)
+    _refuse_unless_open(row, now)
+    return row
+
+
+async def registrant(
+    competition_id: int, person_id: int, now: dt.datetime
+) -> tuple[dict[str, Any], dict[str, Any], int | None]:
+    """A known person registering: the competition (open now, as :func:`open_for_registration`), the
+    person (as :func:`person_row`) and their registration's id if they have one, read in one statement."""
+    found = await registrant_rows(competition_id, person_id, entry_key(competition_id, person_id))
+    if found is None or found[0]["state"] == S.DRAFT:
+        raise NotFound(f"竞赛不存在：{competition_id}", field="competition_id")
+    competition, person, registration_id = found
+    _refuse_unless_open(competition, now)
+    if person is None:
+        raise NotFound(f"人员不存在：{person_id}", field="person_id")
+    return competition, person, registration_id
+
+
+def _refuse_unless_open(row: dict[str, Any], now: dt.datetime) -> None:
     if row["state"] != S.OPEN:
         state = STATE_NAMES.get(row["state"], row["state"])
         raise Conflict(
@@ -103,7 +125,6 @@ async def open_for_registration(competition_id: int, now: dt.datetime) -> dict[s
             field="competition_id",
             detail={"closes_at": row["registration_closes_at"].isoformat()},
         )
-    return row
 
 
 async def _enterprise_count(competition_id: int, employer_id: int | None) -> int:
@@ -158,7 +179,7 @@ _REGISTRATION_ID = Sql("SELECT id FROM registration WHERE entry_key = {}", key_r
 
 
 async def registration_id_of(competition_id: int, person_id: int) -> int | None:
-    rows = await _REGISTRATION_ID.rows(f"{competition_id}:{person_id}")
+    rows = await _REGISTRATION_ID.rows(entry_key(competition_id, person_id))
     return rows[0]["id"] if rows else None
 
 
@@ -234,7 +255,7 @@ async def _claim_and_insert(
             competition_id,
             str(RegistrationOutcome.ACCEPTED),
             str(RegistrationOutcome.WAITLISTED),
-            f"{competition_id}:{person_id}",
+            entry_key(competition_id, person_id),
             employer_id,
             registered_by,
             created_at,
@@ -251,7 +272,7 @@ async def _claim_and_insert(
     rows = await _INSERT_REGISTRATION.rows(
         competition_id,
         person_id,
-        f"{competition_id}:{person_id}",
+        entry_key(competition_id, person_id),
         number,
         employer_id,
         status,

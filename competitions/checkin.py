@@ -28,6 +28,7 @@ from competitions.shared import (
     S,
     changes_public_reads,
     competition_row,
+    entry_key,
     lock_competition,
     registration_out,
     registration_out_by_id,
@@ -80,7 +81,7 @@ async def _find_for_checkin(competition_id: int, data: CheckInIn) -> int:
         )
         row = None
         if person is not None:
-            key = f"{competition_id}:{person['id']}"
+            key = entry_key(competition_id, person["id"])
             row = await Registration.select(Registration.id).where(Registration.entry_key == key).first()
     if row is None:
         raise NotFound("本竞赛中没有该身份证号或报名号的报名", field="code")

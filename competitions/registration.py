@@ -24,7 +24,7 @@ from competitions.admission import (
     not_eligible,
     open_for_registration,
     person_row,
-    registration_id_of,
+    registrant,
     registration_result,
     unsaved_person,
     why_not_eligible,
@@ -46,10 +46,8 @@ async def register_person(
     now: dt.datetime | None = None,
 ) -> RegistrationResult:
     """Register one known person: accepted, waitlisted, their existing registration, or 422 (every reason)."""
-    competition = await open_for_registration(competition_id, now or utcnow())
-    person = await person_row(person_id)
+    competition, person, existing = await registrant(competition_id, person_id, now or utcnow())
     facts = person_facts(person)
-    existing = await registration_id_of(competition_id, person_id)
     if existing is not None:
         return await registration_result(existing, created=False)
     reasons = await why_not_eligible(competition, facts)

@@ -121,18 +121,14 @@ def summary(row: dict[str, Any], now: dt.datetime) -> CompetitionSummary:
 
 # Every registration reads it: SQL text compiled once (the same columns as DETAIL_COLUMNS); Piccolo would
 # build the joined SELECT again on every call, which cost more than the query (PERF_PLAN.md, section 0).
-_COMPETITION = Sql(
-    """
-SELECT c.id AS id, c.series AS series, s.name AS series_name, c.title AS title, c.occupation AS occupation,
+_COMPETITION_COLUMNS = """
+  c.id AS id, c.series AS series, s.name AS series_name, c.title AS title, c.occupation AS occupation,
   c.industry AS industry, c.venue AS venue, c.registration_opens_at AS registration_opens_at,
   c.registration_closes_at AS registration_closes_at, c.capacity AS capacity,
   c.accepted_count AS accepted_count, c.state AS state, c.description AS description,
-  c.eligibility AS eligibility, c.drawn_at AS drawn_at, c.version AS version
-FROM competition c LEFT JOIN series s ON s.id = c.series
-WHERE c.id = {}
-""",
-    key_read=True,
-)
+  c.eligibility AS eligibility, c.drawn_at AS drawn_at, c.version AS version"""
+_COMPETITION_FROM = "FROM competition c LEFT JOIN series s ON s.id = c.series"
+_COMPETITION = Sql(f"SELECT {_COMPETITION_COLUMNS} {_COMPETITION_FROM} WHERE c.id = {{}}", key_read=True)
 
 
 async def competition_row(competition_id: int, *, include_draft: bool = True) -> dict[str, Any]:
@@ -229,16 +225,31 @@ FACT_COLUMNS = (
 )
 
 
-# What registration reads of a person (FACT_COLUMNS, plus what its answer shows), as SQL compiled once.
+# What registration reads of a person (FACT_COLUMNS, plus what its answer shows): name -> expression over
+# ``person p LEFT JOIN enterprise e``.
+_PERSON_FIELDS = {
+    "id": "p.id",
+    "name": "p.name",
+    "union": 'p."union"',
+    "birth_date": "p.birth_date",
+    "skill_level": "p.skill_level",
+    "union_member": "p.union_member",
+    "employer": "p.employer",
+    "employer_in_zone": "e.in_zone",
+    "front_line": "p.front_line",
+    "employed_since": "p.employed_since",
+    "id_masked": "p.id_masked",
+    "mobile_masked": "p.mobile_masked",
+    "employer_name": "e.name",
+}
+
+
+def _person_columns(prefix: str = "") -> str:
+    return ", ".join(f'{expression} AS "{prefix}{name}"' for name, expression in _PERSON_FIELDS.items())
+
+
 _PERSON = Sql(
-    """
-SELECT p.id AS id, p.name AS name, p."union" AS "union", p.birth_date AS birth_date,
-  p.skill_level AS skill_level, p.union_member AS union_member, p.employer AS employer,
-  e.in_zone AS employer_in_zone, p.front_line AS front_line, p.employed_since AS employed_since,
-  p.id_masked AS id_masked, p.mobile_masked AS mobile_masked, e.name AS employer_name
-FROM person p LEFT JOIN enterprise e ON e.id = p.employer
-WHERE p.id = {}
-""",
+    f"SELECT {_person_columns()} FROM person p LEFT JOIN enterprise e ON e.id = p.employer WHERE p.id = {{}}",
     key_read=True,
 )
 
@@ -246,6 +257,44 @@ WHERE p.id = {}
 async def person_fact_row(person_id: int) -> dict[str, Any] | None:
     rows = await _PERSON.rows(person_id)
     return rows[0] if rows else None
+
+
+def entry_key(competition_id: int, person_id: int) -> str:
+    """``Registration.entry_key``: unique, so a person is registered once per competition."""
+    return f"{competition_id}:{person_id}"
+
+
+# A person registering reads the competition, themself and their registration if any: three reads by key in
+# ONE statement (a round trip each cost as much as the rest of the request's work on PostgreSQL).
+_AS_PERSON = "person:"
+_REGISTRANT = Sql(
+    f"""
+SELECT {_COMPETITION_COLUMNS}, {_person_columns(_AS_PERSON)}, r.id AS registration_id
+{_COMPETITION_FROM}
+  LEFT JOIN person p ON p.id = {{}} LEFT JOIN enterprise e ON e.id = p.employer
+  LEFT JOIN registration r ON r.entry_key = {{}}
+WHERE c.id = {{}}
+""",
+    key_read=True,
+)
+
+
+async def registrant_rows(
+    competition_id: int, person_id: int, entry_key: str
+) -> tuple[dict[str, Any], dict[str, Any] | None, int | None] | None:
+    """The competition's row (as :func:`competition_row`), the person's (as :func:`person_fact_row`) and
+    the id of the registration under ``entry_key``, or None if no such competition."""
+    rows = await _REGISTRANT.rows(person_id, entry_key, competition_id)
+    if not rows:
+        return None
+    competition: dict[str, Any] = {}
+    person: dict[str, Any] = {}
+    for name, value in rows[0].items():
+        if name.startswith(_AS_PERSON):
+            person[name.removeprefix(_AS_PERSON)] = value
+        elif name != "registration_id":
+            competition[name] = value
+    return competition, person if person["id"] is not None else None, rows[0]["registration_id"]
 
 
 def person_facts(row: dict[str, Any]) -> PersonFacts:
