@@ -108,9 +108,12 @@ def _nominations_sql(programme_id: int, keys: list[str], groups: list[str]) -> t
             f"(quota_group IN ({', '.join(['{}'] * len(groups))}) AND source = 'union' AND status != {{}})"
         )
         args += [*groups, WITHDRAWN]
+    # ``+programme``: not the programme's index. SQLite without statistics (it has none unless ANALYZE ran)
+    # otherwise walks every nomination of the programme, 1.7 ms at 5,000 and growing with each upload,
+    # instead of one index search per key and per group (microseconds); PostgreSQL plans it the same way.
     sql = (
         "SELECT id, person, status, eligibility_status, quota_group, source, version FROM nomination "
-        f"WHERE programme = {{}} AND ({' OR '.join(conditions)})"
+        f"WHERE +programme = {{}} AND ({' OR '.join(conditions)})"
     )
     return sql, [programme_id, *args]
 
