@@ -111,6 +111,10 @@ def serve(settings: Settings) -> None:
         interface=Interfaces.ASGI,
         workers=settings.workers,
         log_access=False,
+        # A worker that dies (killed, out of memory, its start-up failed on a database restarting) is
+        # started again; without this granian stops the whole server when one worker exits. A worker that
+        # dies again within seconds still stops it (granian's crash-loop guard): that is a fault to see.
+        respawn_failed_workers=True,
     ).serve()
 
 

@@ -236,7 +236,40 @@ def is_nul_in_text(exc: BaseException) -> bool:
     )
 
 
+# What the database drivers raise when the database is out of reach, not when a statement is wrong: a server
+# restarting, failing over or refusing connections (asyncpg's SQLSTATE classes 08 and 57P, 53300 too many
+# connections), a pooled connection it cut (asyncpg raises ``InternalClientError`` "cannot switch to state"
+# for about one in three of those), SQLite's write lock held past the busy timeout.
+_UNAVAILABLE_ERRORS = {
+    "ConnectionDoesNotExistError",
+    "ConnectionFailureError",
+    "ClientCannotConnectError",
+    "CannotConnectNowError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+    "TooManyConnectionsError",
+    "InternalClientError",
+}
+RETRY_AFTER_UNAVAILABLE_S = 5
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True when a request failed because the database was out of reach, not because of the request: the
+    same request is worth sending again shortly (the tablets' outbox does)."""
+    name = type(exc).__name__
+    if name in _UNAVAILABLE_ERRORS or isinstance(exc, ConnectionError):
+        return True
+    if name == "InterfaceError" and ("is closed" in str(exc) or "is closing" in str(exc)):
+        return True  # asyncpg: "connection is closed", "pool is closing" (a worker stopping)
+    return name == "OperationalError" and "database is locked" in str(exc)
+
+
 def _internal_handler(request: Request, exc: Exception) -> Response[ErrorBody]:
+    if is_database_unavailable(exc):
+        # Logged without the trace: an outage writes one of these per request; the next try succeeds.
+        logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        body = ErrorBody(503, "database_unavailable", "数据库暂时无法访问，请稍后重试")
+        return error_response(body, headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)})
     if raised_reading_the_body(exc):
         return error_response(ErrorBody(400, "malformed_body", "请求内容无法解析：表单缺少所需的文件或字段"))
     if is_out_of_range(exc):

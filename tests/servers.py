@@ -38,6 +38,16 @@ def wait_until_healthy(
     raise RuntimeError(f"server did not start: {log.read_text(errors='replace')[-3000:]}")
 
 
+def wait_for_workers(log: Path, count: int, timeout: float = 30) -> None:
+    """Until the server's log says ``count`` workers have started (granian's "Started worker-N", logged once
+    a worker has run its start-up): ``/health`` answering shows only that one of them has."""
+    deadline = time.monotonic() + timeout
+    while log.read_text(errors="replace").count("Started worker") < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count} workers did not start: {log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def running_server(
     log: Path, *args: str, env: dict[str, str] | None = None, command: str = "serve"
