@@ -94,7 +94,12 @@ class InlineWriter:
         def connect() -> sqlite3.Connection:
             connection = sqlite3.connect(**kwargs)
             connection.row_factory = dict_factory
-            for pragma in ("PRAGMA journal_mode = WAL", *CONNECTION_PRAGMAS):
+            # WAL is the file's own mode, kept once set. Setting it again is not free: while another
+            # process writes, SQLite can refuse it at once ("database is locked", no busy wait), so it is
+            # only asked of a file not yet in WAL mode.
+            if connection.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
+                connection.execute("PRAGMA journal_mode = WAL")
+            for pragma in CONNECTION_PRAGMAS:
                 connection.execute(pragma)
             return connection
 
