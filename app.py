@@ -36,7 +36,7 @@ from core import offload
 from core.access_log import AccessLog
 from core.bounds import input_guard
 from core.compression import SmallResponsesAsIs
-from core.db import engine, engine_name
+from core.db import engine, engine_name, wait_for_database
 from core.edge import Edge
 from core.errors import exception_handlers
 from core.fastlane import CacheLane
@@ -85,8 +85,10 @@ async def health() -> HealthOut:
 
 
 async def prepare_database(settings: Settings) -> None:
-    """On start-up: the PostgreSQL pool opened, and a database the code does not match refused."""
+    """On start-up: the database waited for while it is out of reach, the PostgreSQL pool opened, and a
+    database the code does not match refused."""
     db = engine()
+    await wait_for_database(settings.db_start_wait_s)
     if isinstance(db, PostgresEngine) and db.pool is None:
         await db.start_connection_pool(max_size=settings.db_pool_size)
     pending = await pending_migrations()

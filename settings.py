@@ -36,6 +36,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The PostgreSQL pool size per server process (worker); SQLite ignores it. Workers x this must stay
     # below the server's max_connections (100 by default, a few reserved): see docs/ARCHITECTURE.md.
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
+    # How long a starting server process waits for a database it cannot reach yet (both restarted after a
+    # power cut, the server first) before it gives up; 0 gives up at once.
+    db_start_wait_s: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 60
     # SQLite: kept reader connections per process (one writer connection besides); PostgreSQL ignores it.
     sqlite_readers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 4
     # Set by tests and the benchmark: a tighter limit makes the log-in rate limit testable.

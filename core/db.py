@@ -6,14 +6,17 @@ table of every app shares one engine per process.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
+import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from enum import Enum
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.columns import JSON, JSONB, Column
 from piccolo.engine.base import Engine
@@ -21,6 +24,10 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
+
+from core.errors import is_database_unavailable
+
+T = TypeVar("T")
 
 
 @cache
@@ -111,6 +118,31 @@ async def run_sql(template: str, *args: Any) -> list[dict[str, Any]]:
     """:class:`Sql` for text chosen at run time (a statement per kind of sheet, per count of values): each
     distinct text is compiled once. Texts come from the code, never from input, so there are few."""
     return await _statement(template).rows(*args)
+
+
+async def wait_until_reachable(attempt: Callable[[], Awaitable[T]], seconds: float) -> T:
+    """``attempt()`` again while the database is out of reach, for at most ``seconds``: a server process
+    started before its database (both restarted after a power cut) waits for it instead of dying at
+    start-up. An error that is not the database being out of reach (a wrong password, a database that does
+    not exist) is raised at once."""
+    deadline = time.monotonic() + seconds
+    delay = 0.5
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            # OSError: also what asyncpg raises when every address of the host refused the connection.
+            out_of_reach = is_database_unavailable(exc) or isinstance(exc, OSError)
+            if not out_of_reach or time.monotonic() + delay > deadline:
+                raise
+            logging.getLogger(__name__).warning("the database is not reachable yet (%r): waiting", exc)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
+async def wait_for_database(seconds: float) -> None:
+    """Until the process's database answers, at most ``seconds`` (:func:`wait_until_reachable`)."""
+    await wait_until_reachable(lambda: run_sql("SELECT 1 AS ok"), seconds)
 
 
 def utcnow() -> dt.datetime:

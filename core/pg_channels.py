@@ -25,6 +25,8 @@ from functools import partial
 import asyncpg
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 
+from core.db import wait_until_reachable
+
 log = logging.getLogger(__name__)
 
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -34,15 +36,16 @@ TIMEOUT_S = 5.0
 
 
 class KeptAsyncPgChannelsBackend(AsyncPgChannelsBackend):
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, *, start_wait_s: float = 0) -> None:
         super().__init__(make_connection=partial(asyncpg.connect, dsn=dsn, timeout=TIMEOUT_S))
+        self._start_wait_s = start_wait_s  # how long start-up waits for a database out of reach
         self._publisher: asyncpg.Connection | None = None
         self._closing = False
         self._reconnecting: asyncio.Task[None] | None = None
 
     async def on_startup(self) -> None:
         self._closing = False
-        await super().on_startup()
+        await wait_until_reachable(super().on_startup, self._start_wait_s)
         self._listener_conn.add_termination_listener(self._listener_lost)
 
     async def on_shutdown(self) -> None:

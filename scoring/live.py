@@ -68,7 +68,7 @@ class _Live:
 
 def channels_plugin(settings: Settings) -> ChannelsPlugin:
     backend = (
-        KeptAsyncPgChannelsBackend(dsn=settings.database_url)
+        KeptAsyncPgChannelsBackend(dsn=settings.database_url, start_wait_s=settings.db_start_wait_s)
         if settings.engine == "postgres"
         else MemoryChannelsBackend(history=0)
     )

@@ -6,11 +6,14 @@ A real server over PostgreSQL has its connections cut under it and answers every
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -20,7 +23,7 @@ from litestar.testing import AsyncTestClient
 
 from core.errors import exception_handlers
 from tests.conftest import ENGINE, run_over
-from tests.servers import running_server, wait_for_workers
+from tests.servers import free_port, running_server, wait_for_workers
 
 LOST_DATABASE = [
     asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
@@ -141,3 +144,112 @@ def test_a_server_whose_connections_are_cut_answers_503_or_as_usual_and_recovers
         if response.status_code == 503:
             assert int(response.headers["retry-after"]) > 0 and "稍后重试" in response.json()["message"]
     assert "unhandled error" not in log.read_text(errors="replace")
+
+
+# --- a server started before its database ------------------------------------------------------------------
+
+
+async def test_start_up_waits_for_a_database_out_of_reach(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import db
+
+    answers: list[BaseException | None] = [ConnectionRefusedError(111, "refused"), OSError("unreachable")]
+    calls: list[str] = []
+
+    async def run_sql(template: str, *args: object) -> list[dict[str, object]]:
+        calls.append(template)
+        error = answers.pop(0) if answers else None
+        if error is not None:
+            raise error
+        return [{"ok": 1}]
+
+    monkeypatch.setattr(db, "run_sql", run_sql)
+    await db.wait_for_database(30)
+    assert len(calls) == 3  # two refusals waited out, then the answer
+
+
+@pytest.mark.parametrize(
+    ("error", "seconds"),
+    [
+        (asyncpg.exceptions.InvalidPasswordError("password authentication failed"), 30),
+        (asyncpg.exceptions.InvalidCatalogNameError('database "x" does not exist'), 30),
+        (ConnectionRefusedError(111, "refused"), 0),
+    ],
+    ids=["wrong password", "no such database", "no time to wait"],
+)
+async def test_start_up_gives_up_on_what_waiting_cannot_mend(
+    monkeypatch: pytest.MonkeyPatch, error: Exception, seconds: int
+) -> None:
+    from core import db
+
+    async def run_sql(template: str, *args: object) -> list[dict[str, object]]:
+        raise error
+
+    monkeypatch.setattr(db, "run_sql", run_sql)
+    with pytest.raises(type(error)):
+        await db.wait_for_database(seconds)
+
+
+def _forward_later(port: int, delay: float) -> Callable[[], None]:
+    """After ``delay`` seconds, a TCP forwarder on ``port`` to the PostgreSQL server the tests use (the
+    database coming up late), in a thread of its own; returns the function that stops it."""
+    from tests.conftest import _postgres_admin_url
+
+    target = urlsplit(_postgres_admin_url())
+    loop = asyncio.new_event_loop()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(target.hostname, target.port or 5432)
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    async def serve() -> None:
+        await asyncio.sleep(delay)
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    main = loop.create_task(serve())
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(main)
+        rest = asyncio.all_tasks(loop)
+        for task in rest:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*rest, return_exceptions=True))
+        loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        loop.call_soon_threadsafe(main.cancel)
+        thread.join(timeout=10)
+
+    return stop
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(ENGINE != "postgres", reason="PostgreSQL: a database server that comes up late")
+def test_a_server_started_before_its_database_waits_for_it(scratch_database: str, tmp_path: Path) -> None:
+    run_over(scratch_database, sys.executable, "cli.py", "migrate")
+    port = free_port()
+    late_url = urlunsplit(urlsplit(scratch_database)._replace(netloc=f"postgres@127.0.0.1:{port}"))
+    stop = _forward_later(port, delay=3)
+    log = tmp_path / "server.log"
+    try:
+        with running_server(log, env={"YICHENG_DATABASE_URL": late_url}) as base_url:
+            assert httpx.get(f"{base_url}/health", timeout=5).json()["status"] == "ok"
+    finally:
+        stop()
+    assert "the database is not reachable yet" in log.read_text(errors="replace")
