@@ -16,12 +16,14 @@ does that before calling :func:`keep_session` (a local check, no round trip when
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
 IDLE_CONNECTIONS = 2
+CLOSE_TIMEOUT_S = 5.0
 
 
 async def keep_session(connection: Any) -> None:
@@ -39,6 +41,18 @@ class PooledPostgresEngine(PostgresEngine):
         kwargs.setdefault("min_size", min(IDLE_CONNECTIONS, kwargs["max_size"]))
         kwargs.setdefault("reset", keep_session)
         await super().start_connection_pool(**kwargs)
+
+    async def close_connection_pool(self) -> None:
+        """Close the pool, waiting at most ``CLOSE_TIMEOUT_S`` for connections in use to come back: a
+        connection that never does (its request ended mid-query when the database cut it) would otherwise
+        hold the process's shutdown forever; after that it is cut."""
+        if self.pool is None:
+            return
+        pool, self.pool = self.pool, None
+        try:
+            await asyncio.wait_for(pool.close(), timeout=CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            pool.terminate()
 
     async def run_sql(
         self, query: str, args: Sequence[Any], *, key_read: bool = False
