@@ -92,7 +92,7 @@ async def registrant(
 ) -> tuple[dict[str, Any], dict[str, Any], int | None]:
     """A known person registering: the competition (open now, as :func:`open_for_registration`), the
     person (as :func:`person_row`) and their registration's id if they have one, read in one statement."""
-    found = await registrant_rows(competition_id, person_id, entry_key(competition_id, person_id))
+    found = await registrant_rows(competition_id, person_id)
     if found is None or found[0]["state"] == S.DRAFT:
         raise NotFound(f"竞赛不存在：{competition_id}", field="competition_id")
     competition, person, registration_id = found

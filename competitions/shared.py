@@ -280,11 +280,11 @@ WHERE c.id = {{}}
 
 
 async def registrant_rows(
-    competition_id: int, person_id: int, entry_key: str
+    competition_id: int, person_id: int
 ) -> tuple[dict[str, Any], dict[str, Any] | None, int | None] | None:
     """The competition's row (as :func:`competition_row`), the person's (as :func:`person_fact_row`) and
-    the id of the registration under ``entry_key``, or None if no such competition."""
-    rows = await _REGISTRANT.rows(person_id, entry_key, competition_id)
+    the id of the person's registration for it, or None if no such competition."""
+    rows = await _REGISTRANT.rows(person_id, entry_key(competition_id, person_id), competition_id)
     if not rows:
         return None
     competition: dict[str, Any] = {}
